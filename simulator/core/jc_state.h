@@ -1,0 +1,74 @@
+/*
+ * jc_state.h: the card's persistent state, everything that survives a power
+ * cycle. The image module (jc_image.h) turns it into the bytes of a card image
+ * and back; the store (simulator/store) makes those bytes durable. Volatile
+ * state (selection, BOOT, secure channel) lives in struct jc_card instead.
+ *
+ * The memory window [JC_MEM_BASE, JC_MEM_END) is the readable EEPROM of an
+ * unfused JCOP as seen through READ/WRITE MEMORY; named fields inside it are
+ * described per profile (jc_profile.h).
+ */
+#ifndef JC_STATE_H
+#define JC_STATE_H
+
+#include <stdint.h>
+
+#define JC_MEM_BASE 0xC000F0u
+#define JC_MEM_END 0xC09600u
+#define JC_MEM_SIZE (JC_MEM_END - JC_MEM_BASE)
+
+#define JC_PROFILE_NAME_MAX 24
+#define JC_KT_LEN 16
+#define JC_KEY_LEN 16
+
+/* jc_pstate.flags */
+#define JC_PF_PROTECTED 0x01u          /* PROTECT was sent */
+#define JC_PF_FUSED 0x02u              /* FUSE was sent: irreversible */
+#define JC_PF_FUSED_UNPROTECTED 0x04u  /* FUSE came before any PROTECT */
+
+#define JC_MAX_KEYSETS 8
+typedef struct {
+    uint8_t used;       /* 0 = free slot */
+    uint8_t kvn;        /* key version number, 01..7F or FF */
+    uint16_t counter;   /* SCP02 sequence counter of this set */
+    uint8_t key[3][JC_KEY_LEN]; /* key id 1 ENC, 2 MAC, 3 DEK */
+} jc_keyset;
+
+#define JC_AID_MAX 16
+typedef struct {
+    uint8_t len;        /* 0 = empty */
+    uint8_t b[JC_AID_MAX];
+} jc_aid;
+
+/* Registry entry kinds */
+enum { JC_REG_FREE = 0, JC_REG_ISD = 1, JC_REG_APP = 2, JC_REG_SD = 3, JC_REG_ELF = 4 };
+
+#define JC_MAX_MODULES 8
+#define JC_MAX_REGISTRY 32
+typedef struct {
+    uint8_t kind;       /* JC_REG_* */
+    uint8_t lcs;        /* life-cycle state byte (GP Tables 9-3..9-6) */
+    uint8_t priv;       /* privileges byte (apps, SDs, ISD) */
+    jc_aid aid;         /* entry AID */
+    jc_aid elf;         /* app/SD: its executable load file */
+    jc_aid module;      /* app/SD: its executable module (class) */
+    uint8_t n_modules;  /* ELF: number of modules */
+    jc_aid modules[JC_MAX_MODULES];
+    uint8_t ver_major, ver_minor; /* ELF: package version from the CAP header */
+} jc_reg_entry;
+
+#define JC_KDD_LEN 10
+
+typedef struct jc_pstate {
+    char profile[JC_PROFILE_NAME_MAX]; /* NUL-terminated profile name */
+    uint8_t kt[JC_KT_LEN];             /* transport key */
+    uint8_t flags;                     /* JC_PF_* */
+    uint8_t mem[JC_MEM_SIZE];          /* the memory window */
+    /* After FUSE (GlobalPlatform): */
+    uint8_t card_lcs;                  /* ISD life cycle: 01 07 0F 7F FF; 00 before FUSE */
+    uint8_t kdd[JC_KDD_LEN];           /* key diversification data */
+    jc_keyset keysets[JC_MAX_KEYSETS];
+    jc_reg_entry reg[JC_MAX_REGISTRY];
+} jc_pstate;
+
+#endif
