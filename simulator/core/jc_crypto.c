@@ -1,0 +1,293 @@
+/*
+ * jc_crypto.c: DES/3DES, ISO 9797-1 MACs and the SCP02 derivations on top of
+ * OpenSSL 3 EVP. Used by jc_scp02.c (card and host sides) and the ISD's PUT
+ * KEY. All modes are built on one DES-EDE-ECB cipher: CBC and the MACs chain
+ * the blocks here, so a context needs only a re-key per operation (no fetch,
+ * no allocation) and single DES is simply K1||K1.
+ */
+#include "jc_crypto.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "jc_card.h"
+
+struct jc_crypto {
+    EVP_CIPHER *ede_ecb;   /* fetched once */
+    EVP_CIPHER_CTX *enc;   /* encryption context, re-keyed per operation */
+    EVP_CIPHER_CTX *dec;   /* decryption context */
+};
+
+int jc_crypto_create(jc_crypto **out)
+{
+    if (out == NULL)
+        return JC_ERR_ARG;
+    *out = NULL;
+    jc_crypto *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return JC_ERR_NOMEM;
+    static const uint8_t zero_key[JC_3DES_KEY_LEN] = {0};
+    c->ede_ecb = EVP_CIPHER_fetch(NULL, "DES-EDE-ECB", NULL);
+    c->enc = EVP_CIPHER_CTX_new();
+    c->dec = EVP_CIPHER_CTX_new();
+    if (c->ede_ecb == NULL || c->enc == NULL || c->dec == NULL ||
+        EVP_CipherInit_ex2(c->enc, c->ede_ecb, zero_key, NULL, 1, NULL) != 1 ||
+        EVP_CipherInit_ex2(c->dec, c->ede_ecb, zero_key, NULL, 0, NULL) != 1) {
+        jc_crypto_free(c);
+        return JC_ERR_CRYPTO;
+    }
+    EVP_CIPHER_CTX_set_padding(c->enc, 0);
+    EVP_CIPHER_CTX_set_padding(c->dec, 0);
+    *out = c;
+    return JC_OK;
+}
+
+void jc_crypto_free(jc_crypto *c)
+{
+    if (c == NULL)
+        return;
+    EVP_CIPHER_CTX_free(c->enc);
+    EVP_CIPHER_CTX_free(c->dec);
+    EVP_CIPHER_free(c->ede_ecb);
+    free(c);
+}
+
+/* Re-key the encryption or decryption context. */
+static EVP_CIPHER_CTX *rekey(jc_crypto *c, bool encrypt, const uint8_t key[JC_3DES_KEY_LEN])
+{
+    EVP_CIPHER_CTX *x = encrypt ? c->enc : c->dec;
+    if (EVP_CipherInit_ex2(x, NULL, key, NULL, encrypt ? 1 : 0, NULL) != 1)
+        return NULL;
+    EVP_CIPHER_CTX_set_padding(x, 0);
+    return x;
+}
+
+/* ECB over whole blocks with an already keyed context. */
+static int ecb_run(EVP_CIPHER_CTX *x, const uint8_t *in, size_t len, uint8_t *out)
+{
+    while (len > 0) {
+        int chunk = len > 4096 ? 4096 : (int)len;
+        int outl = 0;
+        if (EVP_CipherUpdate(x, out, &outl, in, chunk) != 1 || outl != chunk)
+            return JC_ERR_CRYPTO;
+        in += chunk;
+        out += chunk;
+        len -= (size_t)chunk;
+    }
+    return JC_OK;
+}
+
+/* One block through an already keyed context. */
+static int block(EVP_CIPHER_CTX *x, const uint8_t in[8], uint8_t out[8])
+{
+    int outl = 0;
+    if (EVP_CipherUpdate(x, out, &outl, in, (int)JC_DES_BLOCK) != 1 || outl != (int)JC_DES_BLOCK)
+        return JC_ERR_CRYPTO;
+    return JC_OK;
+}
+
+int jc_3des_ecb(jc_crypto *c, bool encrypt, const uint8_t key[JC_3DES_KEY_LEN], const uint8_t *in,
+                size_t len, uint8_t *out)
+{
+    if (c == NULL || key == NULL || len % JC_DES_BLOCK != 0 || (len > 0 && (in == NULL || out == NULL)))
+        return JC_ERR_ARG;
+    EVP_CIPHER_CTX *x = rekey(c, encrypt, key);
+    if (x == NULL)
+        return JC_ERR_CRYPTO;
+    return ecb_run(x, in, len, out);
+}
+
+int jc_3des_cbc(jc_crypto *c, bool encrypt, const uint8_t key[JC_3DES_KEY_LEN],
+                const uint8_t iv[JC_DES_BLOCK], const uint8_t *in, size_t len, uint8_t *out)
+{
+    if (c == NULL || key == NULL || len % JC_DES_BLOCK != 0 || (len > 0 && (in == NULL || out == NULL)))
+        return JC_ERR_ARG;
+    EVP_CIPHER_CTX *x = rekey(c, encrypt, key);
+    if (x == NULL)
+        return JC_ERR_CRYPTO;
+    uint8_t chain[JC_DES_BLOCK] = {0};
+    if (iv != NULL)
+        memcpy(chain, iv, JC_DES_BLOCK);
+    for (size_t off = 0; off < len; off += JC_DES_BLOCK) {
+        uint8_t tmp[JC_DES_BLOCK];
+        if (encrypt) {
+            for (unsigned i = 0; i < JC_DES_BLOCK; i++)
+                tmp[i] = in[off + i] ^ chain[i];
+            if (block(x, tmp, out + off) != JC_OK)
+                return JC_ERR_CRYPTO;
+            memcpy(chain, out + off, JC_DES_BLOCK);
+        } else {
+            uint8_t cin[JC_DES_BLOCK];
+            memcpy(cin, in + off, JC_DES_BLOCK); /* in may alias out */
+            if (block(x, cin, tmp) != JC_OK)
+                return JC_ERR_CRYPTO;
+            for (unsigned i = 0; i < JC_DES_BLOCK; i++)
+                out[off + i] = tmp[i] ^ chain[i];
+            memcpy(chain, cin, JC_DES_BLOCK);
+        }
+    }
+    return JC_OK;
+}
+
+int jc_des_ecb_encrypt(jc_crypto *c, const uint8_t key[8], const uint8_t *in, size_t len, uint8_t *out)
+{
+    if (key == NULL)
+        return JC_ERR_ARG;
+    uint8_t k11[JC_3DES_KEY_LEN];
+    memcpy(k11, key, 8);
+    memcpy(k11 + 8, key, 8);
+    return jc_3des_ecb(c, true, k11, in, len, out);
+}
+
+size_t jc_pad80(const uint8_t *in, size_t len, uint8_t *out, size_t cap)
+{
+    size_t padded = (len / JC_DES_BLOCK + 1) * JC_DES_BLOCK;
+    if (out == NULL || padded > cap || (len > 0 && in == NULL))
+        return 0;
+    if (len > 0 && in != out)
+        memmove(out, in, len);
+    out[len] = 0x80;
+    memset(out + len + 1, 0, padded - len - 1);
+    return padded;
+}
+
+int jc_unpad80(const uint8_t *buf, size_t len)
+{
+    if (buf == NULL || len == 0 || len % JC_DES_BLOCK != 0)
+        return JC_ERR_FORMAT;
+    /* Look at the last block only: method 2 never pads a whole extra block
+     * beyond the 80 marker. Scan without early exit on the data bytes. */
+    size_t i = len;
+    while (i > len - JC_DES_BLOCK && buf[i - 1] == 0x00)
+        i--;
+    if (i == len - JC_DES_BLOCK || buf[i - 1] != 0x80)
+        return JC_ERR_FORMAT;
+    return (int)(i - 1);
+}
+
+/* CBC-MAC over data plus method-2 padding, block by block through keyed x,
+ * starting from chain. Processes all blocks but keeps the last padded block
+ * out when stop_before_last is set, returning it in last. */
+static int cbc_mac_blocks(EVP_CIPHER_CTX *x, uint8_t chain[8], const uint8_t *data, size_t len,
+                          bool stop_before_last, uint8_t last[8])
+{
+    size_t full = len / JC_DES_BLOCK; /* whole data blocks; padding block follows */
+    uint8_t pad[JC_DES_BLOCK] = {0};
+    size_t rem = len % JC_DES_BLOCK;
+    if (rem > 0)
+        memcpy(pad, data + full * JC_DES_BLOCK, rem);
+    pad[rem] = 0x80;
+    for (size_t b = 0; b < full; b++) {
+        uint8_t tmp[JC_DES_BLOCK];
+        for (unsigned i = 0; i < JC_DES_BLOCK; i++)
+            tmp[i] = data[b * JC_DES_BLOCK + i] ^ chain[i];
+        if (block(x, tmp, chain) != JC_OK)
+            return JC_ERR_CRYPTO;
+    }
+    if (stop_before_last) {
+        memcpy(last, pad, JC_DES_BLOCK);
+        return JC_OK;
+    }
+    for (unsigned i = 0; i < JC_DES_BLOCK; i++)
+        pad[i] ^= chain[i];
+    return block(x, pad, chain);
+}
+
+int jc_mac_full3des(jc_crypto *c, const uint8_t key[JC_3DES_KEY_LEN], const uint8_t iv[JC_DES_BLOCK],
+                    const uint8_t *data, size_t len, uint8_t mac[JC_DES_BLOCK])
+{
+    if (c == NULL || key == NULL || mac == NULL || (len > 0 && data == NULL))
+        return JC_ERR_ARG;
+    EVP_CIPHER_CTX *x = rekey(c, true, key);
+    if (x == NULL)
+        return JC_ERR_CRYPTO;
+    uint8_t chain[JC_DES_BLOCK] = {0};
+    if (iv != NULL)
+        memcpy(chain, iv, JC_DES_BLOCK);
+    int rc = cbc_mac_blocks(x, chain, data, len, false, NULL);
+    if (rc == JC_OK)
+        memcpy(mac, chain, JC_DES_BLOCK);
+    return rc;
+}
+
+int jc_mac_retail(jc_crypto *c, const uint8_t key[JC_3DES_KEY_LEN], const uint8_t iv[JC_DES_BLOCK],
+                  const uint8_t *data, size_t len, uint8_t mac[JC_DES_BLOCK])
+{
+    if (c == NULL || key == NULL || mac == NULL || (len > 0 && data == NULL))
+        return JC_ERR_ARG;
+    uint8_t k11[JC_3DES_KEY_LEN];
+    memcpy(k11, key, 8);
+    memcpy(k11 + 8, key, 8);
+    EVP_CIPHER_CTX *x = rekey(c, true, k11);
+    if (x == NULL)
+        return JC_ERR_CRYPTO;
+    uint8_t chain[JC_DES_BLOCK] = {0};
+    if (iv != NULL)
+        memcpy(chain, iv, JC_DES_BLOCK);
+    uint8_t last[JC_DES_BLOCK];
+    int rc = cbc_mac_blocks(x, chain, data, len, true, last);
+    if (rc != JC_OK)
+        return rc;
+    for (unsigned i = 0; i < JC_DES_BLOCK; i++)
+        last[i] ^= chain[i];
+    x = rekey(c, true, key);
+    if (x == NULL)
+        return JC_ERR_CRYPTO;
+    return block(x, last, mac);
+}
+
+int jc_kcv(jc_crypto *c, const uint8_t key[JC_3DES_KEY_LEN], uint8_t kcv[JC_KCV_LEN])
+{
+    static const uint8_t zero[JC_DES_BLOCK] = {0};
+    uint8_t out[JC_DES_BLOCK];
+    if (kcv == NULL)
+        return JC_ERR_ARG;
+    int rc = jc_3des_ecb(c, true, key, zero, sizeof(zero), out);
+    if (rc == JC_OK)
+        memcpy(kcv, out, JC_KCV_LEN);
+    return rc;
+}
+
+bool jc_ct_equal(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    volatile uint8_t acc = 0;
+    for (size_t i = 0; i < n; i++)
+        acc |= (uint8_t)(a[i] ^ b[i]);
+    return acc == 0;
+}
+
+int jc_scp02_derive(jc_crypto *c, const uint8_t static_key[JC_3DES_KEY_LEN], uint16_t constant,
+                    uint16_t counter, uint8_t session_key[JC_3DES_KEY_LEN])
+{
+    uint8_t in[16] = {(uint8_t)(constant >> 8), (uint8_t)constant, (uint8_t)(counter >> 8),
+                      (uint8_t)counter};
+    if (session_key == NULL)
+        return JC_ERR_ARG;
+    return jc_3des_cbc(c, true, static_key, NULL, in, sizeof(in), session_key);
+}
+
+int jc_scp02_card_cryptogram(jc_crypto *c, const uint8_t s_enc[JC_3DES_KEY_LEN],
+                             const uint8_t host_chal[8], uint16_t counter,
+                             const uint8_t card_chal[6], uint8_t out[8])
+{
+    uint8_t in[16];
+    memcpy(in, host_chal, 8);
+    in[8] = (uint8_t)(counter >> 8);
+    in[9] = (uint8_t)counter;
+    memcpy(in + 10, card_chal, 6);
+    return jc_mac_full3des(c, s_enc, NULL, in, sizeof(in), out);
+}
+
+int jc_scp02_host_cryptogram(jc_crypto *c, const uint8_t s_enc[JC_3DES_KEY_LEN],
+                             const uint8_t host_chal[8], uint16_t counter,
+                             const uint8_t card_chal[6], uint8_t out[8])
+{
+    uint8_t in[16];
+    in[0] = (uint8_t)(counter >> 8);
+    in[1] = (uint8_t)counter;
+    memcpy(in + 2, card_chal, 6);
+    memcpy(in + 8, host_chal, 8);
+    return jc_mac_full3des(c, s_enc, NULL, in, sizeof(in), out);
+}
