@@ -125,6 +125,14 @@ typedef struct {
 int jh_explain_exchange(jh_explainer *ex, const uint8_t *capdu, size_t clen,
                         const uint8_t *rapdu, size_t rlen, jh_explanation *out);
 
+/* The same for a command sent wrapped under SCP02 when the plain command is
+ * also known (GPShell's "Command -->" beside "Wrapped command -->", the
+ * harness's plain/capdu): the wire bytes drive the state, the plain bytes
+ * give the data to decode (level 03 hides it on the wire). plain may be NULL. */
+int jh_explain_exchange_plain(jh_explainer *ex, const uint8_t *capdu, size_t clen,
+                              const uint8_t *plain, size_t plen, const uint8_t *rapdu,
+                              size_t rlen, jh_explanation *out);
+
 typedef enum {
     JH_PWR_ON = 0,    /* cold power-up (ATR given) */
     JH_PWR_RESET,     /* warm reset (ATR given) */

@@ -1,0 +1,184 @@
+/*
+ * jt_explain_main.c: jcop-explain, the command-line face of the explainer.
+ *
+ * Reads a transcript (file or stdin) in any form jt_tparse.h knows, echoes
+ * every line and writes under each completed exchange the explainer's plain
+ * lines (harness/explain): the command named, the answer decoded, the status
+ * word explained and each state change of the card stated.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jc_card.h"
+#include "jh_explain.h"
+#include "jt_tparse.h"
+
+typedef struct {
+    jh_explainer ex;
+    jh_explanation x;
+    FILE *out;
+    bool brief;
+    bool echo;
+    unsigned exchanges;
+    unsigned power_events;
+} jt_explain_run;
+
+static void jt_print_expl(jt_explain_run *r)
+{
+    if (r->brief) {
+        for (size_t i = 0; i < r->x.n; i++)
+            if (r->x.line[i].kind == JH_XL_COMMAND || r->x.line[i].kind == JH_XL_STATUS ||
+                r->x.line[i].kind == JH_XL_STATE || r->x.line[i].kind == JH_XL_WARN)
+                fprintf(r->out, "    # %s%s\n",
+                        r->x.line[i].kind == JH_XL_STATUS ? "SW " :
+                        r->x.line[i].kind == JH_XL_STATE ? "* " :
+                        r->x.line[i].kind == JH_XL_WARN ? "! " : "",
+                        r->x.line[i].text);
+        return;
+    }
+    jh_explanation_print(r->out, &r->x, "    # ");
+}
+
+static void jt_on_event(void *ctx, const jt_event *ev)
+{
+    jt_explain_run *r = ctx;
+    switch (ev->kind) {
+    case JT_EV_EXCHANGE:
+        r->exchanges++;
+        jh_explain_exchange_plain(&r->ex, ev->capdu, ev->clen, ev->plain, ev->plen, ev->rapdu,
+                                  ev->rlen, &r->x);
+        break;
+    case JT_EV_POWER_ON:
+        r->power_events++;
+        jh_explain_power(&r->ex, JH_PWR_ON, ev->atr, ev->atr_len, &r->x);
+        break;
+    case JT_EV_RESET:
+        r->power_events++;
+        jh_explain_power(&r->ex, JH_PWR_RESET, ev->atr, ev->atr_len, &r->x);
+        break;
+    case JT_EV_POWER_OFF:
+        r->power_events++;
+        jh_explain_power(&r->ex, JH_PWR_OFF, NULL, 0, &r->x);
+        break;
+    }
+    if (!r->echo)
+        fprintf(r->out, "line %u: %s\n", ev->line, r->x.name);
+    jt_print_expl(r);
+}
+
+static void jt_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: jcop-explain [options] [FILE|-]\n"
+            "Annotate an APDU transcript of a JCOP card, exchange by exchange: each command named\n"
+            "(SELECT by transport key, BOOT, READ MEMORY 0xC00305 = CM_KEY 1, ..., GlobalPlatform\n"
+            "commands), each answer decoded, each status word explained, each card state change stated.\n"
+            "\n"
+            "Forms read (detected from the first telling line unless --format is given):\n"
+            "  harness   jcop-replay transcript: '=> C-APDU' and '<= R-APDU' lines\n"
+            "  trace     jcopsim --trace file: '/send C-APDU R-APDU', '/atr ATR', '/reset', '/power off'\n"
+            "  scriptor  scriptor output: '> C-APDU', '< R-APDU : text' (long answers span lines)\n"
+            "  gpshell   GPShell with enable_trace: 'Command -->', 'Wrapped command -->', 'Response <--'\n"
+            "  pcscd     pcscd --debug --apdu log: 'APDU:', 'SW:', 'Card ATR:'\n"
+            "\n"
+            "Options:\n"
+            "  -f, --format FORM     one of auto, harness, trace, scriptor, gpshell, pcscd (default auto)\n"
+            "  -p, --profile NAME    card profile whose memory map names addresses (default J2A040)\n"
+            "  -s, --assume STATE    the card's state before the first line: unfused or fused\n"
+            "                        (default: learnt from the transcript)\n"
+            "  -b, --brief           only the command, status word, state changes and warnings\n"
+            "  -n, --no-echo         do not copy the transcript; print 'line N: COMMAND' headers\n"
+            "  -h, --help            this text\n"
+            "  -V, --version         the version\n"
+            "\n"
+            "Exit status: 0 explained, 1 no exchange found in the input, 2 usage error,\n"
+            "3 the input cannot be read.\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"format", required_argument, NULL, 'f'}, {"profile", required_argument, NULL, 'p'},
+        {"assume", required_argument, NULL, 's'}, {"brief", no_argument, NULL, 'b'},
+        {"no-echo", no_argument, NULL, 'n'},      {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+    };
+    jt_format fmt = JT_FMT_AUTO;
+    const char *profile = NULL, *assume = NULL;
+    bool brief = false, echo = true;
+    int c;
+    while ((c = getopt_long(argc, argv, "f:p:s:bnhV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f': {
+            int f = jt_format_parse(optarg);
+            if (f < 0) {
+                fprintf(stderr, "jcop-explain: unknown format '%s' (auto, harness, trace, scriptor, gpshell, pcscd)\n", optarg);
+                return 2;
+            }
+            fmt = (jt_format)f;
+            break;
+        }
+        case 'p': profile = optarg; break;
+        case 's': assume = optarg; break;
+        case 'b': brief = true; break;
+        case 'n': echo = false; break;
+        case 'h': jt_usage(stdout); return 0;
+        case 'V': printf("jcop-explain %s\n", JCOPSIM_VERSION); return 0;
+        default: jt_usage(stderr); return 2;
+        }
+    }
+    if (argc - optind > 1) {
+        fprintf(stderr, "jcop-explain: one transcript at a time (see --help)\n");
+        return 2;
+    }
+    if (assume && strcmp(assume, "unfused") != 0 && strcmp(assume, "fused") != 0) {
+        fprintf(stderr, "jcop-explain: --assume takes 'unfused' or 'fused'\n");
+        return 2;
+    }
+    const char *path = optind < argc ? argv[optind] : "-";
+    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!in) {
+        fprintf(stderr, "jcop-explain: cannot read %s: %s\n", path, strerror(errno));
+        return 3;
+    }
+    jt_explain_run *r = calloc(1, sizeof *r);
+    jt_parser *p = calloc(1, sizeof *p);
+    if (!r || !p) {
+        fprintf(stderr, "jcop-explain: out of memory\n");
+        return 3;
+    }
+    r->out = stdout;
+    r->brief = brief;
+    r->echo = echo;
+    jh_explain_init(&r->ex, profile);
+    if (assume)
+        jh_explain_assume(&r->ex, strcmp(assume, "fused") == 0 ? JC_CS_OP_READY : JC_CS_UNFUSED_IDLE, 0);
+    jt_parser_init(p, fmt, jt_on_event, r);
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, in) != -1) {
+        if (echo)
+            fputs(line, stdout), (strchr(line, '\n') ? 0 : fputc('\n', stdout));
+        jt_parser_line(p, line);
+    }
+    jt_parser_end(p);
+    free(line);
+    bool read_err = ferror(in);
+    if (in != stdin)
+        fclose(in);
+    int rc = 0;
+    if (read_err) {
+        fprintf(stderr, "jcop-explain: error reading %s\n", path);
+        rc = 3;
+    } else if (r->exchanges == 0) {
+        fprintf(stderr, "jcop-explain: no exchange found in %s (form %s); try --format\n", path,
+                jt_format_name(p->fmt));
+        rc = 1;
+    }
+    free(p);
+    free(r);
+    return rc;
+}
