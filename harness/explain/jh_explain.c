@@ -565,7 +565,14 @@ static void jh_cmd_select(jh_ctx *c)
                 }
             }
         }
-        return; /* IDENTIFY changes no selection on the model */
+        /* On the JCOP model IDENTIFY counts as any other SELECT: the root
+         * applet is deselected and BOOT is lost (a profile decision). */
+        if (v->known && !v->fused && v->sel == JH_SEL_ROOT) {
+            v->sel = JH_SEL_NONE;
+            v->booted = false;
+            jh_add(c->x, JH_XL_DETAIL, "IDENTIFY deselects the root applet: BOOT is lost (model decision)");
+        }
+        return;
     } else if (a->lc == 0) {
         snprintf(c->x->name, sizeof c->x->name, "SELECT (default)");
         jh_add(c->x, JH_XL_COMMAND,
@@ -594,7 +601,6 @@ static void jh_cmd_select(jh_ctx *c)
             v->fused = false;
             v->sel = JH_SEL_ROOT;
             v->booted = false;
-            v->protect_sent = false;
         } else if (isd || a->lc == 0 || (c->rn && c->rd[0] == 0x6F && v->fused)) {
             if (!v->fused || !v->known) {
                 v->known = true;
@@ -722,8 +728,9 @@ static void jh_cmd_memory(jh_ctx *c, bool write)
         jh_add(c->x, JH_XL_DETAIL, "%s: %s [%s]", f.name, f.what, f.label);
     if (write && a->lc) {
         jh_add(c->x, JH_XL_DETAIL, "new bytes %s", jh_hex(h, sizeof h, a->data, a->lc));
-        if (addr == 0xC00301 || (addr < 0xC00301 && addr + a->lc > 0xC00301)) {
-            uint8_t val = a->data[0xC00301 - addr];
+        uint32_t lca = jh_profile_cm_lifecycle_addr(c->ex->profile);
+        if (addr <= lca && addr + a->lc > lca) {
+            uint8_t val = a->data[lca - addr];
             jh_add(c->x, JH_XL_DETAIL, "CM_LIFECYCLE := %02X: after FUSE the card will be %s", val,
                    (val == 0x01 || val == 0x07 || val == 0x0F) ? jh_lcs_name(val)
                                                                : "OP_READY (the value is not 01/07/0F)");

@@ -25,7 +25,7 @@
 /* ---- named memory fields of a profile ---------------------------------- */
 
 typedef struct {
-    const char *name;   /* "CM_KEY 1", "GPIN length", "ATR cold: interface bytes" */
+    const char *name;   /* "CM_KEY1", "GPIN_LEN", "ATR_COLD_T0_IFACE" */
     uint32_t addr;      /* 24-bit address, 0xC0xxxx */
     uint32_t len;       /* bytes */
     const char *label;  /* "confirmed", "inferred", "assumed" (jcop-facts.md labels) */
@@ -40,6 +40,9 @@ int jh_field_get(const char *profile, int i, jh_field *out);
 /* The field holding address addr, with *offset = addr - field.addr.
  * Returns 0, or -1 when no named field covers addr. */
 int jh_field_find(const char *profile, uint32_t addr, jh_field *out, uint32_t *offset);
+
+/* Address of the CM_LIFECYCLE byte in `profile` (0xC00301 on JCOP 2.4.x). */
+uint32_t jh_profile_cm_lifecycle_addr(const char *profile);
 
 /* ---- explainer state ---------------------------------------------------- */
 
