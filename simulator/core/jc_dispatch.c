@@ -1,0 +1,117 @@
+/*
+ * jc_dispatch.c: the generic command dispatcher (jc_cmd.h). Shared checks in
+ * a fixed order before any handler; the persistent-change wrapper (snapshot,
+ * handler, commit, rollback). Used by the pre-FUSE table and the GP engine.
+ */
+#include "jc_cmd.h"
+
+#include <string.h>
+
+#include "jc_card_int.h"
+
+const jc_cmd *jc_cmd_find(const jc_card *card, const jc_cmd *table, size_t n, const jc_apdu *apdu,
+                          uint16_t *sw)
+{
+    bool ins_seen = false;
+    for (size_t i = 0; i < n; i++) {
+        if (table[i].ins != apdu->ins)
+            continue;
+        ins_seen = true;
+        if ((apdu->cla & table[i].cla_mask) == table[i].cla)
+            return &table[i];
+    }
+    if (sw)
+        *sw = ins_seen ? card->profile->sw.wrong_cla.sw : card->profile->sw.unknown_ins.sw;
+    return NULL;
+}
+
+/* The volatile state a persistent handler may change (FUSE deselects the
+ * root applet): restored with the persistent state on a failed commit. */
+typedef struct {
+    bool root_selected;
+    bool booted;
+    jc_aid selected;
+    jc_gp_vol gp;
+} vol_snapshot;
+
+static void vol_save(const jc_card *card, vol_snapshot *v)
+{
+    v->root_selected = card->root_selected;
+    v->booted = card->booted;
+    v->selected = card->selected;
+    v->gp = card->gp;
+}
+
+static void vol_restore(jc_card *card, const vol_snapshot *v)
+{
+    card->root_selected = v->root_selected;
+    card->booted = v->booted;
+    card->selected = v->selected;
+    card->gp = v->gp;
+}
+
+static uint16_t check_lengths(const jc_card *card, const jc_cmd *row, const jc_apdu *a)
+{
+    uint16_t bad = card->profile->sw.wrong_length.sw;
+    uint16_t f = row->flags;
+    if ((f & JC_CMD_NEEDS_DATA) && a->lc == 0)
+        return bad;
+    if ((f & JC_CMD_NO_DATA) && a->lc != 0)
+        return bad;
+    if (a->extended && !(f & JC_CMD_EXTENDED_OK))
+        return bad;
+    if ((f & JC_CMD_NEEDS_LE) && !a->has_le)
+        return bad;
+    if ((f & JC_CMD_NO_LE) && a->has_le)
+        return bad;
+    return 0;
+}
+
+uint16_t jc_dispatch(jc_card *card, const jc_cmd *table, size_t n, const jc_apdu *apdu,
+                     jc_resp *resp)
+{
+    uint16_t sw = 0;
+    const jc_cmd *row = jc_cmd_find(card, table, n, apdu, &sw);
+    if (!row)
+        return sw;
+    if (!(row->states & JC_ST(jc_card_state_get(card))))
+        return card->profile->sw.wrong_state.sw;
+    if ((row->flags & JC_CMD_NEEDS_SC) && !jc_gp_vol_sc_open(card))
+        return card->profile->sw.security.sw;
+    sw = check_lengths(card, row, apdu);
+    if (sw)
+        return sw;
+
+    if (card->env.trace) {
+        jc_event ev = {.kind = JC_EV_INFO, .text = row->name};
+        card->env.trace(card->env.trace_ctx, &ev);
+    }
+
+    bool snap = (row->flags & JC_CMD_PERSISTENT) && card->env.commit;
+    vol_snapshot vs;
+    if (snap) {
+        memcpy(&card->snap, &card->st, sizeof(card->st));
+        vol_save(card, &vs);
+    }
+    sw = row->handler(card, apdu, resp);
+    if (!jc_sw_is_success(sw)) {
+        if (snap) {
+            memcpy(&card->st, &card->snap, sizeof(card->st));
+            vol_restore(card, &vs);
+        }
+        return sw; /* data with an error SW is the handler's choice (IDENTIFY + 6A82) */
+    }
+    if (snap && memcmp(&card->snap, &card->st, sizeof(card->st)) != 0) {
+        int rc = card->env.commit(card->env.commit_ctx, &card->st);
+        if (rc < 0) {
+            memcpy(&card->st, &card->snap, sizeof(card->st));
+            vol_restore(card, &vs);
+            jc_resp_clear(resp);
+            if (rc == JC_ERR_POWER_CUT)
+                card->fault = JC_ERR_POWER_CUT;
+            jc_card_warn(card, "commit of the card image failed: change rolled back");
+            return card->profile->sw.memory_failure.sw;
+        }
+    }
+    return sw;
+}

@@ -1,0 +1,306 @@
+/*
+ * jc_image.c: the card image format (jc_image.h) and new-card creation.
+ *
+ * The store (simulator/store) writes these bytes; jcop-image shows them. The
+ * encoding is explicit, field by field, big-endian, independent of the C
+ * struct layout:
+ *   "JCOPSIMG" | version u16 | profile[24] | kt[16] | flags | mem[JC_MEM_SIZE]
+ *   | card_lcs | kdd[10] | keysets (8 x {used, kvn, counter u16, 3 x 16 key})
+ *   | registry (32 x {kind, lcs, priv, aid, elf, module, n_modules,
+ *     8 x module aid, ver_major, ver_minor}; an aid is {len, 16 bytes})
+ *   | SHA-256 of everything before it.
+ * Decoding checks magic, version, length and digest, then every field's range
+ * and the consistency of the fuse flag with the GP state, into a local copy;
+ * the caller's struct is written only when all of it is valid.
+ */
+#include "jc_image.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jc_card.h"
+#include "jc_profile.h"
+
+#define IMG_MAGIC "JCOPSIMG"
+#define IMG_MAGIC_LEN 8u
+#define IMG_VERSION 1u
+#define IMG_DIGEST_LEN 32u
+#define IMG_AID_SIZE (1u + JC_AID_MAX)
+#define IMG_KEYSET_SIZE (4u + 3u * JC_KEY_LEN)
+#define IMG_REG_SIZE (3u + 3u * IMG_AID_SIZE + 1u + JC_MAX_MODULES * IMG_AID_SIZE + 2u)
+#define IMG_BODY_SIZE                                                                              \
+    (IMG_MAGIC_LEN + 2u + JC_PROFILE_NAME_MAX + JC_KT_LEN + 1u + JC_MEM_SIZE + 1u + JC_KDD_LEN +    \
+     JC_MAX_KEYSETS * IMG_KEYSET_SIZE + JC_MAX_REGISTRY * IMG_REG_SIZE)
+
+size_t jc_image_encoded_size(void)
+{
+    return IMG_BODY_SIZE + IMG_DIGEST_LEN;
+}
+
+typedef struct {
+    uint8_t *p;
+} wr;
+
+static void put(wr *w, const void *src, size_t n)
+{
+    memcpy(w->p, src, n);
+    w->p += n;
+}
+static void put_u8(wr *w, uint8_t v)
+{
+    *w->p++ = v;
+}
+static void put_u16(wr *w, uint16_t v)
+{
+    put_u8(w, (uint8_t)(v >> 8));
+    put_u8(w, (uint8_t)v);
+}
+static void put_aid(wr *w, const jc_aid *a)
+{
+    put_u8(w, a->len);
+    put(w, a->b, JC_AID_MAX);
+}
+
+static int sha256(const uint8_t *data, size_t len, uint8_t out[IMG_DIGEST_LEN])
+{
+    unsigned int n = 0;
+    if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 || n != IMG_DIGEST_LEN)
+        return JC_ERR_CRYPTO;
+    return 0;
+}
+
+int jc_image_encode(const jc_pstate *st, uint8_t *buf, size_t cap)
+{
+    if (!st || !buf)
+        return JC_ERR_ARG;
+    if (cap < jc_image_encoded_size())
+        return JC_ERR_BUFFER;
+    wr w = {.p = buf};
+    put(&w, IMG_MAGIC, IMG_MAGIC_LEN);
+    put_u16(&w, IMG_VERSION);
+    uint8_t name[JC_PROFILE_NAME_MAX] = {0};
+    size_t nl = strnlen(st->profile, JC_PROFILE_NAME_MAX - 1u);
+    memcpy(name, st->profile, nl);
+    put(&w, name, sizeof(name));
+    put(&w, st->kt, JC_KT_LEN);
+    put_u8(&w, st->flags);
+    put(&w, st->mem, JC_MEM_SIZE);
+    put_u8(&w, st->card_lcs);
+    put(&w, st->kdd, JC_KDD_LEN);
+    for (unsigned i = 0; i < JC_MAX_KEYSETS; i++) {
+        const jc_keyset *k = &st->keysets[i];
+        put_u8(&w, k->used);
+        put_u8(&w, k->kvn);
+        put_u16(&w, k->counter);
+        for (unsigned j = 0; j < 3; j++)
+            put(&w, k->key[j], JC_KEY_LEN);
+    }
+    for (unsigned i = 0; i < JC_MAX_REGISTRY; i++) {
+        const jc_reg_entry *e = &st->reg[i];
+        put_u8(&w, e->kind);
+        put_u8(&w, e->lcs);
+        put_u8(&w, e->priv);
+        put_aid(&w, &e->aid);
+        put_aid(&w, &e->elf);
+        put_aid(&w, &e->module);
+        put_u8(&w, e->n_modules);
+        for (unsigned j = 0; j < JC_MAX_MODULES; j++)
+            put_aid(&w, &e->modules[j]);
+        put_u8(&w, e->ver_major);
+        put_u8(&w, e->ver_minor);
+    }
+    size_t body = (size_t)(w.p - buf);
+    if (body != IMG_BODY_SIZE)
+        return JC_ERR_FORMAT;
+    int rc = sha256(buf, body, w.p);
+    if (rc < 0)
+        return rc;
+    return (int)jc_image_encoded_size();
+}
+
+typedef struct {
+    const uint8_t *p;
+} rd;
+
+static void get(rd *r, void *dst, size_t n)
+{
+    memcpy(dst, r->p, n);
+    r->p += n;
+}
+static uint8_t get_u8(rd *r)
+{
+    return *r->p++;
+}
+static uint16_t get_u16(rd *r)
+{
+    uint16_t v = (uint16_t)(r->p[0] << 8 | r->p[1]);
+    r->p += 2;
+    return v;
+}
+static bool get_aid(rd *r, jc_aid *a)
+{
+    a->len = get_u8(r);
+    get(r, a->b, JC_AID_MAX);
+    if (a->len > JC_AID_MAX)
+        return false;
+    /* bytes past the length must be zero so one state has one encoding */
+    for (unsigned i = a->len; i < JC_AID_MAX; i++)
+        if (a->b[i])
+            return false;
+    return true;
+}
+
+static bool lcs_valid_card(uint8_t v)
+{
+    return v == 0x01 || v == 0x07 || v == 0x0F || v == 0x7F || v == 0xFF;
+}
+
+/* Field ranges and the fuse flag's consistency with the GP state. */
+static int validate(const jc_pstate *st)
+{
+    if (!memchr(st->profile, '\0', JC_PROFILE_NAME_MAX) || st->profile[0] == '\0')
+        return JC_ERR_FORMAT;
+    if (!jc_profile_find(st->profile))
+        return JC_ERR_PROFILE;
+    if (st->flags & ~(uint8_t)(JC_PF_PROTECTED | JC_PF_FUSED | JC_PF_FUSED_UNPROTECTED))
+        return JC_ERR_FORMAT;
+    bool fused = (st->flags & JC_PF_FUSED) != 0;
+    if ((st->flags & JC_PF_FUSED_UNPROTECTED) && !fused)
+        return JC_ERR_FORMAT;
+    if ((st->flags & JC_PF_FUSED_UNPROTECTED) && (st->flags & JC_PF_PROTECTED))
+        return JC_ERR_FORMAT;
+    unsigned n_keysets = 0, n_reg = 0, n_isd = 0;
+    for (unsigned i = 0; i < JC_MAX_KEYSETS; i++) {
+        const jc_keyset *k = &st->keysets[i];
+        if (k->used > 1)
+            return JC_ERR_FORMAT;
+        if (k->used) {
+            n_keysets++;
+            if (k->kvn == 0x00 || (k->kvn > 0x7F && k->kvn != 0xFF))
+                return JC_ERR_FORMAT;
+        }
+    }
+    for (unsigned i = 0; i < JC_MAX_REGISTRY; i++) {
+        const jc_reg_entry *e = &st->reg[i];
+        if (e->kind > JC_REG_ELF)
+            return JC_ERR_FORMAT;
+        if (e->kind == JC_REG_FREE)
+            continue;
+        n_reg++;
+        if (e->kind == JC_REG_ISD)
+            n_isd++;
+        if (e->aid.len < 5 || e->n_modules > JC_MAX_MODULES)
+            return JC_ERR_FORMAT;
+    }
+    if (!fused) {
+        if (st->card_lcs != 0 || n_keysets || n_reg)
+            return JC_ERR_FORMAT; /* GP state without the fuse flag: refused */
+        for (unsigned i = 0; i < JC_KDD_LEN; i++)
+            if (st->kdd[i])
+                return JC_ERR_FORMAT;
+    } else {
+        if (!lcs_valid_card(st->card_lcs) || n_isd != 1)
+            return JC_ERR_FORMAT;
+        if (n_keysets == 0 && st->card_lcs != 0xFF)
+            return JC_ERR_FORMAT;
+    }
+    return 0;
+}
+
+int jc_image_decode(const uint8_t *buf, size_t len, jc_pstate *st)
+{
+    if (!buf || !st)
+        return JC_ERR_ARG;
+    size_t head = len < IMG_MAGIC_LEN ? len : IMG_MAGIC_LEN;
+    if (memcmp(buf, IMG_MAGIC, head) != 0)
+        return JC_ERR_FORMAT; /* not an image at all */
+    if (len < IMG_MAGIC_LEN + 2u)
+        return JC_ERR_TRUNCATED;
+    uint16_t version = (uint16_t)(buf[IMG_MAGIC_LEN] << 8 | buf[IMG_MAGIC_LEN + 1]);
+    if (version != IMG_VERSION)
+        return JC_ERR_VERSION;
+    if (len < jc_image_encoded_size())
+        return JC_ERR_TRUNCATED;
+    if (len > jc_image_encoded_size())
+        return JC_ERR_FORMAT;
+    uint8_t digest[IMG_DIGEST_LEN];
+    int rc = sha256(buf, IMG_BODY_SIZE, digest);
+    if (rc < 0)
+        return rc;
+    if (memcmp(digest, buf + IMG_BODY_SIZE, IMG_DIGEST_LEN) != 0)
+        return JC_ERR_CORRUPT;
+
+    jc_pstate *t = malloc(sizeof(*t));
+    if (!t)
+        return JC_ERR_NOMEM;
+    memset(t, 0, sizeof(*t));
+    rd r = {.p = buf + IMG_MAGIC_LEN + 2u};
+    bool ok = true;
+    get(&r, t->profile, JC_PROFILE_NAME_MAX);
+    get(&r, t->kt, JC_KT_LEN);
+    t->flags = get_u8(&r);
+    get(&r, t->mem, JC_MEM_SIZE);
+    t->card_lcs = get_u8(&r);
+    get(&r, t->kdd, JC_KDD_LEN);
+    for (unsigned i = 0; i < JC_MAX_KEYSETS; i++) {
+        jc_keyset *k = &t->keysets[i];
+        k->used = get_u8(&r);
+        k->kvn = get_u8(&r);
+        k->counter = get_u16(&r);
+        for (unsigned j = 0; j < 3; j++)
+            get(&r, k->key[j], JC_KEY_LEN);
+    }
+    for (unsigned i = 0; i < JC_MAX_REGISTRY; i++) {
+        jc_reg_entry *e = &t->reg[i];
+        e->kind = get_u8(&r);
+        e->lcs = get_u8(&r);
+        e->priv = get_u8(&r);
+        ok &= get_aid(&r, &e->aid);
+        ok &= get_aid(&r, &e->elf);
+        ok &= get_aid(&r, &e->module);
+        e->n_modules = get_u8(&r);
+        for (unsigned j = 0; j < JC_MAX_MODULES; j++)
+            ok &= get_aid(&r, &e->modules[j]);
+        e->ver_major = get_u8(&r);
+        e->ver_minor = get_u8(&r);
+    }
+    rc = ok ? validate(t) : JC_ERR_FORMAT;
+    if (rc == 0)
+        memcpy(st, t, sizeof(*t));
+    free(t);
+    return rc;
+}
+
+int jc_pstate_init(jc_pstate *st, const char *profile, const uint8_t *kt,
+                   int (*rnd)(void *ctx, uint8_t *out, size_t n), void *rnd_ctx)
+{
+    if (!st || !rnd)
+        return JC_ERR_ARG;
+    const jc_profile *p = profile ? jc_profile_find(profile) : jc_profile_default();
+    if (!p)
+        return JC_ERR_PROFILE;
+    uint8_t keys[3][JC_KEY_LEN];
+    uint8_t gpin[16];
+    uint8_t ktr[JC_KT_LEN];
+    if (rnd(rnd_ctx, &keys[0][0], sizeof(keys)) < 0 || rnd(rnd_ctx, gpin, sizeof(gpin)) < 0)
+        return JC_ERR_RANDOM;
+    if (!kt) {
+        if (rnd(rnd_ctx, ktr, sizeof(ktr)) < 0)
+            return JC_ERR_RANDOM;
+        kt = ktr;
+    }
+    memset(st, 0, sizeof(*st));
+    memcpy(st->profile, p->name, strnlen(p->name, JC_PROFILE_NAME_MAX - 1u));
+    memcpy(st->kt, kt, JC_KT_LEN);
+    for (size_t i = 0; i < p->n_mem_init; i++) {
+        const jc_mem_init *m = &p->mem_init[i];
+        memcpy(st->mem + (m->addr - JC_MEM_BASE), m->v, m->len);
+    }
+    for (int k = 0; k < 3; k++)
+        memcpy(st->mem + (p->cm_key_addr[k] - JC_MEM_BASE), keys[k], JC_KEY_LEN);
+    st->mem[p->gpin_len_addr - JC_MEM_BASE] = p->gpin_len_default;
+    memcpy(st->mem + (p->gpin_addr - JC_MEM_BASE), gpin, p->gpin_len_default);
+    st->mem[p->cm_lifecycle_addr - JC_MEM_BASE] = p->cm_lifecycle_new;
+    return 0;
+}
