@@ -1,0 +1,510 @@
+/*
+ * jcopsim.c: the daemon. It puts a card on vpcd so that pcscd, and through it
+ * any PC/SC tool, sees a JCOP card:
+ *
+ *   image file --(jcstore)--> jc_pstate --> jc_card (jccore) <--(jd_card_ops)-- jdvpcd <== vpcd
+ *
+ * It loads an image (or creates one, or runs a memory-only card), wires the
+ * card's environment (random = getrandom, commit = the store, durable before
+ * the answer leaves; trace = jd_trace), and hands the card to the vpcd
+ * transport, which connects to vpcd (normal mode) or waits for it (reversed
+ * mode) and reconnects whenever the link drops. SIGTERM/SIGINT end it cleanly
+ * between two exchanges: a commit is never interrupted, so the image on disk is
+ * always a whole one.
+ *
+ * An unpowered card asked for its ATR (vpcd's presence poll, control 04) is not
+ * powered on: it answers the ATR its next cold power-on would give, computed by
+ * a silent power cycle and cached until the card is powered again.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "jc_card.h"
+#include "jc_image.h"
+#include "jc_profile.h"
+#include "jc_store.h"
+#include "jd_trace.h"
+#include "jd_vpcd.h"
+
+/* Exit codes (the project's, plus 4 for the power-cut test option). */
+enum { JS_EXIT_OK = 0, JS_EXIT_USAGE = 2, JS_EXIT_ENV = 3, JS_EXIT_POWER_CUT = 4 };
+
+/* The one mutable file-scope object: a signal handler can reach nothing else. */
+static volatile sig_atomic_t js_stop;
+
+static void js_on_signal(int sig)
+{
+    (void)sig;
+    js_stop = 1;
+}
+
+typedef struct {
+    jc_card *card;
+    jc_store *store;
+    jd_trace trace;
+    uint8_t cold_atr[JC_ATR_MAX];
+    int cold_atr_len; /* 0 = not known: compute at the next 04 while unpowered */
+    bool power_cut;   /* the card reported JC_ERR_POWER_CUT */
+} jcopsim;
+
+static int js_random(void *ctx, uint8_t *out, size_t n)
+{
+    (void)ctx;
+    while (n > 0) {
+        ssize_t r = getrandom(out, n, 0);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return JC_ERR_RANDOM;
+        }
+        out += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+/* ---- jd_card_ops ---- */
+
+static int js_power_on(void *ctx)
+{
+    jcopsim *js = ctx;
+    uint8_t atr[JC_ATR_MAX];
+    int n = jc_card_power_on(js->card, atr, sizeof atr);
+    if (n < 0)
+        return n;
+    js->cold_atr_len = 0;
+    jd_trace_power_on(&js->trace, atr, (size_t)n, NULL);
+    return 0;
+}
+
+static int js_power_off(void *ctx)
+{
+    jcopsim *js = ctx;
+    if (jc_card_powered(js->card)) {
+        jc_card_power_off(js->card);
+        jd_trace_power_off(&js->trace, NULL);
+    }
+    return 0;
+}
+
+static int js_reset(void *ctx)
+{
+    jcopsim *js = ctx;
+    uint8_t atr[JC_ATR_MAX];
+    if (!jc_card_powered(js->card))
+        return js_power_on(ctx); /* a warm reset of an unpowered card is a cold start */
+    int n = jc_card_reset(js->card, atr, sizeof atr);
+    if (n < 0)
+        return n;
+    jd_trace_reset(&js->trace, atr, (size_t)n);
+    return 0;
+}
+
+static int js_atr(void *ctx, uint8_t *atr, size_t cap)
+{
+    jcopsim *js = ctx;
+    if (jc_card_powered(js->card))
+        return jc_card_atr(js->card, atr, cap);
+    if (js->cold_atr_len == 0) {
+        js->trace.quiet = true;
+        int n = jc_card_power_on(js->card, js->cold_atr, sizeof js->cold_atr);
+        jc_card_power_off(js->card);
+        js->trace.quiet = false;
+        if (n <= 0)
+            return n < 0 ? n : JC_ERR_FORMAT;
+        js->cold_atr_len = n;
+    }
+    if (cap < (size_t)js->cold_atr_len)
+        return JC_ERR_BUFFER;
+    memcpy(atr, js->cold_atr, (size_t)js->cold_atr_len);
+    return js->cold_atr_len;
+}
+
+static int js_apdu(void *ctx, const uint8_t *capdu, size_t len, uint8_t *rapdu, size_t cap)
+{
+    jcopsim *js = ctx;
+    if (!jc_card_powered(js->card)) {
+        uint8_t atr[JC_ATR_MAX];
+        int a = jc_card_power_on(js->card, atr, sizeof atr);
+        if (a < 0)
+            return a;
+        js->cold_atr_len = 0;
+        jd_trace_power_on(&js->trace, atr, (size_t)a, "implicit power-on: APDU to an unpowered card");
+    }
+    int n = jc_card_process(js->card, capdu, len, rapdu, cap);
+    if (n == JC_ERR_POWER_CUT) {
+        js->power_cut = true;
+        jd_trace_note(&js->trace, "power cut injected (--cut-power-at): no answer sent");
+        return n;
+    }
+    if (n < 2) {
+        /* An internal fault: answer "no precise diagnosis" rather than drop the card. */
+        char msg[96];
+        snprintf(msg, sizeof msg, "internal fault %d (%s): answered 6F00", n, jc_strerror(n));
+        jd_trace_note(&js->trace, msg);
+        rapdu[0] = 0x6F;
+        rapdu[1] = 0x00;
+        n = 2;
+    }
+    jd_trace_exchange(&js->trace, capdu, len, rapdu, (size_t)n);
+    return n;
+}
+
+static void js_disconnected(void *ctx, int why)
+{
+    jcopsim *js = ctx;
+    if (jc_card_powered(js->card)) {
+        char msg[96];
+        if (why == JD_ERR_STOPPED)
+            snprintf(msg, sizeof msg, "jcopsim stopped by a signal");
+        else
+            snprintf(msg, sizeof msg, "link to vpcd lost (%s): the card loses power", jd_strerror(why));
+        jc_card_power_off(js->card);
+        jd_trace_power_off(&js->trace, msg);
+    }
+}
+
+static void js_log(void *ctx, const char *msg)
+{
+    jcopsim *js = ctx;
+    if (js->trace.verbose)
+        fprintf(stderr, "jcopsim: %s\n", msg);
+}
+
+/* ---- options ---- */
+
+typedef struct {
+    const char *image;
+    bool create;
+    bool memory;
+    const char *profile;
+    const char *kt_hex;
+    bool listen;
+    char host[256];
+    unsigned port;
+    unsigned slot;
+    unsigned retry_budget_s;
+    const char *trace_path;
+    bool verbose;
+    unsigned long cut_power_at;
+} js_options;
+
+static void js_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: jcopsim --image FILE [OPTIONS]             serve an existing card image\n"
+            "       jcopsim --new --image FILE [--profile NAME] [--kt HEX] [OPTIONS]\n"
+            "       jcopsim --memory [--profile NAME] [--kt HEX | --image FILE] [OPTIONS]\n"
+            "\n"
+            "A virtual NXP JCOP card for PC/SC tools, through vsmartcard's vpcd and pcscd.\n"
+            "\n"
+            "Card:\n"
+            "  --image FILE        the card image (kept durable: each change is written,\n"
+            "                      fsynced and renamed before the card answers)\n"
+            "  --new               create FILE as a new unfused card (must not exist)\n"
+            "  --memory            memory-only card, nothing written (from --image FILE if given)\n"
+            "  --profile NAME      card model for a new card (default %s; --list-profiles)\n"
+            "  --kt HEX            transport key of a new card, 32 hex digits (default random)\n"
+            "vpcd:\n"
+            "  --connect HOST:PORT connect to vpcd (normal mode; default 127.0.0.1:%u)\n"
+            "  --listen HOST:PORT  reversed mode: wait for vpcd to connect (loopback advised)\n"
+            "  --port N            port of slot 0 (default %u)\n"
+            "  --slot N            vpcd slot, added to the port (default 0)\n"
+            "  --retry-budget SEC  normal mode: give up after SEC seconds without vpcd (default 30,\n"
+            "                      0 = never)\n"
+            "Records:\n"
+            "  --trace FILE        write the session as a replayable jcop-replay script\n"
+            "  -v, --verbose       log power events and exchanges with status-word names to stderr\n"
+            "Test:\n"
+            "  --cut-power-at N    the N-th durable write from now fails as a power cut: the\n"
+            "                      process exits at once (code 4) without answering\n"
+            "\n"
+            "An unpowered card answers vpcd's ATR request with the ATR of its next cold\n"
+            "power-on without powering up. Every new link to vpcd starts with one empty ATR\n"
+            "answer and a reconnect, so pcscd registers a fresh insertion.\n"
+            "Exit: 0 stopped by SIGTERM/SIGINT, 2 usage, 3 unusable image or vpcd unreachable,\n"
+            "4 power cut injected by --cut-power-at.\n",
+            jc_profile_default()->name, JD_DEFAULT_PORT, JD_DEFAULT_PORT);
+}
+
+static int js_parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int js_parse_kt(const char *hex, uint8_t kt[JC_KT_LEN])
+{
+    if (strlen(hex) != 2 * JC_KT_LEN)
+        return -1;
+    for (size_t i = 0; i < JC_KT_LEN; i++) {
+        unsigned v = 0;
+        for (size_t k = 0; k < 2; k++) {
+            char c = hex[2 * i + k];
+            v <<= 4;
+            if (c >= '0' && c <= '9')
+                v |= (unsigned)(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                v |= (unsigned)(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F')
+                v |= (unsigned)(c - 'A' + 10);
+            else
+                return -1;
+        }
+        kt[i] = (uint8_t)v;
+    }
+    return 0;
+}
+
+static int js_usage_error(const char *msg, const char *arg)
+{
+    fprintf(stderr, "jcopsim: %s%s%s (see jcopsim --help)\n", msg, arg ? ": " : "", arg ? arg : "");
+    return JS_EXIT_USAGE;
+}
+
+/* Returns -1 to go on, or an exit code. */
+static int js_parse(int argc, char **argv, js_options *o)
+{
+    enum { O_NEW = 256, O_MEMORY, O_PROFILE, O_KT, O_CONNECT, O_LISTEN, O_PORT, O_SLOT,
+           O_BUDGET, O_TRACE, O_CUT, O_VERSION, O_LIST };
+    static const struct option opts[] = {
+        {"image", required_argument, NULL, 'i'},     {"new", no_argument, NULL, O_NEW},
+        {"memory", no_argument, NULL, O_MEMORY},     {"profile", required_argument, NULL, O_PROFILE},
+        {"kt", required_argument, NULL, O_KT},       {"connect", required_argument, NULL, O_CONNECT},
+        {"listen", required_argument, NULL, O_LISTEN}, {"port", required_argument, NULL, O_PORT},
+        {"slot", required_argument, NULL, O_SLOT},   {"retry-budget", required_argument, NULL, O_BUDGET},
+        {"trace", required_argument, NULL, O_TRACE}, {"verbose", no_argument, NULL, 'v'},
+        {"cut-power-at", required_argument, NULL, O_CUT}, {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, O_VERSION},   {"list-profiles", no_argument, NULL, O_LIST},
+        {NULL, 0, NULL, 0}};
+    int c;
+    unsigned long v;
+    while ((c = getopt_long(argc, argv, "i:vh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'i': o->image = optarg; break;
+        case O_NEW: o->create = true; break;
+        case O_MEMORY: o->memory = true; break;
+        case O_PROFILE: o->profile = optarg; break;
+        case O_KT: o->kt_hex = optarg; break;
+        case O_CONNECT:
+        case O_LISTEN:
+            if (jd_parse_hostport(optarg, o->host, sizeof o->host, &o->port) != JD_OK)
+                return js_usage_error("bad address, want HOST:PORT", optarg);
+            o->listen = c == O_LISTEN;
+            break;
+        case O_PORT:
+            if (js_parse_uint(optarg, 65535, &v) != 0 || v == 0)
+                return js_usage_error("bad --port", optarg);
+            o->port = (unsigned)v;
+            break;
+        case O_SLOT:
+            if (js_parse_uint(optarg, 64, &v) != 0)
+                return js_usage_error("bad --slot", optarg);
+            o->slot = (unsigned)v;
+            break;
+        case O_BUDGET:
+            if (js_parse_uint(optarg, 86400, &v) != 0)
+                return js_usage_error("bad --retry-budget", optarg);
+            o->retry_budget_s = (unsigned)v;
+            break;
+        case O_TRACE: o->trace_path = optarg; break;
+        case 'v': o->verbose = true; break;
+        case O_CUT:
+            if (js_parse_uint(optarg, 1000000000ul, &v) != 0 || v == 0)
+                return js_usage_error("bad --cut-power-at", optarg);
+            o->cut_power_at = v;
+            break;
+        case 'h': js_usage(stdout); return JS_EXIT_OK;
+        case O_VERSION: printf("jcopsim %s\n", JCOPSIM_VERSION); return JS_EXIT_OK;
+        case O_LIST:
+            for (size_t i = 0; jc_profile_at(i) != NULL; i++)
+                printf("%-10s %s\n", jc_profile_at(i)->name, jc_profile_at(i)->description);
+            return JS_EXIT_OK;
+        default: return js_usage_error("unknown option", NULL);
+        }
+    }
+    if (optind < argc)
+        return js_usage_error("unexpected argument", argv[optind]);
+    if (o->create && o->memory)
+        return js_usage_error("--new and --memory exclude each other", NULL);
+    if (!o->memory && o->image == NULL)
+        return js_usage_error("no card: give --image FILE, --new --image FILE or --memory", NULL);
+    if ((o->profile != NULL || o->kt_hex != NULL) && !o->create && !(o->memory && o->image == NULL))
+        return js_usage_error("--profile and --kt only apply to a new card (--new or --memory)", NULL);
+    if (o->port + o->slot > 65535)
+        return js_usage_error("port + slot beyond 65535", NULL);
+    return -1;
+}
+
+/* Build the card's persistent state and its store. Returns 0 or an exit code. */
+static int js_open_card(const js_options *o, jcopsim *js, jc_pstate *st)
+{
+    int r;
+    if (o->create || (o->memory && o->image == NULL)) {
+        const char *profile = o->profile ? o->profile : jc_profile_default()->name;
+        uint8_t kt[JC_KT_LEN];
+        if (o->kt_hex != NULL && js_parse_kt(o->kt_hex, kt) != 0)
+            return js_usage_error("--kt wants 32 hex digits", o->kt_hex);
+        r = jc_pstate_init(st, profile, o->kt_hex ? kt : NULL, js_random, NULL);
+        if (r == JC_ERR_PROFILE)
+            return js_usage_error("unknown profile (see --list-profiles)", profile);
+        if (r < 0) {
+            fprintf(stderr, "jcopsim: cannot create a card: %s\n", jc_strerror(r));
+            return JS_EXIT_ENV;
+        }
+        r = o->create ? jc_store_create_file(&js->store, o->image, st) : jc_store_open_memory(&js->store, st);
+        if (r < 0) {
+            fprintf(stderr, "jcopsim: cannot create image %s: %s (it must not exist yet)\n",
+                    o->image ? o->image : "in memory", jc_strerror(r));
+            return JS_EXIT_ENV;
+        }
+        return 0;
+    }
+    jc_store *file;
+    r = jc_store_open_file(&file, o->image, st);
+    if (r < 0) {
+        fprintf(stderr, "jcopsim: cannot use image %s: %s; the file was left unchanged\n", o->image,
+                jc_strerror(r));
+        return JS_EXIT_ENV;
+    }
+    if (!o->memory) {
+        js->store = file;
+        return 0;
+    }
+    jc_store_close(file);
+    r = jc_store_open_memory(&js->store, st);
+    if (r < 0) {
+        fprintf(stderr, "jcopsim: cannot open a memory store: %s\n", jc_strerror(r));
+        return JS_EXIT_ENV;
+    }
+    return 0;
+}
+
+static void js_signals(sigset_t *waitmask)
+{
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    /* Blocked except while waiting in ppoll: a signal can only end a wait,
+     * never interrupt an exchange or a commit. */
+    sigprocmask(SIG_BLOCK, &block, waitmask);
+    sigdelset(waitmask, SIGTERM);
+    sigdelset(waitmask, SIGINT);
+    struct sigaction sa = {.sa_handler = js_on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    struct sigaction ign = {.sa_handler = SIG_IGN};
+    sigaction(SIGPIPE, &ign, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    js_options o = {.host = "127.0.0.1", .port = JD_DEFAULT_PORT, .retry_budget_s = 30};
+    int rc = js_parse(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+
+    jcopsim js = {.trace = {.verbose = o.verbose}};
+    jc_pstate *st = calloc(1, sizeof *st);
+    jd_conn *conn = calloc(1, sizeof *conn);
+    if (st == NULL || conn == NULL) {
+        fprintf(stderr, "jcopsim: out of memory\n");
+        return JS_EXIT_ENV;
+    }
+    rc = js_open_card(&o, &js, st);
+    if (rc != 0)
+        goto out;
+    if (o.trace_path != NULL &&
+        jd_trace_open(&js.trace, o.trace_path, st->profile, jc_store_describe(js.store)) != 0) {
+        fprintf(stderr, "jcopsim: cannot write trace %s: %s\n", o.trace_path, strerror(errno));
+        rc = JS_EXIT_ENV;
+        goto out;
+    }
+    jc_env env = {.random = js_random, .trace = jd_trace_event, .trace_ctx = &js.trace,
+                  .commit = jc_store_commit, .commit_ctx = js.store};
+    int r = jc_card_create(&js.card, st, &env);
+    if (r < 0) {
+        fprintf(stderr, "jcopsim: cannot create the card: %s\n", jc_strerror(r));
+        rc = JS_EXIT_ENV;
+        goto out;
+    }
+    if (o.cut_power_at != 0)
+        jc_store_cut_power_at(js.store, o.cut_power_at);
+    if (!jd_host_is_loopback(o.host))
+        fprintf(stderr, "jcopsim: warning: %s %s is not a loopback address: the card is reachable "
+                        "from the network\n", o.listen ? "listening on" : "connecting to", o.host);
+    if (o.verbose)
+        fprintf(stderr, "jcopsim: card %s, profile %s, %s, %s\n",
+                (st->flags & JC_PF_FUSED) ? "fused" : "unfused", st->profile,
+                jc_store_describe(js.store), o.listen ? "reversed mode" : "normal mode");
+
+    sigset_t waitmask;
+    js_signals(&waitmask);
+    jd_card_ops ops = {.power_on = js_power_on, .power_off = js_power_off, .reset = js_reset,
+                       .atr = js_atr, .apdu = js_apdu, .disconnected = js_disconnected,
+                       .log = js_log};
+    jd_config cfg = {.listen = o.listen, .host = o.host, .port = o.port, .slot = o.slot,
+                     .retry_budget_ms = o.retry_budget_s * 1000u, .frame_timeout_ms = 5000,
+                     .stop = &js_stop, .waitmask = &waitmask};
+    int card_err = 0;
+    r = jd_run(&cfg, conn, &ops, &js, &card_err);
+    switch (r) {
+    case JD_ERR_STOPPED:
+        if (jc_card_powered(js.card)) {
+            jc_card_power_off(js.card);
+            jd_trace_power_off(&js.trace, "jcopsim stopped by a signal");
+        }
+        if (o.verbose)
+            fprintf(stderr, "jcopsim: stopped; %s is consistent\n", jc_store_describe(js.store));
+        rc = JS_EXIT_OK;
+        break;
+    case JD_ERR_CARD:
+        if (card_err == JC_ERR_POWER_CUT) {
+            /* Simulated power loss: no answer, no clean-up, as a card pulled out. */
+            fprintf(stderr, "jcopsim: power cut injected at durable write %lu: exiting\n",
+                    jc_store_commits(js.store) + 1);
+            if (js.trace.file != NULL)
+                fflush(js.trace.file);
+            _exit(JS_EXIT_POWER_CUT);
+        }
+        fprintf(stderr, "jcopsim: card fault: %s\n", jc_strerror(card_err));
+        rc = JS_EXIT_ENV;
+        break;
+    case JD_ERR_UNREACHABLE:
+        fprintf(stderr, "jcopsim: vpcd at %s port %u unreachable for %u s: is pcscd running with "
+                        "vsmartcard-vpcd? (--retry-budget)\n", o.host, o.port + o.slot, o.retry_budget_s);
+        rc = JS_EXIT_ENV;
+        break;
+    case JD_ERR_ADDR:
+        fprintf(stderr, "jcopsim: cannot %s %s port %u (in use, or not an address here)\n",
+                o.listen ? "listen on" : "resolve", o.host, o.port + o.slot);
+        rc = JS_EXIT_ENV;
+        break;
+    default:
+        fprintf(stderr, "jcopsim: %s\n", jd_strerror(r));
+        rc = JS_EXIT_ENV;
+        break;
+    }
+out:
+    if (js.card != NULL)
+        jc_card_free(js.card);
+    if (js.store != NULL)
+        jc_store_close(js.store);
+    jd_trace_close(&js.trace);
+    free(conn);
+    free(st);
+    return rc;
+}

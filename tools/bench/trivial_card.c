@@ -1,0 +1,139 @@
+/*
+ * trivial_card.c: the transport ceiling for the benchmark. A card that answers
+ * 9000 to every APDU, over the same vpcd transport (jdvpcd) as jcopsim, so that
+ * jcopsim's APDU rate through pcscd can be compared side by side with a card
+ * that does no work at all (issue 9). Its ATR has JCOP's interface bytes and
+ * the historical bytes "TRIVIAL9", so pcscd picks T=1 for both cards.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jd_vpcd.h"
+
+static volatile sig_atomic_t tc_stop; /* the one signal flag (async-signal-safe) */
+
+static void tc_on_signal(int sig)
+{
+    (void)sig;
+    tc_stop = 1;
+}
+
+typedef struct {
+    uint8_t atr[32];
+    size_t atr_len;
+} trivial_card;
+
+static int tc_nop(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+static int tc_atr(void *ctx, uint8_t *atr, size_t cap)
+{
+    const trivial_card *t = ctx;
+    if (cap < t->atr_len)
+        return -1;
+    memcpy(atr, t->atr, t->atr_len);
+    return (int)t->atr_len;
+}
+
+static int tc_apdu(void *ctx, const uint8_t *c, size_t len, uint8_t *r, size_t cap)
+{
+    (void)ctx, (void)c, (void)len, (void)cap;
+    r[0] = 0x90;
+    r[1] = 0x00;
+    return 2;
+}
+
+static void tc_lost(void *ctx, int why)
+{
+    (void)ctx, (void)why;
+}
+
+static void tc_log(void *ctx, const char *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "trivial-card: %s\n", msg);
+}
+
+static void tc_usage(FILE *f)
+{
+    fprintf(f, "usage: jcop-trivial-card [--port N] [--slot N] [--listen HOST:PORT | --connect HOST:PORT]\n"
+               "A card answering 9000 to every APDU over vpcd (benchmark baseline).\n"
+               "  --connect HOST:PORT  connect to vpcd (normal mode; default 127.0.0.1:%u)\n"
+               "  --listen HOST:PORT   wait for vpcd to connect (reversed mode)\n"
+               "  --port N, --slot N   port of slot 0, slot added to it\n"
+               "  -v                   log connections to stderr\n",
+            JD_DEFAULT_PORT);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"port", required_argument, NULL, 'p'}, {"slot", required_argument, NULL, 's'},
+        {"listen", required_argument, NULL, 'l'}, {"connect", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0}};
+    char host[256] = "127.0.0.1";
+    unsigned port = JD_DEFAULT_PORT, slot = 0;
+    bool listen = false, verbose = false;
+    int o;
+    while ((o = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
+        switch (o) {
+        case 'p': port = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 's': slot = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'l':
+        case 'c':
+            if (jd_parse_hostport(optarg, host, sizeof host, &port) != JD_OK) {
+                fprintf(stderr, "jcop-trivial-card: bad address '%s' (want HOST:PORT)\n", optarg);
+                return 2;
+            }
+            listen = o == 'l';
+            break;
+        case 'v': verbose = true; break;
+        case 'h': tc_usage(stdout); return 0;
+        case 'V': printf("jcop-trivial-card %s\n", JCOPSIM_VERSION); return 0;
+        default: tc_usage(stderr); return 2;
+        }
+    }
+    trivial_card t = {.atr = {0x3B, 0xF8, 0x13, 0x00, 0x00, 0x81, 0x31, 0xFE, 0x45}, .atr_len = 9};
+    memcpy(t.atr + t.atr_len, "TRIVIAL9", 8);
+    t.atr_len += 8;
+    uint8_t tck = 0;
+    for (size_t i = 1; i < t.atr_len; i++)
+        tck ^= t.atr[i];
+    t.atr[t.atr_len++] = tck;
+
+    sigset_t block, waitmask;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigprocmask(SIG_BLOCK, &block, &waitmask);
+    sigdelset(&waitmask, SIGTERM);
+    sigdelset(&waitmask, SIGINT);
+    struct sigaction sa = {.sa_handler = tc_on_signal};
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+
+    jd_card_ops ops = {.power_on = tc_nop, .power_off = tc_nop, .reset = tc_nop,
+                       .atr = tc_atr, .apdu = tc_apdu, .disconnected = tc_lost,
+                       .log = verbose ? tc_log : NULL};
+    jd_config cfg = {.listen = listen, .host = host, .port = port, .slot = slot,
+                     .retry_budget_ms = 30000, .frame_timeout_ms = 5000,
+                     .stop = &tc_stop, .waitmask = &waitmask};
+    jd_conn *conn = calloc(1, sizeof *conn);
+    if (conn == NULL)
+        return 3;
+    int card_err = 0;
+    int r = jd_run(&cfg, conn, &ops, &t, &card_err);
+    free(conn);
+    if (r == JD_ERR_STOPPED)
+        return 0;
+    fprintf(stderr, "jcop-trivial-card: %s\n", jd_strerror(r));
+    return 3;
+}

@@ -1,0 +1,354 @@
+/*
+ * jcop-rig-probe.c: the rig's small PC/SC client. The rig (jcop-rig) and the
+ * tests use it to wait for readers and cards with a deadline (never a fixed
+ * sleep), to print the reader list, and to measure APDU rates of two readers
+ * side by side (the benchmark of issue 3/9). It talks to whatever pcscd serves
+ * the current mount namespace, which under the rig is the rig's own.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <winscard.h>
+
+static uint64_t pr_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static double pr_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A short pause inside a deadline loop (poll with no descriptors). */
+static void pr_pause(unsigned ms)
+{
+    (void)poll(NULL, 0, (int)ms);
+}
+
+typedef struct {
+    SCARDCONTEXT ctx;
+    bool have;
+    uint64_t deadline;
+} probe;
+
+static LONG pr_context(probe *p)
+{
+    if (p->have)
+        return SCARD_S_SUCCESS;
+    LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &p->ctx);
+    if (rv == SCARD_S_SUCCESS)
+        p->have = true;
+    return rv;
+}
+
+static void pr_drop(probe *p)
+{
+    if (p->have)
+        SCardReleaseContext(p->ctx);
+    p->have = false;
+}
+
+/* Reader names, NUL-separated, double NUL at the end, into buf. */
+static LONG pr_readers(probe *p, char *buf, DWORD cap)
+{
+    LONG rv = pr_context(p);
+    if (rv != SCARD_S_SUCCESS)
+        return rv;
+    DWORD len = cap;
+    rv = SCardListReaders(p->ctx, NULL, buf, &len);
+    if (rv == SCARD_E_NO_SERVICE || rv == SCARD_F_COMM_ERROR || rv == SCARD_E_SERVICE_STOPPED ||
+        rv == SCARD_E_INVALID_HANDLE)
+        pr_drop(p);
+    return rv;
+}
+
+static int pr_cmd_list(probe *p, int min_readers)
+{
+    char buf[8192];
+    for (;;) {
+        LONG rv = pr_readers(p, buf, sizeof buf);
+        if (rv == SCARD_S_SUCCESS) {
+            int n = 0;
+            for (char *r = buf; *r != '\0'; r += strlen(r) + 1)
+                n++;
+            if (n >= min_readers) {
+                for (char *r = buf; *r != '\0'; r += strlen(r) + 1)
+                    printf("%s\n", r);
+                return 0;
+            }
+        }
+        if (pr_now_ms() >= p->deadline) {
+            fprintf(stderr, "jcop-rig-probe: no %d reader(s) before the deadline: %s\n", min_readers,
+                    pcsc_stringify_error(rv));
+            return rv == SCARD_E_NO_SERVICE ? 3 : 1;
+        }
+        pr_pause(50);
+    }
+}
+
+/* Wait until the reader's state has all bits of want (PRESENT or EMPTY). */
+static int pr_cmd_wait(probe *p, const char *reader, DWORD want)
+{
+    SCARD_READERSTATE rs = {.szReader = reader, .dwCurrentState = SCARD_STATE_UNAWARE};
+    LONG rv = SCARD_E_TIMEOUT;
+    for (;;) {
+        uint64_t now = pr_now_ms();
+        if (now >= p->deadline)
+            break;
+        rv = pr_context(p);
+        if (rv == SCARD_S_SUCCESS) {
+            DWORD left = (DWORD)(p->deadline - now);
+            rv = SCardGetStatusChange(p->ctx, rs.dwCurrentState == SCARD_STATE_UNAWARE ? 0 : left,
+                                      &rs, 1);
+            if (rv == SCARD_S_SUCCESS) {
+                DWORD st = rs.dwEventState;
+                bool ok = (st & want) == want;
+                if (want == SCARD_STATE_PRESENT && (st & SCARD_STATE_MUTE))
+                    ok = false;
+                if (ok)
+                    return 0;
+                rs.dwCurrentState = st & ~(DWORD)SCARD_STATE_CHANGED;
+                continue;
+            }
+            if (rv == SCARD_E_TIMEOUT)
+                continue;
+            rs.dwCurrentState = SCARD_STATE_UNAWARE;
+            if (rv != SCARD_E_UNKNOWN_READER && rv != SCARD_E_READER_UNAVAILABLE)
+                pr_drop(p); /* pcscd gone or restarting: reconnect to it */
+        }
+        pr_pause(50);
+    }
+    fprintf(stderr, "jcop-rig-probe: reader '%s' did not become %s before the deadline (%s)\n",
+            reader, want == SCARD_STATE_PRESENT ? "present" : "empty", pcsc_stringify_error(rv));
+    return 1;
+}
+
+static int pr_connect(probe *p, const char *reader, SCARDHANDLE *h)
+{
+    DWORD proto;
+    LONG rv = SCARD_E_TIMEOUT;
+    for (int tries = 0; tries < 3; tries++) { /* a fresh insertion may give one RESET_CARD */
+        rv = pr_context(p);
+        if (rv == SCARD_S_SUCCESS)
+            rv = SCardConnect(p->ctx, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1 | SCARD_PROTOCOL_T0,
+                              h, &proto);
+        if (rv == SCARD_S_SUCCESS)
+            return 0;
+    }
+    fprintf(stderr, "jcop-rig-probe: cannot connect to '%s': %s\n", reader, pcsc_stringify_error(rv));
+    return 3;
+}
+
+static int pr_cmd_atr(probe *p, const char *reader)
+{
+    SCARDHANDLE h;
+    int r = pr_connect(p, reader, &h);
+    if (r != 0)
+        return r;
+    BYTE atr[64];
+    DWORD atr_len = sizeof atr, state, proto;
+    char name[512];
+    DWORD name_len = sizeof name;
+    LONG rv = SCardStatus(h, name, &name_len, &state, &proto, atr, &atr_len);
+    SCardDisconnect(h, SCARD_LEAVE_CARD);
+    if (rv != SCARD_S_SUCCESS) {
+        fprintf(stderr, "jcop-rig-probe: SCardStatus: %s\n", pcsc_stringify_error(rv));
+        return 3;
+    }
+    for (DWORD i = 0; i < atr_len; i++)
+        printf("%02X", atr[i]);
+    printf("\n");
+    return 0;
+}
+
+static int pr_hex(const char *s, BYTE *out, size_t cap, DWORD *len)
+{
+    size_t n = strlen(s);
+    if (n % 2 != 0 || n / 2 > cap)
+        return -1;
+    for (size_t i = 0; i < n / 2; i++) {
+        unsigned v;
+        if (sscanf(s + 2 * i, "%2x", &v) != 1)
+            return -1;
+        out[i] = (BYTE)v;
+    }
+    *len = (DWORD)(n / 2);
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Rate of n APDUs on h, or <0 on a failed transmit. */
+static double pr_rate(SCARDHANDLE h, const BYTE *apdu, DWORD len, long n)
+{
+    BYTE resp[258];
+    double t0 = pr_now_s();
+    for (long i = 0; i < n; i++) {
+        DWORD rl = sizeof resp;
+        LONG rv = SCardTransmit(h, SCARD_PCI_T1, apdu, len, NULL, resp, &rl);
+        if (rv != SCARD_S_SUCCESS || rl < 2) {
+            fprintf(stderr, "jcop-rig-probe: transmit failed: %s\n", pcsc_stringify_error(rv));
+            return -1;
+        }
+    }
+    return (double)n / (pr_now_s() - t0);
+}
+
+static int pr_cmd_bench(probe *p, const char *ra, const char *rb, long n, int rounds, const char *hex)
+{
+    BYTE apdu[261];
+    DWORD alen;
+    if (pr_hex(hex, apdu, sizeof apdu, &alen) != 0 || alen < 4) {
+        fprintf(stderr, "jcop-rig-probe: bad APDU hex '%s'\n", hex);
+        return 2;
+    }
+    SCARDHANDLE ha, hb;
+    if (pr_connect(p, ra, &ha) != 0 || pr_connect(p, rb, &hb) != 0)
+        return 3;
+    double *a = calloc((size_t)rounds, sizeof *a), *b = calloc((size_t)rounds, sizeof *b);
+    double *q = calloc((size_t)rounds, sizeof *q);
+    int rc = 0;
+    if (a == NULL || b == NULL || q == NULL)
+        return 3;
+    pr_rate(ha, apdu, alen, n / 10 + 1); /* warm both paths up */
+    pr_rate(hb, apdu, alen, n / 10 + 1);
+    printf("round  %-28s  %-28s  ratio\n", ra, rb);
+    for (int i = 0; i < rounds; i++) {
+        if (i % 2 == 0) {
+            a[i] = pr_rate(ha, apdu, alen, n);
+            b[i] = pr_rate(hb, apdu, alen, n);
+        } else {
+            b[i] = pr_rate(hb, apdu, alen, n);
+            a[i] = pr_rate(ha, apdu, alen, n);
+        }
+        if (a[i] < 0 || b[i] < 0) {
+            rc = 1;
+            break;
+        }
+        q[i] = a[i] / b[i];
+        printf("%5d  %22.0f APDU/s  %22.0f APDU/s  %.3f\n", i + 1, a[i], b[i], q[i]);
+    }
+    if (rc == 0) {
+        qsort(a, (size_t)rounds, sizeof *a, cmp_double);
+        qsort(b, (size_t)rounds, sizeof *b, cmp_double);
+        qsort(q, (size_t)rounds, sizeof *q, cmp_double);
+        printf("median %22.0f APDU/s  %22.0f APDU/s  %.3f  (%ld APDUs x %d rounds each, APDU %s)\n",
+               a[rounds / 2], b[rounds / 2], q[rounds / 2], n, rounds, hex);
+    }
+    SCardDisconnect(ha, SCARD_LEAVE_CARD);
+    SCardDisconnect(hb, SCARD_LEAVE_CARD);
+    free(a), free(b), free(q);
+    return rc;
+}
+
+/* Bring the loopback interface up: a fresh network namespace (unshare -n) has
+ * it down, and the rig runs pcscd, vpcd and the cards in one. */
+static int pr_cmd_lo_up(void)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        perror("jcop-rig-probe: socket");
+        return 3;
+    }
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+    int rc = 0;
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0) {
+        perror("jcop-rig-probe: SIOCGIFFLAGS lo");
+        rc = 3;
+    } else if (!(ifr.ifr_flags & IFF_UP)) {
+        ifr.ifr_flags |= IFF_UP;
+        if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0) {
+            perror("jcop-rig-probe: SIOCSIFFLAGS lo");
+            rc = 3;
+        }
+    }
+    close(fd);
+    return rc;
+}
+
+static void pr_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: jcop-rig-probe [-t MS] COMMAND ...\n"
+            "  list [N]                 print the readers (wait until there are N, default 1)\n"
+            "  wait-present READER      wait until a card is present in READER\n"
+            "  wait-empty READER        wait until READER has no card\n"
+            "  atr READER               print the card's ATR\n"
+            "  bench READER_A READER_B N ROUNDS [APDU]\n"
+            "                           N APDUs on A then on B, ROUNDS times, alternated;\n"
+            "                           prints rates, medians and the ratio A/B\n"
+            "  lo-up                    bring the loopback interface up (new network namespace)\n"
+            "  -t MS                    deadline for waits (default 10000)\n"
+            "exit: 0 ok, 1 deadline passed or a check failed, 2 usage, 3 no pcscd/reader\n");
+}
+
+int main(int argc, char **argv)
+{
+    probe p = {.deadline = 0};
+    long timeout = 10000;
+    int i = 1;
+    if (i < argc && strcmp(argv[i], "-t") == 0 && i + 1 < argc) {
+        timeout = strtol(argv[i + 1], NULL, 10);
+        i += 2;
+    }
+    if (i >= argc) {
+        pr_usage(stderr);
+        return 2;
+    }
+    p.deadline = pr_now_ms() + (uint64_t)(timeout > 0 ? timeout : 0);
+    const char *cmd = argv[i++];
+    int rest = argc - i;
+    int rc;
+    if (strcmp(cmd, "--help") == 0) {
+        pr_usage(stdout);
+        return 0;
+    } else if (strcmp(cmd, "--version") == 0) {
+        printf("jcop-rig-probe %s\n", JCOPSIM_VERSION);
+        return 0;
+    } else if (strcmp(cmd, "lo-up") == 0 && rest == 0) {
+        return pr_cmd_lo_up();
+    } else if (strcmp(cmd, "list") == 0 && rest <= 1) {
+        rc = pr_cmd_list(&p, rest == 1 ? atoi(argv[i]) : 1);
+    } else if (strcmp(cmd, "wait-present") == 0 && rest == 1) {
+        rc = pr_cmd_wait(&p, argv[i], SCARD_STATE_PRESENT);
+    } else if (strcmp(cmd, "wait-empty") == 0 && rest == 1) {
+        rc = pr_cmd_wait(&p, argv[i], SCARD_STATE_EMPTY);
+    } else if (strcmp(cmd, "atr") == 0 && rest == 1) {
+        rc = pr_cmd_atr(&p, argv[i]);
+    } else if (strcmp(cmd, "bench") == 0 && (rest == 4 || rest == 5)) {
+        long n = strtol(argv[i + 2], NULL, 10);
+        int rounds = atoi(argv[i + 3]);
+        if (n < 1 || rounds < 1) {
+            pr_usage(stderr);
+            return 2;
+        }
+        rc = pr_cmd_bench(&p, argv[i], argv[i + 1], n, rounds, rest == 5 ? argv[i + 4] : "00A4040000");
+    } else {
+        pr_usage(stderr);
+        return 2;
+    }
+    pr_drop(&p);
+    return rc;
+}
