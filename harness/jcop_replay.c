@@ -1,0 +1,393 @@
+/*
+ * jcop_replay.c: the jcop-replay program. Reads the command line, loads each
+ * script (jh_script.h), opens a card (in-process by default, or a PC/SC
+ * reader: jh_reader.h), runs the script (jh_run.h), prints the transcript as
+ * it goes (with --explain, the explainer's lines from harness/explain), and
+ * writes TAP / JUnit / HTML reports and the --diff verdict at the end.
+ * Exit status: 0 every expectation held, 1 one failed (or a command was
+ * refused, or --diff found a divergence), 2 usage or script error, 3
+ * environment error. With several scripts the worst status wins.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jc_card.h"
+#include "jh_reader.h"
+#include "jh_report.h"
+#include "jh_run.h"
+#include "jh_script.h"
+#include "jh_transcript.h"
+#include "jh_util.h"
+#ifdef JH_HAVE_EXPLAIN
+#include "jh_explain.h"
+#endif
+#ifdef JH_HAVE_HTML
+#include "jh_html.h"
+#endif
+
+typedef struct {
+    const char *format;
+    const char *image;
+    const char *profile;
+    uint8_t kt[16];
+    bool have_kt;
+    uint64_t seed;
+    const char *reader;
+    int reader_index;
+    bool allow_irreversible;
+    bool keep_going;
+    bool explain;
+    bool tap;
+    bool quiet;
+    const char *junit;
+    const char *html;
+    const char *diff;
+} cli;
+
+typedef struct {
+    const cli *c;
+    FILE *out;
+#ifdef JH_HAVE_EXPLAIN
+    jh_explainer ex;
+    bool assumed;
+#endif
+} printer;
+
+static void usage(FILE *f)
+{
+    fputs("Usage: jcop-replay [OPTIONS] SCRIPT...\n"
+          "Replay APDU scripts (JCShell .jcsh, GPShell .gpsh/.txt, scriptor .scriptor/.apdu,\n"
+          "jcopsim --trace files) against the in-process JCOP card or a PC/SC reader, and\n"
+          "check every expected answer.\n\n"
+          "Card (default: a fresh in-process card of the default profile, memory-only):\n"
+          "      --image FILE          in-process card on a durable image (created if missing)\n"
+          "      --profile NAME        card profile for a new card (J2A040, J2E145, ...)\n"
+          "      --kt HEX              transport key (16 bytes) for a new card\n"
+          "      --seed N              deterministic card randomness and host challenges\n"
+          "      --reader NAME         use the PC/SC reader NAME instead\n"
+          "      --reader-index N      use the N-th PC/SC reader (0-based)\n"
+          "      --allow-irreversible  let FUSE, PROTECT and one-way SET STATUS reach a PC/SC reader\n"
+          "Script:\n"
+          "  -f, --format FMT          jcsh, gpsh or scriptor (default: from the extension)\n"
+          "  -k, --keep-going          go on after a failed expectation (default: stop)\n"
+          "Output:\n"
+          "  -x, --explain             explain every command, answer and state change\n"
+          "  -q, --quiet               no transcript, only the summary and errors\n"
+          "      --tap                 TAP on stdout instead of the transcript\n"
+          "      --junit FILE          JUnit XML report (one test case per script)\n"
+          "      --html FILE           self-contained HTML report\n"
+          "      --diff GOLDEN         compare the exchanges with a golden transcript or trace;\n"
+          "                            print the first divergence, exit 1 on one\n"
+          "  -h, --help                this help\n"
+          "  -V, --version             version\n\n"
+          "Exit: 0 all expectations held, 1 a check failed, 2 usage/script error,\n"
+          "3 environment error (no reader, no pcscd, unusable image).\n"
+          "PC/SC transmits have no deadline (vpcd never times out): run under `timeout`.\n",
+          f);
+}
+
+#ifdef JH_HAVE_EXPLAIN
+static uint8_t lcs_of_state(int s)
+{
+    switch (s) {
+    case JC_CS_OP_READY: return 0x01;
+    case JC_CS_INITIALIZED: return 0x07;
+    case JC_CS_SECURED: return 0x0F;
+    case JC_CS_CARD_LOCKED: return 0x7F;
+    case JC_CS_TERMINATED: return 0xFF;
+    default: return 0x00;
+    }
+}
+
+static void explain_entry(printer *p, const jh_entry *e)
+{
+    jh_explanation x;
+    memset(&x, 0, sizeof x);
+    if (!p->assumed && e->has_state) {
+        jh_explain_assume(&p->ex, e->state_before, lcs_of_state(e->state_before));
+        p->assumed = true;
+    }
+    int n = 0;
+    switch (e->kind) {
+    case JH_ENTRY_APDU:
+        n = jh_explain_exchange(&p->ex, e->plain, e->plain_len, e->rapdu, e->rapdu_len, &x);
+        break;
+    case JH_ENTRY_POWER_ON:
+        n = jh_explain_power(&p->ex, JH_PWR_ON, e->atr, e->atr_len, &x);
+        break;
+    case JH_ENTRY_RESET:
+        n = jh_explain_power(&p->ex, JH_PWR_RESET, e->atr, e->atr_len, &x);
+        break;
+    case JH_ENTRY_POWER_OFF:
+        n = jh_explain_power(&p->ex, JH_PWR_OFF, NULL, 0, &x);
+        break;
+    case JH_ENTRY_REFUSED:
+        n = jh_explain_exchange(&p->ex, e->capdu, e->capdu_len, NULL, 0, &x);
+        break;
+    default:
+        break;
+    }
+    if (n > 0)
+        jh_explanation_print(p->out, &x, "   | ");
+    for (size_t i = 0; i < e->n_events; i++) {
+        const jh_event *ev = &e->events[i];
+        if (ev->kind == JC_EV_WARN)
+            fprintf(p->out, "   ! card: %s\n", ev->text ? ev->text : "warning");
+        else if (ev->kind == JC_EV_STATE)
+            fprintf(p->out, "   | card state: %s -> %s%s%s\n", jc_card_state_name(ev->old_state),
+                    jc_card_state_name(ev->new_state), ev->text ? ": " : "", ev->text ? ev->text : "");
+    }
+}
+#endif
+
+static void on_entry(void *ctx, const jh_transcript *t, const jh_entry *e)
+{
+    printer *p = ctx;
+    if (!p->out)
+        return;
+    jh_report_entry(p->out, e);
+#ifdef JH_HAVE_EXPLAIN
+    if (p->c->explain)
+        explain_entry(p, e);
+#endif
+    fflush(p->out);
+}
+
+static int open_reader(const cli *c, jh_reader **rd, char *err, size_t errcap)
+{
+    if (c->reader || c->reader_index >= 0)
+        return jh_reader_pcsc_open(rd, c->reader, c->reader_index, err, errcap);
+    jh_card_opts o = {
+        .image = c->image,
+        .profile = c->profile,
+        .kt = c->have_kt ? c->kt : NULL,
+        .seed = c->seed,
+    };
+    return jh_reader_card_open(rd, &o, err, errcap);
+}
+
+/* Run one script; fills t. Returns its exit status. */
+static int run_one(const cli *c, const char *path, jh_transcript *t)
+{
+    jh_script sc;
+    int rc = jh_script_load(&sc, path, c->format);
+    if (rc < 0) {
+        jh_transcript_init(t, path, sc.format ? sc.format : c->format, NULL);
+        t->status = JH_EXIT_SCRIPT;
+        jh_entry_set_text(&t->error, sc.err);
+        jh_entry_set_text(&t->error_file, sc.err_file[0] ? sc.err_file : path);
+        t->error_line = sc.err_line;
+        if (sc.err_line)
+            fprintf(stderr, "%s:%u: %s\n", t->error_file, sc.err_line, sc.err);
+        else
+            fprintf(stderr, "%s: %s\n", t->error_file, sc.err);
+        jh_script_free(&sc);
+        return JH_EXIT_SCRIPT;
+    }
+    jh_reader *rd = NULL;
+    char err[300];
+    if (open_reader(c, &rd, err, sizeof err) < 0) {
+        jh_transcript_init(t, path, sc.format, NULL);
+        t->status = JH_EXIT_ENV;
+        jh_entry_set_text(&t->error, err);
+        jh_entry_set_text(&t->error_file, path);
+        fprintf(stderr, "jcop-replay: %s\n", err);
+        jh_script_free(&sc);
+        return JH_EXIT_ENV;
+    }
+    jh_transcript_init(t, path, sc.format, rd->desc);
+    printer p = {.c = c, .out = c->tap || c->quiet ? NULL : stdout};
+#ifdef JH_HAVE_EXPLAIN
+    jh_explain_init(&p.ex, c->profile);
+#endif
+    if (p.out)
+        fprintf(p.out, "# %s (%s) on %s\n", path, sc.format, rd->desc);
+    jh_run_opts o = {
+        .allow_irreversible = c->allow_irreversible,
+        .keep_going = c->keep_going,
+        .seed = c->seed,
+        .on_entry = on_entry,
+        .on_entry_ctx = &p,
+    };
+    rc = jh_run(rd, &sc, &o, t);
+    jh_reader_close(rd);
+    jh_script_free(&sc);
+    if (t->error)
+        fprintf(stderr, "%s:%u: %s\n", t->error_file ? t->error_file : path, t->error_line, t->error);
+    if (!c->tap)
+        jh_report_summary(stdout, t);
+    return rc;
+}
+
+static int write_html(const cli *c, jh_transcript *const *ts, size_t n)
+{
+#ifdef JH_HAVE_HTML
+    for (size_t i = 0; i < n; i++) {
+        char path[4096];
+        if (n == 1)
+            snprintf(path, sizeof path, "%s", c->html);
+        else
+            snprintf(path, sizeof path, "%s.%zu.html", c->html, i + 1);
+        jh_html_opts ho = {.profile = c->profile, .initial_state = -1};
+        if (jh_html_write_file(path, ts[i], &ho) < 0) {
+            fprintf(stderr, "jcop-replay: cannot write %s\n", path);
+            return JH_EXIT_ENV;
+        }
+    }
+    return 0;
+#else
+    fprintf(stderr, "jcop-replay: --html: this build has no HTML report library (harness/report)\n");
+    return JH_EXIT_ENV;
+#endif
+}
+
+int main(int argc, char **argv)
+{
+    cli c = {.reader_index = -1};
+    enum { O_IMAGE = 256, O_PROFILE, O_KT, O_SEED, O_READER, O_READER_INDEX, O_ALLOW, O_TAP, O_JUNIT, O_HTML, O_DIFF };
+    static const struct option longopts[] = {
+        {"format", required_argument, NULL, 'f'},
+        {"image", required_argument, NULL, O_IMAGE},
+        {"profile", required_argument, NULL, O_PROFILE},
+        {"kt", required_argument, NULL, O_KT},
+        {"seed", required_argument, NULL, O_SEED},
+        {"reader", required_argument, NULL, O_READER},
+        {"reader-index", required_argument, NULL, O_READER_INDEX},
+        {"allow-irreversible", no_argument, NULL, O_ALLOW},
+        {"keep-going", no_argument, NULL, 'k'},
+        {"explain", no_argument, NULL, 'x'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"tap", no_argument, NULL, O_TAP},
+        {"junit", required_argument, NULL, O_JUNIT},
+        {"html", required_argument, NULL, O_HTML},
+        {"diff", required_argument, NULL, O_DIFF},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    while ((opt = getopt_long(argc, argv, "f:kxqhV", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'f':
+            if (!jh_format_valid(optarg)) {
+                fprintf(stderr, "jcop-replay: --format must be jcsh, gpsh or scriptor\n");
+                return JH_EXIT_SCRIPT;
+            }
+            c.format = optarg;
+            break;
+        case O_IMAGE: c.image = optarg; break;
+        case O_PROFILE: c.profile = optarg; break;
+        case O_KT:
+            if (jh_unhex(optarg, (size_t)-1, c.kt, sizeof c.kt) != 16) {
+                fprintf(stderr, "jcop-replay: --kt needs 16 bytes of hex\n");
+                return JH_EXIT_SCRIPT;
+            }
+            c.have_kt = true;
+            break;
+        case O_SEED: {
+            char *end;
+            c.seed = strtoull(optarg, &end, 0);
+            if (*end || !*optarg || c.seed == 0) {
+                fprintf(stderr, "jcop-replay: --seed needs a non-zero number\n");
+                return JH_EXIT_SCRIPT;
+            }
+            break;
+        }
+        case O_READER: c.reader = optarg; break;
+        case O_READER_INDEX: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || !*optarg || v < 0 || v > 255) {
+                fprintf(stderr, "jcop-replay: --reader-index needs a number from 0\n");
+                return JH_EXIT_SCRIPT;
+            }
+            c.reader_index = (int)v;
+            break;
+        }
+        case O_ALLOW: c.allow_irreversible = true; break;
+        case 'k': c.keep_going = true; break;
+        case 'x': c.explain = true; break;
+        case 'q': c.quiet = true; break;
+        case O_TAP: c.tap = true; break;
+        case O_JUNIT: c.junit = optarg; break;
+        case O_HTML: c.html = optarg; break;
+        case O_DIFF: c.diff = optarg; break;
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("jcop-replay %s\n", JCOPSIM_VERSION); return 0;
+        default:
+            fprintf(stderr, "jcop-replay: see jcop-replay --help\n");
+            return JH_EXIT_SCRIPT;
+        }
+    }
+    int nscripts = argc - optind;
+    if (nscripts <= 0) {
+        fprintf(stderr, "jcop-replay: no script given (see --help)\n");
+        return JH_EXIT_SCRIPT;
+    }
+    if ((c.reader || c.reader_index >= 0) && (c.image || c.profile || c.have_kt)) {
+        fprintf(stderr, "jcop-replay: --image/--profile/--kt are for the in-process card, not --reader\n");
+        return JH_EXIT_SCRIPT;
+    }
+    if (c.reader && c.reader_index >= 0) {
+        fprintf(stderr, "jcop-replay: give --reader or --reader-index, not both\n");
+        return JH_EXIT_SCRIPT;
+    }
+    if (c.diff && nscripts != 1) {
+        fprintf(stderr, "jcop-replay: --diff compares one script's run\n");
+        return JH_EXIT_SCRIPT;
+    }
+#ifndef JH_HAVE_EXPLAIN
+    if (c.explain)
+        fprintf(stderr, "jcop-replay: note: --explain needs the explainer (harness/explain), not in this build\n");
+#endif
+    jh_transcript *ts = calloc((size_t)nscripts, sizeof *ts);
+    jh_transcript **tp = calloc((size_t)nscripts, sizeof *tp);
+    if (!ts || !tp) {
+        fprintf(stderr, "jcop-replay: out of memory\n");
+        return JH_EXIT_ENV;
+    }
+    int status = 0;
+    for (int i = 0; i < nscripts; i++) {
+        tp[i] = &ts[i];
+        int rc = run_one(&c, argv[optind + i], &ts[i]);
+        if (rc > status)
+            status = rc;
+    }
+    if (c.tap)
+        jh_report_tap(stdout, (const jh_transcript *const *)tp, (size_t)nscripts);
+    if (c.junit) {
+        FILE *f = fopen(c.junit, "w");
+        if (!f || jh_report_junit(f, (const jh_transcript *const *)tp, (size_t)nscripts) < 0 || fclose(f) != 0) {
+            fprintf(stderr, "jcop-replay: cannot write %s\n", c.junit);
+            if (status < JH_EXIT_ENV)
+                status = JH_EXIT_ENV;
+        }
+    }
+    if (c.html) {
+        int rc = write_html(&c, tp, (size_t)nscripts);
+        if (rc > status)
+            status = rc;
+    }
+    if (c.diff && ts[0].status <= JH_EXIT_FAIL) {
+        jh_golden g;
+        char err[300], msg[1024];
+        if (jh_golden_load(c.diff, &g, err, sizeof err) < 0) {
+            fprintf(stderr, "jcop-replay: %s\n", err);
+            if (status < JH_EXIT_SCRIPT)
+                status = JH_EXIT_SCRIPT;
+        } else {
+            int d = jh_golden_diff(&g, c.diff, &ts[0], msg, sizeof msg);
+            printf("# diff: %s\n", msg);
+            if (d && status < JH_EXIT_FAIL)
+                status = JH_EXIT_FAIL;
+            jh_golden_free(&g);
+        }
+    }
+    for (int i = 0; i < nscripts; i++)
+        jh_transcript_free(&ts[i]);
+    free(ts);
+    free(tp);
+    return status;
+}

@@ -1,0 +1,216 @@
+/*
+ * jh_reader_card.c: the in-process backend of jh_reader.h. It owns a card
+ * core (jc_card), its store (memory-only, or a durable image file through
+ * jcstore) and the random source the card draws from. Card trace events are
+ * copied into the step's transcript entry (set_sink), so a transcript can say
+ * which memory bytes a WRITE changed and which state the card entered.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "jc_card.h"
+#include "jc_image.h"
+#include "jc_profile.h"
+#include "jc_store.h"
+#include "jh_reader.h"
+
+typedef struct {
+    jh_reader base;
+    jc_card *card;
+    jc_store *store;
+    jh_entry *sink;
+    uint64_t seed; /* 0 = /dev/urandom */
+    uint64_t prng;
+    int urandom;
+} card_reader;
+
+static int card_random(void *ctx, uint8_t *out, size_t n)
+{
+    card_reader *r = ctx;
+    if (r->seed) {
+        /* splitmix64: a deterministic stream for reproducible runs (--seed) */
+        uint64_t w = 0;
+        for (size_t i = 0; i < n; i++) {
+            if ((i & 7) == 0) {
+                uint64_t z = (r->prng += 0x9E3779B97F4A7C15ull);
+                z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+                z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+                w = z ^ (z >> 31);
+            }
+            out[i] = (uint8_t)(w >> (8 * (i & 7)));
+        }
+        return 0;
+    }
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = read(r->urandom, out + got, n - got);
+        if (k <= 0) {
+            if (k < 0 && errno == EINTR)
+                continue;
+            return JC_ERR_RANDOM;
+        }
+        got += (size_t)k;
+    }
+    return 0;
+}
+
+static void card_trace(void *ctx, const jc_event *ev)
+{
+    card_reader *r = ctx;
+    if (!r->sink || ev->kind == JC_EV_CAPDU || ev->kind == JC_EV_RAPDU)
+        return;
+    jh_entry_add_event(r->sink, (int)ev->kind, ev->addr, ev->data, ev->len, ev->old_state,
+                       ev->new_state, ev->text);
+}
+
+static int c_power_on(jh_reader *base, uint8_t *atr, size_t cap)
+{
+    card_reader *r = (card_reader *)base;
+    if (jc_card_powered(r->card))
+        jc_card_power_off(r->card);
+    return jc_card_power_on(r->card, atr, cap);
+}
+
+static int c_reset(jh_reader *base, uint8_t *atr, size_t cap)
+{
+    card_reader *r = (card_reader *)base;
+    if (!jc_card_powered(r->card))
+        return jc_card_power_on(r->card, atr, cap);
+    return jc_card_reset(r->card, atr, cap);
+}
+
+static void c_power_off(jh_reader *base)
+{
+    card_reader *r = (card_reader *)base;
+    jc_card_power_off(r->card);
+}
+
+static bool c_powered(const jh_reader *base)
+{
+    const card_reader *r = (const card_reader *)base;
+    return jc_card_powered(r->card);
+}
+
+static int c_transmit(jh_reader *base, const uint8_t *capdu, size_t len, uint8_t *rapdu, size_t cap)
+{
+    card_reader *r = (card_reader *)base;
+    int n = jc_card_process(r->card, capdu, len, rapdu, cap);
+    if (n < 0)
+        snprintf(base->err, sizeof base->err, "card: %s", jc_strerror(n));
+    return n;
+}
+
+static int c_state(const jh_reader *base)
+{
+    const card_reader *r = (const card_reader *)base;
+    return (int)jc_card_state_get(r->card);
+}
+
+static void c_set_sink(jh_reader *base, jh_entry *e)
+{
+    ((card_reader *)base)->sink = e;
+}
+
+static void c_close(jh_reader *base)
+{
+    card_reader *r = (card_reader *)base;
+    if (r->card)
+        jc_card_free(r->card);
+    if (r->store)
+        jc_store_close(r->store);
+    if (r->urandom >= 0)
+        close(r->urandom);
+    free(r);
+}
+
+static const jh_reader_ops card_ops = {
+    .kind = "in-process",
+    .power_on = c_power_on,
+    .reset = c_reset,
+    .power_off = c_power_off,
+    .powered = c_powered,
+    .transmit = c_transmit,
+    .state = c_state,
+    .set_sink = c_set_sink,
+    .close = c_close,
+};
+
+int jh_reader_card_open(jh_reader **out, const jh_card_opts *o, char *err, size_t errcap)
+{
+    *out = NULL;
+    card_reader *r = calloc(1, sizeof *r);
+    jc_pstate *st = calloc(1, sizeof *st);
+    int rc = JC_ERR_NOMEM;
+    if (!r || !st) {
+        snprintf(err, errcap, "out of memory");
+        goto fail;
+    }
+    r->base.ops = &card_ops;
+    r->urandom = -1;
+    r->seed = o->seed;
+    r->prng = o->seed;
+    if (!o->seed) {
+        r->urandom = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+        if (r->urandom < 0) {
+            snprintf(err, errcap, "cannot open /dev/urandom: %s", strerror(errno));
+            rc = JC_ERR_RANDOM;
+            goto fail;
+        }
+    }
+    const char *profile = o->profile;
+    if (!profile) {
+        const jc_profile *def = jc_profile_default();
+        profile = def ? def->name : "J2A040";
+    }
+    struct stat sb;
+    if (o->image && stat(o->image, &sb) == 0) {
+        rc = jc_store_open_file(&r->store, o->image, st);
+        if (rc < 0) {
+            snprintf(err, errcap, "cannot use image %s: %s", o->image, jc_strerror(rc));
+            goto fail;
+        }
+        if (o->profile && strcmp(o->profile, st->profile))
+            fprintf(stderr, "jcop-replay: note: image %s holds a %s card; --profile %s ignored\n",
+                    o->image, st->profile, o->profile);
+    } else {
+        rc = jc_pstate_init(st, profile, o->kt, card_random, r);
+        if (rc < 0) {
+            snprintf(err, errcap, "cannot create a %s card: %s", profile, jc_strerror(rc));
+            goto fail;
+        }
+        rc = o->image ? jc_store_create_file(&r->store, o->image, st) : jc_store_open_memory(&r->store, st);
+        if (rc < 0) {
+            snprintf(err, errcap, "cannot create image %s: %s", o->image ? o->image : "(memory)",
+                     jc_strerror(rc));
+            goto fail;
+        }
+    }
+    jc_env env = {
+        .random = card_random,
+        .random_ctx = r,
+        .trace = card_trace,
+        .trace_ctx = r,
+        .commit = jc_store_commit,
+        .commit_ctx = r->store,
+    };
+    rc = jc_card_create(&r->card, st, &env);
+    if (rc < 0) {
+        snprintf(err, errcap, "cannot start the card: %s", jc_strerror(rc));
+        goto fail;
+    }
+    snprintf(r->base.desc, sizeof r->base.desc, "in-process %s, %s", st->profile,
+             jc_store_describe(r->store));
+    free(st);
+    *out = &r->base;
+    return 0;
+fail:
+    free(st);
+    if (r)
+        c_close(&r->base);
+    return rc < 0 ? rc : JC_ERR_NOMEM;
+}

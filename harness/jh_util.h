@@ -1,0 +1,48 @@
+/*
+ * jh_util.h: small helpers every harness module uses: hex in and out, a
+ * growable string buffer, string copies. Nothing here knows about scripts or
+ * cards; the parsers, the matcher, the runner and the reports build on it.
+ */
+#ifndef JH_UTIL_H
+#define JH_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Parse hex digits from s[0..n) (n = (size_t)-1: up to the NUL), ignoring
+ * blanks. Returns the byte count, or -1 on a bad digit, an odd digit count or
+ * more than cap bytes. */
+int jh_unhex(const char *s, size_t n, uint8_t *out, size_t cap);
+/* Write 2*n upper-case hex digits and a NUL to out (size >= 2n+1). */
+void jh_tohex(const uint8_t *b, size_t n, char *out);
+/* Same into a new heap string (NULL on out of memory). */
+char *jh_tohex_dup(const uint8_t *b, size_t n);
+
+char *jh_strdup(const char *s);
+char *jh_strndup(const char *s, size_t n);
+/* Trim leading and trailing blanks in place; returns s moved past leading blanks. */
+char *jh_trim(char *s);
+bool jh_is_blank(int c);
+
+/* A growable NUL-terminated string. A failed allocation sets oom and keeps
+ * the text so far; jh_buf_take returns NULL then. */
+typedef struct {
+    char *s;
+    size_t len;
+    size_t cap;
+    bool oom;
+} jh_buf;
+
+void jh_buf_init(jh_buf *b);
+void jh_buf_putn(jh_buf *b, const char *s, size_t n);
+void jh_buf_puts(jh_buf *b, const char *s);
+void jh_buf_putc(jh_buf *b, char c);
+void jh_buf_printf(jh_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void jh_buf_hex(jh_buf *b, const uint8_t *p, size_t n);
+/* Hand the string over (caller frees); NULL on earlier out of memory. */
+char *jh_buf_take(jh_buf *b);
+void jh_buf_free(jh_buf *b);
+
+#endif
