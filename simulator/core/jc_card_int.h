@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "jc_apdu.h"
+#include "jc_atr.h"
 #include "jc_card.h"
 #include "jc_gp_vol.h"
 #include "jc_profile.h"
@@ -67,11 +68,6 @@ static inline uint8_t *jc_mem_at(jc_card *card, uint32_t addr)
     return card->st.mem + (addr - JC_MEM_BASE);
 }
 
-/* ATR from a configuration block of the memory window (jc_atr.c). base is the
- * address of the cold block's interface field, or that + warm offset. Returns
- * the ATR length; *malformed says whether the configuration was repaired. */
-size_t jc_atr_build(const jc_profile *p, const uint8_t *mem, bool warm, uint8_t *atr, size_t cap,
-                    bool *malformed);
 
 /* Unfused card: SELECT/IDENTIFY/KT routing, then the pre-FUSE table (jc_prefuse.c). */
 uint16_t jc_prefuse_process(jc_card *card, const jc_apdu *apdu, jc_resp *resp);
