@@ -1,0 +1,358 @@
+/*
+ * jt_session.c: how jcop-prepers talks to a card. Every exchange goes
+ * through the harness's reader interface (in-process card or PC/SC), is
+ * recorded in a run transcript (for the HTML report), printed with secrets
+ * masked unless --show-keys, and explained by the one explainer. After
+ * EXTERNAL AUTHENTICATE, commands are wrapped by the host side of SCP02 from
+ * the card core (jc_scp02.h), so both ends share one implementation.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jc_card.h"
+#include "jc_crypto.h"
+#include "jc_sw.h"
+#include "jt_prepers.h"
+
+int jt_session_open(jt_session *s, jh_reader *rd, const char *title, FILE *out, bool explain, bool show_keys)
+{
+    memset(s, 0, sizeof *s);
+    s->rd = rd;
+    s->out = out;
+    s->explain = explain;
+    s->show_keys = show_keys;
+    s->step_file = "jcop-prepers";
+    if (jh_transcript_init(&s->t, title, "jcop-prepers", rd ? rd->desc : "") != 0)
+        return JT_EXIT_ENV;
+    jh_explain_init(&s->ex, NULL);
+    if (jc_crypto_create(&s->crypto) != 0) {
+        jh_transcript_free(&s->t);
+        return JT_EXIT_ENV;
+    }
+    jc_scp02_reset(&s->scp);
+    return 0;
+}
+
+void jt_session_close(jt_session *s)
+{
+    jc_scp02_reset(&s->scp);
+    jc_crypto_free(s->crypto);
+    jh_transcript_free(&s->t);
+}
+
+void jt_note(jt_session *s, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    fprintf(s->out, "%s\n", buf);
+    jh_entry *e = jh_transcript_add(&s->t, s->step_file, ++s->step_no, "note", JH_ENTRY_NOTE);
+    if (e)
+        jh_entry_set_text(&e->note, buf);
+}
+
+static void jt_print_expl(jt_session *s, bool secret)
+{
+    if (!s->explain)
+        return;
+    for (size_t i = 0; i < s->x.n; i++) {
+        const jh_xline *l = &s->x.line[i];
+        if (secret && !s->show_keys && l->kind == JH_XL_DETAIL &&
+            (strncmp(l->text, "new bytes ", 10) == 0 || strncmp(l->text, "read ", 5) == 0)) {
+            fprintf(s->out, "     %s\n", l->text[0] == 'n' ? "new bytes (hidden; --show-keys prints them)"
+                                                           : "read (hidden; --show-keys prints them)");
+            continue;
+        }
+        static const char *const tag[] = {[JH_XL_COMMAND] = "", [JH_XL_DETAIL] = "  ",
+                                          [JH_XL_STATUS] = "  SW ", [JH_XL_STATE] = "  * ",
+                                          [JH_XL_WARN] = "  ! "};
+        fprintf(s->out, "     %s%s\n", tag[l->kind], l->text);
+    }
+}
+
+/* The bytes as shown and stored: data of secret commands masked with '*' (2A). */
+static void jt_masked(const jt_session *s, bool secret, const uint8_t *b, size_t n, size_t from, size_t to,
+                      uint8_t *out)
+{
+    memcpy(out, b, n);
+    if (secret && !s->show_keys)
+        for (size_t i = from; i < to && i < n; i++)
+            out[i] = 0x2A;
+}
+
+static void jt_print_bytes(const jt_session *s, const char *arrow, const uint8_t *b, size_t n, bool secret,
+                           size_t from, size_t to)
+{
+    if (!s->out)
+        return;
+    fprintf(s->out, "  %s ", arrow);
+    for (size_t i = 0; i < n; i++) {
+        if (secret && !s->show_keys && i >= from && i < to)
+            fputs("**", s->out);
+        else
+            fprintf(s->out, "%02X", b[i]);
+    }
+    fputc('\n', s->out);
+}
+
+int jt_power_on(jt_session *s, uint8_t *atr, size_t cap)
+{
+    jh_entry *e = jh_transcript_add(&s->t, s->step_file, ++s->step_no, "power on", JH_ENTRY_POWER_ON);
+    int n = s->rd->ops->power_on(s->rd, atr, cap);
+    jc_scp02_reset(&s->scp);
+    s->wrapped = false;
+    if (n < 0) {
+        fprintf(s->out, "  power on failed: %s\n", s->rd->err[0] ? s->rd->err : jc_strerror(n));
+        if (e) {
+            e->verdict = JH_VERDICT_ERROR;
+            jh_entry_set_text(&e->message, s->rd->err[0] ? s->rd->err : jc_strerror(n));
+        }
+        return n;
+    }
+    if (e) {
+        e->atr_len = (size_t)n < sizeof e->atr ? (size_t)n : sizeof e->atr;
+        memcpy(e->atr, atr, e->atr_len);
+        int st = s->rd->ops->state(s->rd);
+        if (st >= 0) {
+            e->has_state = true;
+            e->state_before = JC_CS_OFF;
+            e->state_after = st;
+        }
+    }
+    fprintf(s->out, "power on: ATR ");
+    jt_hex(s->out, atr, (size_t)n);
+    fputc('\n', s->out);
+    jh_explain_power(&s->ex, JH_PWR_ON, atr, (size_t)n, &s->x);
+    int st = s->rd->ops->state(s->rd);
+    if (st >= 0 && s->ex.view.card_state != st)
+        jh_explain_assume(&s->ex, st, 0);
+    jt_print_expl(s, false);
+    return n;
+}
+
+void jt_power_off(jt_session *s)
+{
+    jh_transcript_add(&s->t, s->step_file, ++s->step_no, "power off", JH_ENTRY_POWER_OFF);
+    s->rd->ops->power_off(s->rd);
+    jc_scp02_reset(&s->scp);
+    s->wrapped = false;
+    jh_explain_power(&s->ex, JH_PWR_OFF, NULL, 0, &s->x);
+}
+
+static int jt_xchg_inner(jt_session *s, const char *what, const uint8_t *capdu, size_t len, bool secret,
+                         uint8_t *rapdu, size_t cap, const uint8_t *wire, size_t wlen, int st_before);
+
+int jt_xchg(jt_session *s, const char *what, const uint8_t *capdu, size_t len, bool secret, uint8_t *rapdu,
+            size_t cap)
+{
+    uint8_t wire[300];
+    size_t wlen = len;
+    if (len > 261)
+        return JC_ERR_ARG;
+    memcpy(wire, capdu, len);
+    if (s->wrapped) {
+        int w = jc_scp02_host_wrap(&s->scp, s->crypto, capdu, len, wire, sizeof wire);
+        if (w < 0) {
+            fprintf(s->out, "  cannot wrap the command for the secure channel: %s\n", jc_strerror(w));
+            return w;
+        }
+        wlen = (size_t)w;
+    }
+    int st_before = s->rd->ops->state(s->rd);
+    FILE *saved_out = s->out;
+    bool saved_explain = s->explain;
+    if (s->quiet_io) {
+        s->out = NULL;
+        s->explain = false;
+    }
+    int n = jt_xchg_inner(s, what, capdu, len, secret, rapdu, cap, wire, wlen, st_before);
+    s->out = saved_out;
+    s->explain = saved_explain;
+    return n;
+}
+
+static int jt_xchg_inner(jt_session *s, const char *what, const uint8_t *capdu, size_t len, bool secret,
+                         uint8_t *rapdu, size_t cap, const uint8_t *wire, size_t wlen, int st_before)
+{
+    uint8_t mc[300], mr[300];
+    if (s->out)
+        fprintf(s->out, "-- %s\n", what);
+    /* a READ of a secret answers the secret; a write or SELECT KT carries it */
+    bool is_read = len == 5 && capdu[1] == 0xB0;
+    jt_print_bytes(s, "=>", wire, wlen, secret && !is_read, 5, wlen);
+    int n = s->rd->ops->transmit(s->rd, wire, wlen, rapdu, cap);
+    jh_entry *e = jh_transcript_add(&s->t, s->step_file, ++s->step_no, what, JH_ENTRY_APDU);
+    if (e) {
+        jt_masked(s, secret && !is_read, wire, wlen, 5, wlen, mc);
+        jh_entry_set_bytes(&e->capdu, &e->capdu_len, mc, wlen);
+        jt_masked(s, secret && !is_read, capdu, len, 5, len, mc);
+        jh_entry_set_bytes(&e->plain, &e->plain_len, mc, len);
+        e->wrapped = s->wrapped;
+    }
+    if (n < 2) {
+        const char *why = s->rd->err[0] ? s->rd->err : jc_strerror(n < 0 ? n : JC_ERR_IO);
+        fprintf(s->out ? s->out : stderr, "  transport failure: %s\n", why);
+        if (e) {
+            e->verdict = JH_VERDICT_ERROR;
+            jh_entry_set_text(&e->message, why);
+        }
+        return n < 0 ? n : JC_ERR_IO;
+    }
+    jt_print_bytes(s, "<=", rapdu, (size_t)n, secret && is_read, 0, (size_t)n - 2);
+    uint16_t sw = (uint16_t)(rapdu[n - 2] << 8 | rapdu[n - 1]);
+    if (e) {
+        jt_masked(s, secret && is_read, rapdu, (size_t)n, 0, (size_t)n - 2, mr);
+        jh_entry_set_bytes(&e->rapdu, &e->rapdu_len, mr, (size_t)n);
+        e->sw = sw;
+        int st = s->rd->ops->state(s->rd);
+        if (st >= 0 && st_before >= 0) {
+            e->has_state = true;
+            e->state_before = st_before;
+            e->state_after = st;
+        }
+    }
+    jh_explain_exchange_plain(&s->ex, wire, wlen, s->wrapped ? capdu : NULL, len, rapdu, (size_t)n, &s->x);
+    jt_print_expl(s, secret);
+    return n;
+}
+
+/* Verdict for the last entry. */
+static void jt_judge(jt_session *s, bool ok, const char *expect, const char *msg)
+{
+    if (!s->t.n_entries)
+        return;
+    jh_entry *e = &s->t.entries[s->t.n_entries - 1];
+    e->verdict = ok ? JH_VERDICT_PASS : JH_VERDICT_FAIL;
+    jh_entry_set_text(&e->expect, expect);
+    if (!ok && msg)
+        jh_entry_set_text(&e->message, msg);
+}
+
+int jt_run_step(jt_session *s, const jt_step *st)
+{
+    uint8_t r[300];
+    char w[140];
+    snprintf(w, sizeof w, "%s", st->what);
+    int n = jt_xchg(s, w, st->capdu, st->len, st->secret, r, sizeof r);
+    if (n < 0)
+        return n;
+    uint16_t sw = (uint16_t)(r[n - 2] << 8 | r[n - 1]);
+    char exp[16];
+    snprintf(exp, sizeof exp, "*%04X", st->expect_sw);
+    if (sw != st->expect_sw) {
+        char tb[96], msg[200];
+        snprintf(msg, sizeof msg, "expected %04X, the card answered %04X (%s)", st->expect_sw, sw,
+                 jc_sw_text(sw, tb, sizeof tb));
+        fprintf(s->out, "  FAILED: %s\n", msg);
+        jt_judge(s, false, exp, msg);
+        return 1;
+    }
+    if (st->kind == JT_STEP_CHECK) {
+        if ((size_t)n - 2 != st->n || memcmp(r, st->want, st->n) != 0) {
+            fprintf(s->out, "  FAILED: the bytes read back differ from the bytes written\n");
+            jt_judge(s, false, "the bytes written", "the bytes read back differ from the bytes written");
+            return 1;
+        }
+        fprintf(s->out, "  ok: the card holds the new bytes\n");
+    }
+    jt_judge(s, true, exp, NULL);
+    return 0;
+}
+
+int jt_identify(jt_session *s, uint8_t *data, size_t cap)
+{
+    static const uint8_t sel[] = {0x00, 0xA4, 0x04, 0x00, 0x09, 0xA0, 0x00, 0x00, 0x01,
+                                  0x67, 0x41, 0x30, 0x00, 0xFF, 0x00};
+    uint8_t r[300];
+    int n = jt_xchg(s, "IDENTIFY: who is this card?", sel, sizeof sel, false, r, sizeof r);
+    if (n < 17)
+        return 0;
+    size_t d = (size_t)n - 2 < cap ? (size_t)n - 2 : cap;
+    memcpy(data, r, d);
+    return (int)d;
+}
+
+int jt_authenticate(jt_session *s, const jc_profile *prof, const uint8_t keys[3][16], uint8_t kvn)
+{
+    uint8_t c[64], r[300];
+    int n;
+    s->wrapped = false;
+    jc_scp02_reset(&s->scp);
+    c[0] = 0x00, c[1] = 0xA4, c[2] = 0x04, c[3] = 0x00, c[4] = prof->isd_aid.len;
+    memcpy(c + 5, prof->isd_aid.b, prof->isd_aid.len);
+    c[5 + prof->isd_aid.len] = 0x00;
+    n = jt_xchg(s, "SELECT the Issuer Security Domain", c, 6u + prof->isd_aid.len, false, r, sizeof r);
+    if (n < 0)
+        return n;
+    uint16_t sw = (uint16_t)(r[n - 2] << 8 | r[n - 1]);
+    if (sw != 0x9000 && sw != 0x6283) {
+        fprintf(s->out, "  FAILED: the ISD did not answer (SW %04X): is the card fused?\n", sw);
+        jt_judge(s, false, "*9000", "the ISD did not answer");
+        return 1;
+    }
+    jt_judge(s, true, "*9000|*6283", NULL);
+    uint8_t chal[8];
+    if (jt_random(chal, sizeof chal) != 0)
+        return JC_ERR_RANDOM;
+    int l = jc_scp02_host_init_update(&s->scp, kvn, chal, c, sizeof c);
+    if (l < 0)
+        return l;
+    n = jt_xchg(s, "INITIALIZE UPDATE (SCP02) with the new keys", c, (size_t)l, false, r, sizeof r);
+    if (n < 0)
+        return n;
+    sw = (uint16_t)(r[n - 2] << 8 | r[n - 1]);
+    if (sw != 0x9000 || n != 30) {
+        fprintf(s->out, "  FAILED: INITIALIZE UPDATE answered %04X with %d bytes\n", sw, n - 2);
+        jt_judge(s, false, "28 bytes + 9000", "unexpected answer to INITIALIZE UPDATE");
+        return 1;
+    }
+    jc_scp02_keys k;
+    memcpy(k.enc, keys[0], 16);
+    memcpy(k.mac, keys[1], 16);
+    memcpy(k.dek, keys[2], 16);
+    int rc = jc_scp02_host_check_card(&s->scp, s->crypto, &k, r, 28);
+    memset(&k, 0, sizeof k);
+    if (rc != 0) {
+        fprintf(s->out, "  FAILED: the card cryptogram does not match: the card does not hold these keys\n");
+        jt_judge(s, false, "a card cryptogram made with the plan's keys", "card cryptogram mismatch (wrong keys)");
+        return 1;
+    }
+    fprintf(s->out, "  ok: the card cryptogram proves the card holds the plan's keys\n");
+    jt_judge(s, true, "*9000", NULL);
+    l = jc_scp02_host_ext_auth(&s->scp, s->crypto, JC_SCP02_LEVEL_CMAC, false, c, sizeof c);
+    if (l < 0)
+        return l;
+    n = jt_xchg(s, "EXTERNAL AUTHENTICATE (SCP02, C-MAC)", c, (size_t)l, false, r, sizeof r);
+    if (n < 0)
+        return n;
+    sw = (uint16_t)(r[n - 2] << 8 | r[n - 1]);
+    if (sw != 0x9000) {
+        fprintf(s->out, "  FAILED: EXTERNAL AUTHENTICATE answered %04X\n", sw);
+        jt_judge(s, false, "*9000", "EXTERNAL AUTHENTICATE refused");
+        return 1;
+    }
+    jt_judge(s, true, "*9000", NULL);
+    s->wrapped = true;
+    fprintf(s->out, "  ok: secure channel open (SCP02, C-MAC) with the new keys\n");
+    return 0;
+}
+
+int jt_get_status(jt_session *s, uint8_t p1, uint8_t *card_lcs)
+{
+    uint8_t c[] = {0x80, 0xF2, p1, 0x00, 0x02, 0x4F, 0x00, 0x00};
+    uint8_t r[300];
+    char w[80];
+    snprintf(w, sizeof w, "GET STATUS %02X: list the registry", p1);
+    int n = jt_xchg(s, w, c, sizeof c, false, r, sizeof r);
+    if (n < 0)
+        return n;
+    uint16_t sw = (uint16_t)(r[n - 2] << 8 | r[n - 1]);
+    bool ok = sw == 0x9000 || sw == 0x6310 || (p1 != 0x80 && sw == 0x6A88);
+    jt_judge(s, ok, "*9000|*6310|6A88", ok ? NULL : "GET STATUS refused");
+    if (ok && p1 == 0x80 && card_lcs && n >= 2 + 1 && r[0] + 3 <= n - 2)
+        *card_lcs = r[1 + r[0]];
+    return ok ? 0 : 1;
+}
