@@ -12,7 +12,8 @@ A script declares the cells it asserts with comment lines
 
 placed before the steps that assert them. The claim is verified against what the script
 actually sends: until the next `# covers:` line (or the end of the file) at least one
-`/send` (or `/select`) step with an expectation must carry the command's INS and a CLA the row
+`/send` (or `/select`) step with an expectation, or a card-manager verb (`init-update`,
+`ext-auth`, which judge their own answers), must carry the command's INS and a CLA the row
 accepts (value under the row's CLA mask). A claim that
 no step backs is an error, reported with file:line, and the cell does not count.
 
@@ -36,6 +37,10 @@ SEND_RE = re.compile(r"^\s*/(send|select)\s+(\S+)(?:\s+(\S.*))?$")
 VAR_RE = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 SETVAR_RE = re.compile(r"^\s*/set-var\s+([A-Za-z0-9_]+)\s+(\S+)")
 INCLUDE_RE = re.compile(r"^\s*/include\s+(\S+)")
+# Card-manager verbs of the harness: each sends one command and judges its answer itself
+# (init-update: 28 bytes + 9000 and a verified card cryptogram; ext-auth: 9000).
+VERB_RE = re.compile(r"^\s*/?(init-update|ext-auth)\b")
+VERB_APDU = {"init-update": ("80500000", "*9000"), "ext-auth": ("84820000", "9000")}
 
 
 def norm(name):
@@ -103,6 +108,11 @@ def scan_script(path):
             if line.lstrip().startswith("# covers:"):
                 errors.append(f"{path}:{lineno}: malformed covers line (want '# covers: CMD @ STATE')")
                 continue
+            m = VERB_RE.match(line)
+            if m and current is not None:
+                apdu, expect = VERB_APDU[m.group(1)]
+                current["steps"].append((lineno, apdu, expect))
+                continue
             m = SEND_RE.match(line)
             if m and current is not None:
                 verb, apdu, expect = m.group(1), expand(m.group(2), variables), m.group(3)
@@ -131,7 +141,7 @@ def build(states, rows, script_dirs):
     for d in script_dirs:
         for root, _dirs, files in os.walk(d):
             for fn in sorted(files):
-                if not fn.endswith(".jcsh"):
+                if not fn.endswith(".jcsh") or os.path.basename(root) == "lib":
                     continue
                 nscripts += 1
                 path = os.path.join(root, fn)
