@@ -2,9 +2,12 @@
 # jcop-image's command line, end to end: new (mode 0600, deterministic with
 # --seed, never overwrites), show (named fields, addresses, ATR), diff (exit 1
 # and the changed field), refusal of a corrupt or missing image (exit 3) and
-# usage errors (exit 2). Usage: test_jcop_image.sh path/to/jcop-image
+# usage errors (exit 2); show and diff of a fused image (made by the
+# make_fused_fixture helper through the in-process card).
+# Usage: test_jcop_image.sh path/to/jcop-image path/to/make_fused_fixture
 set -u
 tool=$1
+fixture=$2
 dir=$(mktemp -d /tmp/jcop-image-test.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 fail=0
@@ -69,4 +72,22 @@ expect_rc 3 "show of a corrupted image" "$tool" show "$dir/flip.img"
 check "corrupt: says integrity" grep -q "integrity" "$dir/err"
 expect_rc 3 "diff with a corrupt image" "$tool" diff "$dir/a.img" "$dir/flip.img"
 expect_rc 3 "show of a missing image" "$tool" show "$dir/none.img"
+# a fused image: key sets and registry shown, diff names the GP changes
+cp "$dir/a.img" "$dir/f.img"
+check "fixture fuses a copy" "$fixture" "$dir/f.img" $KT
+expect_rc 0 "show fused" "$tool" show "$dir/f.img"
+check "show: fused state" grep -q "^state    FUSED" "$dir/out"
+check "show: protected and fused flags" grep -q "^flags    protected=yes fused=yes$" "$dir/out"
+check "show: OP_READY" grep -q "card life cycle 01 OP_READY" "$dir/out"
+check "show: key set FF" grep -q "version FF  sequence counter 0000" "$dir/out"
+check "show: ENC key 40..4F" grep -q "ENC 404142434445464748494A4B4C4D4E4F" "$dir/out"
+check "show: ISD in the registry" grep -Eq "ISD +A000000003000000  life cycle 01  privileges 9E" "$dir/out"
+check "show: pre-installed load file" grep -Eq "load file +A0000000035350  life cycle 01" "$dir/out"
+check "show: its module" grep -q "module A000000003535041" "$dir/out"
+expect_rc 1 "diff unfused vs fused" "$tool" diff "$dir/a.img" "$dir/f.img"
+check "diff: flags" grep -q "^flags: protected 0 -> 1, fused 0 -> 1" "$dir/out"
+check "diff: CM_LIFECYCLE" grep -q "^CM_LIFECYCLE (0xC00301): 00 -> 01" "$dir/out"
+check "diff: card life cycle" grep -q "^card life cycle: 00 -> 01" "$dir/out"
+check "diff: key set" grep -q "^key set slot 0" "$dir/out"
+check "diff: registry" grep -q "^registry slot 0: free  (00) -> ISD A000000003000000 (01)" "$dir/out"
 exit $fail
