@@ -44,7 +44,9 @@ static jc_card *card_in(int s, jc_pstate *st, tu_rng *rng)
 typedef struct {
     const char *what;
     const char *capdu;
-    const char *expect[S_COUNT]; /* exact R-APDU hex; "*" prefix = SW only after any data */
+    /* exact R-APDU hex; "*" prefix = SW only after any data; "-" = not judged
+     * here (after FUSE the GlobalPlatform engine decides: see test_gp_*) */
+    const char *expect[S_COUNT];
 } matrix_row;
 
 static const matrix_row matrix[] = {
@@ -53,24 +55,25 @@ static const matrix_row matrix[] = {
      {ID_J2A040_UNFUSED "6A82", ID_J2A040_UNFUSED "6A82", ID_J2A040_UNFUSED "6A82",
       ID_J2A040_UNFUSED "6A82", ID_J2A040_FUSED "6A82"}},
     {"BOOT", "00F00000", {"6A82", "9000", "9000", "9000", "6D00"}},
-    {"BOOT CLA 80", "80F00000", {"6A82", "6E00", "6E00", "6E00", "6D00"}},
-    {"BOOT with data", "00F0000001AA", {"6A82", "6700", "6700", "6700", "6D00"}},
+    {"BOOT CLA 80", "80F00000", {"6A82", "6E00", "6E00", "6E00", "-"}},
+    {"BOOT with data", "00F0000001AA", {"6A82", "6700", "6700", "6700", "-"}},
     {"READ 16 at CM_KEY1", "C0B0030510", {"6A82", "6985", "*9000", "*9000", "6E00"}},
     {"READ extended", "C0B00305000010", {"6A82", "6985", "*9000", "*9000", "6E00"}},
     {"READ without Le", "C0B00305", {"6A82", "6985", "6700", "6700", "6E00"}},
     {"READ with data", "C0B0030501AA10", {"6A82", "6985", "6700", "6700", "6E00"}},
-    {"READ CLA 00", "00B0030510", {"6A82", "6985", "6B00", "6B00", "6D00"}},
+    {"READ CLA 00", "00B0030510", {"6A82", "6985", "6B00", "6B00", "-"}},
     {"WRITE", "C0D6030502AABB", {"6A82", "6985", "9000", "6982", "6E00"}},
     {"WRITE extended", "C0D60305000002AABB", {"6A82", "6985", "9000", "6982", "6E00"}},
     {"WRITE without data", "C0D60305", {"6A82", "6985", "6700", "6700", "6E00"}},
-    {"WRITE CLA 00", "00D6030502AABB", {"6A82", "6985", "6B00", "6B00", "6D00"}},
+    {"WRITE CLA 00", "00D6030502AABB", {"6A82", "6985", "6B00", "6B00", "-"}},
     {"PROTECT", "00100000", {"6A82", "6985", "9000", "9000", "6D00"}},
-    {"PROTECT CLA 80", "80100000", {"6A82", "6E00", "6E00", "6E00", "6D00"}},
+    {"PROTECT CLA 80", "80100000", {"6A82", "6E00", "6E00", "6E00", "-"}},
     {"FUSE", "00000000", {"6A82", "6985", "9000", "9000", "6D00"}},
-    {"FUSE with Le 00", "0000000000", {"6A82", "6985", "9000", "9000", "6D00"}},
-    {"FUSE with data", "0000000001AA", {"6A82", "6985", "6700", "6700", "6D00"}},
+    {"FUSE with Le 00", "0000000000", {"6A82", "6985", "9000", "9000", "-"}},
+    {"FUSE with data", "0000000001AA", {"6A82", "6985", "6700", "6700", "-"}},
     {"FUSE CLA C0", "C0000000", {"6A82", "6E00", "6E00", "6E00", "6E00"}},
-    {"unknown INS", "00CA9F7F00", {"6A82", "6D00", "6D00", "6D00", "6D00"}},
+    {"unknown INS", "00120000", {"6A82", "6D00", "6D00", "6D00", "6D00"}},
+    {"GET DATA (GP only)", "00CA9F7F00", {"6A82", "6D00", "6D00", "6D00", "-"}},
     {"SELECT ISD", "00A4040008A000000003000000",
      {"6A82", "6A82", "6A82", "6A82", FCI_J2A040 "9000"}},
     {"SELECT empty AID", "00A4040000", {"6A82", "6A82", "6A82", "6A82", FCI_J2A040 "9000"}},
@@ -87,6 +90,8 @@ static void test_state_matrix(void **state)
     static char out[2 * JC_RAPDU_MAX + 1];
     for (size_t i = 0; i < sizeof(matrix) / sizeof(matrix[0]); i++) {
         for (int s = 0; s < S_COUNT; s++) {
+            if (strcmp(matrix[i].expect[s], "-") == 0)
+                continue;
             jc_pstate st;
             tu_rng rng = {.s = 3};
             jc_card *card = card_in(s, &st, &rng);
