@@ -1,21 +1,26 @@
 /*
- * jc_fused.c: the fused card, minimal model (DESIGN.md §4 "After FUSE").
- *
- * jc_card_process routes every APDU of a fused card to jc_fused_process. This
- * version knows only what issue 2 needs: SELECT of the ISD (its AID or the
- * empty AID) answers the profile's FCI, IDENTIFY still answers, other SELECTs
- * answer 6A82 (the ISD stays selected), CLA C0 6E00, the pre-FUSE instructions
- * and everything else 6D00. The GlobalPlatform engine replaces this body with
- * the full ISD, keeping jc_fused_process as the single entry point.
+ * jc_fused.c: the fused card's entry point, jc_fused_process, called by
+ * jc_card_process for every APDU once FUSE was sent (DESIGN.md §4 "After
+ * FUSE"). It plays the OPEN's part: SELECT (ISD, empty AID, registry
+ * applications, IDENTIFY), routing to the selected application (an installed
+ * applet's code is not executed: it answers 6D00 to everything), secure
+ * messaging (C-MAC check and C-DEC decryption through jc_scp02), and then the
+ * ISD's command table, whose rows carry the card states of GP 2.1.1 Table 9-1
+ * and the security each command needs. The handlers are in jc_gp_isd.c and
+ * jc_gp_content.c.
  */
+#include <stdlib.h>
 #include <string.h>
 
-#include "jc_card_int.h"
 #include "jc_cmd.h"
+#include "jc_gp.h"
+#include "jc_sw.h"
 
 void jc_gp_vol_reset(jc_card *card)
 {
-    memset(&card->gp, 0, sizeof(card->gp));
+    jc_crypto_free(card->gp.crypto);
+    /* Everything but the LOAD buffer (load_len = 0 marks it empty). */
+    memset(&card->gp, 0, offsetof(jc_gp_vol, load_buf));
 }
 
 bool jc_gp_vol_sc_open(const jc_card *card)
@@ -23,34 +28,98 @@ bool jc_gp_vol_sc_open(const jc_card *card)
     return card->gp.sc_open;
 }
 
+jc_crypto *jc_gp_crypto(jc_card *card)
+{
+    if (card->gp.crypto == NULL && jc_crypto_create(&card->gp.crypto) != JC_OK)
+        card->gp.crypto = NULL;
+    return card->gp.crypto;
+}
+
+const jc_gp_policy *jc_gp_pol(const jc_card *card)
+{
+    return jc_gp_policy_for(card->profile);
+}
+
+void jc_gp_session_end(jc_card *card, const char *why)
+{
+    bool had = card->gp.sc.phase != JC_SCP02_IDLE;
+    jc_scp02_reset(&card->gp.sc);
+    card->gp.sc_open = false;
+    card->gp.sc_keyset = 0;
+    card->gp.gs_pending = false;
+    card->gp.load_active = false;
+    card->gp.load_len = 0;
+    if (had && why != NULL)
+        jc_card_info(card, why);
+}
+
+static bool isd_selected(const jc_card *card)
+{
+    return jc_gp_aid_eq(&card->profile->isd_aid, card->selected.b, card->selected.len);
+}
+
+static bool app_selectable(const jc_reg_entry *e)
+{
+    return (e->kind == JC_REG_APP || e->kind == JC_REG_SD) && (e->lcs & 0x04u) && !(e->lcs & 0x80u);
+}
+
 void jc_fused_power_up(jc_card *card)
 {
     card->selected = card->profile->isd_aid;
+    uint8_t lcs = card->st.card_lcs;
+    if (lcs == 0x7F || lcs == 0xFF)
+        return; /* CARD_LOCKED, TERMINATED: the ISD is selected */
+    for (size_t i = 0; i < JC_MAX_REGISTRY; i++) {
+        const jc_reg_entry *e = &card->st.reg[i];
+        if (app_selectable(e) && (e->priv & 0x04u)) {
+            card->selected = e->aid; /* Default Selected privilege (GP 2.1.1 §6.6.2.4) */
+            return;
+        }
+    }
 }
 
-static bool is_isd_select(const jc_card *card, const jc_apdu *a)
-{
-    if (a->p1 != 0x04)
-        return false;
-    if (a->lc == 0)
-        return true; /* empty AID selects the ISD */
-    const jc_aid *isd = &card->profile->isd_aid;
-    return a->lc == isd->len && memcmp(a->data, isd->b, isd->len) == 0;
-}
-
+/* SELECT by name, handled by the OPEN whatever is selected. */
 static uint16_t h_select(jc_card *card, const jc_apdu *a, jc_resp *resp)
 {
     const jc_profile *p = card->profile;
+    const jc_gp_policy *pol = jc_gp_pol(card);
+    jc_gp_session_end(card, "SELECT: the secure channel ends");
     if (jc_is_identify_aid(card, a))
         return jc_identify_answer(card, resp);
-    if (a->cla == 0x00 && is_isd_select(card, a)) {
+    bool locked = card->st.card_lcs == 0x7F;
+    if (a->p1 != 0x04)
+        return p->sw.select_failed.sw;
+    if (a->lc == 0 || jc_gp_aid_eq(&p->isd_aid, a->data, a->lc) ||
+        (a->lc >= 5 && a->lc < p->isd_aid.len && memcmp(p->isd_aid.b, a->data, a->lc) == 0)) {
         card->selected = p->isd_aid;
         if (jc_resp_put(resp, p->fci, p->fci_len) < 0)
             return p->sw.wrong_length.sw;
+        if (locked) {
+            jc_card_info(card, "card is CARD_LOCKED: ISD selected with warning 6283");
+            return pol->locked_select.sw;
+        }
         return p->sw.done.sw;
     }
-    card->gp.sc_open = false; /* a failed SELECT keeps the ISD but ends the secure channel */
-    return p->sw.select_failed.sw;
+    /* Registry applications: exact match first, then a partial (prefix) match. */
+    int hit = -1;
+    for (int pass = 0; pass < 2 && hit < 0; pass++) {
+        for (size_t i = 0; i < JC_MAX_REGISTRY; i++) {
+            const jc_reg_entry *e = &card->st.reg[i];
+            if (!app_selectable(e) || a->lc > e->aid.len || memcmp(e->aid.b, a->data, a->lc) != 0)
+                continue;
+            if (pass == 0 && e->aid.len != a->lc)
+                continue;
+            hit = (int)i;
+            break;
+        }
+    }
+    if (hit < 0)
+        return p->sw.select_failed.sw; /* the current selection stays */
+    if (locked)
+        return pol->locked_select_app.sw;
+    card->selected = card->st.reg[hit].aid;
+    jc_card_info(card, "application selected (its code is not executed: it answers 6D00)");
+    return p->sw.done.sw;
 }
 
 static uint16_t h_gone(jc_card *card, const jc_apdu *a, jc_resp *resp)
@@ -58,13 +127,40 @@ static uint16_t h_gone(jc_card *card, const jc_apdu *a, jc_resp *resp)
     return card->profile->sw.fused_prefuse_ins.sw;
 }
 
-#define ST_FUSED                                                                                   \
+#define ST_ALIVE                                                                                   \
     (JC_ST(JC_CS_OP_READY) | JC_ST(JC_CS_INITIALIZED) | JC_ST(JC_CS_SECURED) |                     \
-     JC_ST(JC_CS_CARD_LOCKED) | JC_ST(JC_CS_TERMINATED))
+     JC_ST(JC_CS_CARD_LOCKED))
+#define ST_FUSED (ST_ALIVE | JC_ST(JC_CS_TERMINATED))
+#define ST_MANAGE (JC_ST(JC_CS_OP_READY) | JC_ST(JC_CS_INITIALIZED) | JC_ST(JC_CS_SECURED))
 
-static const jc_cmd fused_table[] = {
-    {.name = "SELECT", .cla_mask = 0xFC, .cla = 0x00, .ins = 0xA4, .states = ST_FUSED,
+/* SELECT is handled by the OPEN in every state but TERMINATED. */
+static const jc_cmd open_table[] = {
+    {.name = "SELECT", .cla_mask = 0xFC, .cla = 0x00, .ins = 0xA4, .states = ST_ALIVE,
      .flags = 0, .handler = h_select},
+};
+
+/* The ISD's commands (GP 2.1.1 Table 9-1; gp211-reference §1.3). GP commands
+ * are short APDUs: no row accepts the extended form. CLA 80-87 for the GP
+ * proprietary commands (84-87 arrive here unwrapped). */
+static const jc_cmd isd_table[] = {
+    {.name = "GET DATA", .cla_mask = 0x78, .cla = 0x00, .ins = 0xCA, .states = ST_FUSED,
+     .flags = 0, .handler = jc_gp_get_data},
+    {.name = "INITIALIZE UPDATE", .cla_mask = 0xFC, .cla = 0x80, .ins = 0x50, .states = ST_ALIVE,
+     .flags = JC_CMD_NEEDS_DATA, .handler = jc_gp_init_update},
+    {.name = "EXTERNAL AUTHENTICATE", .cla_mask = 0xF8, .cla = 0x80, .ins = 0x82,
+     .states = ST_ALIVE, .flags = JC_CMD_NEEDS_DATA, .handler = jc_gp_ext_auth},
+    {.name = "GET STATUS", .cla_mask = 0xF8, .cla = 0x80, .ins = 0xF2, .states = ST_ALIVE,
+     .flags = JC_CMD_NEEDS_SC | JC_CMD_NEEDS_DATA, .handler = jc_gp_get_status},
+    {.name = "SET STATUS", .cla_mask = 0xF8, .cla = 0x80, .ins = 0xF0, .states = ST_ALIVE,
+     .flags = JC_CMD_NEEDS_SC | JC_CMD_PERSISTENT, .handler = jc_gp_set_status},
+    {.name = "PUT KEY", .cla_mask = 0xF8, .cla = 0x80, .ins = 0xD8, .states = ST_MANAGE,
+     .flags = JC_CMD_NEEDS_SC | JC_CMD_NEEDS_DATA | JC_CMD_PERSISTENT, .handler = jc_gp_put_key},
+    {.name = "INSTALL", .cla_mask = 0xF8, .cla = 0x80, .ins = 0xE6, .states = ST_MANAGE,
+     .flags = JC_CMD_NEEDS_SC | JC_CMD_NEEDS_DATA | JC_CMD_PERSISTENT, .handler = jc_gp_install},
+    {.name = "LOAD", .cla_mask = 0xF8, .cla = 0x80, .ins = 0xE8, .states = ST_MANAGE,
+     .flags = JC_CMD_NEEDS_SC | JC_CMD_NEEDS_DATA | JC_CMD_PERSISTENT, .handler = jc_gp_load},
+    {.name = "DELETE", .cla_mask = 0xF8, .cla = 0x80, .ins = 0xE4, .states = ST_MANAGE,
+     .flags = JC_CMD_NEEDS_SC | JC_CMD_NEEDS_DATA | JC_CMD_PERSISTENT, .handler = jc_gp_delete},
     {.name = "BOOT (gone after FUSE)", .cla_mask = 0x00, .cla = 0x00, .ins = 0xF0,
      .states = ST_FUSED, .flags = 0, .handler = h_gone},
     {.name = "PROTECT (gone after FUSE)", .cla_mask = 0x00, .cla = 0x00, .ins = 0x10,
@@ -73,9 +169,70 @@ static const jc_cmd fused_table[] = {
      .states = ST_FUSED, .flags = 0, .handler = h_gone},
 };
 
+#define N_ROWS(t) (sizeof(t) / sizeof((t)[0]))
+
+/* Secure messaging before the ISD's table: returns 0 to go on with *clear,
+ * or the SW that answers the command. */
+static uint16_t secure_messaging(jc_card *card, const jc_apdu *a, jc_apdu *clear)
+{
+    const jc_gp_policy *pol = jc_gp_pol(card);
+    *clear = *a;
+    jc_scp02 *sc = &card->gp.sc;
+    bool is_iu = a->ins == 0x50 && (a->cla & 0xFC) == 0x80;
+    bool is_ea = a->ins == 0x82;
+    if (is_iu || is_ea)
+        return 0; /* they handle their own session state and MAC */
+    if (a->cla & 0x04u) {
+        if (!jc_scp02_is_open(sc) || a->extended) {
+            jc_gp_session_end(card, "command with a C-MAC outside a secure channel: session closed");
+            return pol->mac_failed.sw;
+        }
+        jc_crypto *c = jc_gp_crypto(card);
+        if (c == NULL)
+            return card->profile->sw.memory_failure.sw;
+        uint8_t hdr[4] = {a->cla, a->ins, a->p1, a->p2};
+        size_t n = 0;
+        int rc = jc_scp02_card_unwrap(sc, c, hdr, a->data, a->lc, card->gp.clear,
+                                      sizeof(card->gp.clear), &n);
+        if (rc != JC_SW_OK) {
+            jc_gp_session_end(card, NULL);
+            jc_card_warn(card, "C-MAC verification failed: secure channel closed");
+            return rc > 0 ? (uint16_t)rc : pol->mac_failed.sw;
+        }
+        clear->lc = (uint32_t)n;
+        clear->data = n > 0 ? card->gp.clear : NULL;
+        return 0;
+    }
+    if (jc_scp02_is_open(sc) && sc->level != JC_SCP02_LEVEL_NONE) {
+        jc_gp_session_end(card, NULL);
+        jc_card_warn(card, "command without its C-MAC inside a secure channel: session closed");
+        return pol->mac_failed.sw;
+    }
+    return 0;
+}
+
 uint16_t jc_fused_process(jc_card *card, const jc_apdu *apdu, jc_resp *resp)
 {
+    const jc_profile *p = card->profile;
     if (apdu->cla == 0xC0)
-        return card->profile->sw.fused_cla_c0.sw;
-    return jc_dispatch(card, fused_table, sizeof(fused_table) / sizeof(fused_table[0]), apdu, resp);
+        return p->sw.fused_cla_c0.sw;
+    bool terminated = card->st.card_lcs == 0xFF;
+    if (terminated && apdu->ins != 0xCA)
+        return p->sw.wrong_state.sw; /* TERMINATED: GET DATA only */
+    uint8_t cls = apdu->cla & 0xF0u;
+    if ((cls == 0x00u || cls == 0x80u) && (apdu->cla & 0x03u) != 0)
+        return jc_gp_pol(card)->channel.sw; /* logical channels are not modelled */
+    if (apdu->ins == 0xA4 && (apdu->cla & 0xFCu) == 0x00)
+        return jc_dispatch(card, open_table, N_ROWS(open_table), apdu, resp);
+    if (!isd_selected(card))
+        return p->sw.unknown_ins.sw; /* an installed applet: its code is not executed */
+    jc_apdu clear;
+    if (terminated) {
+        clear = *apdu; /* TERMINATED: GET DATA only, no secure messaging */
+    } else {
+        uint16_t sw = secure_messaging(card, apdu, &clear);
+        if (sw != 0)
+            return sw;
+    }
+    return jc_dispatch(card, isd_table, N_ROWS(isd_table), &clear, resp);
 }

@@ -1,25 +1,52 @@
 /*
- * jc_gp_vol.h: volatile GlobalPlatform state of a fused card (selection,
- * secure channel). Lives inside struct jc_card as member `gp` and is reset by
- * jc_card on power on, power off and warm reset through jc_gp_vol_reset.
- *
- * Placeholder written by the card-core engineer; the GlobalPlatform engineer
- * owns this file and extends the struct.
+ * jc_gp_vol.h: volatile GlobalPlatform state of a fused card: the SCP02
+ * session, GET STATUS paging, a LOAD in progress and the ISD's crypto
+ * context. Lives inside struct jc_card as member `gp`; jc_card clears it on
+ * power on, power off and warm reset through jc_gp_vol_reset, and the ISD
+ * (jc_fused.c, jc_gp_*.c) ends parts of it on SELECT, INITIALIZE UPDATE and
+ * MAC failures.
  */
 #ifndef JC_GP_VOL_H
 #define JC_GP_VOL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "jc_crypto.h"
+#include "jc_scp02.h"
+#include "jc_state.h"
 
 typedef struct jc_card jc_card;
 
+/* Largest Load File a LOAD sequence may carry (C4 TLV with its header). */
+#define JC_GP_LOAD_MAX 65536u
+
 typedef struct {
-    bool sc_open;        /* a secure channel is open */
-    uint8_t sc_level;    /* security level of the open session (00, 01, 03) */
+    jc_crypto *crypto;     /* created on first use; freed by jc_gp_vol_reset */
+    jc_scp02 sc;           /* the secure channel (phase IDLE/INITIATED/OPEN) */
+    bool sc_open;          /* EXTERNAL AUTHENTICATE succeeded and the session was not ended */
+    int sc_keyset;         /* index in st.keysets of the session's key set */
+
+    /* GET STATUS paging (6310): next registry index for P1/P2 */
+    bool gs_pending;
+    uint8_t gs_p1, gs_p2;
+    uint8_t gs_next;
+    jc_aid gs_prefix;
+
+    /* INSTALL [for load] ... LOAD */
+    bool load_active;
+    jc_aid load_elf;
+    uint8_t load_next;     /* expected block number */
+    bool load_has_hash;
+    uint8_t load_hash[20];
+    size_t load_len;
+
+    uint8_t clear[256];    /* data field of the last unwrapped command */
+    uint8_t load_buf[JC_GP_LOAD_MAX]; /* not cleared by reset (load_len says what is valid) */
 } jc_gp_vol;
 
-/* Clear the GP volatile state (power on/off, reset). */
+/* Clear the GP volatile state (power on/off, reset) and free the crypto context. */
 void jc_gp_vol_reset(jc_card *card);
 /* True when a secure channel is open (used by the dispatcher for rows flagged
  * JC_CMD_NEEDS_SC). */
