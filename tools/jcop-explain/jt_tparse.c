@@ -313,7 +313,7 @@ void jt_parser_line(jt_parser *p, const char *line)
     case JT_FMT_SCRIPTOR: jt_line_scriptor(p, s); break;
     case JT_FMT_GPSHELL: jt_line_gpshell(p, s); break;
     case JT_FMT_PCSCD: jt_line_pcscd(p, s); break;
-    default: break;
+    default: jt_atr_line(p, s); break; /* before the form is known, an ATR line still counts */
     }
 }
 
