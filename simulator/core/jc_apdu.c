@@ -44,7 +44,7 @@ uint16_t jc_apdu_parse(const uint8_t *buf, size_t len, jc_apdu *out)
         out->le = b0 ? b0 : 256u;
         return 0;
     }
-    if (b0 != 0) { /* short, Lc = b0 */
+    if (b0 != 0) {             /* short, Lc = b0 */
         if (body == 1u + b0) { /* case 3S */
             out->apdu_case = 3;
             out->lc = b0;

@@ -21,7 +21,7 @@ typedef struct {
     uint32_t le;         /* Ne: 0 when absent; Le=00 -> 256 (short), 0000 -> 65536 (extended) */
     bool has_le;
     bool extended;
-    uint8_t apdu_case;   /* 1..4 */
+    uint8_t apdu_case; /* 1..4 */
 } jc_apdu;
 
 /* Parse buf[0..len). Returns 0 and fills *out, or the status word for a

@@ -23,22 +23,22 @@
 struct jc_card {
     const jc_profile *profile;
     jc_env env;
-    jc_pstate st;          /* persistent state */
+    jc_pstate st; /* persistent state */
 
     /* volatile */
     bool powered;
     uint8_t atr[JC_ATR_MAX];
     size_t atr_len;
-    bool atr_malformed;    /* the latched ATR came from a malformed configuration */
-    bool root_selected;    /* unfused: root applet selected by KT */
-    bool booted;           /* unfused: BOOT done since the KT SELECT */
-    jc_aid selected;       /* fused: selected application (len 0 = none) */
-    jc_gp_vol gp;          /* fused: GlobalPlatform volatile state (jc_gp_vol.h) */
-    int fault;             /* JC_ERR_POWER_CUT set by a commit during this APDU */
+    bool atr_malformed; /* the latched ATR came from a malformed configuration */
+    bool root_selected; /* unfused: root applet selected by KT */
+    bool booted;        /* unfused: BOOT done since the KT SELECT */
+    jc_aid selected;    /* fused: selected application (len 0 = none) */
+    jc_gp_vol gp;       /* fused: GlobalPlatform volatile state (jc_gp_vol.h) */
+    int fault;          /* JC_ERR_POWER_CUT set by a commit during this APDU */
 
     /* work areas (never cleared per APDU) */
-    jc_pstate snap;                    /* snapshot for rollback of persistent commands */
-    uint8_t rbuf[JC_RAPDU_MAX];        /* response data + SW */
+    jc_pstate snap;             /* snapshot for rollback of persistent commands */
+    uint8_t rbuf[JC_RAPDU_MAX]; /* response data + SW */
 };
 
 /* Emit a trace event (no-op without a sink). */
@@ -67,7 +67,6 @@ static inline uint8_t *jc_mem_at(jc_card *card, uint32_t addr)
 {
     return card->st.mem + (addr - JC_MEM_BASE);
 }
-
 
 /* Unfused card: SELECT/IDENTIFY/KT routing, then the pre-FUSE table (jc_prefuse.c). */
 uint16_t jc_prefuse_process(jc_card *card, const jc_apdu *apdu, jc_resp *resp);

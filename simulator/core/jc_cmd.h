@@ -38,12 +38,12 @@
 typedef uint16_t (*jc_cmd_handler)(jc_card *card, const jc_apdu *apdu, jc_resp *resp);
 
 typedef struct {
-    const char *name;   /* "READ MEMORY" */
-    uint8_t cla_mask;   /* (CLA & cla_mask) == cla */
+    const char *name; /* "READ MEMORY" */
+    uint8_t cla_mask; /* (CLA & cla_mask) == cla */
     uint8_t cla;
     uint8_t ins;
-    uint32_t states;    /* JC_ST() bits of the states in which it is allowed */
-    uint16_t flags;     /* JC_CMD_* */
+    uint32_t states; /* JC_ST() bits of the states in which it is allowed */
+    uint16_t flags;  /* JC_CMD_* */
     jc_cmd_handler handler;
 } jc_cmd;
 

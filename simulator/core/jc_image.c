@@ -30,7 +30,7 @@
 #define IMG_KEYSET_SIZE (4u + 3u * JC_KEY_LEN)
 #define IMG_REG_SIZE (3u + 3u * IMG_AID_SIZE + 1u + JC_MAX_MODULES * IMG_AID_SIZE + 2u)
 #define IMG_BODY_SIZE                                                                              \
-    (IMG_MAGIC_LEN + 2u + JC_PROFILE_NAME_MAX + JC_KT_LEN + 1u + JC_MEM_SIZE + 1u + JC_KDD_LEN +    \
+    (IMG_MAGIC_LEN + 2u + JC_PROFILE_NAME_MAX + JC_KT_LEN + 1u + JC_MEM_SIZE + 1u + JC_KDD_LEN +   \
      JC_MAX_KEYSETS * IMG_KEYSET_SIZE + JC_MAX_REGISTRY * IMG_REG_SIZE)
 
 size_t jc_image_encoded_size(void)

@@ -22,71 +22,104 @@ const char *jc_label_name(jc_label label)
     return "assumed";
 }
 
-#define SWR(v, lab, src) {.sw = (v), .label = JC_LABEL_##lab, .source = (src)}
-
-/* The status-word decisions shared by both JCOP 2.4.x profiles (DESIGN.md §4). */
-#define JC_SW_POLICY_JCOP24                                                                 \
-    {                                                                                       \
-        .unknown_ins = SWR(0x6D00, ASSUMED, "DESIGN.md §4 (ISO 7816-4 meaning)"),           \
-        .wrong_cla = SWR(0x6E00, ASSUMED, "DESIGN.md §4 (ISO 7816-4 meaning)"),             \
-        .wrong_state = SWR(0x6985, ASSUMED, "DESIGN.md §4"),                                \
-        .security = SWR(0x6982, ASSUMED, "DESIGN.md §4"),                                   \
-        .wrong_length = SWR(0x6700, ASSUMED, "ISO 7816-4; DESIGN.md §4"),                   \
-        .memory_failure = SWR(0x6581, ASSUMED, "jc_card.h: commit failed, rolled back"),    \
-        .nothing_selected = SWR(0x6A82, CONFIRMED, "jcop-facts §1 (S8, S9)"),               \
-        .identify = SWR(0x6A82, CONFIRMED, "jcop-facts §1 (S9, S10)"),                      \
-        .select_failed = SWR(0x6A82, CONFIRMED, "jcop-facts §1 (S3: wrong KT)"),            \
-        .select_ok = SWR(0x9000, INFERRED, "jcop-facts §1 (scripts go on)"),                \
-        .out_of_window = SWR(0x6B00, ASSUMED, "DESIGN.md §4 (window bounds from S1)"),      \
-        .write_protected = SWR(0x6982, ASSUMED, "DESIGN.md §4"),                            \
-        .protect_again = SWR(0x9000, ASSUMED, "DESIGN.md §4"),                              \
-        .done = SWR(0x9000, INFERRED, "jcop-facts §1 (scripts go on past each step)"),      \
-        .fused_cla_c0 = SWR(0x6E00, ASSUMED, "DESIGN.md §4"),                               \
-        .fused_prefuse_ins = SWR(0x6D00, ASSUMED, "DESIGN.md §4"),                          \
+#define SWR(v, lab, src)                                                                           \
+    {                                                                                              \
+        .sw = (v), .label = JC_LABEL_##lab, .source = (src)                                        \
     }
 
-#define FIELD(n, a, l, lab, d) {.name = (n), .addr = (a), .len = (l), .label = JC_LABEL_##lab, .desc = (d)}
+/* The status-word decisions shared by both JCOP 2.4.x profiles (DESIGN.md §4). */
+#define JC_SW_POLICY_JCOP24                                                                        \
+    {                                                                                              \
+        .unknown_ins = SWR(0x6D00, ASSUMED, "DESIGN.md §4 (ISO 7816-4 meaning)"),                  \
+        .wrong_cla = SWR(0x6E00, ASSUMED, "DESIGN.md §4 (ISO 7816-4 meaning)"),                    \
+        .wrong_state = SWR(0x6985, ASSUMED, "DESIGN.md §4"),                                       \
+        .security = SWR(0x6982, ASSUMED, "DESIGN.md §4"),                                          \
+        .wrong_length = SWR(0x6700, ASSUMED, "ISO 7816-4; DESIGN.md §4"),                          \
+        .memory_failure = SWR(0x6581, ASSUMED, "jc_card.h: commit failed, rolled back"),           \
+        .nothing_selected = SWR(0x6A82, CONFIRMED, "jcop-facts §1 (S8, S9)"),                      \
+        .identify = SWR(0x6A82, CONFIRMED, "jcop-facts §1 (S9, S10)"),                             \
+        .select_failed = SWR(0x6A82, CONFIRMED, "jcop-facts §1 (S3: wrong KT)"),                   \
+        .select_ok = SWR(0x9000, INFERRED, "jcop-facts §1 (scripts go on)"),                       \
+        .out_of_window = SWR(0x6B00, ASSUMED, "DESIGN.md §4 (window bounds from S1)"),             \
+        .write_protected = SWR(0x6982, ASSUMED, "DESIGN.md §4"),                                   \
+        .protect_again = SWR(0x9000, ASSUMED, "DESIGN.md §4"),                                     \
+        .done = SWR(0x9000, INFERRED, "jcop-facts §1 (scripts go on past each step)"),             \
+        .fused_cla_c0 = SWR(0x6E00, ASSUMED, "DESIGN.md §4"),                                      \
+        .fused_prefuse_ins = SWR(0x6D00, ASSUMED, "DESIGN.md §4"),                                 \
+    }
+
+#define FIELD(n, a, l, lab, d)                                                                     \
+    {                                                                                              \
+        .name = (n), .addr = (a), .len = (l), .label = JC_LABEL_##lab, .desc = (d)                 \
+    }
 
 /* Named fields of the JCOP 2.4.x memory map (jcop-facts §2). hist_len is the
  * historical-bytes field size (length byte included). */
-#define JC_FIELDS_JCOP24(hist_len)                                                              \
-    FIELD("CONFIG_C00122", 0xC00122, 1, ASSUMED, "unknown; both vendor scripts write FE (S5, S6)"), \
-    FIELD("ATR_COLD_C00124", 0xC00124, 1, ASSUMED, "unknown cold-start byte; scripts write 0B (S5) or 0F (S6)"), \
-    FIELD("ATR_COLD_T0_IFACE", 0xC00126, 9, INFERRED, "cold ATR: length, then T0 and interface bytes (S5)"), \
-    FIELD("ATR_COLD_HIST", 0xC00136, (hist_len), INFERRED, "cold ATR: length, then historical bytes (S5)"), \
-    FIELD("ATR_WARM_C00147", 0xC00147, 1, ASSUMED, "warm twin of 0xC00124 (+0x23)"),                \
-    FIELD("ATR_WARM_T0_IFACE", 0xC00149, 9, INFERRED, "warm ATR: length, T0, interface bytes (+0x23 twin)"), \
-    FIELD("ATR_WARM_HIST", 0xC00159, (hist_len), INFERRED, "warm ATR: length, historical bytes (+0x23 twin)"), \
-    FIELD("UNKNOWN_C0029A", 0xC0029A, 2, ASSUMED, "unknown; S5 writes F8 07"),                      \
-    FIELD("CM_LIFECYCLE", 0xC00301, 1, ASSUMED, "card life cycle at FUSE (01 OP_READY, 07, 0F); address assumed"), \
-    FIELD("CM_KEY1", 0xC00305, 16, CONFIRMED, "CM key record 1 (ENC at FUSE: mapping assumed)"),  \
-    FIELD("KEY_C0031D", 0xC0031D, 1, ASSUMED, "unknown; S5 writes 01 before key 2"),               \
-    FIELD("CM_KEY2", 0xC00321, 16, CONFIRMED, "CM key record 2 (MAC at FUSE: mapping assumed)"),  \
-    FIELD("KEY_C00339", 0xC00339, 1, ASSUMED, "unknown; S5 writes 01 before key 3"),               \
-    FIELD("CM_KEY3", 0xC0033D, 16, CONFIRMED, "CM key record 3 (DEK at FUSE: mapping assumed)"),  \
-    FIELD("GPIN_LEN", 0xC00407, 1, CONFIRMED, "GPIN length (default 5, max 16) (S2)"),          \
-    FIELD("GPIN", 0xC00412, 16, CONFIRMED, "GPIN (first GPIN_LEN bytes used) (S2)")
+#define JC_FIELDS_JCOP24(hist_len)                                                                 \
+    FIELD("CONFIG_C00122", 0xC00122, 1, ASSUMED,                                                   \
+          "unknown; both vendor scripts write FE (S5, S6)"),                                       \
+        FIELD("ATR_COLD_C00124", 0xC00124, 1, ASSUMED,                                             \
+              "unknown cold-start byte; scripts write 0B (S5) or 0F (S6)"),                        \
+        FIELD("ATR_COLD_T0_IFACE", 0xC00126, 9, INFERRED,                                          \
+              "cold ATR: length, then T0 and interface bytes (S5)"),                               \
+        FIELD("ATR_COLD_HIST", 0xC00136, (hist_len), INFERRED,                                     \
+              "cold ATR: length, then historical bytes (S5)"),                                     \
+        FIELD("ATR_WARM_C00147", 0xC00147, 1, ASSUMED, "warm twin of 0xC00124 (+0x23)"),           \
+        FIELD("ATR_WARM_T0_IFACE", 0xC00149, 9, INFERRED,                                          \
+              "warm ATR: length, T0, interface bytes (+0x23 twin)"),                               \
+        FIELD("ATR_WARM_HIST", 0xC00159, (hist_len), INFERRED,                                     \
+              "warm ATR: length, historical bytes (+0x23 twin)"),                                  \
+        FIELD("UNKNOWN_C0029A", 0xC0029A, 2, ASSUMED, "unknown; S5 writes F8 07"),                 \
+        FIELD("CM_LIFECYCLE", 0xC00301, 1, ASSUMED,                                                \
+              "card life cycle at FUSE (01 OP_READY, 07, 0F); address assumed"),                   \
+        FIELD("CM_KEY1", 0xC00305, 16, CONFIRMED,                                                  \
+              "CM key record 1 (ENC at FUSE: mapping assumed)"),                                   \
+        FIELD("KEY_C0031D", 0xC0031D, 1, ASSUMED, "unknown; S5 writes 01 before key 2"),           \
+        FIELD("CM_KEY2", 0xC00321, 16, CONFIRMED,                                                  \
+              "CM key record 2 (MAC at FUSE: mapping assumed)"),                                   \
+        FIELD("KEY_C00339", 0xC00339, 1, ASSUMED, "unknown; S5 writes 01 before key 3"),           \
+        FIELD("CM_KEY3", 0xC0033D, 16, CONFIRMED,                                                  \
+              "CM key record 3 (DEK at FUSE: mapping assumed)"),                                   \
+        FIELD("GPIN_LEN", 0xC00407, 1, CONFIRMED, "GPIN length (default 5, max 16) (S2)"),         \
+        FIELD("GPIN", 0xC00412, 16, CONFIRMED, "GPIN (first GPIN_LEN bytes used) (S2)")
 
-#define JC_LCS_MAP_JCOP24 {{0x01, 0x01}, {0x07, 0x07}, {0x0F, 0x0F}}
+/* clang-format off */
+#define JC_LCS_MAP_JCOP24 {{.cm_value = 0x01, .card_lcs = 0x01}, \
+                           {.cm_value = 0x07, .card_lcs = 0x07}, \
+                           {.cm_value = 0x0F, .card_lcs = 0x0F}}
+/* clang-format on */
 
-#define DEC(w, v, lab, src) {.what = (w), .value = (v), .label = JC_LABEL_##lab, .source = (src)}
-#define JC_DECISIONS_JCOP24                                                                          \
-    DEC("memory window", "[0xC000F0, 0xC09600)", CONFIRMED, "jcop-facts §2 (S1)"),                   \
-    DEC("new card memory", "zero except the ATR configuration and GPIN length 05", ASSUMED, "DESIGN.md §4"), \
-    DEC("new card CM_KEY and GPIN", "random", CONFIRMED, "jcop-facts §1 (S7, S10)"),                \
-    DEC("SELECT other than KT", "deselects the root applet and clears BOOT", ASSUMED, "DESIGN.md §4"), \
-    DEC("SELECT KT again", "clears BOOT", ASSUMED, "DESIGN.md §4"),                                 \
-    DEC("IDENTIFY", "answers before and after FUSE, deselects the root applet", ASSUMED, "DESIGN.md §4"), \
-    DEC("FUSE Le", "00000000 with or without Le; an all-zero buffer fuses", ASSUMED, "DESIGN.md §4"), \
-    DEC("FUSE without PROTECT", "allowed, trace warning", ASSUMED, "DESIGN.md §4 (tutorial)"),      \
-    DEC("PROTECT", "blocks WRITE (6982), READ still works", ASSUMED, "DESIGN.md §4"),                \
-    DEC("CM_KEY records at FUSE", "record 1 ENC, 2 MAC, 3 DEK of key set FF", ASSUMED, "DESIGN.md §4"), \
-    DEC("CM_LIFECYCLE other values", "OP_READY and a trace warning", ASSUMED, "DESIGN.md §4"),       \
-    DEC("ATR", "TS 3B, T0 = stored high nibble | historical count, interface bytes as stored, TCK always", ASSUMED, "DESIGN.md §4"), \
-    DEC("warm reset ATR", "warm block at cold + 0x23", INFERRED, "jcop-facts §2 (S1)"),             \
-    DEC("malformed ATR configuration", "served anyway (lengths clamped), trace warning", ASSUMED, "DESIGN.md §4"), \
-    DEC("after FUSE in the same session", "the ISD is selected", ASSUMED, "model decision"),         \
-    DEC("KDD", "0000 || CPLC ICFabricationDate || ICSerialNumber || ICBatchIdentifier", INFERRED, "jcop-facts §8")
+#define DEC(w, v, lab, src)                                                                        \
+    {                                                                                              \
+        .what = (w), .value = (v), .label = JC_LABEL_##lab, .source = (src)                        \
+    }
+#define JC_DECISIONS_JCOP24                                                                        \
+    DEC("memory window", "[0xC000F0, 0xC09600)", CONFIRMED, "jcop-facts §2 (S1)"),                 \
+        DEC("new card memory", "zero except the ATR configuration and GPIN length 05", ASSUMED,    \
+            "DESIGN.md §4"),                                                                       \
+        DEC("new card CM_KEY and GPIN", "random", CONFIRMED, "jcop-facts §1 (S7, S10)"),           \
+        DEC("SELECT other than KT", "deselects the root applet and clears BOOT", ASSUMED,          \
+            "DESIGN.md §4"),                                                                       \
+        DEC("SELECT KT again", "clears BOOT", ASSUMED, "DESIGN.md §4"),                            \
+        DEC("IDENTIFY", "answers before and after FUSE, deselects the root applet", ASSUMED,       \
+            "DESIGN.md §4"),                                                                       \
+        DEC("FUSE Le", "00000000 with or without Le; an all-zero buffer fuses", ASSUMED,           \
+            "DESIGN.md §4"),                                                                       \
+        DEC("FUSE without PROTECT", "allowed, trace warning", ASSUMED, "DESIGN.md §4 (tutorial)"), \
+        DEC("PROTECT", "blocks WRITE (6982), READ still works", ASSUMED, "DESIGN.md §4"),          \
+        DEC("CM_KEY records at FUSE", "record 1 ENC, 2 MAC, 3 DEK of key set FF", ASSUMED,         \
+            "DESIGN.md §4"),                                                                       \
+        DEC("CM_LIFECYCLE other values", "OP_READY and a trace warning", ASSUMED, "DESIGN.md §4"), \
+        DEC("ATR",                                                                                 \
+            "TS 3B, T0 = stored high nibble | historical count, interface bytes as stored, TCK "   \
+            "always",                                                                              \
+            ASSUMED, "DESIGN.md §4"),                                                              \
+        DEC("warm reset ATR", "warm block at cold + 0x23", INFERRED, "jcop-facts §2 (S1)"),        \
+        DEC("malformed ATR configuration", "served anyway (lengths clamped), trace warning",       \
+            ASSUMED, "DESIGN.md §4"),                                                              \
+        DEC("after FUSE in the same session", "the ISD is selected", ASSUMED, "model decision"),   \
+        DEC("KDD", "0000 || CPLC ICFabricationDate || ICSerialNumber || ICBatchIdentifier",        \
+            INFERRED, "jcop-facts §8")
 
 static const jc_profile profiles[] = {
     {
@@ -95,9 +128,13 @@ static const jc_profile profiles[] = {
         .jcop_version = "2.4.1",
         .mem_init =
             {
-                {.addr = 0xC00126, .len = 9, .v = {0x08, 0xF0, 0x13, 0x00, 0x00, 0x81, 0x31, 0xFE, 0x45}},
+                {.addr = 0xC00126,
+                 .len = 9,
+                 .v = {0x08, 0xF0, 0x13, 0x00, 0x00, 0x81, 0x31, 0xFE, 0x45}},
                 {.addr = 0xC00136, .len = 9, .v = {0x08, 'J', 'C', 'O', 'P', 'v', '2', '4', '1'}},
-                {.addr = 0xC00149, .len = 9, .v = {0x08, 0xF0, 0x13, 0x00, 0x00, 0x81, 0x31, 0xFE, 0x45}},
+                {.addr = 0xC00149,
+                 .len = 9,
+                 .v = {0x08, 0xF0, 0x13, 0x00, 0x00, 0x81, 0x31, 0xFE, 0x45}},
                 {.addr = 0xC00159, .len = 9, .v = {0x08, 'J', 'C', 'O', 'P', 'v', '2', '4', '1'}},
                 {.addr = 0xC00407, .len = 1, .v = {0x05}},
             },
@@ -130,20 +167,21 @@ static const jc_profile profiles[] = {
         .identify_deselects = true,
         .isd_aid = {.len = 8, .b = {0xA0, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00}},
         .isd_priv = 0x9E,
-        .fci = {0x6F, 0x65, 0x84, 0x08, 0xA0, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0xA5, 0x59,
-                0x9F, 0x65, 0x01, 0xFF, 0x9F, 0x6E, 0x06, 0x47, 0x91, 0x00, 0x78, 0x33, 0x00, 0x73,
-                0x4A, 0x06, 0x07, 0x2A, 0x86, 0x48, 0x86, 0xFC, 0x6B, 0x01, 0x60, 0x0C, 0x06, 0x0A,
-                0x2A, 0x86, 0x48, 0x86, 0xFC, 0x6B, 0x02, 0x02, 0x01, 0x01, 0x63, 0x09, 0x06, 0x07,
-                0x2A, 0x86, 0x48, 0x86, 0xFC, 0x6B, 0x03, 0x64, 0x0B, 0x06, 0x09, 0x2A, 0x86, 0x48,
-                0x86, 0xFC, 0x6B, 0x04, 0x02, 0x15, 0x65, 0x0B, 0x06, 0x09, 0x2B, 0x85, 0x10, 0x86,
-                0x48, 0x64, 0x02, 0x01, 0x03, 0x66, 0x0C, 0x06, 0x0A, 0x2B, 0x06, 0x01, 0x04, 0x01,
-                0x2A, 0x02, 0x6E, 0x01, 0x02},
+        .fci = {0x6F, 0x65, 0x84, 0x08, 0xA0, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0xA5,
+                0x59, 0x9F, 0x65, 0x01, 0xFF, 0x9F, 0x6E, 0x06, 0x47, 0x91, 0x00, 0x78, 0x33,
+                0x00, 0x73, 0x4A, 0x06, 0x07, 0x2A, 0x86, 0x48, 0x86, 0xFC, 0x6B, 0x01, 0x60,
+                0x0C, 0x06, 0x0A, 0x2A, 0x86, 0x48, 0x86, 0xFC, 0x6B, 0x02, 0x02, 0x01, 0x01,
+                0x63, 0x09, 0x06, 0x07, 0x2A, 0x86, 0x48, 0x86, 0xFC, 0x6B, 0x03, 0x64, 0x0B,
+                0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xFC, 0x6B, 0x04, 0x02, 0x15, 0x65, 0x0B,
+                0x06, 0x09, 0x2B, 0x85, 0x10, 0x86, 0x48, 0x64, 0x02, 0x01, 0x03, 0x66, 0x0C,
+                0x06, 0x0A, 0x2B, 0x06, 0x01, 0x04, 0x01, 0x2A, 0x02, 0x6E, 0x01, 0x02},
         .fci_len = 103,
         .fci_label = JC_LABEL_CONFIRMED,
         /* Built: J2A080 fields with the FCI's 9F6E (OSID 4791, date 0078, level 3300). */
-        .cplc = {0x47, 0x90, 0x50, 0x38, 0x47, 0x91, 0x00, 0x78, 0x33, 0x00, 0x10, 0x70, 0x01, 0x08,
-                 0x08, 0x95, 0x52, 0x58, 0x48, 0x12, 0x10, 0x77, 0x00, 0x00, 0x00, 0x00, 0x19, 0x08,
-                 0x28, 0x31, 0x30, 0x38, 0x30, 0x38, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+        .cplc = {0x47, 0x90, 0x50, 0x38, 0x47, 0x91, 0x00, 0x78, 0x33, 0x00, 0x10,
+                 0x70, 0x01, 0x08, 0x08, 0x95, 0x52, 0x58, 0x48, 0x12, 0x10, 0x77,
+                 0x00, 0x00, 0x00, 0x00, 0x19, 0x08, 0x28, 0x31, 0x30, 0x38, 0x30,
+                 0x38, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
         .cplc_label = JC_LABEL_ASSUMED,
         .iin = {0x47, 0x90},
         .iin_len = 2,
@@ -178,8 +216,10 @@ static const jc_profile profiles[] = {
         .isd_selected_after_fuse = true,
         .sw = JC_SW_POLICY_JCOP24,
         .decisions = {JC_DECISIONS_JCOP24,
-                      DEC("IDENTIFY bytes", "those of a CJ3A080 v2.4.1 (NX011C)", ASSUMED, "jcop-facts §8"),
-                      DEC("CPLC", "J2A080 values with OSID 4791, date 0078, level 3300", ASSUMED, "jcop-facts §8"),
+                      DEC("IDENTIFY bytes", "those of a CJ3A080 v2.4.1 (NX011C)", ASSUMED,
+                          "jcop-facts §8"),
+                      DEC("CPLC", "J2A080 values with OSID 4791, date 0078, level 3300", ASSUMED,
+                          "jcop-facts §8"),
                       DEC("IIN / CIN", "4790 / CPLC serial and batch", ASSUMED, "model decision")},
         .n_decisions = 19,
     },
@@ -189,10 +229,18 @@ static const jc_profile profiles[] = {
         .jcop_version = "2.4.2 R3",
         .mem_init =
             {
-                {.addr = 0xC00126, .len = 9, .v = {0x08, 0xF0, 0x13, 0x00, 0x00, 0x81, 0x31, 0xFE, 0x45}},
-                {.addr = 0xC00136, .len = 10, .v = {0x09, 'J', 'C', 'O', 'P', '2', '4', '2', 'R', '3'}},
-                {.addr = 0xC00149, .len = 9, .v = {0x08, 0xF0, 0x13, 0x00, 0x00, 0x81, 0x31, 0xFE, 0x45}},
-                {.addr = 0xC00159, .len = 10, .v = {0x09, 'J', 'C', 'O', 'P', '2', '4', '2', 'R', '3'}},
+                {.addr = 0xC00126,
+                 .len = 9,
+                 .v = {0x08, 0xF0, 0x13, 0x00, 0x00, 0x81, 0x31, 0xFE, 0x45}},
+                {.addr = 0xC00136,
+                 .len = 10,
+                 .v = {0x09, 'J', 'C', 'O', 'P', '2', '4', '2', 'R', '3'}},
+                {.addr = 0xC00149,
+                 .len = 9,
+                 .v = {0x08, 0xF0, 0x13, 0x00, 0x00, 0x81, 0x31, 0xFE, 0x45}},
+                {.addr = 0xC00159,
+                 .len = 10,
+                 .v = {0x09, 'J', 'C', 'O', 'P', '2', '4', '2', 'R', '3'}},
                 {.addr = 0xC00407, .len = 1, .v = {0x05}},
             },
         .n_mem_init = 5,
@@ -216,8 +264,8 @@ static const jc_profile profiles[] = {
         .identify_aid = {0xA0, 0x00, 0x00, 0x01, 0x67, 0x41, 0x30, 0x00, 0xFF},
         .identify_aid_len = 9,
         /* Real unfused J2E145 (jcop-facts §1, S9); the 20th byte is unknown. */
-        .identify = {0x02, 0xB1, 0x01, 0x40, 0x00, 0x00, 0x00, 0x00, 0x4E, 0x58, 0x32, 0x35, 0x30,
-                     0x42, 0x00, 0x03, 0xF4, 0x47, 0x70, 0x00},
+        .identify = {0x02, 0xB1, 0x01, 0x40, 0x00, 0x00, 0x00, 0x00, 0x4E, 0x58,
+                     0x32, 0x35, 0x30, 0x42, 0x00, 0x03, 0xF4, 0x47, 0x70, 0x00},
         .identify_len = 20,
         .identify_fuse_offset = 14,
         .identify_label = JC_LABEL_CONFIRMED,
@@ -225,20 +273,21 @@ static const jc_profile profiles[] = {
         .isd_aid = {.len = 8, .b = {0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00}},
         .isd_priv = 0x9E,
         /* The JCOP 2.4.2 R2 FCI (jcop-facts §8); R3's is not published. */
-        .fci = {0x6F, 0x64, 0x84, 0x08, 0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00, 0xA5, 0x58,
-                0x9F, 0x65, 0x01, 0xFF, 0x9F, 0x6E, 0x06, 0x47, 0x91, 0x20, 0x81, 0x3B, 0x00, 0x73,
-                0x49, 0x06, 0x07, 0x2A, 0x86, 0x48, 0x86, 0xFC, 0x6B, 0x01, 0x60, 0x0B, 0x06, 0x09,
-                0x2A, 0x86, 0x48, 0x86, 0xFC, 0x6B, 0x02, 0x02, 0x02, 0x63, 0x09, 0x06, 0x07, 0x2A,
-                0x86, 0x48, 0x86, 0xFC, 0x6B, 0x03, 0x64, 0x0B, 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86,
-                0xFC, 0x6B, 0x04, 0x02, 0x55, 0x65, 0x0B, 0x06, 0x09, 0x2B, 0x85, 0x10, 0x86, 0x48,
-                0x64, 0x02, 0x01, 0x03, 0x66, 0x0C, 0x06, 0x0A, 0x2B, 0x06, 0x01, 0x04, 0x01, 0x2A,
-                0x02, 0x6E, 0x01, 0x02},
+        .fci = {0x6F, 0x64, 0x84, 0x08, 0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00, 0xA5,
+                0x58, 0x9F, 0x65, 0x01, 0xFF, 0x9F, 0x6E, 0x06, 0x47, 0x91, 0x20, 0x81, 0x3B,
+                0x00, 0x73, 0x49, 0x06, 0x07, 0x2A, 0x86, 0x48, 0x86, 0xFC, 0x6B, 0x01, 0x60,
+                0x0B, 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xFC, 0x6B, 0x02, 0x02, 0x02, 0x63,
+                0x09, 0x06, 0x07, 0x2A, 0x86, 0x48, 0x86, 0xFC, 0x6B, 0x03, 0x64, 0x0B, 0x06,
+                0x09, 0x2A, 0x86, 0x48, 0x86, 0xFC, 0x6B, 0x04, 0x02, 0x55, 0x65, 0x0B, 0x06,
+                0x09, 0x2B, 0x85, 0x10, 0x86, 0x48, 0x64, 0x02, 0x01, 0x03, 0x66, 0x0C, 0x06,
+                0x0A, 0x2B, 0x06, 0x01, 0x04, 0x01, 0x2A, 0x02, 0x6E, 0x01, 0x02},
         .fci_len = 102,
         .fci_label = JC_LABEL_INFERRED,
         /* J2E145G CPLC with the FCI's 9F6E (OSID 4791, date 2081, level 3B00). */
-        .cplc = {0x47, 0x90, 0x50, 0x74, 0x47, 0x91, 0x20, 0x81, 0x3B, 0x00, 0x30, 0x25, 0x00, 0x25,
-                 0x02, 0x96, 0x55, 0x31, 0x48, 0x12, 0x30, 0x32, 0x00, 0x00, 0x00, 0x00, 0x17, 0x25,
-                 0x39, 0x30, 0x32, 0x35, 0x30, 0x32, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+        .cplc = {0x47, 0x90, 0x50, 0x74, 0x47, 0x91, 0x20, 0x81, 0x3B, 0x00, 0x30,
+                 0x25, 0x00, 0x25, 0x02, 0x96, 0x55, 0x31, 0x48, 0x12, 0x30, 0x32,
+                 0x00, 0x00, 0x00, 0x00, 0x17, 0x25, 0x39, 0x30, 0x32, 0x35, 0x30,
+                 0x32, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
         .cplc_label = JC_LABEL_ASSUMED,
         .iin = {0x47, 0x90},
         .iin_len = 2,
@@ -274,8 +323,10 @@ static const jc_profile profiles[] = {
         .sw = JC_SW_POLICY_JCOP24,
         .decisions = {JC_DECISIONS_JCOP24,
                       DEC("FCI", "the JCOP 2.4.2 R2 FCI", INFERRED, "jcop-facts §8"),
-                      DEC("CPLC", "J2E145G values with OSID 4791, date 2081, level 3B00", ASSUMED, "jcop-facts §8"),
-                      DEC("pre-installed load file", "the JCOP 2.4.2 R2 one (A0000001515350)", INFERRED, "jcop-facts §8")},
+                      DEC("CPLC", "J2E145G values with OSID 4791, date 2081, level 3B00", ASSUMED,
+                          "jcop-facts §8"),
+                      DEC("pre-installed load file", "the JCOP 2.4.2 R2 one (A0000001515350)",
+                          INFERRED, "jcop-facts §8")},
         .n_decisions = 19,
     },
 };

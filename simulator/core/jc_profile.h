@@ -75,12 +75,12 @@ typedef struct {
 /* The status-word decisions. Dispatcher checks first, then per command. */
 typedef struct {
     /* shared dispatcher checks (ISO 7816-4) */
-    jc_sw_rule unknown_ins;      /* 6D00 */
-    jc_sw_rule wrong_cla;        /* 6E00 */
-    jc_sw_rule wrong_state;      /* 6985 */
-    jc_sw_rule security;         /* 6982 */
-    jc_sw_rule wrong_length;     /* 6700 (also malformed APDUs) */
-    jc_sw_rule memory_failure;   /* 6581: commit failed, change rolled back */
+    jc_sw_rule unknown_ins;    /* 6D00 */
+    jc_sw_rule wrong_cla;      /* 6E00 */
+    jc_sw_rule wrong_state;    /* 6985 */
+    jc_sw_rule security;       /* 6982 */
+    jc_sw_rule wrong_length;   /* 6700 (also malformed APDUs) */
+    jc_sw_rule memory_failure; /* 6581: commit failed, change rolled back */
     /* unfused card (before BOOT: wrong_state; READ without Le, WRITE without
      * data, FUSE with data: wrong_length, through the command table's flags) */
     jc_sw_rule nothing_selected; /* 6A82 to everything */
@@ -92,8 +92,8 @@ typedef struct {
     jc_sw_rule protect_again;    /* 9000 */
     jc_sw_rule done;             /* 9000: BOOT, READ, WRITE, PROTECT, FUSE */
     /* fused card (minimal model; the GP engine refines) */
-    jc_sw_rule fused_cla_c0;     /* 6E00 */
-    jc_sw_rule fused_prefuse_ins;/* 6D00 for 00F0 / 0010 / 0000 */
+    jc_sw_rule fused_cla_c0;      /* 6E00 */
+    jc_sw_rule fused_prefuse_ins; /* 6D00 for 00F0 / 0010 / 0000 */
 } jc_sw_policy;
 
 #define JC_IDENTIFY_MAX 24
@@ -106,9 +106,9 @@ typedef struct {
 #define JC_PROFILE_DECISIONS_MAX 32
 
 typedef struct jc_profile {
-    const char *name;        /* "J2A040" */
-    const char *description; /* "NXP JCOP 2.4.1 J2A040 (default)" */
-    const char *jcop_version;/* "2.4.1" */
+    const char *name;         /* "J2A040" */
+    const char *description;  /* "NXP JCOP 2.4.1 J2A040 (default)" */
+    const char *jcop_version; /* "2.4.1" */
 
     /* Memory: defaults written at creation, named fields. */
     jc_mem_init mem_init[JC_PROFILE_MEM_INIT_MAX];
@@ -120,19 +120,19 @@ typedef struct jc_profile {
     uint32_t cm_key_addr[3];       /* ENC, MAC, DEK records */
     jc_label cm_key_mapping_label; /* record i -> key id i+1: assumed */
     uint32_t cm_lifecycle_addr;
-    uint8_t cm_lifecycle_new;      /* value on a new card (00) */
+    uint8_t cm_lifecycle_new; /* value on a new card (00) */
     uint32_t gpin_len_addr;
     uint32_t gpin_addr;
-    uint8_t gpin_len_default;      /* 5 */
-    uint8_t gpin_max;              /* 16 */
+    uint8_t gpin_len_default; /* 5 */
+    uint8_t gpin_max;         /* 16 */
 
     /* ATR: cold block fields; the warm block is at +atr_warm_offset. */
-    uint32_t atr_iface_addr;   /* length byte, then T0 and interface bytes */
+    uint32_t atr_iface_addr;     /* length byte, then T0 and interface bytes */
     uint8_t atr_iface_field_len; /* field size including the length byte */
-    uint32_t atr_hist_addr;    /* length byte, then historical bytes */
+    uint32_t atr_hist_addr;      /* length byte, then historical bytes */
     uint8_t atr_hist_field_len;
-    uint32_t atr_warm_offset;  /* 0x23 */
-    uint8_t atr_ts;            /* 3B */
+    uint32_t atr_warm_offset; /* 0x23 */
+    uint8_t atr_ts;           /* 3B */
     jc_label atr_label;
 
     /* IDENTIFY (AID A000000167413000FF). */
@@ -142,32 +142,32 @@ typedef struct jc_profile {
     uint8_t identify_len;
     uint8_t identify_fuse_offset; /* 14 */
     jc_label identify_label;
-    bool identify_deselects;      /* IDENTIFY counts as "any other SELECT" */
+    bool identify_deselects; /* IDENTIFY counts as "any other SELECT" */
 
     /* FUSE -> ISD */
     jc_aid isd_aid;
-    uint8_t isd_priv;             /* 9E */
-    uint8_t fci[JC_FCI_MAX];      /* 6F ... without SW */
+    uint8_t isd_priv;        /* 9E */
+    uint8_t fci[JC_FCI_MAX]; /* 6F ... without SW */
     uint8_t fci_len;
     jc_label fci_label;
-    uint8_t cplc[JC_CPLC_LEN];    /* value of 9F7F */
+    uint8_t cplc[JC_CPLC_LEN]; /* value of 9F7F */
     jc_label cplc_label;
-    uint8_t iin[16];              /* value of 0042 (a TLV 42 L ... in GET DATA) */
+    uint8_t iin[16]; /* value of 0042 (a TLV 42 L ... in GET DATA) */
     uint8_t iin_len;
-    uint8_t cin[16];              /* value of 0045 */
+    uint8_t cin[16]; /* value of 0045 */
     uint8_t cin_len;
-    uint8_t card_caps[32];        /* value of 0067; card_caps_len 0 = absent (6A88) */
+    uint8_t card_caps[32]; /* value of 0067; card_caps_len 0 = absent (6A88) */
     uint8_t card_caps_len;
-    uint8_t card_data[96];        /* value of 0066 (recognition data, 73 ...) */
+    uint8_t card_data[96]; /* value of 0066 (recognition data, 73 ...) */
     uint8_t card_data_len;
     jc_kdd_rule kdd_rule;
     uint8_t kdd_fixed[JC_KDD_LEN];
-    uint8_t default_kvn;          /* FF */
-    uint8_t scp02_i;              /* 15 or 55 */
-    bool get_status_tlv;          /* GET STATUS P2=02 answers E3 records */
+    uint8_t default_kvn; /* FF */
+    uint8_t scp02_i;     /* 15 or 55 */
+    bool get_status_tlv; /* GET STATUS P2=02 answers E3 records */
     jc_lcs_map lcs_map[JC_PROFILE_LCS_MAP_MAX];
     size_t n_lcs_map;
-    uint8_t lcs_fallback;         /* other CM_LIFECYCLE values: OP_READY + warning */
+    uint8_t lcs_fallback; /* other CM_LIFECYCLE values: OP_READY + warning */
     jc_reg_entry preinstalled[JC_PROFILE_PREINSTALLED_MAX];
     size_t n_preinstalled;
     bool isd_selected_after_fuse; /* the ISD is selected right after FUSE */

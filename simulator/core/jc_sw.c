@@ -68,8 +68,9 @@ const char *jc_sw_text(uint16_t sw, char *buf, unsigned cap)
         return fmt_range(buf, cap, "", (sw & 0xFFu) ? (sw & 0xFFu) : 256u,
                          " more bytes available (GET RESPONSE)", "more bytes available");
     if ((sw & 0xFF00u) == 0x6C00u)
-        return fmt_range(buf, cap, "wrong Le: resend with Le = ", (sw & 0xFFu) ? (sw & 0xFFu) : 256u,
-                         "", "wrong Le");
+        return fmt_range(buf, cap,
+                         "wrong Le: resend with Le = ", (sw & 0xFFu) ? (sw & 0xFFu) : 256u, "",
+                         "wrong Le");
     if ((sw & 0xFFF0u) == 0x63C0u)
         return fmt_range(buf, cap, "verification failed, ", sw & 0x0Fu, " tries left",
                          "verification failed (counter)");

@@ -24,10 +24,10 @@
 
 struct jc_store {
     bool durable;
-    char *path;       /* file backend */
-    char *dir;        /* folder of path (fsync after rename) */
-    char *desc;       /* "file <path>" or "memory-only (not durable)" */
-    uint8_t *buf;     /* encode buffer (file) / last committed image (memory) */
+    char *path;   /* file backend */
+    char *dir;    /* folder of path (fsync after rename) */
+    char *desc;   /* "file <path>" or "memory-only (not durable)" */
+    uint8_t *buf; /* encode buffer (file) / last committed image (memory) */
     size_t buf_len;
     unsigned long commits;
     unsigned long cut_at; /* 0 = off; else commits left until the cut (1 = next) */

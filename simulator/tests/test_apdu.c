@@ -10,7 +10,7 @@
 
 typedef struct {
     const char *hex;
-    uint16_t sw;      /* 0 = parses */
+    uint16_t sw; /* 0 = parses */
     uint8_t apdu_case;
     uint32_t lc;
     uint32_t le;
@@ -42,14 +42,14 @@ static const parse_row rows[] = {
     {"00", 0x6700, 0, 0, 0, false, false},
     {"00A4", 0x6700, 0, 0, 0, false, false},
     {"00A404", 0x6700, 0, 0, 0, false, false},
-    {"00A4040002AA", 0x6700, 0, 0, 0, false, false},          /* Lc says 2, 1 byte */
-    {"00A4040002AABBCCDD", 0x6700, 0, 0, 0, false, false},    /* Lc 2, 4 bytes */
-    {"00A404000000", 0x6700, 0, 0, 0, false, false},          /* 6 bytes, P3 00 */
-    {"00D60000000000AA", 0x6700, 0, 0, 0, false, false},      /* extended Lc 0000 with data */
-    {"00D6000000000211", 0x6700, 0, 0, 0, false, false},      /* extended Lc 2, 1 byte */
-    {"00D600000000021122 00", 0x6700, 0, 0, 0, false, false}, /* extended, 1-byte Le */
+    {"00A4040002AA", 0x6700, 0, 0, 0, false, false},              /* Lc says 2, 1 byte */
+    {"00A4040002AABBCCDD", 0x6700, 0, 0, 0, false, false},        /* Lc 2, 4 bytes */
+    {"00A404000000", 0x6700, 0, 0, 0, false, false},              /* 6 bytes, P3 00 */
+    {"00D60000000000AA", 0x6700, 0, 0, 0, false, false},          /* extended Lc 0000 with data */
+    {"00D6000000000211", 0x6700, 0, 0, 0, false, false},          /* extended Lc 2, 1 byte */
+    {"00D600000000021122 00", 0x6700, 0, 0, 0, false, false},     /* extended, 1-byte Le */
     {"00D600000000021122 000000", 0x6700, 0, 0, 0, false, false}, /* 3-byte Le */
-    {"00D60000 00 00", 0x6700, 0, 0, 0, false, false},        /* 6 bytes */
+    {"00D60000 00 00", 0x6700, 0, 0, 0, false, false},            /* 6 bytes */
 };
 
 static void test_parse_table(void **state)

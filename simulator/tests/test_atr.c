@@ -57,24 +57,42 @@ typedef struct {
 
 static const atr_row rows[] = {
     /* "JCOPv242": TCK B7 ^ '1' ^ '2' = B4 */
-    {"new historical bytes", {"C0D6013609084A434F5076323432"},
-     "3BF81300008131FE454A434F5076323432B4", "3BF81300008131FE454A434F5076323431B7", false},
+    {"new historical bytes",
+     {"C0D6013609084A434F5076323432"},
+     "3BF81300008131FE454A434F5076323432B4",
+     "3BF81300008131FE454A434F5076323431B7",
+     false},
     /* warm block only: cold unchanged */
-    {"warm block", {"C0D6015909084A434F5076323432"},
-     "3BF81300008131FE454A434F5076323431B7", "3BF81300008131FE454A434F5076323432B4", false},
+    {"warm block",
+     {"C0D6015909084A434F5076323432"},
+     "3BF81300008131FE454A434F5076323431B7",
+     "3BF81300008131FE454A434F5076323432B4",
+     false},
     /* 4 historical bytes "JCOP": T0 F4; TCK (XOR T0..end, computed with python3) FA */
-    {"shorter historical bytes", {"C0D6013605044A434F50"},
-     "3BF41300008131FE454A434F50FA", "3BF81300008131FE454A434F5076323431B7", false},
+    {"shorter historical bytes",
+     {"C0D6013605044A434F50"},
+     "3BF41300008131FE454A434F50FA",
+     "3BF81300008131FE454A434F5076323431B7",
+     false},
     /* historical length 20 > field: clamped to 8, warned */
-    {"historical length too big", {"C0D6013601 14"},
-     "3BF81300008131FE454A434F5076323431B7", "3BF81300008131FE454A434F5076323431B7", true},
+    {"historical length too big",
+     {"C0D6013601 14"},
+     "3BF81300008131FE454A434F5076323431B7",
+     "3BF81300008131FE454A434F5076323431B7",
+     true},
     /* T0 announces TA1..TD1 but only 2 interface bytes stored: served, warned;
      * bytes: 3B F8 13 00 4A..31, TCK = F8^13^00^(4A^43^4F^50^76^32^34^31) */
-    {"interface bytes short", {"C0D6012603 03F01300"},
-     "3BF813004A434F5076323431BC", "3BF81300008131FE454A434F5076323431B7", true},
+    {"interface bytes short",
+     {"C0D6012603 03F01300"},
+     "3BF813004A434F5076323431BC",
+     "3BF81300008131FE454A434F5076323431B7",
+     true},
     /* interface length 0: served as T0 only (the stored T0 byte), warned */
-    {"interface length 0", {"C0D6012601 00"},
-     "3BF84A434F5076323431AF", "3BF81300008131FE454A434F5076323431B7", true},
+    {"interface length 0",
+     {"C0D6012601 00"},
+     "3BF84A434F5076323431AF",
+     "3BF81300008131FE454A434F5076323431B7",
+     true},
 };
 
 static void test_written_config(void **state)

@@ -29,25 +29,70 @@ static uint16_t h_write_mem(jc_card *card, const jc_apdu *a, jc_resp *resp)
 #define IDLE JC_ST(JC_CS_UNFUSED_IDLE)
 
 static const jc_cmd table[] = {
-    {.name = "any-cla", .cla_mask = 0x00, .cla = 0x00, .ins = 0x01, .states = IDLE, .handler = h_ok},
+    {.name = "any-cla",
+     .cla_mask = 0x00,
+     .cla = 0x00,
+     .ins = 0x01,
+     .states = IDLE,
+     .handler = h_ok},
     {.name = "cla80", .cla_mask = 0xFC, .cla = 0x80, .ins = 0x02, .states = IDLE, .handler = h_ok},
     {.name = "cla00", .cla_mask = 0xFF, .cla = 0x00, .ins = 0x02, .states = IDLE, .handler = h_ok},
-    {.name = "booted-only", .cla_mask = 0xFF, .cla = 0x00, .ins = 0x03,
-     .states = JC_ST(JC_CS_BOOTED), .flags = JC_CMD_NEEDS_DATA, .handler = h_ok},
-    {.name = "sc", .cla_mask = 0xFF, .cla = 0x00, .ins = 0x04, .states = IDLE,
-     .flags = JC_CMD_NEEDS_SC | JC_CMD_NEEDS_DATA, .handler = h_ok},
-    {.name = "needs-data", .cla_mask = 0xFF, .cla = 0x00, .ins = 0x05, .states = IDLE,
-     .flags = JC_CMD_NEEDS_DATA, .handler = h_ok},
-    {.name = "no-data", .cla_mask = 0xFF, .cla = 0x00, .ins = 0x06, .states = IDLE,
-     .flags = JC_CMD_NO_DATA, .handler = h_ok},
-    {.name = "ext-ok", .cla_mask = 0xFF, .cla = 0x00, .ins = 0x07, .states = IDLE,
-     .flags = JC_CMD_EXTENDED_OK, .handler = h_ok},
-    {.name = "needs-le", .cla_mask = 0xFF, .cla = 0x00, .ins = 0x08, .states = IDLE,
-     .flags = JC_CMD_NEEDS_LE, .handler = h_ok},
-    {.name = "no-le", .cla_mask = 0xFF, .cla = 0x00, .ins = 0x09, .states = IDLE,
-     .flags = JC_CMD_NO_LE, .handler = h_ok},
-    {.name = "persistent", .cla_mask = 0xFF, .cla = 0x00, .ins = 0x0A, .states = IDLE,
-     .flags = JC_CMD_PERSISTENT, .handler = h_write_mem},
+    {.name = "booted-only",
+     .cla_mask = 0xFF,
+     .cla = 0x00,
+     .ins = 0x03,
+     .states = JC_ST(JC_CS_BOOTED),
+     .flags = JC_CMD_NEEDS_DATA,
+     .handler = h_ok},
+    {.name = "sc",
+     .cla_mask = 0xFF,
+     .cla = 0x00,
+     .ins = 0x04,
+     .states = IDLE,
+     .flags = JC_CMD_NEEDS_SC | JC_CMD_NEEDS_DATA,
+     .handler = h_ok},
+    {.name = "needs-data",
+     .cla_mask = 0xFF,
+     .cla = 0x00,
+     .ins = 0x05,
+     .states = IDLE,
+     .flags = JC_CMD_NEEDS_DATA,
+     .handler = h_ok},
+    {.name = "no-data",
+     .cla_mask = 0xFF,
+     .cla = 0x00,
+     .ins = 0x06,
+     .states = IDLE,
+     .flags = JC_CMD_NO_DATA,
+     .handler = h_ok},
+    {.name = "ext-ok",
+     .cla_mask = 0xFF,
+     .cla = 0x00,
+     .ins = 0x07,
+     .states = IDLE,
+     .flags = JC_CMD_EXTENDED_OK,
+     .handler = h_ok},
+    {.name = "needs-le",
+     .cla_mask = 0xFF,
+     .cla = 0x00,
+     .ins = 0x08,
+     .states = IDLE,
+     .flags = JC_CMD_NEEDS_LE,
+     .handler = h_ok},
+    {.name = "no-le",
+     .cla_mask = 0xFF,
+     .cla = 0x00,
+     .ins = 0x09,
+     .states = IDLE,
+     .flags = JC_CMD_NO_LE,
+     .handler = h_ok},
+    {.name = "persistent",
+     .cla_mask = 0xFF,
+     .cla = 0x00,
+     .ins = 0x0A,
+     .states = IDLE,
+     .flags = JC_CMD_PERSISTENT,
+     .handler = h_write_mem},
 };
 
 typedef struct {
@@ -57,25 +102,20 @@ typedef struct {
 } row;
 
 static const row rows[] = {
-    {"00FF0000", 0x6D00, false},        /* unknown INS */
-    {"C0010000", 0x9000, true},         /* any CLA */
-    {"83020000", 0x9000, true},         /* 80-83 masked */
-    {"84020000", 0x6E00, false},
-    {"00020000", 0x9000, true},
-    {"C0020000", 0x6E00, false},        /* INS known, CLA not */
-    {"C003000001AA", 0x6E00, false},    /* CLA before state */
-    {"00030000", 0x6985, false},        /* state before length */
-    {"00040000", 0x6982, false},        /* security before length */
-    {"00050000", 0x6700, false},
-    {"0005000001AA", 0x9000, true},
-    {"0006000001AA", 0x6700, false},
-    {"0006000000", 0x9000, true},
-    {"000700000001AA", 0x9000, true},   /* extended accepted */
-    {"000600000001AA", 0x6700, false},  /* extended refused */
-    {"00080000", 0x6700, false},
-    {"0008000000", 0x9000, true},
-    {"0009000000", 0x6700, false},
-    {"00090000", 0x9000, true},
+    {"00FF0000", 0x6D00, false}, /* unknown INS */
+    {"C0010000", 0x9000, true},  /* any CLA */
+    {"83020000", 0x9000, true},  /* 80-83 masked */
+    {"84020000", 0x6E00, false},       {"00020000", 0x9000, true},
+    {"C0020000", 0x6E00, false},     /* INS known, CLA not */
+    {"C003000001AA", 0x6E00, false}, /* CLA before state */
+    {"00030000", 0x6985, false},     /* state before length */
+    {"00040000", 0x6982, false},     /* security before length */
+    {"00050000", 0x6700, false},       {"0005000001AA", 0x9000, true},
+    {"0006000001AA", 0x6700, false},   {"0006000000", 0x9000, true},
+    {"000700000001AA", 0x9000, true},  /* extended accepted */
+    {"000600000001AA", 0x6700, false}, /* extended refused */
+    {"00080000", 0x6700, false},       {"0008000000", 0x9000, true},
+    {"0009000000", 0x6700, false},     {"00090000", 0x9000, true},
 };
 
 static jc_card *make_card(jc_pstate *st, tu_rng *rng, jc_env *env)

@@ -91,9 +91,12 @@ static void test_new_card(void **state)
     assert_int_equal(st.mem[0xC00407 - JC_MEM_BASE], 5);
     assert_int_equal(st.mem[0xC00301 - JC_MEM_BASE], 0);
     /* keys differ between seeds and between records */
-    assert_memory_not_equal(st.mem + (0xC00305 - JC_MEM_BASE), st2.mem + (0xC00305 - JC_MEM_BASE), 16);
-    assert_memory_not_equal(st.mem + (0xC00305 - JC_MEM_BASE), st.mem + (0xC00321 - JC_MEM_BASE), 16);
-    assert_memory_not_equal(st.mem + (0xC00412 - JC_MEM_BASE), st2.mem + (0xC00412 - JC_MEM_BASE), 5);
+    assert_memory_not_equal(st.mem + (0xC00305 - JC_MEM_BASE), st2.mem + (0xC00305 - JC_MEM_BASE),
+                            16);
+    assert_memory_not_equal(st.mem + (0xC00305 - JC_MEM_BASE), st.mem + (0xC00321 - JC_MEM_BASE),
+                            16);
+    assert_memory_not_equal(st.mem + (0xC00412 - JC_MEM_BASE), st2.mem + (0xC00412 - JC_MEM_BASE),
+                            5);
     /* random KT when none is given */
     tu_rng rng = {.s = 3};
     assert_int_equal(jc_pstate_init(&st2, "J2A040", NULL, tu_random, &rng), 0);
@@ -113,8 +116,18 @@ static void test_new_card_rng_failure(void **state)
     assert_int_equal(jc_pstate_init(&st, NULL, NULL, failing_rng, NULL), JC_ERR_RANDOM);
 }
 
-typedef enum { ED_TRUNC, ED_LONGER, ED_FLIP, ED_MAGIC, ED_VERSION, ED_PROFILE, ED_CLEAR_FUSE,
-               ED_LCS_UNFUSED, ED_FLAGS, ED_AIDLEN } edit_kind;
+typedef enum {
+    ED_TRUNC,
+    ED_LONGER,
+    ED_FLIP,
+    ED_MAGIC,
+    ED_VERSION,
+    ED_PROFILE,
+    ED_CLEAR_FUSE,
+    ED_LCS_UNFUSED,
+    ED_FLAGS,
+    ED_AIDLEN
+} edit_kind;
 
 typedef struct {
     const char *what;
@@ -178,7 +191,8 @@ static void test_corrupt_refused(void **state)
             use = len + 1;
             break;
         case ED_FLIP:
-            img[c->arg == (size_t)-1 ? len - 1 : (c->arg == 50 ? OFF_FLAGS : OFF_MEM + c->arg)] ^= 0x01;
+            img[c->arg == (size_t)-1 ? len - 1 : (c->arg == 50 ? OFF_FLAGS : OFF_MEM + c->arg)] ^=
+                0x01;
             break;
         case ED_MAGIC:
             img[0] = 'X';

@@ -20,9 +20,8 @@
 
 enum { S_IDLE, S_ROOT, S_BOOTED, S_PROT, S_FUSED, S_COUNT };
 static const char *state_names[S_COUNT] = {"IDLE", "ROOT", "BOOTED", "PROTECTED", "FUSED"};
-static const jc_card_state card_states[S_COUNT] = {JC_CS_UNFUSED_IDLE, JC_CS_ROOT_SELECTED,
-                                                   JC_CS_BOOTED, JC_CS_BOOTED_PROTECTED,
-                                                   JC_CS_OP_READY};
+static const jc_card_state card_states[S_COUNT] = {
+    JC_CS_UNFUSED_IDLE, JC_CS_ROOT_SELECTED, JC_CS_BOOTED, JC_CS_BOOTED_PROTECTED, JC_CS_OP_READY};
 
 /* Drive a fresh card into state s. */
 static jc_card *card_in(int s, jc_pstate *st, tu_rng *rng)
@@ -51,7 +50,8 @@ typedef struct {
 
 static const matrix_row matrix[] = {
     {"SELECT KT", KT_SELECT, {"9000", "9000", "9000", "9000", "6A82"}},
-    {"IDENTIFY", IDENTIFY,
+    {"IDENTIFY",
+     IDENTIFY,
      {ID_J2A040_UNFUSED "6A82", ID_J2A040_UNFUSED "6A82", ID_J2A040_UNFUSED "6A82",
       ID_J2A040_UNFUSED "6A82", ID_J2A040_FUSED "6A82"}},
     {"BOOT", "00F00000", {"6A82", "9000", "9000", "9000", "6D00"}},
@@ -74,11 +74,13 @@ static const matrix_row matrix[] = {
     {"FUSE CLA C0", "C0000000", {"6A82", "6E00", "6E00", "6E00", "6E00"}},
     {"unknown INS", "00120000", {"6A82", "6D00", "6D00", "6D00", "6D00"}},
     {"GET DATA (GP only)", "00CA9F7F00", {"6A82", "6D00", "6D00", "6D00", "-"}},
-    {"SELECT ISD", "00A4040008A000000003000000",
+    {"SELECT ISD",
+     "00A4040008A000000003000000",
      {"6A82", "6A82", "6A82", "6A82", FCI_J2A040 "9000"}},
     {"SELECT empty AID", "00A4040000", {"6A82", "6A82", "6A82", "6A82", FCI_J2A040 "9000"}},
     {"SELECT empty AID, no Le", "00A40400", {"6A82", "6A82", "6A82", "6A82", FCI_J2A040 "9000"}},
-    {"SELECT wrong KT", "00A40400104041424344454647484A4A4B4C4D4E4F",
+    {"SELECT wrong KT",
+     "00A40400104041424344454647484A4A4B4C4D4E4F",
      {"6A82", "6A82", "6A82", "6A82", "6A82"}},
     {"malformed (Lc 2, 1 byte)", "00A4040002AA", {"6700", "6700", "6700", "6700", "6700"}},
     {"header only 3 bytes", "00A404", {"6700", "6700", "6700", "6700", "6700"}},
@@ -121,24 +123,20 @@ typedef struct {
 } window_row;
 
 static const window_row window[] = {
-    {"C0B000F001", "9000", 1},         /* first readable byte */
-    {"C0B000EF01", "6B00", 0},         /* one below */
-    {"C0B000EF02", "6B00", 0},         /* crossing the low edge */
-    {"C0B095FF01", "9000", 1},         /* last byte before 0xC09600 */
-    {"C0B095FF02", "6B00", 0},         /* crossing 0xC09600 */
-    {"C0B0950000", "9000", 256},       /* Le 00 = 256, ends exactly at 0xC09600 */
-    {"C0B0950100", "6B00", 0},         /* 256 from 0xC09501 crosses */
-    {"C0B0960001", "6B00", 0},         /* 0xC09600 itself */
-    {"C0B0FFFF01", "6B00", 0},
-    {"C1B0000001", "6B00", 0},         /* CLA other than C0 */
-    {"BFB0FFFF01", "6B00", 0},
-    {"C0B000F0009510", "9000", 0x9510}, /* the whole window, extended */
-    {"C0B000F0000000", "6B00", 0},     /* Le 0000 = 65536 crosses */
-    {"C0D695FF0142", "9000", 0},
-    {"C0D695FF024243", "6B00", 0},
-    {"C0D600EF0142", "6B00", 0},
-    {"C0D600F00142", "9000", 0},
-    {"C1D600000142", "6B00", 0},
+    {"C0B000F001", "9000", 1},   /* first readable byte */
+    {"C0B000EF01", "6B00", 0},   /* one below */
+    {"C0B000EF02", "6B00", 0},   /* crossing the low edge */
+    {"C0B095FF01", "9000", 1},   /* last byte before 0xC09600 */
+    {"C0B095FF02", "6B00", 0},   /* crossing 0xC09600 */
+    {"C0B0950000", "9000", 256}, /* Le 00 = 256, ends exactly at 0xC09600 */
+    {"C0B0950100", "6B00", 0},   /* 256 from 0xC09501 crosses */
+    {"C0B0960001", "6B00", 0},   /* 0xC09600 itself */
+    {"C0B0FFFF01", "6B00", 0},     {"C1B0000001", "6B00", 0},          /* CLA other than C0 */
+    {"BFB0FFFF01", "6B00", 0},     {"C0B000F0009510", "9000", 0x9510}, /* the whole window, extended
+                                                                        */
+    {"C0B000F0000000", "6B00", 0},                                     /* Le 0000 = 65536 crosses */
+    {"C0D695FF0142", "9000", 0},   {"C0D695FF024243", "6B00", 0},      {"C0D600EF0142", "6B00", 0},
+    {"C0D600F00142", "9000", 0},   {"C1D600000142", "6B00", 0},
 };
 
 static void test_window_edges(void **state)
@@ -225,7 +223,7 @@ static void test_power_cycle_volatile(void **state)
     assert_int_equal(tu_sw(card, "C0B0041201"), 0x6985); /* BOOT lost */
     assert_int_equal(tu_sw(card, "00F00000"), 0x9000);
     assert_int_equal(jc_card_state_get(card), JC_CS_BOOTED_PROTECTED); /* PROTECT kept */
-    TU_EXPECT(card, "C0B0041201", "AA9000");                          /* memory kept */
+    TU_EXPECT(card, "C0B0041201", "AA9000");                           /* memory kept */
     assert_int_equal(tu_sw(card, "C0D6041201BB"), 0x6982);
     /* warm reset clears the volatile state too */
     assert_true(jc_card_reset(card, atr, sizeof(atr)) > 0);
@@ -352,14 +350,10 @@ static void test_garbage_never_crashes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_state_matrix),
-        cmocka_unit_test(test_window_edges),
-        cmocka_unit_test(test_read_write_roundtrip),
-        cmocka_unit_test(test_select_clears_boot),
-        cmocka_unit_test(test_power_cycle_volatile),
-        cmocka_unit_test(test_fuse_creates_isd),
-        cmocka_unit_test(test_fuse_unprotected_warns),
-        cmocka_unit_test(test_garbage_never_crashes),
+        cmocka_unit_test(test_state_matrix),           cmocka_unit_test(test_window_edges),
+        cmocka_unit_test(test_read_write_roundtrip),   cmocka_unit_test(test_select_clears_boot),
+        cmocka_unit_test(test_power_cycle_volatile),   cmocka_unit_test(test_fuse_creates_isd),
+        cmocka_unit_test(test_fuse_unprotected_warns), cmocka_unit_test(test_garbage_never_crashes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,8 +37,8 @@ static void path_of(char *out, size_t cap, const char *name)
 
 static jc_card *card_on_store(const jc_pstate *st, jc_store *store, tu_rng *rng)
 {
-    jc_env env = {.random = tu_random, .random_ctx = rng, .commit = jc_store_commit,
-                  .commit_ctx = store};
+    jc_env env = {
+        .random = tu_random, .random_ctx = rng, .commit = jc_store_commit, .commit_ctx = store};
     jc_card *card = NULL;
     assert_int_equal(jc_card_create(&card, st, &env), 0);
     uint8_t atr[JC_ATR_MAX];
@@ -151,8 +151,8 @@ static void test_commit_failure_rolls_back(void **state)
     tu_new_state(&st, NULL, 3);
     tu_rng rng = {.s = 1};
     int calls = 0;
-    jc_env env = {.random = tu_random, .random_ctx = &rng, .commit = fail_commit,
-                  .commit_ctx = &calls};
+    jc_env env = {
+        .random = tu_random, .random_ctx = &rng, .commit = fail_commit, .commit_ctx = &calls};
     jc_card *card = NULL;
     assert_int_equal(jc_card_create(&card, &st, &env), 0);
     uint8_t atr[JC_ATR_MAX];
@@ -189,7 +189,8 @@ static void test_open_refuses(void **state)
         {"empty", ": > \"$P\"", JC_ERR_TRUNCATED},
         {"short", "head -c 1000 \"$G\" > \"$P\"", JC_ERR_TRUNCATED},
         {"flipped",
-         "cp \"$G\" \"$P\" && printf '\\377' | dd of=\"$P\" bs=1 seek=5000 conv=notrunc 2>/dev/null",
+         "cp \"$G\" \"$P\" && printf '\\377' | dd of=\"$P\" bs=1 seek=5000 conv=notrunc "
+         "2>/dev/null",
          JC_ERR_CORRUPT},
         {"text", "echo hello > \"$P\"", JC_ERR_FORMAT},
         {"a folder", "mkdir \"$P\"", JC_ERR_IO},

@@ -24,8 +24,12 @@ static jc_card *open_card(const char *path, jc_store **store, jc_pstate *st, tu_
                           tu_trace *tr)
 {
     assert_int_equal(jc_store_open_file(store, path, st), 0);
-    jc_env env = {.random = tu_random, .random_ctx = rng, .trace = tu_trace_cb, .trace_ctx = tr,
-                  .commit = jc_store_commit, .commit_ctx = *store};
+    jc_env env = {.random = tu_random,
+                  .random_ctx = rng,
+                  .trace = tu_trace_cb,
+                  .trace_ctx = tr,
+                  .commit = jc_store_commit,
+                  .commit_ctx = *store};
     jc_card *card = NULL;
     assert_int_equal(jc_card_create(&card, st, &env), 0);
     uint8_t atr[JC_ATR_MAX];
@@ -81,7 +85,10 @@ static void test_tutorial(void **state)
         TU_EXPECT(card, apdu, "9000");
         assert_int_equal(jc_store_commits(store), (unsigned long)k + 1);
     }
-    TU_EXPECT(card, "C0D6030101" "01", "9000");
+    TU_EXPECT(card,
+              "C0D6030101"
+              "01",
+              "9000");
     for (int k = 0; k < 3; k++) {
         snprintf(apdu, sizeof(apdu), "C0B0%04X10", (unsigned)(key_addr[k] & 0xFFFF));
         TU_EXPECT(card, apdu, KEYS "9000");
@@ -89,7 +96,10 @@ static void test_tutorial(void **state)
 
     /* 5. PROTECT, 6. FUSE */
     TU_EXPECT(card, "00100000", "9000");
-    TU_EXPECT(card, "C0D6030501" "00", "6982");
+    TU_EXPECT(card,
+              "C0D6030501"
+              "00",
+              "6982");
     TU_EXPECT(card, "00000000", "9000");
     assert_int_equal(jc_store_commits(store), 6);
     assert_int_equal(tr.last_new, JC_CS_OP_READY);
@@ -111,10 +121,13 @@ static void test_tutorial(void **state)
         assert_memory_equal(st2.keysets[0].key[k], keys, 16);
 
     assert_int_equal(jc_card_state_get(card), JC_CS_OP_READY);
-    TU_EXPECT(card, "00A4040010" TU_KT_HEX, "6A82");              /* root applet gone */
-    TU_EXPECT(card, "00A4040009A000000167413000FF",                 /* IDENTIFY: fused */
-              "02210033000000004E5830313143" "01" "03ED103C" "6A82");
-    TU_EXPECT(card, "00A4040000", FCI_J2A040 "9000");              /* empty AID */
+    TU_EXPECT(card, "00A4040010" TU_KT_HEX, "6A82"); /* root applet gone */
+    TU_EXPECT(card, "00A4040009A000000167413000FF",  /* IDENTIFY: fused */
+              "02210033000000004E5830313143"
+              "01"
+              "03ED103C"
+              "6A82");
+    TU_EXPECT(card, "00A4040000", FCI_J2A040 "9000"); /* empty AID */
     TU_EXPECT(card, "00A4040008A000000003000000", FCI_J2A040 "9000");
     TU_EXPECT(card, "00F00000", "6D00");
     TU_EXPECT(card, "00000000", "6D00");

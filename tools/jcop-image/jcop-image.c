@@ -130,7 +130,8 @@ static int load(const char *path, jc_pstate *st)
             fprintf(stderr, "jcop-image: %s: cannot read the image (%s)\n", path,
                     errno ? strerror(errno) : "not a regular file");
         else
-            fprintf(stderr, "jcop-image: %s: %s: refused; restore it from a backup or make a new one\n",
+            fprintf(stderr,
+                    "jcop-image: %s: %s: refused; restore it from a backup or make a new one\n",
                     path, jc_strerror(rc));
         return EXIT_ENV;
     }
@@ -244,8 +245,10 @@ static int cmd_new(int argc, char **argv)
     jc_store *s = NULL;
     rc = jc_store_create_file(&s, path, st);
     if (rc < 0) {
-        fprintf(stderr, "jcop-image: %s: cannot create (%s): it must not exist yet and its folder "
-                        "must be writable\n", path, errno ? strerror(errno) : jc_strerror(rc));
+        fprintf(stderr,
+                "jcop-image: %s: cannot create (%s): it must not exist yet and its folder "
+                "must be writable\n",
+                path, errno ? strerror(errno) : jc_strerror(rc));
         free(st);
         return EXIT_ENV;
     }
@@ -355,7 +358,8 @@ static int cmd_show(int argc, char **argv)
     bool fused = st->flags & JC_PF_FUSED;
     printf("image    %s\n", argv[1]);
     printf("profile  %s: %s\n", p->name, p->description);
-    printf("state    %s\n", fused ? "FUSED (irreversible): GlobalPlatform card" : "unfused (pre-personalization)");
+    printf("state    %s\n",
+           fused ? "FUSED (irreversible): GlobalPlatform card" : "unfused (pre-personalization)");
     printf("flags    protected=%s fused=%s%s\n", (st->flags & JC_PF_PROTECTED) ? "yes" : "no",
            fused ? "yes" : "no",
            (st->flags & JC_PF_FUSED_UNPROTECTED) ? " (fused without PROTECT)" : "");
@@ -527,6 +531,7 @@ int main(int argc, char **argv)
         return cmd_diff(sub_argc, sub_argv);
     if (strcmp(cmd, "profiles") == 0)
         return cmd_profiles();
-    fprintf(stderr, "jcop-image: unknown command '%s' (new, show, diff, profiles; see --help)\n", cmd);
+    fprintf(stderr, "jcop-image: unknown command '%s' (new, show, diff, profiles; see --help)\n",
+            cmd);
     return EXIT_USAGE;
 }
