@@ -618,9 +618,14 @@ static int do_set_key(run *r)
 /* INITIALIZE UPDATE with the host keys: explicit (open_sc) or looked up by KVN. */
 static int init_update(run *r, const char *verb, uint8_t kvn, const jc_scp02_keys *explicit_keys)
 {
+    if (ensure_powered(r) < 0) /* a power-up resets the session: do it first */
+        return -1;
     jc_scp02_reset(&r->sc);
     uint8_t chal[8], apdu[16];
-    host_random(r, chal, sizeof chal);
+    if (r->o->host_challenge)
+        memcpy(chal, r->o->host_challenge, sizeof chal);
+    else
+        host_random(r, chal, sizeof chal);
     int n = jc_scp02_host_init_update(&r->sc, kvn, chal, apdu, sizeof apdu);
     if (n < 0) {
         fatal(r, JH_EXIT_SCRIPT, "cannot build INITIALIZE UPDATE: %s", jc_strerror(n));

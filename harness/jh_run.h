@@ -28,6 +28,7 @@ typedef struct {
     bool allow_irreversible; /* send FUSE/PROTECT/one-way SET STATUS to guarded readers */
     bool keep_going;         /* go on after a failed expectation (default: stop) */
     uint64_t seed;           /* host challenges: 0 = /dev/urandom, else deterministic */
+    const uint8_t *host_challenge; /* tests: this 8-byte host challenge for every INITIALIZE UPDATE */
     void (*on_entry)(void *ctx, const jh_transcript *t, const jh_entry *e);
     void *on_entry_ctx;
 } jh_run_opts;
