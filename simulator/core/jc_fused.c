@@ -216,9 +216,6 @@ uint16_t jc_fused_process(jc_card *card, const jc_apdu *apdu, jc_resp *resp)
     const jc_profile *p = card->profile;
     if (apdu->cla == 0xC0)
         return p->sw.fused_cla_c0.sw;
-    bool terminated = card->st.card_lcs == 0xFF;
-    if (terminated && apdu->ins != 0xCA)
-        return p->sw.wrong_state.sw; /* TERMINATED: GET DATA only */
     uint8_t cls = apdu->cla & 0xF0u;
     if ((cls == 0x00u || cls == 0x80u) && (apdu->cla & 0x03u) != 0)
         return jc_gp_pol(card)->channel.sw; /* logical channels are not modelled */
@@ -226,11 +223,19 @@ uint16_t jc_fused_process(jc_card *card, const jc_apdu *apdu, jc_resp *resp)
         return jc_dispatch(card, open_table, N_ROWS(open_table), apdu, resp);
     if (!isd_selected(card))
         return p->sw.unknown_ins.sw; /* an installed applet: its code is not executed */
+    /* Unknown instructions and classes are answered before secure messaging,
+     * so they neither need nor end a session. */
+    uint16_t sw = 0;
+    const jc_cmd *row = jc_cmd_find(card, isd_table, N_ROWS(isd_table), apdu, &sw);
+    if (row == NULL)
+        return sw;
+    if (row->handler == h_gone)
+        return h_gone(card, apdu, resp);
     jc_apdu clear;
-    if (terminated) {
-        clear = *apdu; /* TERMINATED: GET DATA only, no secure messaging */
+    if (card->st.card_lcs == 0xFF) {
+        clear = *apdu; /* TERMINATED: GET DATA only (the rows' states), no session */
     } else {
-        uint16_t sw = secure_messaging(card, apdu, &clear);
+        sw = secure_messaging(card, apdu, &clear);
         if (sw != 0)
             return sw;
     }

@@ -273,8 +273,6 @@ static uint16_t install_for_install(jc_card *card, uint8_t p1, const uint8_t *d,
 static uint16_t install_make_selectable(jc_card *card, const uint8_t *d, size_t n)
 {
     const jc_gp_policy *pol = jc_gp_pol(card);
-    if (pol->make_selectable.sw != JC_SW_OK)
-        return pol->make_selectable.sw; /* what the profile's real card answers */
     const uint8_t *elf, *mod, *app, *priv, *params, *token;
     size_t elf_l, mod_l, app_l, priv_l, params_l, token_l, off = 0;
     if (!lv(d, n, &off, JC_AID_MAX, &elf, &elf_l) || !lv(d, n, &off, JC_AID_MAX, &mod, &mod_l) ||
@@ -285,6 +283,8 @@ static uint16_t install_make_selectable(jc_card *card, const uint8_t *d, size_t 
     int i = jc_gp_reg_find(card, app, app_l);
     if (i < 0 || (card->st.reg[i].kind != JC_REG_APP && card->st.reg[i].kind != JC_REG_SD))
         return pol->not_found.sw;
+    if (pol->make_selectable.sw != JC_SW_OK)
+        return pol->make_selectable.sw; /* what the profile's real card answers */
     jc_reg_entry *e = &card->st.reg[i];
     if (e->lcs != 0x03)
         return card->profile->sw.wrong_state.sw;
@@ -414,7 +414,7 @@ uint16_t jc_gp_delete(jc_card *card, const jc_apdu *a, jc_resp *resp)
     if (n < 2 || d[0] != 0x4F)
         return JC_SW_WRONG_DATA; /* key deletion (D0/D2) is not modelled */
     size_t l = d[1];
-    if (l < 5 || l > JC_AID_MAX || n - 2 < l)
+    if (l < 1 || l > JC_AID_MAX || n - 2 < l)
         return JC_SW_WRONG_DATA;
     const uint8_t *aid = d + 2;
     int i = jc_gp_reg_find(card, aid, l);

@@ -206,8 +206,6 @@ static bool transition_allowed(uint8_t from, uint8_t to)
 static uint16_t set_card_status(jc_card *card, uint8_t target)
 {
     const jc_gp_policy *pol = jc_gp_pol(card);
-    if (target != 0x07 && target != 0x0F && target != 0x7F && target != 0xFF)
-        return JC_SW_WRONG_DATA;
     uint8_t from = card->st.card_lcs;
     if (!transition_allowed(from, target)) {
         jc_card_warn(card, "SET STATUS: this card life-cycle transition is not allowed");
