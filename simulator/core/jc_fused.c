@@ -161,6 +161,9 @@ static const jc_cmd isd_table[] = {
      .flags = JC_CMD_NEEDS_SC | JC_CMD_NEEDS_DATA | JC_CMD_PERSISTENT, .handler = jc_gp_load},
     {.name = "DELETE", .cla_mask = 0xF8, .cla = 0x80, .ins = 0xE4, .states = ST_MANAGE,
      .flags = JC_CMD_NEEDS_SC | JC_CMD_NEEDS_DATA | JC_CMD_PERSISTENT, .handler = jc_gp_delete},
+    /* SELECT with a GP class: the ISD knows the INS, not the class (6E00) */
+    {.name = "SELECT", .cla_mask = 0xFC, .cla = 0x00, .ins = 0xA4, .states = ST_ALIVE,
+     .flags = 0, .handler = h_select},
     {.name = "BOOT (gone after FUSE)", .cla_mask = 0x00, .cla = 0x00, .ins = 0xF0,
      .states = ST_FUSED, .flags = 0, .handler = h_gone},
     {.name = "PROTECT (gone after FUSE)", .cla_mask = 0x00, .cla = 0x00, .ins = 0x10,

@@ -120,7 +120,7 @@ static void test_get_data(void **state)
 
 /* ------------------------------------------------------------ SCP02 on the card */
 
-static void test_auth_levels_and_failures(void **state)
+static void test_auth_failures(void **state)
 {
     (void)state;
     gt_fix *f = gt_new("J2A040");
@@ -129,13 +129,150 @@ static void test_auth_levels_and_failures(void **state)
     GT_EXPECT(f, "84F28000024F0000", "6982");
     /* EXTERNAL AUTHENTICATE without INITIALIZE UPDATE */
     GT_EXPECT(f, "84820100107C799B3C771DBAE6BEF49310977617BA", "6985");
-    /* INITIALIZE UPDATE: unknown KVN, bad P2, bad Lc */
+    /* INITIALIZE UPDATE: unknown KVN, bad P2, bad Lc, extended form */
     GT_EXPECT(f, "8050010008D5AD539A60CA5E7200", "6A88");
     GT_EXPECT(f, "8050000108D5AD539A60CA5E7200", "6A86");
     GT_EXPECT(f, "8050000007D5AD539A60CA5E00", "6700");
+    GT_EXPECT(f, "805000000000080102030405060708", "6700");
+    /* wrong static keys: the card's cryptogram does not verify on the host,
+     * and a forged EXTERNAL AUTHENTICATE gets 6300 without moving the counter */
+    f->keys.mac[0] ^= 0xF0; /* not the parity bit: DES ignores it */
+    f->keys.enc[0] ^= 0xF0;
+    assert_int_equal(gt_auth(f, 0, 1), 0xFFFF);
+    uint8_t c[32], r[64];
+    uint16_t sw;
+    /* the host session is INITIATED with wrong keys: build EXT AUTH anyway */
+    int n = jc_scp02_host_ext_auth(&f->host, f->crypto, 1, true, c, sizeof(c));
+    assert_true(n < 0); /* the host refuses: its check of the card cryptogram failed */
+    jc_scp02 forged = {0};
+    uint8_t hc[8] = {0};
+    uint8_t iu[14];
+    jc_scp02_host_init_update(&forged, 0, hc, iu, sizeof(iu));
+    int rn = gt_xfer(f, iu, sizeof(iu), r, sizeof(r), &sw);
+    assert_int_equal(sw, 0x9000);
+    assert_int_equal(rn, 30);
+    /* pretend the card cryptogram verified: derive with the wrong keys */
+    forged.phase = JC_SCP02_INITIATED;
+    forged.counter = (uint16_t)(r[12] << 8 | r[13]);
+    memcpy(forged.card_chal, r + 14, 6);
+    jc_scp02_derive(f->crypto, f->keys.enc, JC_SCP02_CONST_ENC, forged.counter, forged.s_enc);
+    jc_scp02_derive(f->crypto, f->keys.mac, JC_SCP02_CONST_CMAC, forged.counter, forged.c_mac);
+    n = jc_scp02_host_ext_auth(&forged, f->crypto, 1, true, c, sizeof(c));
+    assert_int_equal(n, 22);
+    gt_xfer(f, c, (size_t)n, r, sizeof(r), &sw);
+    assert_int_equal(sw, 0x6300);
+    assert_int_equal(jc_card_pstate(f->card)->keysets[0].counter, 0);
+    /* the session was reset: EXTERNAL AUTHENTICATE again is out of order */
+    gt_xfer(f, c, (size_t)n, r, sizeof(r), &sw);
+    assert_int_equal(sw, 0x6985);
+    /* right MAC key, wrong ENC key: the C-MAC verifies (the counter goes up),
+     * the host cryptogram does not: 6300 */
+    tu_hex(GT_KEYS, f->keys.mac, 16);
+    jc_scp02_host_init_update(&forged, 0, hc, iu, sizeof(iu));
+    gt_xfer(f, iu, sizeof(iu), r, sizeof(r), &sw);
+    forged.phase = JC_SCP02_INITIATED;
+    forged.counter = (uint16_t)(r[12] << 8 | r[13]);
+    memcpy(forged.card_chal, r + 14, 6);
+    jc_scp02_derive(f->crypto, f->keys.enc, JC_SCP02_CONST_ENC, forged.counter, forged.s_enc);
+    jc_scp02_derive(f->crypto, f->keys.mac, JC_SCP02_CONST_CMAC, forged.counter, forged.c_mac);
+    n = jc_scp02_host_ext_auth(&forged, f->crypto, 1, false, c, sizeof(c));
+    gt_xfer(f, c, (size_t)n, r, sizeof(r), &sw);
+    assert_int_equal(sw, 0x6300);
+    assert_int_equal(jc_card_pstate(f->card)->keysets[0].counter, 1);
+    GT_EXPECT(f, "80F28000024F0000", "6982");
     gt_free(f);
 }
 
+static void test_session_rules(void **state)
+{
+    (void)state;
+    for (uint8_t level = 1; level <= 3; level += 2) {
+        gt_fix *f = gt_new("J2A040");
+        uint8_t c[64], w[64], r[300];
+        uint16_t sw;
+        /* a flipped MAC bit: 6982 and the session is closed */
+        assert_int_equal(gt_auth(f, 0, level), 0x9000);
+        int n = tu_hex("80F28000024F0000", c, sizeof(c));
+        n = jc_scp02_host_wrap(&f->host, f->crypto, c, (size_t)n, w, sizeof(w));
+        w[n - 2] ^= 0x80;
+        gt_xfer(f, w, (size_t)n, r, sizeof(r), &sw);
+        assert_int_equal(sw, 0x6982);
+        jc_scp02_reset(&f->host);
+        GT_EXPECT(f, "80F28000024F0000", "6982");
+        /* an unprotected management command inside the session: 6982, closed */
+        assert_int_equal(gt_auth(f, 0, level), 0x9000);
+        GT_EXPECT(f, "80F28000024F0000", "08A000000003000000019E9000");
+        jc_scp02 saved = f->host;
+        jc_scp02_reset(&f->host);
+        GT_EXPECT(f, "80F28000024F0000", "6982");
+        f->host = saved;
+        GT_EXPECT(f, "80F28000024F0000", "6982"); /* the session is gone on the card */
+        /* unknown INS inside a session: 6D00 and the session goes on */
+        assert_int_equal(gt_auth(f, 0, level), 0x9000);
+        saved = f->host;
+        jc_scp02_reset(&f->host);
+        GT_EXPECT(f, "80FF000000", "6D00");
+        GT_EXPECT(f, "00F00000", "6D00");
+        f->host = saved;
+        GT_EXPECT(f, "80F28000024F0000", "08A000000003000000019E9000");
+        /* SELECT ends the session */
+        jc_scp02_reset(&f->host);
+        GT_EXPECT(f, "00A4040000", FCI_J2A040 "9000");
+        f->host = saved;
+        GT_EXPECT(f, "80F28000024F0000", "6982");
+        /* a failed SELECT too, and the ISD stays selected */
+        assert_int_equal(gt_auth(f, 0, level), 0x9000);
+        saved = f->host;
+        jc_scp02_reset(&f->host);
+        GT_EXPECT(f, "00A4040005A000000099", "6A82");
+        GT_EXPECT(f, "80CA00C100", "C10200049000");
+        f->host = saved;
+        GT_EXPECT(f, "80F28000024F0000", "6982");
+        /* a new INITIALIZE UPDATE ends the open session */
+        assert_int_equal(gt_auth(f, 0, level), 0x9000);
+        saved = f->host;
+        jc_scp02_reset(&f->host);
+        assert_int_equal(gt_send(f, "80500000080102030405060708", NULL, 0), 0x9000);
+        f->host = saved;
+        GT_EXPECT(f, "80F28000024F0000", "6982");
+        /* a power cycle ends it */
+        assert_int_equal(gt_auth(f, 0, level), 0x9000);
+        uint8_t atr[JC_ATR_MAX];
+        jc_card_power_off(f->card);
+        assert_true(jc_card_power_on(f->card, atr, sizeof(atr)) > 0);
+        GT_EXPECT(f, "80F28000024F0000", "6982");
+        /* EXT AUTH with Le and with CLA 80 (no C-MAC): 6300 */
+        jc_scp02_reset(&f->host);
+        static const uint8_t hc[8] = {9, 9, 9, 9, 9, 9, 9, 9};
+        n = jc_scp02_host_init_update(&f->host, 0, hc, c, sizeof(c));
+        gt_xfer(f, c, (size_t)n, r, sizeof(r), &sw);
+        assert_int_equal(jc_scp02_host_check_card(&f->host, f->crypto, &f->keys, r, 28), 0);
+        n = jc_scp02_host_ext_auth(&f->host, f->crypto, level, true, c, sizeof(c));
+        c[0] = 0x80;
+        gt_xfer(f, c, (size_t)n, r, sizeof(r), &sw);
+        assert_int_equal(sw, 0x6300);
+        gt_free(f);
+    }
+}
+
+/* ------------------------------------------------------------ SELECT */
+
+static void test_select(void **state)
+{
+    (void)state;
+    gt_fix *f = gt_new("J2A040");
+    GT_EXPECT(f, "00A4040000", FCI_J2A040 "9000");
+    GT_EXPECT(f, "00A40400", FCI_J2A040 "9000");
+    GT_EXPECT(f, "00A4040008A00000000300000000", FCI_J2A040 "9000");
+    GT_EXPECT(f, "00A4040007A000000003000000", FCI_J2A040 "9000"); /* partial AID */
+    GT_EXPECT(f, "00A4040008A00000000300000100", "6A82");
+    /* IDENTIFY still answers after FUSE, byte 14 = 01; it ends nothing else */
+    GT_EXPECT(f, "00A4040009A000000167413000FF00", "02210033000000004E58303131430103ED103C6A82");
+    GT_EXPECT(f, "00A4000000", "6A82");
+    GT_EXPECT(f, "80A4040000", "6E00");
+    GT_EXPECT(f, "01A4040000", "6881");
+    gt_free(f);
+}
 static void test_levels(void **state)
 {
     (void)state;
@@ -149,13 +286,212 @@ static void test_levels(void **state)
     }
 }
 
+/* ------------------------------------------------------------ life cycle */
+
+/* PUT KEY of one 3-key set, every key = key, encrypted with the host's session DEK. */
+static void put_key_hex(gt_fix *f, uint8_t p1, uint8_t p2, uint8_t new_kvn, const char *key,
+                        const char *kcv, char *out)
+{
+    uint8_t k[16], e[16];
+    tu_hex(key, k, 16);
+    assert_int_equal(jc_scp02_host_dek_encrypt(&f->host, f->crypto, k, e), 0);
+    char eh[33];
+    tu_tohex(e, 16, eh);
+    sprintf(out, "80D8%02X%02X43%02X", p1, p2, new_kvn);
+    for (int i = 0; i < 3; i++)
+        sprintf(out + strlen(out), "8010%s03%s", eh, kcv);
+    strcat(out, "00");
+}
+
+/* Move a fresh card to card life cycle lcs (01, 07, 0F, 7F, FF) with SET STATUS. */
+static void to_state(gt_fix *f, uint8_t lcs)
+{
+    static const uint8_t path[] = {0x07, 0x0F, 0x7F};
+    assert_int_equal(gt_auth(f, 0, 1), 0x9000);
+    if (lcs == 0xFF) {
+        GT_EXPECT(f, "80F080FF", "9000");
+        jc_scp02_reset(&f->host);
+        return;
+    }
+    for (size_t i = 0; i < 3 && lcs != 0x01; i++) {
+        char cmd[16];
+        sprintf(cmd, "80F080%02X", path[i]);
+        GT_EXPECT(f, cmd, "9000");
+        if (path[i] == lcs)
+            break;
+    }
+}
+
+static void test_set_status_matrix(void **state)
+{
+    (void)state;
+    static const uint8_t states[] = {0x01, 0x07, 0x0F, 0x7F, 0xFF};
+    static const uint8_t targets[] = {0x01, 0x03, 0x07, 0x0F, 0x7F, 0x80, 0xFF};
+    /* GP 2.1.1 §5.1: allowed[from][to] */
+    for (size_t i = 0; i < 4; i++) {
+        for (size_t t = 0; t < sizeof(targets); t++) {
+            gt_fix *f = gt_new("J2A040");
+            to_state(f, states[i]);
+            uint8_t from = states[i], to = targets[t];
+            bool ok = (to == 0xFF) || (from == 0x01 && to == 0x07) || (from == 0x07 && to == 0x0F) ||
+                      (from == 0x0F && to == 0x7F) || (from == 0x7F && to == 0x0F);
+            char cmd[16];
+            sprintf(cmd, "80F080%02X", to);
+            GT_SW(f, cmd, ok ? 0x9000 : 0x6985);
+            uint8_t now = ok ? to : from;
+            assert_int_equal(jc_card_pstate(f->card)->card_lcs, now);
+            if (now != 0xFF) {
+                char want[64];
+                sprintf(want, "08A000000003000000%02X9E9000", now);
+                GT_EXPECT(f, "80F28000024F0000", want);
+            }
+            gt_free(f);
+        }
+    }
+    /* TERMINATED is final: SET STATUS refused with 6985 like everything but GET DATA */
+    gt_fix *f = gt_new("J2A040");
+    to_state(f, 0xFF);
+    GT_EXPECT(f, "80F0800F", "6985");
+    GT_EXPECT(f, "80500000080102030405060708", "6985");
+    gt_free(f);
+}
+
+/* Per-state command table (gp211-reference §1.3): SW of each command, session open
+ * (none in TERMINATED, where INITIALIZE UPDATE is refused). */
+static void test_state_table(void **state)
+{
+    (void)state;
+    static const uint8_t states[] = {0x01, 0x07, 0x0F, 0x7F, 0xFF};
+    static const struct {
+        const char *what;
+        const char *capdu; /* NULL: PUT KEY built per session */
+        uint16_t sw[5];
+    } rows[] = {
+        {"GET DATA 66", "80CA006600", {0x9000, 0x9000, 0x9000, 0x9000, 0x9000}},
+        {"GET DATA CPLC, CLA 00", "00CA9F7F00", {0x9000, 0x9000, 0x9000, 0x9000, 0x9000}},
+        {"GET STATUS ISD", "80F28000024F0000", {0x9000, 0x9000, 0x9000, 0x9000, 0x6985}},
+        {"GET STATUS ELF", "80F22000024F0000", {0x9000, 0x9000, 0x9000, 0x9000, 0x6985}},
+        {"INSTALL [for load]", "80E602001508F06A636F7073696D08A00000000300000000000000",
+         {0x9000, 0x9000, 0x9000, 0x6985, 0x6985}},
+        {"DELETE absent", "80E40000074F05F0000000FF00", {0x6A88, 0x6A88, 0x6A88, 0x6985, 0x6985}},
+        {"PUT KEY add", NULL, {0x9000, 0x9000, 0x9000, 0x6985, 0x6985}},
+        {"unknown INS", "80FF000000", {0x6D00, 0x6D00, 0x6D00, 0x6D00, 0x6D00}},
+        {"BOOT after FUSE", "00F00000", {0x6D00, 0x6D00, 0x6D00, 0x6D00, 0x6D00}},
+    };
+    for (size_t s = 0; s < 5; s++) {
+        for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+            gt_fix *f = gt_new("J2A040");
+            to_state(f, states[s]);
+            if (states[s] != 0xFF) {
+                jc_scp02_reset(&f->host);
+                assert_int_equal(gt_auth(f, 0, 1), 0x9000);
+            }
+            char cmd[300];
+            if (rows[i].capdu == NULL)
+                put_key_hex(f, 0x00, 0x81, 0x01, GT_KEYS, "8BAF47", cmd);
+            else
+                strcpy(cmd, rows[i].capdu);
+            uint16_t sw = gt_send(f, cmd, NULL, 0);
+            if (sw != rows[i].sw[s])
+                print_error("%s in %02X: %04X, expected %04X\n", rows[i].what, states[s], sw,
+                            rows[i].sw[s]);
+            assert_int_equal(sw, rows[i].sw[s]);
+            gt_free(f);
+        }
+    }
+}
+
+static void test_card_locked_select(void **state)
+{
+    (void)state;
+    gt_fix *f = gt_new("J2A040");
+    to_state(f, 0x7F);
+    jc_scp02_reset(&f->host);
+    GT_EXPECT(f, "00A4040000", FCI_J2A040 "6283");
+    GT_EXPECT(f, "00A4040008A000000003000000", FCI_J2A040 "6283");
+    /* back to SECURED, then SELECT answers 9000 again */
+    assert_int_equal(gt_auth(f, 0, 3), 0x9000);
+    GT_EXPECT(f, "80F0800F", "9000");
+    jc_scp02_reset(&f->host);
+    GT_EXPECT(f, "00A4040000", FCI_J2A040 "9000");
+    /* the state survives a power cycle (it is persistent) */
+    uint8_t atr[JC_ATR_MAX];
+    jc_card_power_off(f->card);
+    assert_true(jc_card_power_on(f->card, atr, sizeof(atr)) > 0);
+    assert_int_equal(jc_card_state_get(f->card), JC_CS_SECURED);
+    gt_free(f);
+}
+
+/* ------------------------------------------------------------ PUT KEY */
+
+static void test_put_key(void **state)
+{
+    (void)state;
+    gt_fix *f = gt_new("J2A040");
+    char cmd[300];
+    assert_int_equal(gt_auth(f, 0, 3), 0x9000);
+    /* wrong KCV: 9485, nothing changes */
+    put_key_hex(f, 0x00, 0x81, 0x01, GT_KEYS, "8BAF48", cmd);
+    GT_EXPECT(f, cmd, "9485");
+    assert_int_equal(gt_auth(f, 0, 3), 0x9000);
+    GT_EXPECT(f, "80CA00E000", "E012C00401FF8010C00402FF8010C00403FF80109000");
+    /* key type 81 (not DES): 9484; truncated block: 6A80; KVN 80: 6A80; unknown P1 KVN: 6A88 */
+    put_key_hex(f, 0x00, 0x81, 0x01, GT_KEYS, "8BAF47", cmd);
+    char bad[300];
+    strcpy(bad, cmd);
+    bad[12] = '8'; bad[13] = '1'; /* first key type */
+    GT_EXPECT(f, bad, "9484");
+    assert_int_equal(gt_auth(f, 0, 3), 0x9000);
+    put_key_hex(f, 0x00, 0x81, 0x01, GT_KEYS, "8BAF47", cmd);
+    strcpy(bad, cmd);
+    bad[8] = '4'; bad[9] = '0'; /* Lc 40: the last KCV is cut */
+    bad[strlen(bad) - 8] = '\0';
+    strcat(bad, "00");
+    GT_EXPECT(f, bad, "6A80");
+    assert_int_equal(gt_auth(f, 0, 3), 0x9000);
+    put_key_hex(f, 0x00, 0x81, 0x80, GT_KEYS, "8BAF47", cmd);
+    GT_EXPECT(f, cmd, "6A80");
+    assert_int_equal(gt_auth(f, 0, 3), 0x9000);
+    put_key_hex(f, 0x05, 0x81, 0x01, GT_KEYS, "8BAF47", cmd);
+    GT_EXPECT(f, cmd, "6A88");
+    /* add KVN 01: answer KVN + three KCVs; the factory FF set is replaced */
+    assert_int_equal(gt_auth(f, 0, 3), 0x9000);
+    put_key_hex(f, 0x00, 0x81, 0x01, GT_KEYS, "8BAF47", cmd);
+    GT_EXPECT(f, cmd, "018BAF478BAF478BAF479000");
+    GT_EXPECT(f, "80CA00E000", "E012C00401018010C00402018010C00403018010" "9000");
+    GT_EXPECT(f, "80CA00C100", "C10200009000"); /* counter reset with the new keys */
+    /* adding KVN 01 again: 6A80 */
+    put_key_hex(f, 0x00, 0x81, 0x01, GT_KEYS, "8BAF47", cmd);
+    GT_EXPECT(f, cmd, "6A80");
+    jc_scp02_reset(&f->host);
+    assert_int_equal(gt_auth(f, 0xFF, 1), 0x6A88);
+    assert_int_equal(gt_auth(f, 0x01, 1), 0x9000);
+    /* a second set KVN 02, then replace KVN 02 by KVN 03 */
+    put_key_hex(f, 0x00, 0x81, 0x02, GT_KEYS, "8BAF47", cmd);
+    GT_EXPECT(f, cmd, "028BAF478BAF478BAF479000");
+    put_key_hex(f, 0x02, 0x81, 0x03, GT_KEYS, "8BAF47", cmd);
+    GT_EXPECT(f, cmd, "038BAF478BAF478BAF479000");
+    GT_EXPECT(f, "80CA00E000",
+              "E024C00401018010C00402018010C00403018010C00401038010C00402038010C00403038010" "9000");
+    assert_int_equal(gt_auth(f, 0x03, 1), 0x9000);
+    assert_int_equal(gt_auth(f, 0x00, 1), 0x9000); /* KVN 00: the first set, 01 */
+    assert_int_equal(f->host.kvn, 0x01);
+    gt_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_published_traces),
         cmocka_unit_test(test_get_data),
         cmocka_unit_test(test_levels),
+        cmocka_unit_test(test_auth_failures),
+        cmocka_unit_test(test_session_rules),
+        cmocka_unit_test(test_select),
+        cmocka_unit_test(test_set_status_matrix),
+        cmocka_unit_test(test_state_table),
+        cmocka_unit_test(test_card_locked_select),
+        cmocka_unit_test(test_put_key),
     };
-    (void)test_auth_levels_and_failures;
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
