@@ -538,11 +538,11 @@ int jh_html_write(FILE *f, const jh_transcript *t, const jh_html_opts *opts)
         jh_esc(f, t->error);
         fputs("</p>\n", f);
     }
-    fputs("<p><a href=\"#timeline\">state timeline</a> &middot; <a href=\"#transcript\">transcript</a> &middot; "
-          "<a href=\"#memory\">memory</a></p>\n", f);
+    fputs("<p><a href=\"#timeline\">state timeline</a> &middot; <a href=\"#memory\">memory</a> &middot; "
+          "<a href=\"#transcript\">transcript</a></p>\n", f);
     jh_timeline(&h);
-    jh_transcript_table(&h);
     jh_memory_table(&h);
+    jh_transcript_table(&h);
     fputs("<p><small>Written by jcopsim " JCOPSIM_VERSION ". Field labels: confirmed = a public source states it; "
           "inferred = a reading of the sources; assumed = a model decision of the simulator.</small></p>\n"
           "</body></html>\n", f);

@@ -42,6 +42,29 @@ static void jt_print_expl(jt_explain_run *r)
     jh_explanation_print(r->out, &r->x, "    # ");
 }
 
+/* The card's own note on its state (jcopsim trace) wins over what the bytes
+ * of a partial transcript suggest; the secure channel and CM_LIFECYCLE seen
+ * so far are kept. */
+static void jt_resync(jt_explain_run *r, const char *name)
+{
+    for (int st = JC_CS_OFF; st <= JC_CS_TERMINATED; st++) {
+        if (strcmp(jc_card_state_name(st), name) != 0)
+            continue;
+        if (r->ex.view.card_state == st)
+            return;
+        jh_card_view keep = r->ex.view;
+        jh_explain_assume(&r->ex, st, 0);
+        r->ex.view.cm_lifecycle = keep.cm_lifecycle;
+        r->ex.view.any_write = keep.any_write;
+        if (st >= JC_CS_OP_READY) {
+            r->ex.view.sc = keep.sc;
+            r->ex.view.sc_level = keep.sc_level;
+        }
+        fprintf(r->out, "    # * card state (the card's own note): %s\n", jh_state_text(st));
+        return;
+    }
+}
+
 static void jt_on_event(void *ctx, const jt_event *ev)
 {
     jt_explain_run *r = ctx;
@@ -63,6 +86,9 @@ static void jt_on_event(void *ctx, const jt_event *ev)
         r->power_events++;
         jh_explain_power(&r->ex, JH_PWR_OFF, NULL, 0, &r->x);
         break;
+    case JT_EV_STATE:
+        jt_resync(r, ev->state_name);
+        return;
     }
     if (!r->echo)
         fprintf(r->out, "line %u: %s\n", ev->line, r->x.name);

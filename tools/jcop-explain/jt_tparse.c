@@ -223,6 +223,19 @@ static void jt_line_trace(jt_parser *p, const char *s)
         jt_power(p, JT_EV_RESET, atr, n);
     } else if (jt_starts(s, "/power off")) {
         jt_power(p, JT_EV_POWER_OFF, NULL, 0);
+    } else if (jt_starts(s, "# state:")) {
+        /* "# state: OLD -> NEW: why": the card's own word on its state */
+        const char *a = strstr(s, "-> ");
+        if (a) {
+            char name[40];
+            size_t n = strcspn(a + 3, ": \t");
+            if (n && n < sizeof name) {
+                memcpy(name, a + 3, n);
+                name[n] = 0;
+                jt_event ev = {.kind = JT_EV_STATE, .line = p->lineno, .state_name = name};
+                p->fn(p->ctx, &ev);
+            }
+        }
     }
 }
 

@@ -37,6 +37,7 @@ typedef enum {
     JT_EV_POWER_ON,     /* atr */
     JT_EV_RESET,        /* atr (may be empty) */
     JT_EV_POWER_OFF,
+    JT_EV_STATE,        /* a jcopsim trace's own note "# state: A -> B: why": state_name = "B" */
 } jt_event_kind;
 
 #define JT_APDU_MAX 65546u
@@ -51,6 +52,7 @@ typedef struct {
     size_t rlen;
     const uint8_t *atr;
     size_t atr_len;
+    const char *state_name;
 } jt_event;
 
 typedef void (*jt_event_fn)(void *ctx, const jt_event *ev);

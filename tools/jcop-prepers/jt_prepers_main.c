@@ -461,8 +461,10 @@ done:
     return rc;
 }
 
-/* Run the writes (and PROTECT/FUSE when asked). Returns 0 or an exit code. */
-static int jt_run_plan(jt_session *s, const jt_plan *p, const uint8_t kt[16], bool protect, bool fuse)
+/* Run the writes (and PROTECT/FUSE when asked); checks_only skips the writes
+ * and only reads back (a card that already holds the plan). Returns 0 or an exit code. */
+static int jt_run_plan(jt_session *s, const jt_plan *p, const uint8_t kt[16], bool protect, bool fuse,
+                       bool checks_only)
 {
     jt_step *st = calloc(JT_STEPS_MAX, sizeof *st);
     if (!st)
@@ -470,6 +472,8 @@ static int jt_run_plan(jt_session *s, const jt_plan *p, const uint8_t kt[16], bo
     size_t n = jt_plan_steps(p, kt, protect, fuse, st, JT_STEPS_MAX);
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
+        if (checks_only && st[i].kind == JT_STEP_WRITE)
+            continue;
         int r = jt_run_step(s, &st[i]);
         rc = r == 0 ? 0 : r < 0 ? JT_EXIT_ENV : JT_EXIT_FAIL;
         if (rc)
@@ -612,7 +616,7 @@ static int jt_cmd_rehearse(const jt_opts *o)
         rc = jt_require_fuse_state(&s, 0, NULL, NULL);
     if (!rc) {
         printf("\n== 2. pre-personalization: SELECT, BOOT, writes with read-back, PROTECT, FUSE\n");
-        rc = jt_run_plan(&s, &p, kt, true, true);
+        rc = jt_run_plan(&s, &p, kt, true, true, false);
     }
     if (!rc) {
         printf("\n== 3. the fused card: authenticate with the new keys, list the registry\n");
@@ -732,9 +736,19 @@ static int jt_cmd_apply(const jt_opts *o)
         goto done;
     }
     printf("  ok: the card is %s (%s)\n", b.name, new_keys ? "already holds the plan's keys" : "as backed up");
-    printf("\n== 2. writes with read-back\n");
-    if ((rc = jt_run_plan(&s, &p, kt, false, false)))
-        goto done;
+    if (new_keys) {
+        /* a second run (e.g. after a PROTECT-only run): check, do not write again */
+        printf("\n== 2. the card already holds the plan's keys: reading every planned value back\n");
+        if ((rc = jt_run_plan(&s, &p, kt, false, false, true))) {
+            fprintf(stderr, "jcop-prepers: the card holds the new keys but not every planned value%s\n",
+                    "; if it is protected, it cannot be written any more");
+            goto done;
+        }
+    } else {
+        printf("\n== 2. writes with read-back\n");
+        if ((rc = jt_run_plan(&s, &p, kt, false, false, false)))
+            goto done;
+    }
     if (!o->protect) {
         printf("\nStopped before PROTECT and FUSE (not asked): the card holds the new values and is still unfused.\n"
                "Rehearse, then run again with --protect --fuse.\n");

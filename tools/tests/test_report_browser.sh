@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# test_report_browser.sh: the HTML report of a rehearsal, rendered by headless
+# Chromium. Checks what the page holds after rendering (--dump-dom: state
+# names, the path taken, transcript rows, changed bytes highlighted, keys
+# masked, nothing loaded from outside) and what was drawn (a screenshot:
+# pixels of the highlight and of the visited/final state colours).
+# usage: test_report_browser.sh PREPERS WORKDIR PNG_COLORS_PY
+set -uo pipefail
+P=$1 W=$2 COLORS=$3
+rm -rf "$W" && mkdir -p "$W"
+fails=0
+ok() { echo "ok - $1"; }
+bad() { echo "not ok - $1"; fails=$((fails + 1)); }
+has() { if grep -qF -- "$2" "$W/dom.html"; then ok "$1"; else bad "$1 (missing: $2)"; fi; }
+hasnt() { if grep -qF -- "$2" "$W/dom.html"; then bad "$1 (found: $2)"; else ok "$1"; fi; }
+KEY=A1A2A3A4A5A6A7A8A9AAABACADAEAFB0
+chrome() {
+    timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+        --user-data-dir="$W/chrome" "$@" 2>>"$W/chrome.log"
+}
+
+timeout 120 "$P" rehearse --kt 000102030405060708090A0B0C0D0E0F --key $KEY --gpin-ascii 1234 \
+    --html "$W/report.html" > "$W/rehearse.out" 2>&1 || bad "rehearsal (exit $?)"
+[ -s "$W/report.html" ] || { echo "not ok - no report"; exit 1; }
+chrome --dump-dom "file://$W/report.html" > "$W/dom.html"
+[ -s "$W/dom.html" ] || { echo "not ok - chromium rendered nothing"; cat "$W/chrome.log"; exit 1; }
+
+has "title" "<h1>jcop-prepers rehearsal"
+for s in UNFUSED "ROOT SELECTED" BOOTED PROTECTED OP_READY; do
+    has "state $s visited" "data-state=\"$s\" data-visited=\"yes\""
+done
+for s in INITIALIZED SECURED CARD_LOCKED TERMINATED; do
+    has "state $s not visited" "data-state=\"$s\" data-visited=\"no\""
+done
+has "final state drawn" 'class="node visited final"'
+has "path: fused, OP_READY" "fused, OP_READY — after"
+rows=$(grep -o '<tr id="e[0-9]*" class="entry' "$W/dom.html" | wc -l)
+if [ "$rows" -ge 30 ]; then ok "transcript has $rows rows"; else bad "transcript has $rows rows"; fi
+has "BOOT explained" "BOOT (JCOP pre-personalization): opens the memory"
+has "FUSE warned" "FUSE is irreversible"
+has "SCP02 shown" "secure channel: open at level 01"
+has "CM_LIFECYCLE changed" '<tr class="field changed" data-field="CM_LIFECYCLE">'
+has "CM_LIFECYCLE new byte highlighted" '<mark class="chg">01</mark>'
+has "GPIN_LEN highlighted" '<tr class="field changed" data-field="GPIN_LEN">'
+hasnt "key masked in the report" "$KEY"
+hasnt "key bytes not highlighted" '<mark class="chg">A1</mark>'
+hasnt "nothing loaded from the network" 'src="http'
+hasnt "no script" "<script"
+
+chrome --screenshot="$W/shot.png" --window-size=1400,2600 "file://$W/report.html" >/dev/null
+out=$(/usr/bin/python3 "$COLORS" "$W/shot.png" FFD54F 9FC5FF CFE3FF)
+echo "$out" | sed 's/^/# pixels /'
+n_mark=$(echo "$out" | awk '$1=="FFD54F"{print $2}')
+n_final=$(echo "$out" | awk '$1=="9FC5FF"{print $2}')
+n_visit=$(echo "$out" | awk '$1=="CFE3FF"{print $2}')
+[ "${n_mark:-0}" -gt 50 ] && ok "highlighted bytes drawn ($n_mark px)" || bad "highlighted bytes drawn (${n_mark:-0} px)"
+[ "${n_final:-0}" -gt 500 ] && ok "final state drawn ($n_final px)" || bad "final state drawn (${n_final:-0} px)"
+[ "${n_visit:-0}" -gt 2000 ] && ok "visited states drawn ($n_visit px)" || bad "visited states drawn (${n_visit:-0} px)"
+
+# with --show-keys the new key appears, highlighted as changed
+timeout 120 "$P" rehearse --kt 000102030405060708090A0B0C0D0E0F --key $KEY --gpin-ascii 1234 --show-keys \
+    --html "$W/report-keys.html" > "$W/rehearse-keys.out" 2>&1 || bad "rehearsal --show-keys (exit $?)"
+chrome --dump-dom "file://$W/report-keys.html" > "$W/dom.html"
+has "--show-keys: key highlighted" '<mark class="chg">A1</mark> <mark class="chg">A2</mark>'
+exit $((fails > 0))
