@@ -19,8 +19,8 @@
 /* ---- small helpers ------------------------------------------------------ */
 
 typedef struct {
-    bool ok;           /* well-formed ISO 7816-4 APDU */
-    bool ext;          /* extended length */
+    bool ok;  /* well-formed ISO 7816-4 APDU */
+    bool ext; /* extended length */
     uint8_t cla, ins, p1, p2;
     const uint8_t *data;
     size_t lc;
@@ -75,7 +75,7 @@ static void jh_apdu_parse(const uint8_t *b, size_t n, jh_apdu *a)
 }
 
 __attribute__((format(printf, 3, 4))) static void jh_add(jh_explanation *x, jh_xline_kind k,
-                                                        const char *fmt, ...)
+                                                         const char *fmt, ...)
 {
     if (x->n >= JH_XLINES_MAX)
         return;
@@ -150,40 +150,62 @@ int jh_hex_parse(const char *s, uint8_t *out, size_t cap)
 const char *jh_state_text(int s)
 {
     switch (s) {
-    case JC_CS_OFF: return "powered off";
-    case JC_CS_UNFUSED_IDLE: return "unfused, nothing selected";
-    case JC_CS_ROOT_SELECTED: return "unfused, root applet selected";
-    case JC_CS_BOOTED: return "unfused, booted (memory open)";
-    case JC_CS_BOOTED_PROTECTED: return "unfused, booted and protected";
-    case JC_CS_OP_READY: return "fused, OP_READY";
-    case JC_CS_INITIALIZED: return "fused, INITIALIZED";
-    case JC_CS_SECURED: return "fused, SECURED";
-    case JC_CS_CARD_LOCKED: return "fused, CARD_LOCKED";
-    case JC_CS_TERMINATED: return "fused, TERMINATED";
-    default: return "unknown";
+    case JC_CS_OFF:
+        return "powered off";
+    case JC_CS_UNFUSED_IDLE:
+        return "unfused, nothing selected";
+    case JC_CS_ROOT_SELECTED:
+        return "unfused, root applet selected";
+    case JC_CS_BOOTED:
+        return "unfused, booted (memory open)";
+    case JC_CS_BOOTED_PROTECTED:
+        return "unfused, booted and protected";
+    case JC_CS_OP_READY:
+        return "fused, OP_READY";
+    case JC_CS_INITIALIZED:
+        return "fused, INITIALIZED";
+    case JC_CS_SECURED:
+        return "fused, SECURED";
+    case JC_CS_CARD_LOCKED:
+        return "fused, CARD_LOCKED";
+    case JC_CS_TERMINATED:
+        return "fused, TERMINATED";
+    default:
+        return "unknown";
     }
 }
 
 const char *jh_lcs_name(uint8_t lcs)
 {
     switch (lcs) {
-    case 0x01: return "OP_READY";
-    case 0x07: return "INITIALIZED";
-    case 0x0F: return "SECURED";
-    case 0x7F: return "CARD_LOCKED";
-    case 0xFF: return "TERMINATED";
-    default: return "unknown";
+    case 0x01:
+        return "OP_READY";
+    case 0x07:
+        return "INITIALIZED";
+    case 0x0F:
+        return "SECURED";
+    case 0x7F:
+        return "CARD_LOCKED";
+    case 0xFF:
+        return "TERMINATED";
+    default:
+        return "unknown";
     }
 }
 
 static int jh_lcs_state(uint8_t lcs)
 {
     switch (lcs) {
-    case 0x07: return JC_CS_INITIALIZED;
-    case 0x0F: return JC_CS_SECURED;
-    case 0x7F: return JC_CS_CARD_LOCKED;
-    case 0xFF: return JC_CS_TERMINATED;
-    default: return JC_CS_OP_READY;
+    case 0x07:
+        return JC_CS_INITIALIZED;
+    case 0x0F:
+        return JC_CS_SECURED;
+    case 0x7F:
+        return JC_CS_CARD_LOCKED;
+    case 0xFF:
+        return JC_CS_TERMINATED;
+    default:
+        return JC_CS_OP_READY;
     }
 }
 
@@ -194,10 +216,14 @@ static const char *jh_app_lcs_name(uint8_t scope, uint8_t lcs)
         return jh_lcs_name(lcs);
     if (scope == 0x20 || scope == 0x10)
         return lcs == 0x01 ? "LOADED" : "unknown";
-    if (lcs == 0x03) return "INSTALLED";
-    if (lcs == 0x07) return "SELECTABLE";
-    if (lcs == 0x0F) return "PERSONALIZED";
-    if ((lcs & 0x83) == 0x83) return "LOCKED";
+    if (lcs == 0x03)
+        return "INSTALLED";
+    if (lcs == 0x07)
+        return "SELECTABLE";
+    if (lcs == 0x0F)
+        return "PERSONALIZED";
+    if ((lcs & 0x83) == 0x83)
+        return "LOCKED";
     return "application-specific";
 }
 
@@ -236,13 +262,16 @@ void jh_explain_assume(jh_explainer *ex, int card_state, uint8_t card_lcs)
     v->fused = card_state >= JC_CS_OP_READY;
     v->booted = card_state == JC_CS_BOOTED || card_state == JC_CS_BOOTED_PROTECTED;
     v->protect_sent = card_state == JC_CS_BOOTED_PROTECTED;
-    v->sel = (card_state >= JC_CS_ROOT_SELECTED && card_state <= JC_CS_BOOTED_PROTECTED) ? JH_SEL_ROOT
-             : v->fused                                                                 ? JH_SEL_ISD
-                                                                                        : JH_SEL_NONE;
+    v->sel = (card_state >= JC_CS_ROOT_SELECTED && card_state <= JC_CS_BOOTED_PROTECTED)
+                 ? JH_SEL_ROOT
+             : v->fused ? JH_SEL_ISD
+                        : JH_SEL_NONE;
     v->card_lcs = v->fused ? (card_lcs ? card_lcs : 0x01) : 0;
     if (v->fused && !card_lcs) {
-        static const uint8_t map[] = {[JC_CS_OP_READY] = 0x01, [JC_CS_INITIALIZED] = 0x07,
-                                      [JC_CS_SECURED] = 0x0F, [JC_CS_CARD_LOCKED] = 0x7F,
+        static const uint8_t map[] = {[JC_CS_OP_READY] = 0x01,
+                                      [JC_CS_INITIALIZED] = 0x07,
+                                      [JC_CS_SECURED] = 0x0F,
+                                      [JC_CS_CARD_LOCKED] = 0x7F,
                                       [JC_CS_TERMINATED] = 0xFF};
         if (card_state < (int)sizeof map)
             v->card_lcs = map[card_state];
@@ -269,8 +298,7 @@ static void jh_decode_identify(jh_explanation *x, const uint8_t *d, size_t n)
            : d[14] == 0x01 ? "the card is fused (a GlobalPlatform card)"
                            : "unknown fuse state value");
     if (n >= 18)
-        jh_add(x, JH_XL_DETAIL, "ROM info %s%s", jh_hex(h, sizeof h, d + 15, 3),
-               n >= 19 ? "" : "");
+        jh_add(x, JH_XL_DETAIL, "ROM info %s%s", jh_hex(h, sizeof h, d + 15, 3), n >= 19 ? "" : "");
 }
 
 /* Walk a BER-TLV list; calls back for each (tag, value). Returns false on a malformed list. */
@@ -313,9 +341,15 @@ static void jh_fci_item(void *ctx, unsigned tag, const uint8_t *v, size_t n)
     jh_explanation *x = ctx;
     char h[80];
     switch (tag) {
-    case 0x6F: jh_tlv_walk(v, n, jh_fci_item, ctx); break;
-    case 0xA5: jh_tlv_walk(v, n, jh_fci_item, ctx); break;
-    case 0x84: jh_add(x, JH_XL_DETAIL, "FCI: selected AID %s", jh_hex(h, sizeof h, v, n)); break;
+    case 0x6F:
+        jh_tlv_walk(v, n, jh_fci_item, ctx);
+        break;
+    case 0xA5:
+        jh_tlv_walk(v, n, jh_fci_item, ctx);
+        break;
+    case 0x84:
+        jh_add(x, JH_XL_DETAIL, "FCI: selected AID %s", jh_hex(h, sizeof h, v, n));
+        break;
     case 0x9F65:
         jh_add(x, JH_XL_DETAIL, "FCI: maximum command length %u bytes", n ? v[0] : 0);
         break;
@@ -323,8 +357,11 @@ static void jh_fci_item(void *ctx, unsigned tag, const uint8_t *v, size_t n)
         jh_add(x, JH_XL_DETAIL, "FCI: 9F6E %s (CPLC OS id, release date, release level)",
                jh_hex(h, sizeof h, v, n));
         break;
-    case 0x73: jh_add(x, JH_XL_DETAIL, "FCI: security domain management data (card recognition data)"); break;
-    default: break;
+    case 0x73:
+        jh_add(x, JH_XL_DETAIL, "FCI: security domain management data (card recognition data)");
+        break;
+    default:
+        break;
     }
 }
 
@@ -339,16 +376,31 @@ static void jh_kit_item(void *ctx, unsigned tag, const uint8_t *v, size_t n)
         jh_tlv_walk(v, n, jh_kit_item, ctx);
     } else if (tag == 0xC0 && n >= 4) {
         jh_add(x, JH_XL_DETAIL, "key id %u, version %02X, type %02X%s, %u bytes", v[0], v[1], v[2],
-               v[2] == 0x80 ? " (DES)" : v[2] == 0x88 ? " (AES)" : "", v[3]);
+               v[2] == 0x80   ? " (DES)"
+               : v[2] == 0x88 ? " (AES)"
+                              : "",
+               v[3]);
     }
 }
 
-static const char *const jh_cplc_names[] = {
-    "IC fabricator", "IC type", "OS id", "OS release date", "OS release level",
-    "IC fabrication date", "IC serial number", "IC batch identifier", "IC module fabricator",
-    "IC module packaging date", "ICC manufacturer", "IC embedding date", "IC pre-personalizer",
-    "IC pre-perso equipment date", "IC pre-perso equipment id", "IC personalizer",
-    "IC personalization date", "IC personalization equipment id"};
+static const char *const jh_cplc_names[] = {"IC fabricator",
+                                            "IC type",
+                                            "OS id",
+                                            "OS release date",
+                                            "OS release level",
+                                            "IC fabrication date",
+                                            "IC serial number",
+                                            "IC batch identifier",
+                                            "IC module fabricator",
+                                            "IC module packaging date",
+                                            "ICC manufacturer",
+                                            "IC embedding date",
+                                            "IC pre-personalizer",
+                                            "IC pre-perso equipment date",
+                                            "IC pre-perso equipment id",
+                                            "IC personalizer",
+                                            "IC personalization date",
+                                            "IC personalization equipment id"};
 static const uint8_t jh_cplc_len[] = {2, 2, 2, 2, 2, 2, 4, 2, 2, 2, 2, 2, 2, 2, 4, 2, 2, 4};
 
 static void jh_decode_cplc(jh_explanation *x, const uint8_t *d, size_t n)
@@ -392,10 +444,15 @@ static void jh_decode_get_data(jh_explanation *x, unsigned tag, const uint8_t *d
     if (!n)
         return;
     switch (tag) {
-    case 0x9F7F: jh_decode_cplc(x, d, n); break;
-    case 0x00E0: jh_tlv_walk(d, n, jh_kit_item, x); break;
+    case 0x9F7F:
+        jh_decode_cplc(x, d, n);
+        break;
+    case 0x00E0:
+        jh_tlv_walk(d, n, jh_kit_item, x);
+        break;
     case 0x0066:
-        jh_add(x, JH_XL_DETAIL, "card recognition data (%zu bytes): GP version, card id scheme, SCP", n);
+        jh_add(x, JH_XL_DETAIL,
+               "card recognition data (%zu bytes): GP version, card id scheme, SCP", n);
         break;
     case 0x00C1: {
         const uint8_t *v = d;
@@ -417,16 +474,26 @@ static void jh_decode_get_data(jh_explanation *x, unsigned tag, const uint8_t *d
 static const char *jh_get_data_name(unsigned tag)
 {
     switch (tag) {
-    case 0x9F7F: return "CPLC (card production life cycle data)";
-    case 0x0042: return "IIN (issuer identification number)";
-    case 0x0045: return "CIN (card image number)";
-    case 0x00CF: return "KDD (key diversification data)";
-    case 0x00C1: return "SCP02 sequence counter";
-    case 0x0066: return "Card Data (card recognition data)";
-    case 0x0067: return "Card Capabilities";
-    case 0x00E0: return "Key Information Template";
-    case 0x9F6E: return "application production life cycle data";
-    default: return "an object this tool does not know";
+    case 0x9F7F:
+        return "CPLC (card production life cycle data)";
+    case 0x0042:
+        return "IIN (issuer identification number)";
+    case 0x0045:
+        return "CIN (card image number)";
+    case 0x00CF:
+        return "KDD (key diversification data)";
+    case 0x00C1:
+        return "SCP02 sequence counter";
+    case 0x0066:
+        return "Card Data (card recognition data)";
+    case 0x0067:
+        return "Card Capabilities";
+    case 0x00E0:
+        return "Key Information Template";
+    case 0x9F6E:
+        return "application production life cycle data";
+    default:
+        return "an object this tool does not know";
     }
 }
 
@@ -445,8 +512,10 @@ static void jh_gs_item(void *ctx, unsigned tag, const uint8_t *v, size_t n)
         c->aid[0] = c->lcs[0] = c->priv[0] = 0;
         jh_tlv_walk(v, n, jh_gs_item, ctx);
         jh_add(c->x, JH_XL_DETAIL, "%s %s: life cycle %s%s%s",
-               c->scope == 0x80 ? "ISD" : c->scope == 0x40 ? "application" : "load file", c->aid,
-               c->lcs, c->priv[0] ? ", privileges " : "", c->priv);
+               c->scope == 0x80   ? "ISD"
+               : c->scope == 0x40 ? "application"
+                                  : "load file",
+               c->aid, c->lcs, c->priv[0] ? ", privileges " : "", c->priv);
     } else if (tag == 0x4F) {
         jh_hex(c->aid, sizeof c->aid, v, n);
     } else if (tag == 0x9F70 && n >= 1) {
@@ -479,7 +548,9 @@ static void jh_decode_get_status(jh_explanation *x, uint8_t p1, uint8_t p2, cons
         uint8_t lcs = d[i + 1 + al], priv = d[i + 2 + al];
         i += 3 + al;
         jh_add(x, JH_XL_DETAIL, "%s %s: life cycle %s (%02X), privileges %02X",
-               p1 == 0x80 ? "ISD" : p1 == 0x40 ? "application" : "load file",
+               p1 == 0x80   ? "ISD"
+               : p1 == 0x40 ? "application"
+                            : "load file",
                jh_hex(h, sizeof h, aid, al), jh_app_lcs_name(p1, lcs), lcs, priv);
         if (p1 == 0x10 && i < n) {
             size_t nm = d[i++];
@@ -501,11 +572,11 @@ typedef struct {
     jh_explainer *ex;
     jh_explanation *x;
     const jh_apdu *a;
-    const uint8_t *rd;   /* response data (without SW) */
+    const uint8_t *rd; /* response data (without SW) */
     size_t rn;
     uint16_t sw;
     bool answered;
-    const uint8_t *pd;   /* plain data of a wrapped command (without C-MAC), NULL if encrypted */
+    const uint8_t *pd; /* plain data of a wrapped command (without C-MAC), NULL if encrypted */
     size_t pn;
     bool encrypted;
 } jh_ctx;
@@ -542,8 +613,7 @@ static void jh_cmd_select(jh_ctx *c)
     jh_card_view *v = &c->ex->view;
     const jh_apdu *a = c->a;
     char h[80];
-    bool identify = a->lc == sizeof jh_aid_identify &&
-                    memcmp(a->data, jh_aid_identify, a->lc) == 0;
+    bool identify = a->lc == sizeof jh_aid_identify && memcmp(a->data, jh_aid_identify, a->lc) == 0;
     bool isd = (a->lc == 8 && (memcmp(a->data, jh_aid_isd_241, 8) == 0 ||
                                memcmp(a->data, jh_aid_isd_242, 8) == 0));
     if (a->p1 != 0x04) {
@@ -552,7 +622,8 @@ static void jh_cmd_select(jh_ctx *c)
     } else if (identify) {
         snprintf(c->x->name, sizeof c->x->name, "SELECT IDENTIFY");
         jh_add(c->x, JH_XL_COMMAND,
-               "SELECT the JCOP IDENTIFY application: asks the card who it is (answers data with 6A82)");
+               "SELECT the JCOP IDENTIFY application: asks the card who it is (answers data with "
+               "6A82)");
         if (c->rn) {
             jh_decode_identify(c->x, c->rd, c->rn);
             if (c->rn >= 15 && (c->rd[14] == 0 || c->rd[14] == 1)) {
@@ -570,7 +641,8 @@ static void jh_cmd_select(jh_ctx *c)
         if (v->known && !v->fused && v->sel == JH_SEL_ROOT) {
             v->sel = JH_SEL_NONE;
             v->booted = false;
-            jh_add(c->x, JH_XL_DETAIL, "IDENTIFY deselects the root applet: BOOT is lost (model decision)");
+            jh_add(c->x, JH_XL_DETAIL,
+                   "IDENTIFY deselects the root applet: BOOT is lost (model decision)");
         }
         return;
     } else if (a->lc == 0) {
@@ -584,7 +656,8 @@ static void jh_cmd_select(jh_ctx *c)
     } else if (a->lc == 16 && !(v->known && v->fused)) {
         snprintf(c->x->name, sizeof c->x->name, "SELECT (transport key)");
         jh_add(c->x, JH_XL_COMMAND,
-               "SELECT by DF name with a 16-byte name: the transport key (KT) that opens the root applet "
+               "SELECT by DF name with a 16-byte name: the transport key (KT) that opens the root "
+               "applet "
                "of an unfused JCOP");
     } else {
         snprintf(c->x->name, sizeof c->x->name, "SELECT");
@@ -625,7 +698,8 @@ static void jh_cmd_select(jh_ctx *c)
             v->booted = false;
         } else if (v->known && v->fused) {
             if (v->sc != JH_SC_NONE)
-                jh_add(c->x, JH_XL_DETAIL, "a failed SELECT ends the secure channel; the ISD stays selected");
+                jh_add(c->x, JH_XL_DETAIL,
+                       "a failed SELECT ends the secure channel; the ISD stays selected");
             v->sc = JH_SC_NONE;
         } else if (kt_like && c->sw == 0x6A82) {
             jh_add(c->x, JH_XL_DETAIL,
@@ -645,13 +719,15 @@ static void jh_cmd_boot(jh_ctx *c)
     jh_card_view *v = &c->ex->view;
     snprintf(c->x->name, sizeof c->x->name, "BOOT");
     jh_add(c->x, JH_XL_COMMAND,
-           "BOOT (JCOP pre-personalization): opens the memory for READ/WRITE MEMORY, PROTECT and FUSE");
+           "BOOT (JCOP pre-personalization): opens the memory for READ/WRITE MEMORY, PROTECT and "
+           "FUSE");
     if (jh_ok(c)) {
         v->known = true;
         v->fused = false;
         v->sel = JH_SEL_ROOT;
         v->booted = true;
-        jh_add(c->x, JH_XL_WARN, "from here an all-zero APDU (00 00 00 00) is FUSE: check every byte you send");
+        jh_add(c->x, JH_XL_WARN,
+               "from here an all-zero APDU (00 00 00 00) is FUSE: check every byte you send");
     }
 }
 
@@ -661,7 +737,8 @@ static void jh_cmd_protect(jh_ctx *c)
     snprintf(c->x->name, sizeof c->x->name, "PROTECT");
     c->x->irreversible = true;
     jh_add(c->x, JH_XL_COMMAND,
-           "PROTECT (JCOP pre-personalization): closes memory writes before FUSE (sent after the writes)");
+           "PROTECT (JCOP pre-personalization): closes memory writes before FUSE (sent after the "
+           "writes)");
     if (jh_ok(c)) {
         v->protect_sent = true;
         v->booted = true;
@@ -676,9 +753,10 @@ static void jh_cmd_fuse(jh_ctx *c)
     jh_card_view *v = &c->ex->view;
     snprintf(c->x->name, sizeof c->x->name, "FUSE");
     c->x->irreversible = true;
-    jh_add(c->x, JH_XL_COMMAND,
-           "FUSE (00 00 00 00): ends pre-personalization for ever; the root applet disappears and the "
-           "GlobalPlatform ISD takes over with the keys from CM_KEY 1-3");
+    jh_add(
+        c->x, JH_XL_COMMAND,
+        "FUSE (00 00 00 00): ends pre-personalization for ever; the root applet disappears and the "
+        "GlobalPlatform ISD takes over with the keys from CM_KEY 1-3");
     jh_add(c->x, JH_XL_WARN, "FUSE is irreversible");
     if (c->a->lc)
         jh_add(c->x, JH_XL_DETAIL, "FUSE carries no data: this one has %zu bytes", c->a->lc);
@@ -700,10 +778,12 @@ static void jh_cmd_fuse(jh_ctx *c)
         v->card_lcs = lc;
         if (v->cm_lifecycle < 0)
             jh_add(c->x, JH_XL_DETAIL,
-                   "CM_LIFECYCLE was not written in this transcript: the life cycle comes from its stored value");
+                   "CM_LIFECYCLE was not written in this transcript: the life cycle comes from its "
+                   "stored value");
         if (!v->any_write)
             jh_add(c->x, JH_XL_WARN,
-                   "no WRITE MEMORY in this transcript: the card keeps the CM keys it had (read them before fusing!)");
+                   "no WRITE MEMORY in this transcript: the card keeps the CM keys it had (read "
+                   "them before fusing!)");
         if (unprotected)
             jh_add(c->x, JH_XL_WARN, "the card was fused without PROTECT");
     }
@@ -732,8 +812,9 @@ static void jh_cmd_memory(jh_ctx *c, bool write)
         if (addr <= lca && addr + a->lc > lca) {
             uint8_t val = a->data[lca - addr];
             jh_add(c->x, JH_XL_DETAIL, "CM_LIFECYCLE := %02X: after FUSE the card will be %s", val,
-                   (val == 0x01 || val == 0x07 || val == 0x0F) ? jh_lcs_name(val)
-                                                               : "OP_READY (the value is not 01/07/0F)");
+                   (val == 0x01 || val == 0x07 || val == 0x0F)
+                       ? jh_lcs_name(val)
+                       : "OP_READY (the value is not 01/07/0F)");
             if (jh_ok(c))
                 v->cm_lifecycle = val;
         }
@@ -805,7 +886,8 @@ static void jh_cmd_ext_auth(jh_ctx *c)
                jh_hex(m, sizeof m, a->data + 8, 8));
     }
     if (v->sc != JH_SC_INIT)
-        jh_add(c->x, JH_XL_DETAIL, "no INITIALIZE UPDATE answered just before this in the transcript");
+        jh_add(c->x, JH_XL_DETAIL,
+               "no INITIALIZE UPDATE answered just before this in the transcript");
     if (jh_ok(c)) {
         v->sc = JH_SC_OPEN;
         v->sc_level = a->p1;
@@ -828,7 +910,7 @@ static void jh_cmd_get_data(jh_ctx *c)
 static void jh_cmd_get_status(jh_ctx *c)
 {
     const jh_apdu *a = c->a;
-    const char *scope = a->p1 == 0x80 ? "the Issuer Security Domain"
+    const char *scope = a->p1 == 0x80   ? "the Issuer Security Domain"
                         : a->p1 == 0x40 ? "applications and security domains"
                         : a->p1 == 0x20 ? "executable load files"
                         : a->p1 == 0x10 ? "executable load files and their modules"
@@ -840,7 +922,8 @@ static void jh_cmd_get_status(jh_ctx *c)
     if (c->answered && (c->sw == 0x9000 || c->sw == 0x6310))
         jh_decode_get_status(c->x, a->p1, a->p2, c->rd, c->rn);
     if (c->answered && c->sw == 0x6A88)
-        jh_add(c->x, JH_XL_DETAIL, "nothing in this scope (real JCOP cards answer 6A88 for an empty scope)");
+        jh_add(c->x, JH_XL_DETAIL,
+               "nothing in this scope (real JCOP cards answer 6A88 for an empty scope)");
 }
 
 static void jh_cmd_set_status(jh_ctx *c)
@@ -849,11 +932,13 @@ static void jh_cmd_set_status(jh_ctx *c)
     const jh_apdu *a = c->a;
     snprintf(c->x->name, sizeof c->x->name, "SET STATUS");
     if (a->p1 == 0x80) {
-        jh_add(c->x, JH_XL_COMMAND, "SET STATUS of the card: to %s (%02X)", jh_lcs_name(a->p2), a->p2);
+        jh_add(c->x, JH_XL_COMMAND, "SET STATUS of the card: to %s (%02X)", jh_lcs_name(a->p2),
+               a->p2);
         if (a->p2 == 0x07 || a->p2 == 0x0F || a->p2 == 0x7F || a->p2 == 0xFF) {
             c->x->irreversible = a->p2 != 0x7F;
             if (a->p2 == 0xFF)
-                jh_add(c->x, JH_XL_WARN, "TERMINATED is final: the card answers GET DATA only afterwards");
+                jh_add(c->x, JH_XL_WARN,
+                       "TERMINATED is final: the card answers GET DATA only afterwards");
             else if (a->p2 != 0x7F)
                 jh_add(c->x, JH_XL_WARN, "%s cannot be undone", jh_lcs_name(a->p2));
         }
@@ -865,7 +950,9 @@ static void jh_cmd_set_status(jh_ctx *c)
     } else {
         char h[40];
         jh_add(c->x, JH_XL_COMMAND, "SET STATUS of %s %s: life cycle %02X",
-               a->p1 == 0x40 ? "application" : a->p1 == 0x60 ? "security domain and its applications" : "entry",
+               a->p1 == 0x40   ? "application"
+               : a->p1 == 0x60 ? "security domain and its applications"
+                               : "entry",
                jh_hex(h, sizeof h, c->pd, c->pn), a->p2);
     }
 }
@@ -876,8 +963,9 @@ static void jh_cmd_put_key(jh_ctx *c)
     char h[40];
     snprintf(c->x->name, sizeof c->x->name, "PUT KEY");
     jh_add(c->x, JH_XL_COMMAND, "PUT KEY: %s key set %s, starting at key id %u%s",
-           a->p1 == 0 ? "add a new" : "replace", a->p1 == 0 ? "" : (snprintf(h, sizeof h, "%02X", a->p1), h),
-           a->p2 & 0x7F, (a->p2 & 0x80) ? ", several keys" : "");
+           a->p1 == 0 ? "add a new" : "replace",
+           a->p1 == 0 ? "" : (snprintf(h, sizeof h, "%02X", a->p1), h), a->p2 & 0x7F,
+           (a->p2 & 0x80) ? ", several keys" : "");
     if (c->pd && c->pn >= 1) {
         jh_add(c->x, JH_XL_DETAIL, "new key version %02X", c->pd[0]);
         size_t i = 1;
@@ -889,7 +977,8 @@ static void jh_cmd_put_key(jh_ctx *c)
             uint8_t kl = c->pd[i + 2 + len];
             if (i + 3 + len + kl > c->pn)
                 break;
-            jh_add(c->x, JH_XL_DETAIL, "key %u: type %02X%s, %u bytes encrypted with the session DEK, check value %s",
+            jh_add(c->x, JH_XL_DETAIL,
+                   "key %u: type %02X%s, %u bytes encrypted with the session DEK, check value %s",
                    ++k, type, type == 0x80 ? " (DES)" : "", len,
                    jh_hex(h, sizeof h, c->pd + i + 3 + len, kl));
             i += 3 + (size_t)len + kl;
@@ -904,7 +993,8 @@ static void jh_cmd_put_key(jh_ctx *c)
 }
 
 /* Walk length-value fields; names[i] labels field i. */
-static void jh_lv_fields(jh_explanation *x, const uint8_t *d, size_t n, const char *const *names, size_t nn)
+static void jh_lv_fields(jh_explanation *x, const uint8_t *d, size_t n, const char *const *names,
+                         size_t nn)
 {
     char h[80];
     size_t i = 0;
@@ -922,27 +1012,30 @@ static void jh_cmd_install(jh_ctx *c)
 {
     const jh_apdu *a = c->a;
     snprintf(c->x->name, sizeof c->x->name, "INSTALL");
-    const char *what = (a->p1 & 0x02)                     ? "for load"
-                       : (a->p1 & 0x0C) == 0x0C           ? "for install and make selectable"
-                       : (a->p1 & 0x04)                   ? "for install"
-                       : (a->p1 & 0x08)                   ? "for make selectable"
-                       : (a->p1 & 0x20)                   ? "for personalization"
-                       : (a->p1 & 0x10)                   ? "for extradition"
-                                                          : "(unusual P1)";
+    const char *what = (a->p1 & 0x02)           ? "for load"
+                       : (a->p1 & 0x0C) == 0x0C ? "for install and make selectable"
+                       : (a->p1 & 0x04)         ? "for install"
+                       : (a->p1 & 0x08)         ? "for make selectable"
+                       : (a->p1 & 0x20)         ? "for personalization"
+                       : (a->p1 & 0x10)         ? "for extradition"
+                                                : "(unusual P1)";
     jh_add(c->x, JH_XL_COMMAND, "INSTALL [%s]", what);
     if (!c->pd) {
         if (c->encrypted)
             jh_add(c->x, JH_XL_DETAIL, "the data is encrypted (security level 03): not shown");
         return;
     }
-    static const char *const load[] = {"load file", "security domain", "hash", "parameters", "token"};
-    static const char *const inst[] = {"load file", "module", "application", "privileges", "parameters", "token"};
+    static const char *const load[] = {"load file", "security domain", "hash", "parameters",
+                                       "token"};
+    static const char *const inst[] = {"load file",  "module",     "application",
+                                       "privileges", "parameters", "token"};
     if (a->p1 & 0x02)
         jh_lv_fields(c->x, c->pd, c->pn, load, 5);
     else if (a->p1 & 0x04)
         jh_lv_fields(c->x, c->pd, c->pn, inst, 6);
     else if (a->p1 & 0x08) {
-        static const char *const ms[] = {"(empty)", "(empty)", "application", "privileges", "parameters", "token"};
+        static const char *const ms[] = {"(empty)",    "(empty)",    "application",
+                                         "privileges", "parameters", "token"};
         jh_lv_fields(c->x, c->pd, c->pn, ms, 6);
     }
 }
@@ -976,7 +1069,8 @@ static void jh_cmd_get_response(jh_ctx *c)
 static void jh_cmd_store_data(jh_ctx *c)
 {
     snprintf(c->x->name, sizeof c->x->name, "STORE DATA");
-    jh_add(c->x, JH_XL_COMMAND, "STORE DATA block %u%s", c->a->p2, (c->a->p1 & 0x80) ? " (last)" : "");
+    jh_add(c->x, JH_XL_COMMAND, "STORE DATA block %u%s", c->a->p2,
+           (c->a->p1 & 0x80) ? " (last)" : "");
 }
 
 /* ---- the table ----------------------------------------------------------- */
@@ -986,12 +1080,18 @@ enum { JH_CTX_ANY = 0, JH_CTX_ROOT = 1, JH_CTX_GP = 2 };
 typedef struct {
     uint8_t cla_mask, cla_val; /* (cla & mask) == val */
     uint8_t ins;
-    int ctx;                   /* JH_CTX_ROOT: unfused root applet; JH_CTX_GP: fused */
+    int ctx; /* JH_CTX_ROOT: unfused root applet; JH_CTX_GP: fused */
     void (*fn)(jh_ctx *c);
 } jh_cmd_row;
 
-static void jh_cmd_read(jh_ctx *c) { jh_cmd_memory(c, false); }
-static void jh_cmd_write(jh_ctx *c) { jh_cmd_memory(c, true); }
+static void jh_cmd_read(jh_ctx *c)
+{
+    jh_cmd_memory(c, false);
+}
+static void jh_cmd_write(jh_ctx *c)
+{
+    jh_cmd_memory(c, true);
+}
 
 static const jh_cmd_row jh_cmds[] = {
     {.cla_mask = 0xFC, .cla_val = 0x00, .ins = 0xA4, .ctx = JH_CTX_ANY, .fn = jh_cmd_select},
@@ -1039,14 +1139,17 @@ static void jh_state_lines(jh_explainer *ex, jh_explanation *x, int before, uint
     x->state_after = after;
     if (after != before && after >= 0) {
         if (before >= 0)
-            jh_add(x, JH_XL_STATE, "card state: %s -> %s", jh_state_text(before), jh_state_text(after));
+            jh_add(x, JH_XL_STATE, "card state: %s -> %s", jh_state_text(before),
+                   jh_state_text(after));
         else
             jh_add(x, JH_XL_STATE, "card state: now known to be %s", jh_state_text(after));
     }
     if (v->sc != sc_before || (v->sc == JH_SC_OPEN && v->sc_level != level_before)) {
         if (v->sc == JH_SC_OPEN)
             jh_add(x, JH_XL_STATE, "secure channel: open at level %02X%s", v->sc_level,
-                   v->sc_level == 0x03 ? " (C-MAC and C-DEC)" : v->sc_level == 0x01 ? " (C-MAC)" : "");
+                   v->sc_level == 0x03   ? " (C-MAC and C-DEC)"
+                   : v->sc_level == 0x01 ? " (C-MAC)"
+                                         : "");
         else if (v->sc == JH_SC_INIT)
             jh_add(x, JH_XL_STATE, "secure channel: initiated, waiting for EXTERNAL AUTHENTICATE");
         else
@@ -1061,8 +1164,8 @@ int jh_explain_exchange(jh_explainer *ex, const uint8_t *capdu, size_t clen, con
 }
 
 int jh_explain_exchange_plain(jh_explainer *ex, const uint8_t *capdu, size_t clen,
-                              const uint8_t *plain, size_t plen, const uint8_t *rapdu,
-                              size_t rlen, jh_explanation *x)
+                              const uint8_t *plain, size_t plen, const uint8_t *rapdu, size_t rlen,
+                              jh_explanation *x)
 {
     jh_card_view *v = &ex->view;
     memset(x, 0, sizeof *x);
@@ -1083,13 +1186,15 @@ int jh_explain_exchange_plain(jh_explainer *ex, const uint8_t *capdu, size_t cle
 
     if (!a.ok) {
         snprintf(x->name, sizeof x->name, "malformed APDU");
-        jh_add(x, JH_XL_COMMAND, "malformed C-APDU (%zu bytes): not a valid ISO 7816-4 case 1-4 command", clen);
+        jh_add(x, JH_XL_COMMAND,
+               "malformed C-APDU (%zu bytes): not a valid ISO 7816-4 case 1-4 command", clen);
     } else {
         /* Secure messaging: CLA bit 04 on a GP command while a channel is open. */
         c.pd = a.data;
         c.pn = a.lc;
         bool gp_cla = (a.cla & 0xF0) == 0x80 || (a.cla & 0xF0) == 0x00;
-        bool wrapped = (a.cla & 0x04) && gp_cla && !(a.ins == 0xB0 || a.ins == 0xD6) && a.ins != 0x82;
+        bool wrapped =
+            (a.cla & 0x04) && gp_cla && !(a.ins == 0xB0 || a.ins == 0xD6) && a.ins != 0x82;
         jh_apdu pa;
         jh_apdu_parse(plain, plain ? plen : 0, &pa);
         bool have_plain = plain && pa.ok && pa.ins == a.ins;
@@ -1108,27 +1213,32 @@ int jh_explain_exchange_plain(jh_explainer *ex, const uint8_t *capdu, size_t cle
         }
         if (a.cla == 0x00 && a.ins == 0x00 && a.p1 == 0 && a.p2 == 0 && !jh_root_context(v)) {
             snprintf(x->name, sizeof x->name, "all-zero APDU");
-            jh_add(x, JH_XL_COMMAND, "00 00 00 00: FUSE on an unfused card; this card is fused, so it means nothing");
+            jh_add(x, JH_XL_COMMAND,
+                   "00 00 00 00: FUSE on an unfused card; this card is fused, so it means nothing");
         } else {
             const jh_cmd_row *r = jh_find_cmd(v, &a);
             if (r) {
                 r->fn(&c);
             } else {
                 snprintf(x->name, sizeof x->name, "CLA %02X INS %02X", a.cla, a.ins);
-                jh_add(x, JH_XL_COMMAND, "command CLA %02X INS %02X P1 %02X P2 %02X: not one this explainer knows",
+                jh_add(x, JH_XL_COMMAND,
+                       "command CLA %02X INS %02X P1 %02X P2 %02X: not one this explainer knows",
                        a.cla, a.ins, a.p1, a.p2);
             }
         }
         if (wrapped && x->n < JH_XLINES_MAX) {
             if (a.lc >= 8)
-                jh_add(x, JH_XL_DETAIL, "wrapped for the secure channel: CLA %02X, the last 8 data bytes are the C-MAC%s",
+                jh_add(x, JH_XL_DETAIL,
+                       "wrapped for the secure channel: CLA %02X, the last 8 data bytes are the "
+                       "C-MAC%s",
                        a.cla, c.encrypted ? "; the data before it is encrypted (C-DEC)" : "");
             if (v->sc != JH_SC_OPEN)
                 jh_add(x, JH_XL_DETAIL, "(no open secure channel is visible in this transcript)");
         }
         if (c.answered && v->sc == JH_SC_OPEN && a.ins != 0x82 && c.sw == 0x6982 && wrapped) {
             v->sc = JH_SC_NONE;
-            jh_add(x, JH_XL_DETAIL, "6982 on a wrapped command: the C-MAC failed and the card closed the channel");
+            jh_add(x, JH_XL_DETAIL,
+                   "6982 on a wrapped command: the C-MAC failed and the card closed the channel");
         }
     }
 
@@ -1137,8 +1247,10 @@ int jh_explain_exchange_plain(jh_explainer *ex, const uint8_t *capdu, size_t cle
         const char *text = jc_sw_text(c.sw, tb, sizeof tb);
         jh_add(x, JH_XL_STATUS, "%04X %s: %s", c.sw, jc_sw_name(c.sw), text);
         if (c.sw == 0x6A82 && v->known && !v->fused && v->sel == JH_SEL_NONE &&
-            strcmp(x->name, "SELECT (transport key)") != 0 && strcmp(x->name, "SELECT IDENTIFY") != 0)
-            jh_add(x, JH_XL_DETAIL, "an unfused card with nothing selected answers 6A82 to everything");
+            strcmp(x->name, "SELECT (transport key)") != 0 &&
+            strcmp(x->name, "SELECT IDENTIFY") != 0)
+            jh_add(x, JH_XL_DETAIL,
+                   "an unfused card with nothing selected answers 6A82 to everything");
     } else {
         jh_add(x, JH_XL_STATUS, "no answer recorded");
     }
@@ -1161,9 +1273,12 @@ static void jh_decode_atr(jh_explanation *x, const uint8_t *atr, size_t n)
     bool t_other = false;
     for (;;) {
         uint8_t td = 0;
-        if (y & 1) i++;
-        if (y & 2) i++;
-        if (y & 4) i++;
+        if (y & 1)
+            i++;
+        if (y & 2)
+            i++;
+        if (y & 4)
+            i++;
         if (y & 8) {
             if (i >= n)
                 break;
@@ -1179,8 +1294,8 @@ static void jh_decode_atr(jh_explanation *x, const uint8_t *atr, size_t n)
         jh_add(x, JH_XL_DETAIL, "ATR interface bytes run past its end (malformed)");
         return;
     }
-    jh_add(x, JH_XL_DETAIL, "ATR: TS %02X, T0 %02X (%u historical bytes), interface bytes %s", atr[0], t0, k,
-           jh_hex(h, sizeof h, atr + 2, i - 2));
+    jh_add(x, JH_XL_DETAIL, "ATR: TS %02X, T0 %02X (%u historical bytes), interface bytes %s",
+           atr[0], t0, k, jh_hex(h, sizeof h, atr + 2, i - 2));
     if (i + k <= n) {
         jh_add(x, JH_XL_DETAIL, "historical bytes \"%s\"", jh_ascii(s, sizeof s, atr + i, k));
         if (t_other) {
@@ -1214,8 +1329,10 @@ int jh_explain_power(jh_explainer *ex, jh_power_event ev, const uint8_t *atr, si
         jh_add(x, JH_XL_COMMAND, "power off: selection, BOOT and any secure channel are lost");
     } else {
         snprintf(x->name, sizeof x->name, ev == JH_PWR_ON ? "power on" : "reset");
-        jh_add(x, JH_XL_COMMAND, "%s: the card answers its ATR %s; selection, BOOT and secure channel start over",
-               ev == JH_PWR_ON ? "power on (cold reset)" : "warm reset", jh_hex(h, sizeof h, atr, atr_len));
+        jh_add(x, JH_XL_COMMAND,
+               "%s: the card answers its ATR %s; selection, BOOT and secure channel start over",
+               ev == JH_PWR_ON ? "power on (cold reset)" : "warm reset",
+               jh_hex(h, sizeof h, atr, atr_len));
         if (atr && atr_len)
             jh_decode_atr(x, atr, atr_len);
     }
@@ -1226,7 +1343,8 @@ int jh_explain_power(jh_explainer *ex, jh_power_event ev, const uint8_t *atr, si
         x->state_before = before;
         x->state_after = JC_CS_OFF;
         if (before != JC_CS_OFF)
-            jh_add(x, JH_XL_STATE, "card state: %s -> %s", jh_state_text(before), jh_state_text(JC_CS_OFF));
+            jh_add(x, JH_XL_STATE, "card state: %s -> %s", jh_state_text(before),
+                   jh_state_text(JC_CS_OFF));
         if (sc_before != JH_SC_NONE)
             jh_add(x, JH_XL_STATE, "secure channel: closed");
         v->card_state = JC_CS_OFF;
@@ -1238,8 +1356,10 @@ int jh_explain_power(jh_explainer *ex, jh_power_event ev, const uint8_t *atr, si
 
 void jh_explanation_print(FILE *f, const jh_explanation *x, const char *indent)
 {
-    static const char *const tag[] = {[JH_XL_COMMAND] = "", [JH_XL_DETAIL] = "  ",
-                                      [JH_XL_STATUS] = "  SW ", [JH_XL_STATE] = "  * ",
+    static const char *const tag[] = {[JH_XL_COMMAND] = "",
+                                      [JH_XL_DETAIL] = "  ",
+                                      [JH_XL_STATUS] = "  SW ",
+                                      [JH_XL_STATE] = "  * ",
                                       [JH_XL_WARN] = "  ! "};
     for (size_t i = 0; i < x->n; i++)
         fprintf(f, "%s%s%s\n", indent ? indent : "", tag[x->line[i].kind], x->line[i].text);

@@ -25,11 +25,11 @@
 /* ---- named memory fields of a profile ---------------------------------- */
 
 typedef struct {
-    const char *name;   /* "CM_KEY1", "GPIN_LEN", "ATR_COLD_T0_IFACE" */
-    uint32_t addr;      /* 24-bit address, 0xC0xxxx */
-    uint32_t len;       /* bytes */
-    const char *label;  /* "confirmed", "inferred", "assumed" (jcop-facts.md labels) */
-    const char *what;   /* one plain-language sentence */
+    const char *name;  /* "CM_KEY1", "GPIN_LEN", "ATR_COLD_T0_IFACE" */
+    uint32_t addr;     /* 24-bit address, 0xC0xxxx */
+    uint32_t len;      /* bytes */
+    const char *label; /* "confirmed", "inferred", "assumed" (jcop-facts.md labels) */
+    const char *what;  /* one plain-language sentence */
 } jh_field;
 
 /* Number of named fields of `profile` (NULL or "" = the default profile),
@@ -49,39 +49,39 @@ uint32_t jh_profile_cm_lifecycle_addr(const char *profile);
 /* What is selected, as far as the transcript shows. */
 typedef enum {
     JH_SEL_NONE = 0,
-    JH_SEL_ROOT,      /* unfused: root applet selected by the transport key */
-    JH_SEL_ISD,       /* fused: Issuer Security Domain */
-    JH_SEL_IDENTIFY,  /* JCOP IDENTIFY (answers 6A82 with data; selects nothing) */
-    JH_SEL_OTHER,     /* some other application */
+    JH_SEL_ROOT,     /* unfused: root applet selected by the transport key */
+    JH_SEL_ISD,      /* fused: Issuer Security Domain */
+    JH_SEL_IDENTIFY, /* JCOP IDENTIFY (answers 6A82 with data; selects nothing) */
+    JH_SEL_OTHER,    /* some other application */
 } jh_selection;
 
 /* Secure channel, as far as the transcript shows. */
 typedef enum {
     JH_SC_NONE = 0,
-    JH_SC_INIT,       /* INITIALIZE UPDATE answered, EXTERNAL AUTHENTICATE pending */
-    JH_SC_OPEN,       /* EXTERNAL AUTHENTICATE answered 9000 at `sc_level` */
+    JH_SC_INIT, /* INITIALIZE UPDATE answered, EXTERNAL AUTHENTICATE pending */
+    JH_SC_OPEN, /* EXTERNAL AUTHENTICATE answered 9000 at `sc_level` */
 } jh_sc_state;
 
 typedef struct {
-    int card_state;      /* a jc_card_state value (simulator/core/jc_card.h), -1 = not known yet */
-    bool known;          /* false until the transcript shows which side of FUSE the card is on */
+    int card_state; /* a jc_card_state value (simulator/core/jc_card.h), -1 = not known yet */
+    bool known;     /* false until the transcript shows which side of FUSE the card is on */
     bool fused;
     bool booted;
     bool protect_sent;
     jh_selection sel;
     jh_sc_state sc;
-    uint8_t sc_level;    /* 00, 01, 03 once open */
-    uint8_t kvn;         /* key version named in INITIALIZE UPDATE (00 = first set) */
-    uint8_t card_lcs;    /* GP card life cycle when known (01 07 0F 7F FF), 0 otherwise */
-    int cm_lifecycle;    /* last byte written to CM_LIFECYCLE, -1 if none seen */
-    bool any_write;      /* a WRITE MEMORY succeeded */
+    uint8_t sc_level; /* 00, 01, 03 once open */
+    uint8_t kvn;      /* key version named in INITIALIZE UPDATE (00 = first set) */
+    uint8_t card_lcs; /* GP card life cycle when known (01 07 0F 7F FF), 0 otherwise */
+    int cm_lifecycle; /* last byte written to CM_LIFECYCLE, -1 if none seen */
+    bool any_write;   /* a WRITE MEMORY succeeded */
 } jh_card_view;
 
 typedef struct {
-    char profile[24];    /* profile whose field table names addresses ("" = default) */
+    char profile[24]; /* profile whose field table names addresses ("" = default) */
     jh_card_view view;
-    unsigned exchanges;  /* exchanges seen */
-    uint8_t last_ins;    /* for GET STATUS paging (6310 then P2 03) */
+    unsigned exchanges; /* exchanges seen */
+    uint8_t last_ins;   /* for GET STATUS paging (6310 then P2 03) */
     uint8_t last_status_p1;
 } jh_explainer;
 
@@ -95,11 +95,12 @@ void jh_explain_assume(jh_explainer *ex, int card_state, uint8_t card_lcs);
 /* ---- explanations ------------------------------------------------------ */
 
 typedef enum {
-    JH_XL_COMMAND = 0, /* what the command is: "BOOT: opens memory access (JCOP pre-personalization)" */
-    JH_XL_DETAIL,      /* a decoded field of the command or the answer */
-    JH_XL_STATUS,      /* the status word explained */
-    JH_XL_STATE,       /* a state change: "card state: booted -> fused (OP_READY)" */
-    JH_XL_WARN,        /* something to worry about (FUSE, all-zero APDU, unprotected fuse, ...) */
+    JH_XL_COMMAND =
+        0,        /* what the command is: "BOOT: opens memory access (JCOP pre-personalization)" */
+    JH_XL_DETAIL, /* a decoded field of the command or the answer */
+    JH_XL_STATUS, /* the status word explained */
+    JH_XL_STATE,  /* a state change: "card state: booted -> fused (OP_READY)" */
+    JH_XL_WARN,   /* something to worry about (FUSE, all-zero APDU, unprotected fuse, ...) */
 } jh_xline_kind;
 
 #define JH_XLINE_MAX 240
@@ -110,13 +111,13 @@ typedef struct {
 } jh_xline;
 
 typedef struct {
-    char name[48];        /* short command name: "SELECT (transport key)", "READ MEMORY", ... */
-    uint16_t sw;          /* status word (0 when the R-APDU is missing) */
-    int state_before;     /* jc_card_state before and after (equal when nothing changed; -1 unknown) */
+    char name[48];    /* short command name: "SELECT (transport key)", "READ MEMORY", ... */
+    uint16_t sw;      /* status word (0 when the R-APDU is missing) */
+    int state_before; /* jc_card_state before and after (equal when nothing changed; -1 unknown) */
     int state_after;
-    bool irreversible;    /* FUSE, PROTECT, SET STATUS to a one-way state */
-    bool changed_memory;  /* a successful WRITE MEMORY */
-    uint32_t mem_addr;    /* READ/WRITE MEMORY address and length */
+    bool irreversible;   /* FUSE, PROTECT, SET STATUS to a one-way state */
+    bool changed_memory; /* a successful WRITE MEMORY */
+    uint32_t mem_addr;   /* READ/WRITE MEMORY address and length */
     uint32_t mem_len;
     size_t n;
     jh_xline line[JH_XLINES_MAX];
@@ -125,20 +126,20 @@ typedef struct {
 /* Explain one exchange. rapdu may be NULL/0 (command without an answer).
  * Updates ex's view. Returns the number of lines (>= 1); never fails on bad
  * input (a malformed APDU is explained as such). */
-int jh_explain_exchange(jh_explainer *ex, const uint8_t *capdu, size_t clen,
-                        const uint8_t *rapdu, size_t rlen, jh_explanation *out);
+int jh_explain_exchange(jh_explainer *ex, const uint8_t *capdu, size_t clen, const uint8_t *rapdu,
+                        size_t rlen, jh_explanation *out);
 
 /* The same for a command sent wrapped under SCP02 when the plain command is
  * also known (GPShell's "Command -->" beside "Wrapped command -->", the
  * harness's plain/capdu): the wire bytes drive the state, the plain bytes
  * give the data to decode (level 03 hides it on the wire). plain may be NULL. */
 int jh_explain_exchange_plain(jh_explainer *ex, const uint8_t *capdu, size_t clen,
-                              const uint8_t *plain, size_t plen, const uint8_t *rapdu,
-                              size_t rlen, jh_explanation *out);
+                              const uint8_t *plain, size_t plen, const uint8_t *rapdu, size_t rlen,
+                              jh_explanation *out);
 
 typedef enum {
-    JH_PWR_ON = 0,    /* cold power-up (ATR given) */
-    JH_PWR_RESET,     /* warm reset (ATR given) */
+    JH_PWR_ON = 0, /* cold power-up (ATR given) */
+    JH_PWR_RESET,  /* warm reset (ATR given) */
     JH_PWR_OFF,
 } jh_power_event;
 

@@ -18,16 +18,16 @@
 
 #define JH_NSTATES 9
 static const int jh_tl_states[JH_NSTATES] = {
-    JC_CS_UNFUSED_IDLE, JC_CS_ROOT_SELECTED, JC_CS_BOOTED,       JC_CS_BOOTED_PROTECTED,
-    JC_CS_OP_READY,     JC_CS_INITIALIZED,   JC_CS_SECURED,      JC_CS_CARD_LOCKED,
-    JC_CS_TERMINATED,
+    JC_CS_UNFUSED_IDLE,     JC_CS_ROOT_SELECTED, JC_CS_BOOTED,
+    JC_CS_BOOTED_PROTECTED, JC_CS_OP_READY,      JC_CS_INITIALIZED,
+    JC_CS_SECURED,          JC_CS_CARD_LOCKED,   JC_CS_TERMINATED,
 };
-static const char *const jh_tl_label1[JH_NSTATES] = {
-    "UNFUSED", "ROOT SELECTED", "BOOTED", "PROTECTED", "OP_READY", "INITIALIZED", "SECURED",
-    "CARD_LOCKED", "TERMINATED"};
+static const char *const jh_tl_label1[JH_NSTATES] = {"UNFUSED",   "ROOT SELECTED", "BOOTED",
+                                                     "PROTECTED", "OP_READY",      "INITIALIZED",
+                                                     "SECURED",   "CARD_LOCKED",   "TERMINATED"};
 static const char *const jh_tl_label2[JH_NSTATES] = {
     "nothing selected", "by transport key", "memory open", "writes closed", "fused (01)",
-    "fused (07)", "fused (0F)", "fused (7F)", "fused (FF)"};
+    "fused (07)",       "fused (0F)",       "fused (7F)",  "fused (FF)"};
 
 static int jh_tl_index(int state)
 {
@@ -38,8 +38,8 @@ static int jh_tl_index(int state)
 }
 
 typedef struct {
-    int state;        /* timeline state reached */
-    unsigned entry;   /* entry index that reached it */
+    int state;      /* timeline state reached */
+    unsigned entry; /* entry index that reached it */
 } jh_step;
 
 typedef struct {
@@ -48,7 +48,7 @@ typedef struct {
     const jh_html_opts *o;
     jh_step *path;
     size_t n_path;
-    int16_t *before;  /* JC_MEM_SIZE each, -1 unknown */
+    int16_t *before; /* JC_MEM_SIZE each, -1 unknown */
     int16_t *after;
     bool *written;
 } jh_html;
@@ -57,12 +57,24 @@ static void jh_esc(FILE *f, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
-        default: fputc(*s, f); break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&#39;", f);
+            break;
+        default:
+            fputc(*s, f);
+            break;
         }
     }
 }
@@ -88,7 +100,8 @@ static const char jh_css[] =
     "mark.chg{background:#ffd54f;color:#000;font-weight:bold}"
     "span.unk{color:#999}.summary span{margin-right:1.5em}"
     "svg text{font-family:system-ui,sans-serif}"
-    "rect.node{fill:#f4f4f4;stroke:#888}rect.node.visited{fill:#cfe3ff;stroke:#0645ad;stroke-width:2}"
+    "rect.node{fill:#f4f4f4;stroke:#888}rect.node.visited{fill:#cfe3ff;stroke:#0645ad;stroke-width:"
+    "2}"
     "rect.node.final{fill:#9fc5ff;stroke:#002f7a;stroke-width:3}"
     "path.step{fill:none;stroke:#d0480b;stroke-width:2}circle.step{fill:#d0480b}"
     "text.stepno{fill:#fff;font-size:11px;font-weight:bold}";
@@ -233,25 +246,44 @@ static void jh_timeline(jh_html *h)
     int final = h->n_path ? jh_tl_index(h->path[h->n_path - 1].state) : -1;
 
     fputs("<h2 id=\"timeline\">Card state timeline</h2>\n", f);
-    fprintf(f, "<svg id=\"state-svg\" role=\"img\" aria-label=\"card state timeline\" viewBox=\"0 0 %d %d\" "
-               "width=\"100%%\" style=\"max-width:%dpx\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+    fprintf(f,
+            "<svg id=\"state-svg\" role=\"img\" aria-label=\"card state timeline\" viewBox=\"0 0 "
+            "%d %d\" "
+            "width=\"100%%\" style=\"max-width:%dpx\" xmlns=\"http://www.w3.org/2000/svg\">\n",
             width, height, width);
     fputs("<defs><marker id=\"arr\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" "
-          "markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#d0480b\"/>"
-          "</marker></defs>\n", f);
-    fprintf(f, "<text x=\"%d\" y=\"20\" font-size=\"13\" fill=\"#555\">unfused: pre-personalization</text>\n", xs[0]);
-    fprintf(f, "<text x=\"%d\" y=\"20\" font-size=\"13\" fill=\"#555\">fused: GlobalPlatform card life cycle</text>\n", xs[4]);
+          "markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" "
+          "fill=\"#d0480b\"/>"
+          "</marker></defs>\n",
+          f);
+    fprintf(f,
+            "<text x=\"%d\" y=\"20\" font-size=\"13\" fill=\"#555\">unfused: "
+            "pre-personalization</text>\n",
+            xs[0]);
+    fprintf(f,
+            "<text x=\"%d\" y=\"20\" font-size=\"13\" fill=\"#555\">fused: GlobalPlatform card "
+            "life cycle</text>\n",
+            xs[4]);
     int fx = xs[4] - fusegap / 2 - gap / 2;
-    fprintf(f, "<line x1=\"%d\" y1=\"28\" x2=\"%d\" y2=\"%d\" stroke=\"#b00020\" stroke-dasharray=\"5,4\"/>\n", fx, fx, height - 10);
-    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#b00020\" text-anchor=\"middle\">FUSE</text>\n", fx, height - 2);
+    fprintf(f,
+            "<line x1=\"%d\" y1=\"28\" x2=\"%d\" y2=\"%d\" stroke=\"#b00020\" "
+            "stroke-dasharray=\"5,4\"/>\n",
+            fx, fx, height - 10);
+    fprintf(f,
+            "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#b00020\" "
+            "text-anchor=\"middle\">FUSE</text>\n",
+            fx, height - 2);
     for (int i = 0; i < JH_NSTATES; i++) {
-        fprintf(f, "<g class=\"state\" data-state=\"%s\" data-visited=\"%s\">"
-                   "<rect class=\"node%s%s\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"8\"/>"
-                   "<text x=\"%d\" y=\"%d\" font-size=\"12\" font-weight=\"bold\" text-anchor=\"middle\">%s</text>"
-                   "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\" fill=\"#444\">%s</text></g>\n",
+        fprintf(f,
+                "<g class=\"state\" data-state=\"%s\" data-visited=\"%s\">"
+                "<rect class=\"node%s%s\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"8\"/>"
+                "<text x=\"%d\" y=\"%d\" font-size=\"12\" font-weight=\"bold\" "
+                "text-anchor=\"middle\">%s</text>"
+                "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\" "
+                "fill=\"#444\">%s</text></g>\n",
                 jh_tl_label1[i], visited[i] ? "yes" : "no", visited[i] ? " visited" : "",
-                i == final ? " final" : "", xs[i], top, bw, bh, xs[i] + bw / 2, top + 19, jh_tl_label1[i],
-                xs[i] + bw / 2, top + 35, jh_tl_label2[i]);
+                i == final ? " final" : "", xs[i], top, bw, bh, xs[i] + bw / 2, top + 19,
+                jh_tl_label1[i], xs[i] + bw / 2, top + 35, jh_tl_label2[i]);
     }
     /* the path: arcs above for forward steps, below for backward ones */
     for (size_t i = 1; i < h->n_path; i++) {
@@ -262,11 +294,15 @@ static void jh_timeline(jh_html *h)
         int y = fwd ? top : top + bh;
         int lift = 16 + 10 * (span > 6 ? 6 : span) + (int)(i % 3) * 5;
         int cy = fwd ? y - lift : y + lift;
-        fprintf(f, "<path class=\"step\" d=\"M%d,%d C%d,%d %d,%d %d,%d\" marker-end=\"url(#arr)\"/>\n", x1 + (fwd ? 8 : -8), y,
-                x1, cy, x2, cy, x2 + (fwd ? -8 : 8), y);
+        fprintf(f,
+                "<path class=\"step\" d=\"M%d,%d C%d,%d %d,%d %d,%d\" marker-end=\"url(#arr)\"/>\n",
+                x1 + (fwd ? 8 : -8), y, x1, cy, x2, cy, x2 + (fwd ? -8 : 8), y);
         int mx = (x1 + x2) / 2, my = fwd ? y - lift * 3 / 4 : y + lift * 3 / 4;
-        fprintf(f, "<circle class=\"step\" cx=\"%d\" cy=\"%d\" r=\"8\"/><text class=\"stepno\" x=\"%d\" y=\"%d\" "
-                   "text-anchor=\"middle\">%zu</text>\n", mx, my, mx, my + 4, i);
+        fprintf(f,
+                "<circle class=\"step\" cx=\"%d\" cy=\"%d\" r=\"8\"/><text class=\"stepno\" "
+                "x=\"%d\" y=\"%d\" "
+                "text-anchor=\"middle\">%zu</text>\n",
+                mx, my, mx, my + 4, i);
     }
     fputs("</svg>\n<ol id=\"path\">\n", f);
     for (size_t i = 0; i < h->n_path; i++) {
@@ -292,40 +328,56 @@ static void jh_timeline(jh_html *h)
 static const char *jh_verdict_class(jh_verdict v)
 {
     switch (v) {
-    case JH_VERDICT_PASS: return "pass";
-    case JH_VERDICT_FAIL: return "fail";
-    case JH_VERDICT_ERROR: return "error";
-    default: return "none";
+    case JH_VERDICT_PASS:
+        return "pass";
+    case JH_VERDICT_FAIL:
+        return "fail";
+    case JH_VERDICT_ERROR:
+        return "error";
+    default:
+        return "none";
     }
 }
 
 static const char *jh_verdict_text(jh_verdict v)
 {
     switch (v) {
-    case JH_VERDICT_PASS: return "held";
-    case JH_VERDICT_FAIL: return "FAILED";
-    case JH_VERDICT_ERROR: return "ERROR";
-    default: return "recorded";
+    case JH_VERDICT_PASS:
+        return "held";
+    case JH_VERDICT_FAIL:
+        return "FAILED";
+    case JH_VERDICT_ERROR:
+        return "ERROR";
+    default:
+        return "recorded";
     }
 }
 
 static const char *jh_kind_text(jh_entry_kind k)
 {
     switch (k) {
-    case JH_ENTRY_POWER_ON: return "power on";
-    case JH_ENTRY_RESET: return "reset";
-    case JH_ENTRY_POWER_OFF: return "power off";
-    case JH_ENTRY_NOTE: return "note";
-    case JH_ENTRY_REFUSED: return "REFUSED (not sent)";
-    default: return "";
+    case JH_ENTRY_POWER_ON:
+        return "power on";
+    case JH_ENTRY_RESET:
+        return "reset";
+    case JH_ENTRY_POWER_OFF:
+        return "power off";
+    case JH_ENTRY_NOTE:
+        return "note";
+    case JH_ENTRY_REFUSED:
+        return "REFUSED (not sent)";
+    default:
+        return "";
     }
 }
 
 static void jh_transcript_table(jh_html *h)
 {
     FILE *f = h->f;
-    static const char *const cls[] = {[JH_XL_COMMAND] = "cmd", [JH_XL_DETAIL] = "detail",
-                                      [JH_XL_STATUS] = "status", [JH_XL_STATE] = "state",
+    static const char *const cls[] = {[JH_XL_COMMAND] = "cmd",
+                                      [JH_XL_DETAIL] = "detail",
+                                      [JH_XL_STATUS] = "status",
+                                      [JH_XL_STATE] = "state",
                                       [JH_XL_WARN] = "warn"};
     jh_explainer ex;
     jh_explanation *x = malloc(sizeof *x);
@@ -336,7 +388,8 @@ static void jh_transcript_table(jh_html *h)
         jh_explain_assume(&ex, h->o->initial_state, 0);
     fputs("<h2 id=\"transcript\">Transcript</h2>\n<table id=\"transcript-table\">\n"
           "<tr><th>#</th><th>where</th><th>sent (C-APDU)</th><th>answer (R-APDU)</th><th>SW</th>"
-          "<th>expected</th><th>verdict</th><th>explanation</th></tr>\n", f);
+          "<th>expected</th><th>verdict</th><th>explanation</th></tr>\n",
+          f);
     for (size_t i = 0; i < h->t->n_entries; i++) {
         const jh_entry *e = &h->t->entries[i];
         bool has = jh_explain_entry(&ex, e, x);
@@ -401,13 +454,14 @@ static void jh_transcript_table(jh_html *h)
 }
 
 /* One row of bytes; returns the number of changed bytes. */
-static unsigned jh_bytes(FILE *f, const int16_t *v, const int16_t *other, const bool *written, size_t k0,
-                         size_t n, bool mark)
+static unsigned jh_bytes(FILE *f, const int16_t *v, const int16_t *other, const bool *written,
+                         size_t k0, size_t n, bool mark)
 {
     unsigned changed = 0;
     for (size_t i = 0; i < n; i++) {
         size_t k = k0 + i;
-        bool chg = written[k] ? (other[k] < 0 || other[k] != v[k]) : (v[k] >= 0 && other[k] >= 0 && other[k] != v[k]);
+        bool chg = written[k] ? (other[k] < 0 || other[k] != v[k])
+                              : (v[k] >= 0 && other[k] >= 0 && other[k] != v[k]);
         if (i && i % 16 == 0)
             fputs("<br>", f);
         else if (i)
@@ -429,32 +483,43 @@ static void jh_memory_table(jh_html *h)
     FILE *f = h->f;
     fputs("<h2 id=\"memory\">Memory fields before and after</h2>\n", f);
     if (h->o->mem_before)
-        fputs("<p>From the card images before and after the run. Changed bytes are highlighted.</p>\n", f);
+        fputs("<p>From the card images before and after the run. Changed bytes are "
+              "highlighted.</p>\n",
+              f);
     else
-        fputs("<p>Rebuilt from the transcript: READ MEMORY answers give the bytes before, WRITE MEMORY data the "
-              "bytes after; <span class=\"unk\">..</span> marks a byte the run never showed. Changed bytes are "
-              "highlighted.</p>\n", f);
-    fputs("<table id=\"memory-table\"><tr><th>field</th><th>address</th><th>before</th><th>after</th>"
-          "<th>label</th></tr>\n", f);
+        fputs("<p>Rebuilt from the transcript: READ MEMORY answers give the bytes before, WRITE "
+              "MEMORY data the "
+              "bytes after; <span class=\"unk\">..</span> marks a byte the run never showed. "
+              "Changed bytes are "
+              "highlighted.</p>\n",
+              f);
+    fputs(
+        "<table id=\"memory-table\"><tr><th>field</th><th>address</th><th>before</th><th>after</th>"
+        "<th>label</th></tr>\n",
+        f);
     int n = jh_field_count(h->o->profile);
     for (int i = 0; i < n; i++) {
         jh_field fl;
-        if (jh_field_get(h->o->profile, i, &fl) != 0 || fl.addr < JC_MEM_BASE || fl.addr + fl.len > JC_MEM_END)
+        if (jh_field_get(h->o->profile, i, &fl) != 0 || fl.addr < JC_MEM_BASE ||
+            fl.addr + fl.len > JC_MEM_END)
             continue;
         size_t k0 = fl.addr - JC_MEM_BASE;
         bool any = false, chg = false;
         for (size_t k = k0; k < k0 + fl.len; k++) {
             any |= h->before[k] >= 0 || h->after[k] >= 0;
-            chg |= h->written[k] ? (h->before[k] < 0 || h->before[k] != h->after[k])
-                                 : (h->before[k] >= 0 && h->after[k] >= 0 && h->before[k] != h->after[k]);
+            chg |= h->written[k]
+                       ? (h->before[k] < 0 || h->before[k] != h->after[k])
+                       : (h->before[k] >= 0 && h->after[k] >= 0 && h->before[k] != h->after[k]);
         }
-        fprintf(f, "<tr class=\"field%s%s\" data-field=\"", chg ? " changed" : "", any ? "" : " unseen");
+        fprintf(f, "<tr class=\"field%s%s\" data-field=\"", chg ? " changed" : "",
+                any ? "" : " unseen");
         jh_esc(f, fl.name);
         fputs("\"><td title=\"", f);
         jh_esc(f, fl.what);
         fputs("\">", f);
         jh_esc(f, fl.name);
-        fprintf(f, "</td><td class=\"hex\">0x%06X (%u)</td><td class=\"hex before\">", fl.addr, fl.len);
+        fprintf(f, "</td><td class=\"hex\">0x%06X (%u)</td><td class=\"hex before\">", fl.addr,
+                fl.len);
         jh_bytes(f, h->before, h->after, h->written, k0, fl.len, false);
         fputs("</td><td class=\"hex after\">", f);
         jh_bytes(f, h->after, h->before, h->written, k0, fl.len, true);
@@ -464,8 +529,9 @@ static void jh_memory_table(jh_html *h)
     /* changes outside the named fields */
     unsigned shown = 0;
     for (size_t k = 0; k < JC_MEM_SIZE && shown < 32;) {
-        bool chg = h->written[k] ? (h->before[k] < 0 || h->before[k] != h->after[k])
-                                 : (h->before[k] >= 0 && h->after[k] >= 0 && h->before[k] != h->after[k]);
+        bool chg = h->written[k]
+                       ? (h->before[k] < 0 || h->before[k] != h->after[k])
+                       : (h->before[k] >= 0 && h->after[k] >= 0 && h->before[k] != h->after[k]);
         jh_field fl;
         if (!chg || jh_field_find(h->o->profile, (uint32_t)(JC_MEM_BASE + k), &fl, NULL) == 0) {
             k++;
@@ -473,14 +539,18 @@ static void jh_memory_table(jh_html *h)
         }
         size_t e = k;
         while (e < JC_MEM_SIZE && e - k < 32 &&
-               (h->written[e] ? (h->before[e] < 0 || h->before[e] != h->after[e])
-                              : (h->before[e] >= 0 && h->after[e] >= 0 && h->before[e] != h->after[e])) &&
+               (h->written[e]
+                    ? (h->before[e] < 0 || h->before[e] != h->after[e])
+                    : (h->before[e] >= 0 && h->after[e] >= 0 && h->before[e] != h->after[e])) &&
                jh_field_find(h->o->profile, (uint32_t)(JC_MEM_BASE + e), &fl, NULL) != 0)
             e++;
         if (!shown)
-            fputs("<h3>Other changed bytes</h3><table id=\"other-changes\"><tr><th>address</th><th>before</th>"
-                  "<th>after</th></tr>\n", f);
-        fprintf(f, "<tr class=\"changed\"><td class=\"hex\">0x%06zX</td><td class=\"hex before\">", JC_MEM_BASE + k);
+            fputs("<h3>Other changed bytes</h3><table "
+                  "id=\"other-changes\"><tr><th>address</th><th>before</th>"
+                  "<th>after</th></tr>\n",
+                  f);
+        fprintf(f, "<tr class=\"changed\"><td class=\"hex\">0x%06zX</td><td class=\"hex before\">",
+                JC_MEM_BASE + k);
         jh_bytes(f, h->before, h->after, h->written, k, e - k, false);
         fputs("</td><td class=\"hex after\">", f);
         jh_bytes(f, h->after, h->before, h->written, k, e - k, true);
@@ -509,7 +579,9 @@ int jh_html_write(FILE *f, const jh_transcript *t, const jh_html_opts *opts)
     jh_pass1(&h);
 
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n<title>", f);
+          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
+          "'unsafe-inline'\">\n<title>",
+          f);
     if (h.o->title)
         jh_esc(f, h.o->title);
     else {
@@ -528,8 +600,9 @@ int jh_html_write(FILE *f, const jh_transcript *t, const jh_html_opts *opts)
     jh_esc(f, t->backend ? t->backend : "?");
     fputs("</span><span>script form: ", f);
     jh_esc(f, t->format ? t->format : "?");
-    fprintf(f, "</span><span id=\"counts\">%u held, %u failed, %u errors, %u recorded</span>"
-               "<span id=\"status\">exit status %d</span></p>\n",
+    fprintf(f,
+            "</span><span id=\"counts\">%u held, %u failed, %u errors, %u recorded</span>"
+            "<span id=\"status\">exit status %d</span></p>\n",
             t->n_pass, t->n_fail, t->n_error, t->n_unjudged, t->status);
     if (t->error) {
         fputs("<p class=\"warn\" id=\"run-error\"><b>", f);
@@ -538,14 +611,19 @@ int jh_html_write(FILE *f, const jh_transcript *t, const jh_html_opts *opts)
         jh_esc(f, t->error);
         fputs("</p>\n", f);
     }
-    fputs("<p><a href=\"#timeline\">state timeline</a> &middot; <a href=\"#memory\">memory</a> &middot; "
-          "<a href=\"#transcript\">transcript</a></p>\n", f);
+    fputs("<p><a href=\"#timeline\">state timeline</a> &middot; <a href=\"#memory\">memory</a> "
+          "&middot; "
+          "<a href=\"#transcript\">transcript</a></p>\n",
+          f);
     jh_timeline(&h);
     jh_memory_table(&h);
     jh_transcript_table(&h);
-    fputs("<p><small>Written by jcopsim " JCOPSIM_VERSION ". Field labels: confirmed = a public source states it; "
-          "inferred = a reading of the sources; assumed = a model decision of the simulator.</small></p>\n"
-          "</body></html>\n", f);
+    fputs("<p><small>Written by jcopsim " JCOPSIM_VERSION
+          ". Field labels: confirmed = a public source states it; "
+          "inferred = a reading of the sources; assumed = a model decision of the "
+          "simulator.</small></p>\n"
+          "</body></html>\n",
+          f);
     free(h.path), free(h.before), free(h.after), free(h.written);
     return ferror(f) ? JC_ERR_IO : 0;
 }

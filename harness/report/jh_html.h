@@ -19,8 +19,8 @@
 #include "jh_transcript.h"
 
 typedef struct {
-    const char *title;         /* NULL: "jcopsim run: <script>" */
-    const char *profile;       /* profile naming memory fields; NULL = default */
+    const char *title;   /* NULL: "jcopsim run: <script>" */
+    const char *profile; /* profile naming memory fields; NULL = default */
     /* Optional images of the memory window [JC_MEM_BASE, JC_MEM_END)
      * (JC_MEM_SIZE bytes, e.g. jc_pstate.mem) before and after the run. When
      * absent, the report rebuilds what the transcript shows: READ MEMORY

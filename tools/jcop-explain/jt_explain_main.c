@@ -33,9 +33,10 @@ static void jt_print_expl(jt_explain_run *r)
             if (r->x.line[i].kind == JH_XL_COMMAND || r->x.line[i].kind == JH_XL_STATUS ||
                 r->x.line[i].kind == JH_XL_STATE || r->x.line[i].kind == JH_XL_WARN)
                 fprintf(r->out, "    # %s%s\n",
-                        r->x.line[i].kind == JH_XL_STATUS ? "SW " :
-                        r->x.line[i].kind == JH_XL_STATE ? "* " :
-                        r->x.line[i].kind == JH_XL_WARN ? "! " : "",
+                        r->x.line[i].kind == JH_XL_STATUS  ? "SW "
+                        : r->x.line[i].kind == JH_XL_STATE ? "* "
+                        : r->x.line[i].kind == JH_XL_WARN  ? "! "
+                                                           : "",
                         r->x.line[i].text);
         return;
     }
@@ -97,31 +98,36 @@ static void jt_on_event(void *ctx, const jt_event *ev)
 
 static void jt_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: jcop-explain [options] [FILE|-]\n"
-            "Annotate an APDU transcript of a JCOP card, exchange by exchange: each command named\n"
-            "(SELECT by transport key, BOOT, READ MEMORY 0xC00305 = CM_KEY 1, ..., GlobalPlatform\n"
-            "commands), each answer decoded, each status word explained, each card state change stated.\n"
-            "\n"
-            "Forms read (detected from the first telling line unless --format is given):\n"
-            "  harness   jcop-replay transcript: '=> C-APDU' and '<= R-APDU' lines\n"
-            "  trace     jcopsim --trace file: '/send C-APDU R-APDU', '/atr ATR', '/reset', '/power off'\n"
-            "  scriptor  scriptor output: '> C-APDU', '< R-APDU : text' (long answers span lines)\n"
-            "  gpshell   GPShell with enable_trace: 'Command -->', 'Wrapped command -->', 'Response <--'\n"
-            "  pcscd     pcscd --debug --apdu log: 'APDU:', 'SW:', 'Card ATR:'\n"
-            "\n"
-            "Options:\n"
-            "  -f, --format FORM     one of auto, harness, trace, scriptor, gpshell, pcscd (default auto)\n"
-            "  -p, --profile NAME    card profile whose memory map names addresses (default J2A040)\n"
-            "  -s, --assume STATE    the card's state before the first line: unfused or fused\n"
-            "                        (default: learnt from the transcript)\n"
-            "  -b, --brief           only the command, status word, state changes and warnings\n"
-            "  -n, --no-echo         do not copy the transcript; print 'line N: COMMAND' headers\n"
-            "  -h, --help            this text\n"
-            "  -V, --version         the version\n"
-            "\n"
-            "Exit status: 0 explained, 1 no exchange found in the input, 2 usage error,\n"
-            "3 the input cannot be read.\n");
+    fprintf(
+        f,
+        "usage: jcop-explain [options] [FILE|-]\n"
+        "Annotate an APDU transcript of a JCOP card, exchange by exchange: each command named\n"
+        "(SELECT by transport key, BOOT, READ MEMORY 0xC00305 = CM_KEY 1, ..., GlobalPlatform\n"
+        "commands), each answer decoded, each status word explained, each card state change "
+        "stated.\n"
+        "\n"
+        "Forms read (detected from the first telling line unless --format is given):\n"
+        "  harness   jcop-replay transcript: '=> C-APDU' and '<= R-APDU' lines\n"
+        "  trace     jcopsim --trace file: '/send C-APDU R-APDU', '/atr ATR', '/reset', '/power "
+        "off'\n"
+        "  scriptor  scriptor output: '> C-APDU', '< R-APDU : text' (long answers span lines)\n"
+        "  gpshell   GPShell with enable_trace: 'Command -->', 'Wrapped command -->', 'Response "
+        "<--'\n"
+        "  pcscd     pcscd --debug --apdu log: 'APDU:', 'SW:', 'Card ATR:'\n"
+        "\n"
+        "Options:\n"
+        "  -f, --format FORM     one of auto, harness, trace, scriptor, gpshell, pcscd (default "
+        "auto)\n"
+        "  -p, --profile NAME    card profile whose memory map names addresses (default J2A040)\n"
+        "  -s, --assume STATE    the card's state before the first line: unfused or fused\n"
+        "                        (default: learnt from the transcript)\n"
+        "  -b, --brief           only the command, status word, state changes and warnings\n"
+        "  -n, --no-echo         do not copy the transcript; print 'line N: COMMAND' headers\n"
+        "  -h, --help            this text\n"
+        "  -V, --version         the version\n"
+        "\n"
+        "Exit status: 0 explained, 1 no exchange found in the input, 2 usage error,\n"
+        "3 the input cannot be read.\n");
 }
 
 int main(int argc, char **argv)
@@ -141,19 +147,36 @@ int main(int argc, char **argv)
         case 'f': {
             int f = jt_format_parse(optarg);
             if (f < 0) {
-                fprintf(stderr, "jcop-explain: unknown format '%s' (auto, harness, trace, scriptor, gpshell, pcscd)\n", optarg);
+                fprintf(stderr,
+                        "jcop-explain: unknown format '%s' (auto, harness, trace, scriptor, "
+                        "gpshell, pcscd)\n",
+                        optarg);
                 return 2;
             }
             fmt = (jt_format)f;
             break;
         }
-        case 'p': profile = optarg; break;
-        case 's': assume = optarg; break;
-        case 'b': brief = true; break;
-        case 'n': echo = false; break;
-        case 'h': jt_usage(stdout); return 0;
-        case 'V': printf("jcop-explain %s\n", JCOPSIM_VERSION); return 0;
-        default: jt_usage(stderr); return 2;
+        case 'p':
+            profile = optarg;
+            break;
+        case 's':
+            assume = optarg;
+            break;
+        case 'b':
+            brief = true;
+            break;
+        case 'n':
+            echo = false;
+            break;
+        case 'h':
+            jt_usage(stdout);
+            return 0;
+        case 'V':
+            printf("jcop-explain %s\n", JCOPSIM_VERSION);
+            return 0;
+        default:
+            jt_usage(stderr);
+            return 2;
         }
     }
     if (argc - optind > 1) {
@@ -181,7 +204,8 @@ int main(int argc, char **argv)
     r->echo = echo;
     jh_explain_init(&r->ex, profile);
     if (assume)
-        jh_explain_assume(&r->ex, strcmp(assume, "fused") == 0 ? JC_CS_OP_READY : JC_CS_UNFUSED_IDLE, 0);
+        jh_explain_assume(&r->ex,
+                          strcmp(assume, "fused") == 0 ? JC_CS_OP_READY : JC_CS_UNFUSED_IDLE, 0);
     jt_parser_init(p, fmt, jt_on_event, r);
     char *line = NULL;
     size_t cap = 0;

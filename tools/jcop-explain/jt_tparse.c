@@ -59,7 +59,8 @@ static int jt_hex_run(const char *s, uint8_t *out, size_t cap, size_t *n)
         if (*n + tl / 2 > cap)
             return -1;
         for (size_t i = 0; i < tl; i += 2)
-            out[(*n)++] = (uint8_t)(jt_hexval((unsigned char)s[i]) << 4 | jt_hexval((unsigned char)s[i + 1]));
+            out[(*n)++] =
+                (uint8_t)(jt_hexval((unsigned char)s[i]) << 4 | jt_hexval((unsigned char)s[i + 1]));
         s = e;
     }
     return (int)(*n - start);
@@ -321,12 +322,24 @@ void jt_parser_line(jt_parser *p, const char *line)
     if (p->fmt == JT_FMT_AUTO)
         p->fmt = jt_format_guess(s);
     switch (p->fmt) {
-    case JT_FMT_HARNESS: jt_line_harness(p, s); break;
-    case JT_FMT_TRACE: jt_line_trace(p, s); break;
-    case JT_FMT_SCRIPTOR: jt_line_scriptor(p, s); break;
-    case JT_FMT_GPSHELL: jt_line_gpshell(p, s); break;
-    case JT_FMT_PCSCD: jt_line_pcscd(p, s); break;
-    default: jt_atr_line(p, s); break; /* before the form is known, an ATR line still counts */
+    case JT_FMT_HARNESS:
+        jt_line_harness(p, s);
+        break;
+    case JT_FMT_TRACE:
+        jt_line_trace(p, s);
+        break;
+    case JT_FMT_SCRIPTOR:
+        jt_line_scriptor(p, s);
+        break;
+    case JT_FMT_GPSHELL:
+        jt_line_gpshell(p, s);
+        break;
+    case JT_FMT_PCSCD:
+        jt_line_pcscd(p, s);
+        break;
+    default:
+        jt_atr_line(p, s);
+        break; /* before the form is known, an ATR line still counts */
     }
 }
 

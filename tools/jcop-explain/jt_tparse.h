@@ -37,18 +37,18 @@ typedef enum {
     JT_EV_POWER_ON,     /* atr */
     JT_EV_RESET,        /* atr (may be empty) */
     JT_EV_POWER_OFF,
-    JT_EV_STATE,        /* a jcopsim trace's own note "# state: A -> B: why": state_name = "B" */
+    JT_EV_STATE, /* a jcopsim trace's own note "# state: A -> B: why": state_name = "B" */
 } jt_event_kind;
 
 #define JT_APDU_MAX 65546u
 typedef struct {
     jt_event_kind kind;
-    unsigned line;          /* line where the event began */
+    unsigned line; /* line where the event began */
     const uint8_t *capdu;
     size_t clen;
-    const uint8_t *plain;   /* NULL unless the transcript had a separate plain command */
+    const uint8_t *plain; /* NULL unless the transcript had a separate plain command */
     size_t plen;
-    const uint8_t *rapdu;   /* NULL when no answer was recorded */
+    const uint8_t *rapdu; /* NULL when no answer was recorded */
     size_t rlen;
     const uint8_t *atr;
     size_t atr_len;
@@ -58,7 +58,7 @@ typedef struct {
 typedef void (*jt_event_fn)(void *ctx, const jt_event *ev);
 
 typedef struct {
-    jt_format fmt;          /* JT_FMT_AUTO until a line tells */
+    jt_format fmt; /* JT_FMT_AUTO until a line tells */
     unsigned lineno;
     unsigned cmd_line;
     bool have_cmd, have_plain, in_resp;
@@ -68,7 +68,7 @@ typedef struct {
     size_t plen;
     uint8_t resp[JT_APDU_MAX];
     size_t rlen;
-    unsigned bad_lines;     /* lines that looked like traffic but held bad hex */
+    unsigned bad_lines; /* lines that looked like traffic but held bad hex */
     jt_event_fn fn;
     void *ctx;
 } jt_parser;

@@ -73,7 +73,8 @@ int jt_plan_check(const jt_plan *p, char *err, size_t cap)
         return JT_EXIT_USAGE;
     }
     if (p->lifecycle != 0x01 && p->lifecycle != 0x07 && p->lifecycle != 0x0F) {
-        snprintf(err, cap, "CM_LIFECYCLE must be 01 (OP_READY), 07 (INITIALIZED) or 0F (SECURED), not %02X",
+        snprintf(err, cap,
+                 "CM_LIFECYCLE must be 01 (OP_READY), 07 (INITIALIZED) or 0F (SECURED), not %02X",
                  p->lifecycle);
         return JT_EXIT_USAGE;
     }
@@ -86,17 +87,22 @@ int jt_plan_check(const jt_plan *p, char *err, size_t cap)
         for (int i = 0; i < 16; i++)
             zero &= p->key[k][i] == 0;
         if (zero) {
-            snprintf(err, cap, "key %d is all zero: give real keys or let the tool draw random ones", k + 1);
+            snprintf(err, cap,
+                     "key %d is all zero: give real keys or let the tool draw random ones", k + 1);
             return JT_EXIT_USAGE;
         }
     }
-    if (p->have_atr_iface && (p->atr_iface_len < 1 || p->atr_iface_len + 1 > pr->atr_iface_field_len)) {
-        snprintf(err, cap, "--atr-iface takes T0 and interface bytes: 1 to %u bytes", pr->atr_iface_field_len - 1u);
+    if (p->have_atr_iface &&
+        (p->atr_iface_len < 1 || p->atr_iface_len + 1 > pr->atr_iface_field_len)) {
+        snprintf(err, cap, "--atr-iface takes T0 and interface bytes: 1 to %u bytes",
+                 pr->atr_iface_field_len - 1u);
         return JT_EXIT_USAGE;
     }
-    if (p->have_atr_hist && (p->atr_hist_len > 15 || p->atr_hist_len + 1 > pr->atr_hist_field_len)) {
+    if (p->have_atr_hist &&
+        (p->atr_hist_len > 15 || p->atr_hist_len + 1 > pr->atr_hist_field_len)) {
         snprintf(err, cap, "--atr-hist takes at most %u historical bytes on %s",
-                 (unsigned)(pr->atr_hist_field_len - 1 < 15 ? pr->atr_hist_field_len - 1 : 15), pr->name);
+                 (unsigned)(pr->atr_hist_field_len - 1 < 15 ? pr->atr_hist_field_len - 1 : 15),
+                 pr->name);
         return JT_EXIT_USAGE;
     }
     return 0;
@@ -132,8 +138,8 @@ static void jt_mem_apdu(jt_step *s, uint8_t ins, uint32_t addr, const uint8_t *d
 }
 
 /* A field write plus its read-back check. */
-static void jt_write_field(jt_step *steps, size_t *n, size_t max, uint32_t addr, const uint8_t *data,
-                           size_t len, bool secret, const char *what)
+static void jt_write_field(jt_step *steps, size_t *n, size_t max, uint32_t addr,
+                           const uint8_t *data, size_t len, bool secret, const char *what)
 {
     char w[96];
     snprintf(w, sizeof w, "write %s", what);
@@ -152,14 +158,15 @@ static void jt_write_field(jt_step *steps, size_t *n, size_t max, uint32_t addr,
     s->want = written;
 }
 
-size_t jt_plan_steps(const jt_plan *p, const uint8_t kt[16], bool protect, bool fuse, jt_step *steps,
-                     size_t max)
+size_t jt_plan_steps(const jt_plan *p, const uint8_t kt[16], bool protect, bool fuse,
+                     jt_step *steps, size_t max)
 {
     const jc_profile *pr = jt_prof(p->profile);
     static const char *const key_what[3] = {"CM_KEY1 (new ENC key)", "CM_KEY2 (new MAC key)",
                                             "CM_KEY3 (new DEK key)"};
     size_t n = 0;
-    jt_step *s = jt_add(steps, &n, max, JT_STEP_SELECT_KT, "select the root applet with the transport key");
+    jt_step *s =
+        jt_add(steps, &n, max, JT_STEP_SELECT_KT, "select the root applet with the transport key");
     if (!s)
         return n;
     static const uint8_t sel[] = {0x00, 0xA4, 0x04, 0x00, 0x10};
@@ -214,8 +221,8 @@ size_t jt_plan_steps(const jt_plan *p, const uint8_t kt[16], bool protect, bool 
         memcpy(field + 1, p->atr_hist, p->atr_hist_len);
         jt_write_field(steps, &n, max, pr->atr_hist_addr, field, p->atr_hist_len + 1, false,
                        "ATR historical bytes (cold start)");
-        jt_write_field(steps, &n, max, pr->atr_hist_addr + pr->atr_warm_offset, field, p->atr_hist_len + 1,
-                       false, "ATR historical bytes (warm start)");
+        jt_write_field(steps, &n, max, pr->atr_hist_addr + pr->atr_warm_offset, field,
+                       p->atr_hist_len + 1, false, "ATR historical bytes (warm start)");
     }
     if (protect) {
         s = jt_add(steps, &n, max, JT_STEP_PROTECT, "PROTECT: close the memory for writes");
@@ -298,8 +305,8 @@ int jt_plan_save(const jt_plan *p, const char *path, char *err, size_t cap)
 }
 
 /* Read "key value" lines; calls set(ctx, key, value, line) for each; set returns 0 or -1 (bad). */
-static int jt_read_kv(const char *path, int (*set)(void *ctx, const char *k, const char *v), void *ctx,
-                      char *err, size_t cap)
+static int jt_read_kv(const char *path, int (*set)(void *ctx, const char *k, const char *v),
+                      void *ctx, char *err, size_t cap)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -392,7 +399,8 @@ int jt_backup_save(const jt_backup *b, const char *path, char *err, size_t cap)
     FILE *f = jt_create_0600(path, err, cap);
     if (!f)
         return JT_EXIT_ENV;
-    fprintf(f, "# jcop-prepers backup of an unfused card: its transport key and CM keys. Keep it secret.\n");
+    fprintf(f, "# jcop-prepers backup of an unfused card: its transport key and CM keys. Keep it "
+               "secret.\n");
     fprintf(f, "name %s\n", b->name);
     fprintf(f, "reader %s\n", b->reader);
     jt_kv_hex(f, "atr", b->atr, b->atr_len);
@@ -456,7 +464,8 @@ int jt_backup_load(jt_backup *b, const char *path, char *err, size_t cap)
     return rc;
 }
 
-void jt_card_name(const uint8_t *identify, size_t ilen, const uint8_t keys[3][16], char *out, size_t cap)
+void jt_card_name(const uint8_t *identify, size_t ilen, const uint8_t keys[3][16], char *out,
+                  size_t cap)
 {
     uint8_t md[32];
     unsigned mdlen = 0;
@@ -467,7 +476,9 @@ void jt_card_name(const uint8_t *identify, size_t ilen, const uint8_t keys[3][16
         char mask[7] = "JCOP";
         if (ilen >= 14) {
             for (int i = 0; i < 6; i++)
-                mask[i] = (identify[8 + i] >= 0x21 && identify[8 + i] < 0x7F) ? (char)identify[8 + i] : '_';
+                mask[i] = (identify[8 + i] >= 0x21 && identify[8 + i] < 0x7F)
+                              ? (char)identify[8 + i]
+                              : '_';
             mask[6] = 0;
         }
         snprintf(out, cap, "%s-%02X%02X%02X%02X", mask, md[0], md[1], md[2], md[3]);

@@ -33,21 +33,26 @@ enum { JT_EXIT_OK = 0, JT_EXIT_FAIL = 1, JT_EXIT_USAGE = 2, JT_EXIT_ENV = 3 };
 
 typedef struct {
     char profile[24];
-    uint8_t key[3][16];       /* new CM_KEY 1..3 (ENC, MAC, DEK) */
+    uint8_t key[3][16]; /* new CM_KEY 1..3 (ENC, MAC, DEK) */
     uint8_t gpin[16];
     size_t gpin_len;
-    uint8_t lifecycle;        /* CM_LIFECYCLE: 01, 07 or 0F */
-    uint8_t atr_iface[16];    /* T0 and interface bytes (without the length byte); len 0 = keep */
+    uint8_t lifecycle;     /* CM_LIFECYCLE: 01, 07 or 0F */
+    uint8_t atr_iface[16]; /* T0 and interface bytes (without the length byte); len 0 = keep */
     size_t atr_iface_len;
-    uint8_t atr_hist[16];     /* historical bytes; len 0 = keep */
+    uint8_t atr_hist[16]; /* historical bytes; len 0 = keep */
     size_t atr_hist_len;
     bool have_atr_hist, have_atr_iface;
 } jt_plan;
 
 /* One APDU of the sequence. */
 typedef enum {
-    JT_STEP_SELECT_KT = 1, JT_STEP_BOOT, JT_STEP_READ, JT_STEP_WRITE, JT_STEP_CHECK,
-    JT_STEP_PROTECT, JT_STEP_FUSE,
+    JT_STEP_SELECT_KT = 1,
+    JT_STEP_BOOT,
+    JT_STEP_READ,
+    JT_STEP_WRITE,
+    JT_STEP_CHECK,
+    JT_STEP_PROTECT,
+    JT_STEP_FUSE,
 } jt_step_kind;
 
 #define JT_STEPS_MAX 48
@@ -55,12 +60,12 @@ typedef struct {
     jt_step_kind kind;
     uint8_t capdu[5 + 255 + 1];
     size_t len;
-    uint16_t expect_sw;       /* 9000 */
-    bool secret;              /* data (or answer) holds a key or the GPIN */
-    uint32_t addr;            /* READ/WRITE/CHECK */
+    uint16_t expect_sw; /* 9000 */
+    bool secret;        /* data (or answer) holds a key or the GPIN */
+    uint32_t addr;      /* READ/WRITE/CHECK */
     size_t n;
-    const uint8_t *want;      /* CHECK: bytes the read must give (points into the plan) */
-    char what[96];            /* "write CM_KEY1 (new ENC key)" */
+    const uint8_t *want; /* CHECK: bytes the read must give (points into the plan) */
+    char what[96];       /* "write CM_KEY1 (new ENC key)" */
 } jt_step;
 
 /* Fill defaults: default profile, lifecycle 01, GPIN length 0 (keep), no keys. */
@@ -73,8 +78,8 @@ int jt_plan_random(jt_plan *p, bool keys, bool gpin);
 int jt_plan_check(const jt_plan *p, char *err, size_t cap);
 /* The sequence: SELECT KT, BOOT, reads of the old values, writes, read-back
  * checks, PROTECT (when protect), FUSE (when fuse). Returns the step count. */
-size_t jt_plan_steps(const jt_plan *p, const uint8_t kt[16], bool protect, bool fuse, jt_step *steps,
-                     size_t max);
+size_t jt_plan_steps(const jt_plan *p, const uint8_t kt[16], bool protect, bool fuse,
+                     jt_step *steps, size_t max);
 
 /* Plan and backup files: "key value" lines, '#' comments, created with mode 0600.
  * Load returns 0 or JT_EXIT_USAGE (file:line message in err) / JT_EXIT_ENV (cannot read). */
@@ -87,20 +92,21 @@ typedef struct {
     size_t atr_len;
     uint8_t identify[24];
     size_t identify_len;
-    uint8_t kt[16];           /* the transport key used (so apply can reuse it) */
+    uint8_t kt[16]; /* the transport key used (so apply can reuse it) */
     uint8_t cm_key[3][16];
     uint8_t gpin_len;
     uint8_t gpin[16];
     uint8_t lifecycle;
-    uint8_t cold[0x23];       /* ATR configuration blocks */
+    uint8_t cold[0x23]; /* ATR configuration blocks */
     uint8_t warm[0x23];
-    char name[48];            /* card name for confirmations: "NX011C-1A2B3C4D" */
+    char name[48]; /* card name for confirmations: "NX011C-1A2B3C4D" */
 } jt_backup;
 
 int jt_backup_save(const jt_backup *b, const char *path, char *err, size_t cap);
 int jt_backup_load(jt_backup *b, const char *path, char *err, size_t cap);
 /* "<mask name>-<first 4 bytes of SHA-256(IDENTIFY || CM keys)>" */
-void jt_card_name(const uint8_t *identify, size_t ilen, const uint8_t keys[3][16], char *out, size_t cap);
+void jt_card_name(const uint8_t *identify, size_t ilen, const uint8_t keys[3][16], char *out,
+                  size_t cap);
 
 /* ---- session -------------------------------------------------------------- */
 
@@ -110,14 +116,14 @@ typedef struct {
     jh_explainer ex;
     jh_explanation x;
     FILE *out;
-    bool explain;             /* print the explainer's lines */
+    bool explain; /* print the explainer's lines */
     bool show_keys;
-    const char *step_file;    /* "where" of transcript entries */
+    const char *step_file; /* "where" of transcript entries */
     unsigned step_no;
     jc_crypto *crypto;
     jc_scp02 scp;
-    bool wrapped;             /* send later commands through the secure channel */
-    bool quiet_io;            /* do not print exchanges (bulk reads of twin) */
+    bool wrapped;  /* send later commands through the secure channel */
+    bool quiet_io; /* do not print exchanges (bulk reads of twin) */
 } jt_session;
 
 int jt_session_open(jt_session *s, jh_reader *rd, const char *title, FILE *out, bool explain,

@@ -57,7 +57,8 @@ static int jt_err(int code, const char *fmt, ...)
     return code;
 }
 
-static int jt_hex_arg(const char *name, const char *v, uint8_t *out, size_t min, size_t max, size_t *n)
+static int jt_hex_arg(const char *name, const char *v, uint8_t *out, size_t min, size_t max,
+                      size_t *n)
 {
     int k = jh_hex_parse(v, out, max);
     if (k < (int)min || k > (int)max) {
@@ -102,7 +103,8 @@ static int jt_build_plan(const jt_opts *o, jt_plan *p, bool *random_keys)
             given++;
         }
     if (given && given < 3 && !keys)
-        return jt_err(JT_EXIT_USAGE, "give all three of --enc --mac --dek (or --key for all three)");
+        return jt_err(JT_EXIT_USAGE,
+                      "give all three of --enc --mac --dek (or --key for all three)");
     keys = keys || given == 3;
     if (o->gpin_hex) {
         if (jt_hex_arg("gpin", o->gpin_hex, p->gpin, 1, 16, &p->gpin_len))
@@ -134,7 +136,9 @@ static int jt_build_plan(const jt_opts *o, jt_plan *p, bool *random_keys)
         return jt_err(rc, "%s", err);
     if (o->save_plan) {
         if (access(o->save_plan, F_OK) == 0)
-            return jt_err(JT_EXIT_USAGE, "%s exists: choose a new file for the plan (it holds keys)", o->save_plan);
+            return jt_err(JT_EXIT_USAGE,
+                          "%s exists: choose a new file for the plan (it holds keys)",
+                          o->save_plan);
         rc = jt_plan_save(p, o->save_plan, err, sizeof err);
         if (rc)
             return jt_err(rc, "%s", err);
@@ -146,8 +150,8 @@ static int jt_build_plan(const jt_opts *o, jt_plan *p, bool *random_keys)
 static void jt_print_keys(const jt_opts *o, const jt_plan *p, bool random_keys)
 {
     static const char *const kn[3] = {"ENC (CM_KEY1)", "MAC (CM_KEY2)", "DEK (CM_KEY3)"};
-    printf("profile %s, CM_LIFECYCLE %02X (%s after FUSE), GPIN %zu bytes\n", p->profile, p->lifecycle,
-           jh_lcs_name(p->lifecycle), p->gpin_len);
+    printf("profile %s, CM_LIFECYCLE %02X (%s after FUSE), GPIN %zu bytes\n", p->profile,
+           p->lifecycle, jh_lcs_name(p->lifecycle), p->gpin_len);
     for (int k = 0; k < 3; k++) {
         printf("new %s: ", kn[k]);
         if (o->show_keys)
@@ -157,7 +161,8 @@ static void jt_print_keys(const jt_opts *o, const jt_plan *p, bool random_keys)
         putchar('\n');
     }
     if (random_keys && !o->save_plan && !o->plan_file)
-        printf("note: the keys are random and not saved anywhere: use --save-plan FILE to keep them\n");
+        printf("note: the keys are random and not saved anywhere: use --save-plan FILE to keep "
+               "them\n");
 }
 
 /* ---- readers --------------------------------------------------------------- */
@@ -167,12 +172,15 @@ static int jt_open(const jt_opts *o, const char *image, const uint8_t *kt, jh_re
     char err[256] = "";
     int rc;
     if (o->reader || o->reader_index >= 0) {
-        rc = jh_reader_pcsc_open(rd, o->reader, o->reader_index >= 0 ? o->reader_index : 0, err, sizeof err);
+        rc = jh_reader_pcsc_open(rd, o->reader, o->reader_index >= 0 ? o->reader_index : 0, err,
+                                 sizeof err);
     } else if (image) {
         jh_card_opts co = {.image = image, .profile = o->profile, .kt = kt};
         rc = jh_reader_card_open(rd, &co, err, sizeof err);
     } else {
-        return jt_err(JT_EXIT_USAGE, "%s needs a card: --reader NAME (PC/SC) or --image FILE (virtual card)", o->cmd);
+        return jt_err(JT_EXIT_USAGE,
+                      "%s needs a card: --reader NAME (PC/SC) or --image FILE (virtual card)",
+                      o->cmd);
     }
     if (rc < 0)
         return jt_err(JT_EXIT_ENV, "%s", err[0] ? err : jc_strerror(rc));
@@ -183,7 +191,9 @@ static int jt_kt(const jt_opts *o, uint8_t kt[16], bool required)
 {
     if (!o->kt_hex) {
         if (required)
-            return jt_err(JT_EXIT_USAGE, "give the card's transport key with --kt HEX (16 bytes, from the seller)");
+            return jt_err(
+                JT_EXIT_USAGE,
+                "give the card's transport key with --kt HEX (16 bytes, from the seller)");
         return 1;
     }
     return jt_hex_arg("kt", o->kt_hex, kt, 16, 16, NULL);
@@ -232,7 +242,8 @@ static int jt_select_boot(jt_session *s, const uint8_t kt[16])
     free(all);
     int rc = jt_run_step(s, &st[0]);
     if (rc == 1) {
-        fprintf(stderr, "jcop-prepers: the transport key was refused (wrong KT, or a fused card)\n");
+        fprintf(stderr,
+                "jcop-prepers: the transport key was refused (wrong KT, or a fused card)\n");
         return JT_EXIT_FAIL;
     }
     if (rc < 0)
@@ -242,19 +253,22 @@ static int jt_select_boot(jt_session *s, const uint8_t kt[16])
 }
 
 /* READ MEMORY of n bytes at addr into out (chunks of 255). Returns 0 or an exit code. */
-static int jt_read_mem(jt_session *s, uint32_t addr, size_t n, uint8_t *out, bool secret, const char *what)
+static int jt_read_mem(jt_session *s, uint32_t addr, size_t n, uint8_t *out, bool secret,
+                       const char *what)
 {
     uint8_t c[5], r[300];
     size_t done = 0;
     while (done < n) {
         size_t k = n - done > 255 ? 255 : n - done;
         uint32_t a = addr + (uint32_t)done;
-        c[0] = (uint8_t)(a >> 16), c[1] = 0xB0, c[2] = (uint8_t)(a >> 8), c[3] = (uint8_t)a, c[4] = (uint8_t)k;
+        c[0] = (uint8_t)(a >> 16), c[1] = 0xB0, c[2] = (uint8_t)(a >> 8), c[3] = (uint8_t)a,
+        c[4] = (uint8_t)k;
         int rn = jt_xchg(s, what, c, 5, secret, r, sizeof r);
         if (rn < 0)
             return JT_EXIT_ENV;
         if (rn != (int)k + 2 || r[rn - 2] != 0x90 || r[rn - 1] != 0x00) {
-            fprintf(stderr, "jcop-prepers: READ MEMORY 0x%06X failed (SW %02X%02X)\n", a, r[rn - 2], r[rn - 1]);
+            fprintf(stderr, "jcop-prepers: READ MEMORY 0x%06X failed (SW %02X%02X)\n", a, r[rn - 2],
+                    r[rn - 1]);
             return JT_EXIT_FAIL;
         }
         memcpy(out + done, r, k);
@@ -288,11 +302,14 @@ static int jt_cmd_plan(const jt_opts *o)
     }
     jh_explain_init(&ex, p.profile);
     jh_explain_assume(&ex, JC_CS_UNFUSED_IDLE, 0);
-    printf("\nThe sequence (%zu APDUs). Reads of old values and read-backs check every write before PROTECT.\n", n);
+    printf("\nThe sequence (%zu APDUs). Reads of old values and read-backs check every write "
+           "before PROTECT.\n",
+           n);
     for (size_t i = 0; i < n; i++) {
         const jt_step *s = &st[i];
         printf("\n%2zu. %s\n    ", i + 1, s->what);
-        bool hide = s->secret && !o->show_keys && s->kind != JT_STEP_READ && s->kind != JT_STEP_CHECK;
+        bool hide =
+            s->secret && !o->show_keys && s->kind != JT_STEP_READ && s->kind != JT_STEP_CHECK;
         for (size_t b = 0; b < s->len; b++) {
             if (hide && b >= 5)
                 fputs("**", stdout);
@@ -318,12 +335,17 @@ static int jt_cmd_plan(const jt_opts *o)
                 continue;
             if (s->secret && !o->show_keys && strncmp(t, "new bytes ", 10) == 0)
                 t = "new bytes (hidden; --show-keys prints them)";
-            printf("    %s%s\n", x->line[k].kind == JH_XL_STATE ? "* " : x->line[k].kind == JH_XL_WARN ? "! " : "",
+            printf("    %s%s\n",
+                   x->line[k].kind == JH_XL_STATE  ? "* "
+                   : x->line[k].kind == JH_XL_WARN ? "! "
+                                                   : "",
                    t);
         }
     }
-    printf("\nAfter FUSE: power the card up again, SELECT the ISD, authenticate (SCP02) with the new keys and\n"
-           "list the registry. 'jcop-prepers rehearse' runs all of this on a virtual card first.\n");
+    printf(
+        "\nAfter FUSE: power the card up again, SELECT the ISD, authenticate (SCP02) with the new "
+        "keys and\n"
+        "list the registry. 'jcop-prepers rehearse' runs all of this on a virtual card first.\n");
     free(x);
     free(st);
     return 0;
@@ -371,7 +393,8 @@ static int jt_cmd_backup(const jt_opts *o)
         if ((rc = jt_read_mem(&s, pr->cm_key_addr[k], 16, b.cm_key[k], true, w)))
             goto done;
     }
-    if ((rc = jt_read_mem(&s, pr->cm_lifecycle_addr, 1, &b.lifecycle, false, "read CM_LIFECYCLE")) ||
+    if ((rc =
+             jt_read_mem(&s, pr->cm_lifecycle_addr, 1, &b.lifecycle, false, "read CM_LIFECYCLE")) ||
         (rc = jt_read_mem(&s, pr->gpin_len_addr, 1, &b.gpin_len, false, "read GPIN_LEN")))
         goto done;
     size_t gl = b.gpin_len >= 1 && b.gpin_len <= 16 ? b.gpin_len : 16;
@@ -379,8 +402,8 @@ static int jt_cmd_backup(const jt_opts *o)
         goto done;
     if ((rc = jt_read_mem(&s, pr->atr_iface_addr - 3, sizeof b.cold, b.cold, false,
                           "read the cold-start configuration block")) ||
-        (rc = jt_read_mem(&s, pr->atr_iface_addr - 3 + pr->atr_warm_offset, sizeof b.warm, b.warm, false,
-                          "read the warm-start configuration block")))
+        (rc = jt_read_mem(&s, pr->atr_iface_addr - 3 + pr->atr_warm_offset, sizeof b.warm, b.warm,
+                          false, "read the warm-start configuration block")))
         goto done;
     jt_card_name(b.identify, b.identify_len, (const uint8_t(*)[16])b.cm_key, b.name, sizeof b.name);
     char err[300];
@@ -388,7 +411,9 @@ static int jt_cmd_backup(const jt_opts *o)
         jt_err(rc, "%s", err);
         goto done;
     }
-    printf("\nbackup of card %s saved to %s (mode 0600: it holds the transport key and the CM keys)\n", b.name, out);
+    printf(
+        "\nbackup of card %s saved to %s (mode 0600: it holds the transport key and the CM keys)\n",
+        b.name, out);
     rc = 0;
 done:
     jt_power_off(&s);
@@ -434,8 +459,8 @@ static int jt_cmd_twin(const jt_opts *o)
         rc = jt_err(JT_EXIT_ENV, "cannot make a card of profile %s", pr->name);
         goto done;
     }
-    printf("reading the whole memory window 0x%06X..0x%06X (%u bytes)...\n", JC_MEM_BASE, JC_MEM_END - 1,
-           (unsigned)JC_MEM_SIZE);
+    printf("reading the whole memory window 0x%06X..0x%06X (%u bytes)...\n", JC_MEM_BASE,
+           JC_MEM_END - 1, (unsigned)JC_MEM_SIZE);
     s.quiet_io = true;
     rc = jt_read_mem(&s, JC_MEM_BASE, JC_MEM_SIZE, st->mem, true, "read the memory window");
     s.quiet_io = false;
@@ -448,8 +473,10 @@ static int jt_cmd_twin(const jt_opts *o)
         goto done;
     }
     jc_store_close(store);
-    printf("twin saved to %s: an unfused %s card with this card's memory and transport key (mode 0600)\n"
-           "rehearse on it with: jcop-prepers rehearse --image %s --plan PLAN\n", o->out, pr->name, o->out);
+    printf("twin saved to %s: an unfused %s card with this card's memory and transport key (mode "
+           "0600)\n"
+           "rehearse on it with: jcop-prepers rehearse --image %s --plan PLAN\n",
+           o->out, pr->name, o->out);
     rc = 0;
 done:
     jt_power_off(&s);
@@ -463,8 +490,8 @@ done:
 
 /* Run the writes (and PROTECT/FUSE when asked); checks_only skips the writes
  * and only reads back (a card that already holds the plan). Returns 0 or an exit code. */
-static int jt_run_plan(jt_session *s, const jt_plan *p, const uint8_t kt[16], bool protect, bool fuse,
-                       bool checks_only)
+static int jt_run_plan(jt_session *s, const jt_plan *p, const uint8_t kt[16], bool protect,
+                       bool fuse, bool checks_only)
 {
     jt_step *st = calloc(JT_STEPS_MAX, sizeof *st);
     if (!st)
@@ -507,7 +534,8 @@ static int jt_check_fused(jt_session *s, const jt_plan *p, uint8_t kvn)
     jt_get_status(s, 0x20, NULL);
     printf("\ncard life cycle: %s (%02X)\n", jh_lcs_name(lcs), lcs);
     if (lcs != p->lifecycle) {
-        printf("FAILED: the plan's CM_LIFECYCLE %02X should give %s\n", p->lifecycle, jh_lcs_name(p->lifecycle));
+        printf("FAILED: the plan's CM_LIFECYCLE %02X should give %s\n", p->lifecycle,
+               jh_lcs_name(p->lifecycle));
         return JT_EXIT_FAIL;
     }
     return 0;
@@ -539,8 +567,10 @@ static int jt_cmd_rehearse(const jt_opts *o)
     const jc_profile *pr = jt_profile(o, &p);
     bool pcsc = o->reader || o->reader_index >= 0;
     if (pcsc && !o->allow_irreversible)
-        return jt_err(JT_EXIT_USAGE, "rehearse on a PC/SC reader sends PROTECT and FUSE: no reader is trusted by its "
-                                     "name, so add --allow-irreversible when it is a virtual card (jcopsim)");
+        return jt_err(
+            JT_EXIT_USAGE,
+            "rehearse on a PC/SC reader sends PROTECT and FUSE: no reader is trusted by its "
+            "name, so add --allow-irreversible when it is a virtual card (jcopsim)");
     jt_print_keys(o, &p, rnd);
     char dir[] = "/tmp/jcop-prepers-XXXXXX", image[64] = "";
     uint8_t kt[16];
@@ -566,10 +596,12 @@ static int jt_cmd_rehearse(const jt_opts *o)
             }
             jc_store_close(src);
             if (before->flags & JC_PF_FUSED) {
-                rc = jt_err(JT_EXIT_FAIL, "%s is already fused: rehearse needs an unfused twin", o->image);
+                rc = jt_err(JT_EXIT_FAIL, "%s is already fused: rehearse needs an unfused twin",
+                            o->image);
                 goto out;
             }
-            printf("rehearsing on a copy of the twin %s (the twin itself stays unfused)\n", o->image);
+            printf("rehearsing on a copy of the twin %s (the twin itself stays unfused)\n",
+                   o->image);
         } else {
             uint8_t k[16];
             if (jt_kt(o, k, false) == 0)
@@ -625,10 +657,11 @@ static int jt_cmd_rehearse(const jt_opts *o)
     jt_power_off(&s);
     s.t.status = rc;
     jh_transcript_count(&s.t);
-    printf("\n== rehearsal %s: %u steps held, %u failed\n", rc == 0 ? "PASSED" : "FAILED", s.t.n_pass,
-           s.t.n_fail + s.t.n_error);
+    printf("\n== rehearsal %s: %u steps held, %u failed\n", rc == 0 ? "PASSED" : "FAILED",
+           s.t.n_pass, s.t.n_fail + s.t.n_error);
     if (rc == 0)
-        printf("SCP02 authentication with the new keys succeeded on the fused card: the plan is safe to apply.\n");
+        printf("SCP02 authentication with the new keys succeeded on the fused card: the plan is "
+               "safe to apply.\n");
     if (o->html) {
         bool have_after = false;
         if (!pcsc) {
@@ -644,7 +677,8 @@ static int jt_cmd_rehearse(const jt_opts *o)
                 jt_mask_mem(after->mem, pr);
         }
         jh_html_opts ho = {
-            .title = o->show_keys ? "jcop-prepers rehearsal" : "jcop-prepers rehearsal (keys and GPIN masked as 2A)",
+            .title = o->show_keys ? "jcop-prepers rehearsal"
+                                  : "jcop-prepers rehearsal (keys and GPIN masked as 2A)",
             .profile = pr->name,
             .mem_before = pcsc ? NULL : before->mem,
             .mem_after = have_after ? after->mem : NULL,
@@ -676,7 +710,8 @@ static bool jt_confirm(const jt_opts *o, const char *action, const char *name)
         printf("%s: confirmed by --yes for card %s\n", action, name);
         return true;
     }
-    printf("\n%s cannot be undone. Type the card's name (%s) to send it, anything else stops: ", action, name);
+    printf("\n%s cannot be undone. Type the card's name (%s) to send it, anything else stops: ",
+           action, name);
     fflush(stdout);
     char line[128];
     if (!fgets(line, sizeof line, stdin))
@@ -688,9 +723,11 @@ static bool jt_confirm(const jt_opts *o, const char *action, const char *name)
 static int jt_cmd_apply(const jt_opts *o)
 {
     if (!o->plan_file || !o->backup_file)
-        return jt_err(JT_EXIT_USAGE, "apply needs --plan FILE (new keys) and --backup FILE (the card's identity)");
+        return jt_err(JT_EXIT_USAGE,
+                      "apply needs --plan FILE (new keys) and --backup FILE (the card's identity)");
     if (o->fuse && !o->protect)
-        return jt_err(JT_EXIT_USAGE, "--fuse needs --protect too (the tutorial's order: writes, PROTECT, FUSE)");
+        return jt_err(JT_EXIT_USAGE,
+                      "--fuse needs --protect too (the tutorial's order: writes, PROTECT, FUSE)");
     jt_plan p;
     jt_backup b;
     char err[300];
@@ -722,25 +759,30 @@ static int jt_cmd_apply(const jt_opts *o)
     if ((rc = jt_require_fuse_state(&s, 0, id, &idlen)) || (rc = jt_select_boot(&s, kt)))
         goto done;
     for (int k = 0; k < 3 && !rc; k++)
-        rc = jt_read_mem(&s, pr->cm_key_addr[k], 16, keys[k], true, "read a CM key to check the card's identity");
+        rc = jt_read_mem(&s, pr->cm_key_addr[k], 16, keys[k], true,
+                         "read a CM key to check the card's identity");
     if (rc)
         goto done;
     bool same_id = idlen == b.identify_len && memcmp(id, b.identify, idlen) == 0;
     bool old_keys = memcmp(keys, b.cm_key, sizeof keys) == 0;
     bool new_keys = memcmp(keys, p.key, sizeof keys) == 0;
     if (!same_id || !(old_keys || new_keys)) {
-        fprintf(stderr, "jcop-prepers: REFUSED: this card is not the card of %s (%s): its %s differ%s.\n"
-                        "Make a backup of this card first (jcop-prepers backup).\n",
+        fprintf(stderr,
+                "jcop-prepers: REFUSED: this card is not the card of %s (%s): its %s differ%s.\n"
+                "Make a backup of this card first (jcop-prepers backup).\n",
                 o->backup_file, b.name, same_id ? "CM keys" : "IDENTIFY bytes", same_id ? "" : "s");
         rc = JT_EXIT_FAIL;
         goto done;
     }
-    printf("  ok: the card is %s (%s)\n", b.name, new_keys ? "already holds the plan's keys" : "as backed up");
+    printf("  ok: the card is %s (%s)\n", b.name,
+           new_keys ? "already holds the plan's keys" : "as backed up");
     if (new_keys) {
         /* a second run (e.g. after a PROTECT-only run): check, do not write again */
-        printf("\n== 2. the card already holds the plan's keys: reading every planned value back\n");
+        printf(
+            "\n== 2. the card already holds the plan's keys: reading every planned value back\n");
         if ((rc = jt_run_plan(&s, &p, kt, false, false, true))) {
-            fprintf(stderr, "jcop-prepers: the card holds the new keys but not every planned value%s\n",
+            fprintf(stderr,
+                    "jcop-prepers: the card holds the new keys but not every planned value%s\n",
                     "; if it is protected, it cannot be written any more");
             goto done;
         }
@@ -750,12 +792,14 @@ static int jt_cmd_apply(const jt_opts *o)
             goto done;
     }
     if (!o->protect) {
-        printf("\nStopped before PROTECT and FUSE (not asked): the card holds the new values and is still unfused.\n"
+        printf("\nStopped before PROTECT and FUSE (not asked): the card holds the new values and "
+               "is still unfused.\n"
                "Rehearse, then run again with --protect --fuse.\n");
         goto done;
     }
     if (!jt_confirm(o, "PROTECT", b.name)) {
-        printf("PROTECT not sent: the name did not match. The card is written and still unfused.\n");
+        printf(
+            "PROTECT not sent: the name did not match. The card is written and still unfused.\n");
         rc = JT_EXIT_FAIL;
         goto done;
     }
@@ -795,7 +839,8 @@ static int jt_cmd_verify(const jt_opts *o)
     jt_plan p;
     bool rnd;
     if (!o->plan_file && !o->all_keys_hex && !o->key_hex[0])
-        return jt_err(JT_EXIT_USAGE, "verify needs the keys: --plan FILE, or --key / --enc --mac --dek");
+        return jt_err(JT_EXIT_USAGE,
+                      "verify needs the keys: --plan FILE, or --key / --enc --mac --dek");
     jt_opts o2 = *o;
     o2.save_plan = NULL;
     int rc = jt_build_plan(&o2, &p, &rnd);
@@ -815,7 +860,8 @@ static int jt_cmd_verify(const jt_opts *o)
     else
         rc = jt_check_fused(&s, &p, jt_kvn(o));
     jt_power_off(&s);
-    printf("\nverify: %s\n", rc == 0 ? "the card is fused and the keys open a secure channel" : "FAILED");
+    printf("\nverify: %s\n",
+           rc == 0 ? "the card is fused and the keys open a secure channel" : "FAILED");
     jt_session_close(&s);
     jh_reader_close(rd);
     memset(&p, 0, sizeof p);
@@ -831,12 +877,24 @@ typedef struct {
 } jt_command;
 
 static const jt_command jt_commands[] = {
-    {.name = "plan", .fn = jt_cmd_plan, .summary = "print the APDU sequence for the chosen keys, explained"},
-    {.name = "backup", .fn = jt_cmd_backup, .summary = "save the card's CM keys, GPIN, ATR blocks and IDENTIFY (0600)"},
-    {.name = "twin", .fn = jt_cmd_twin, .summary = "copy the card's whole memory window into a new card image"},
-    {.name = "rehearse", .fn = jt_cmd_rehearse, .summary = "run the plan on a virtual card: write, PROTECT, FUSE, authenticate"},
-    {.name = "apply", .fn = jt_cmd_apply, .summary = "run the plan on the real card (PROTECT/FUSE only when asked)"},
-    {.name = "verify", .fn = jt_cmd_verify, .summary = "after FUSE: authenticate with the new keys, print the state"},
+    {.name = "plan",
+     .fn = jt_cmd_plan,
+     .summary = "print the APDU sequence for the chosen keys, explained"},
+    {.name = "backup",
+     .fn = jt_cmd_backup,
+     .summary = "save the card's CM keys, GPIN, ATR blocks and IDENTIFY (0600)"},
+    {.name = "twin",
+     .fn = jt_cmd_twin,
+     .summary = "copy the card's whole memory window into a new card image"},
+    {.name = "rehearse",
+     .fn = jt_cmd_rehearse,
+     .summary = "run the plan on a virtual card: write, PROTECT, FUSE, authenticate"},
+    {.name = "apply",
+     .fn = jt_cmd_apply,
+     .summary = "run the plan on the real card (PROTECT/FUSE only when asked)"},
+    {.name = "verify",
+     .fn = jt_cmd_verify,
+     .summary = "after FUSE: authenticate with the new keys, print the state"},
 };
 
 static void jt_usage(FILE *f)
@@ -845,64 +903,103 @@ static void jt_usage(FILE *f)
                "The JCOP pre-personalization tutorial as a safe guided tool.\n\nCommands:\n");
     for (size_t i = 0; i < sizeof jt_commands / sizeof jt_commands[0]; i++)
         fprintf(f, "  %-9s %s\n", jt_commands[i].name, jt_commands[i].summary);
-    fprintf(f,
-            "\nThe card:\n"
-            "  -r, --reader NAME         a PC/SC reader, by exact name (a real card, or jcopsim through vpcd)\n"
-            "      --reader-index N      a PC/SC reader by its index in the reader list\n"
-            "  -i, --image FILE          an in-process virtual card image (jcop-image, or a twin)\n"
-            "  -k, --kt HEX              the transport key (16 bytes); apply takes it from the backup\n"
-            "  -P, --profile NAME        card profile (J2A040 default, J2E145)\n"
-            "The plan:\n"
-            "  -p, --plan FILE           read keys, GPIN, life cycle and ATR bytes from a plan file\n"
-            "      --save-plan FILE      save the plan (new file, mode 0600)\n"
-            "      --enc HEX --mac HEX --dek HEX, --key HEX (all three)   new CM keys (default: random)\n"
-            "      --gpin HEX | --gpin-ascii TEXT   new GPIN, 1-16 bytes (default: 5 random digits)\n"
-            "      --lifecycle HEX       CM_LIFECYCLE: 01 OP_READY (default), 07 INITIALIZED, 0F SECURED\n"
-            "      --atr-iface HEX       T0 and interface bytes of the ATR (optional)\n"
-            "      --atr-hist HEX        historical bytes of the ATR, at most 8 on J2A040 (optional)\n"
-            "      --kvn HEX             key version for INITIALIZE UPDATE (default 00 = first set)\n"
-            "Files and output:\n"
-            "  -o, --out FILE            backup file / twin image (never overwritten)\n"
-            "  -b, --backup FILE         backup file (backup: output; apply: the card's identity)\n"
-            "      --html FILE           rehearse: write the HTML report\n"
-            "      --show-keys           print keys and GPIN (masked otherwise)\n"
-            "  -q, --quiet               no explanation lines\n"
-            "Safety:\n"
-            "      --protect             apply: send PROTECT after the writes (typed confirmation)\n"
-            "      --fuse                apply: send FUSE after PROTECT (typed confirmation; irreversible)\n"
-            "  -y, --yes                 apply: confirmations answered yes (scripts)\n"
-            "      --allow-irreversible  rehearse on a PC/SC reader (only for a virtual card)\n"
-            "  -h, --help, -V, --version\n"
-            "\nExit status: 0 done, 1 a check failed or a refusal, 2 usage error, 3 environment error\n"
-            "(no reader, no pcscd, unreadable file). The real-card paths have been exercised against\n"
-            "jcopsim only.\n");
+    fprintf(
+        f,
+        "\nThe card:\n"
+        "  -r, --reader NAME         a PC/SC reader, by exact name (a real card, or jcopsim "
+        "through vpcd)\n"
+        "      --reader-index N      a PC/SC reader by its index in the reader list\n"
+        "  -i, --image FILE          an in-process virtual card image (jcop-image, or a twin)\n"
+        "  -k, --kt HEX              the transport key (16 bytes); apply takes it from the backup\n"
+        "  -P, --profile NAME        card profile (J2A040 default, J2E145)\n"
+        "The plan:\n"
+        "  -p, --plan FILE           read keys, GPIN, life cycle and ATR bytes from a plan file\n"
+        "      --save-plan FILE      save the plan (new file, mode 0600)\n"
+        "      --enc HEX --mac HEX --dek HEX, --key HEX (all three)   new CM keys (default: "
+        "random)\n"
+        "      --gpin HEX | --gpin-ascii TEXT   new GPIN, 1-16 bytes (default: 5 random digits)\n"
+        "      --lifecycle HEX       CM_LIFECYCLE: 01 OP_READY (default), 07 INITIALIZED, 0F "
+        "SECURED\n"
+        "      --atr-iface HEX       T0 and interface bytes of the ATR (optional)\n"
+        "      --atr-hist HEX        historical bytes of the ATR, at most 8 on J2A040 (optional)\n"
+        "      --kvn HEX             key version for INITIALIZE UPDATE (default 00 = first set)\n"
+        "Files and output:\n"
+        "  -o, --out FILE            backup file / twin image (never overwritten)\n"
+        "  -b, --backup FILE         backup file (backup: output; apply: the card's identity)\n"
+        "      --html FILE           rehearse: write the HTML report\n"
+        "      --show-keys           print keys and GPIN (masked otherwise)\n"
+        "  -q, --quiet               no explanation lines\n"
+        "Safety:\n"
+        "      --protect             apply: send PROTECT after the writes (typed confirmation)\n"
+        "      --fuse                apply: send FUSE after PROTECT (typed confirmation; "
+        "irreversible)\n"
+        "  -y, --yes                 apply: confirmations answered yes (scripts)\n"
+        "      --allow-irreversible  rehearse on a PC/SC reader (only for a virtual card)\n"
+        "  -h, --help, -V, --version\n"
+        "\nExit status: 0 done, 1 a check failed or a refusal, 2 usage error, 3 environment error\n"
+        "(no reader, no pcscd, unreadable file). The real-card paths have been exercised against\n"
+        "jcopsim only.\n");
 }
 
 int main(int argc, char **argv)
 {
-    enum { O_READER_INDEX = 256, O_SAVE_PLAN, O_ENC, O_MAC, O_DEK, O_KEY, O_GPIN, O_GPIN_ASCII, O_LIFECYCLE,
-           O_ATR_HIST, O_ATR_IFACE, O_KVN, O_HTML, O_SHOW_KEYS, O_PROTECT, O_FUSE, O_ALLOW };
+    enum {
+        O_READER_INDEX = 256,
+        O_SAVE_PLAN,
+        O_ENC,
+        O_MAC,
+        O_DEK,
+        O_KEY,
+        O_GPIN,
+        O_GPIN_ASCII,
+        O_LIFECYCLE,
+        O_ATR_HIST,
+        O_ATR_IFACE,
+        O_KVN,
+        O_HTML,
+        O_SHOW_KEYS,
+        O_PROTECT,
+        O_FUSE,
+        O_ALLOW
+    };
     static const struct option opts[] = {
-        {"reader", required_argument, NULL, 'r'}, {"reader-index", required_argument, NULL, O_READER_INDEX},
-        {"image", required_argument, NULL, 'i'}, {"kt", required_argument, NULL, 'k'},
-        {"profile", required_argument, NULL, 'P'}, {"plan", required_argument, NULL, 'p'},
-        {"save-plan", required_argument, NULL, O_SAVE_PLAN}, {"enc", required_argument, NULL, O_ENC},
-        {"mac", required_argument, NULL, O_MAC}, {"dek", required_argument, NULL, O_DEK},
-        {"key", required_argument, NULL, O_KEY}, {"gpin", required_argument, NULL, O_GPIN},
-        {"gpin-ascii", required_argument, NULL, O_GPIN_ASCII}, {"lifecycle", required_argument, NULL, O_LIFECYCLE},
-        {"atr-hist", required_argument, NULL, O_ATR_HIST}, {"atr-iface", required_argument, NULL, O_ATR_IFACE},
-        {"kvn", required_argument, NULL, O_KVN}, {"out", required_argument, NULL, 'o'},
-        {"backup", required_argument, NULL, 'b'}, {"html", required_argument, NULL, O_HTML},
-        {"show-keys", no_argument, NULL, O_SHOW_KEYS}, {"quiet", no_argument, NULL, 'q'},
-        {"protect", no_argument, NULL, O_PROTECT}, {"fuse", no_argument, NULL, O_FUSE},
-        {"yes", no_argument, NULL, 'y'}, {"allow-irreversible", no_argument, NULL, O_ALLOW},
-        {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
+        {"reader", required_argument, NULL, 'r'},
+        {"reader-index", required_argument, NULL, O_READER_INDEX},
+        {"image", required_argument, NULL, 'i'},
+        {"kt", required_argument, NULL, 'k'},
+        {"profile", required_argument, NULL, 'P'},
+        {"plan", required_argument, NULL, 'p'},
+        {"save-plan", required_argument, NULL, O_SAVE_PLAN},
+        {"enc", required_argument, NULL, O_ENC},
+        {"mac", required_argument, NULL, O_MAC},
+        {"dek", required_argument, NULL, O_DEK},
+        {"key", required_argument, NULL, O_KEY},
+        {"gpin", required_argument, NULL, O_GPIN},
+        {"gpin-ascii", required_argument, NULL, O_GPIN_ASCII},
+        {"lifecycle", required_argument, NULL, O_LIFECYCLE},
+        {"atr-hist", required_argument, NULL, O_ATR_HIST},
+        {"atr-iface", required_argument, NULL, O_ATR_IFACE},
+        {"kvn", required_argument, NULL, O_KVN},
+        {"out", required_argument, NULL, 'o'},
+        {"backup", required_argument, NULL, 'b'},
+        {"html", required_argument, NULL, O_HTML},
+        {"show-keys", no_argument, NULL, O_SHOW_KEYS},
+        {"quiet", no_argument, NULL, 'q'},
+        {"protect", no_argument, NULL, O_PROTECT},
+        {"fuse", no_argument, NULL, O_FUSE},
+        {"yes", no_argument, NULL, 'y'},
+        {"allow-irreversible", no_argument, NULL, O_ALLOW},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
     };
     jt_opts o = {.reader_index = -1};
     int c;
     while ((c = getopt_long(argc, argv, "r:i:k:P:p:o:b:qyhV", opts, NULL)) != -1) {
         switch (c) {
-        case 'r': o.reader = optarg; break;
+        case 'r':
+            o.reader = optarg;
+            break;
         case O_READER_INDEX: {
             char *e;
             long v = strtol(optarg, &e, 10);
@@ -911,37 +1008,92 @@ int main(int argc, char **argv)
             o.reader_index = (int)v;
             break;
         }
-        case 'i': o.image = optarg; break;
-        case 'k': o.kt_hex = optarg; break;
-        case 'P': o.profile = optarg; break;
-        case 'p': o.plan_file = optarg; break;
-        case O_SAVE_PLAN: o.save_plan = optarg; break;
-        case O_ENC: o.key_hex[0] = optarg; break;
-        case O_MAC: o.key_hex[1] = optarg; break;
-        case O_DEK: o.key_hex[2] = optarg; break;
-        case O_KEY: o.all_keys_hex = optarg; break;
-        case O_GPIN: o.gpin_hex = optarg; break;
-        case O_GPIN_ASCII: o.gpin_ascii = optarg; break;
-        case O_LIFECYCLE: o.lifecycle_hex = optarg; break;
-        case O_ATR_HIST: o.atr_hist_hex = optarg; break;
-        case O_ATR_IFACE: o.atr_iface_hex = optarg; break;
-        case O_KVN: o.kvn_hex = optarg; break;
-        case 'o': o.out = optarg; break;
-        case 'b': o.backup_file = optarg; break;
-        case O_HTML: o.html = optarg; break;
-        case O_SHOW_KEYS: o.show_keys = true; break;
-        case 'q': o.quiet = true; break;
-        case O_PROTECT: o.protect = true; break;
-        case O_FUSE: o.fuse = true; break;
-        case 'y': o.yes = true; break;
-        case O_ALLOW: o.allow_irreversible = true; break;
-        case 'h': jt_usage(stdout); return 0;
-        case 'V': printf("jcop-prepers %s\n", JCOPSIM_VERSION); return 0;
-        default: jt_usage(stderr); return JT_EXIT_USAGE;
+        case 'i':
+            o.image = optarg;
+            break;
+        case 'k':
+            o.kt_hex = optarg;
+            break;
+        case 'P':
+            o.profile = optarg;
+            break;
+        case 'p':
+            o.plan_file = optarg;
+            break;
+        case O_SAVE_PLAN:
+            o.save_plan = optarg;
+            break;
+        case O_ENC:
+            o.key_hex[0] = optarg;
+            break;
+        case O_MAC:
+            o.key_hex[1] = optarg;
+            break;
+        case O_DEK:
+            o.key_hex[2] = optarg;
+            break;
+        case O_KEY:
+            o.all_keys_hex = optarg;
+            break;
+        case O_GPIN:
+            o.gpin_hex = optarg;
+            break;
+        case O_GPIN_ASCII:
+            o.gpin_ascii = optarg;
+            break;
+        case O_LIFECYCLE:
+            o.lifecycle_hex = optarg;
+            break;
+        case O_ATR_HIST:
+            o.atr_hist_hex = optarg;
+            break;
+        case O_ATR_IFACE:
+            o.atr_iface_hex = optarg;
+            break;
+        case O_KVN:
+            o.kvn_hex = optarg;
+            break;
+        case 'o':
+            o.out = optarg;
+            break;
+        case 'b':
+            o.backup_file = optarg;
+            break;
+        case O_HTML:
+            o.html = optarg;
+            break;
+        case O_SHOW_KEYS:
+            o.show_keys = true;
+            break;
+        case 'q':
+            o.quiet = true;
+            break;
+        case O_PROTECT:
+            o.protect = true;
+            break;
+        case O_FUSE:
+            o.fuse = true;
+            break;
+        case 'y':
+            o.yes = true;
+            break;
+        case O_ALLOW:
+            o.allow_irreversible = true;
+            break;
+        case 'h':
+            jt_usage(stdout);
+            return 0;
+        case 'V':
+            printf("jcop-prepers %s\n", JCOPSIM_VERSION);
+            return 0;
+        default:
+            jt_usage(stderr);
+            return JT_EXIT_USAGE;
         }
     }
     if (optind >= argc)
-        return jt_err(JT_EXIT_USAGE, "give a command: plan, backup, twin, rehearse, apply or verify (see --help)");
+        return jt_err(JT_EXIT_USAGE,
+                      "give a command: plan, backup, twin, rehearse, apply or verify (see --help)");
     if (argc - optind > 1)
         return jt_err(JT_EXIT_USAGE, "one command at a time ('%s' is extra)", argv[optind + 1]);
     o.cmd = argv[optind];
@@ -957,5 +1109,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof jt_commands / sizeof jt_commands[0]; i++)
         if (strcmp(o.cmd, jt_commands[i].name) == 0)
             return jt_commands[i].fn(&o);
-    return jt_err(JT_EXIT_USAGE, "unknown command '%s' (plan, backup, twin, rehearse, apply, verify)", o.cmd);
+    return jt_err(JT_EXIT_USAGE,
+                  "unknown command '%s' (plan, backup, twin, rehearse, apply, verify)", o.cmd);
 }

@@ -15,7 +15,8 @@
 #include "jc_sw.h"
 #include "jt_prepers.h"
 
-int jt_session_open(jt_session *s, jh_reader *rd, const char *title, FILE *out, bool explain, bool show_keys)
+int jt_session_open(jt_session *s, jh_reader *rd, const char *title, FILE *out, bool explain,
+                    bool show_keys)
 {
     memset(s, 0, sizeof *s);
     s->rd = rd;
@@ -62,20 +63,23 @@ static void jt_print_expl(jt_session *s, bool secret)
         const jh_xline *l = &s->x.line[i];
         if (secret && !s->show_keys && l->kind == JH_XL_DETAIL &&
             (strncmp(l->text, "new bytes ", 10) == 0 || strncmp(l->text, "read ", 5) == 0)) {
-            fprintf(s->out, "     %s\n", l->text[0] == 'n' ? "new bytes (hidden; --show-keys prints them)"
-                                                           : "read (hidden; --show-keys prints them)");
+            fprintf(s->out, "     %s\n",
+                    l->text[0] == 'n' ? "new bytes (hidden; --show-keys prints them)"
+                                      : "read (hidden; --show-keys prints them)");
             continue;
         }
-        static const char *const tag[] = {[JH_XL_COMMAND] = "", [JH_XL_DETAIL] = "  ",
-                                          [JH_XL_STATUS] = "  SW ", [JH_XL_STATE] = "  * ",
+        static const char *const tag[] = {[JH_XL_COMMAND] = "",
+                                          [JH_XL_DETAIL] = "  ",
+                                          [JH_XL_STATUS] = "  SW ",
+                                          [JH_XL_STATE] = "  * ",
                                           [JH_XL_WARN] = "  ! "};
         fprintf(s->out, "     %s%s\n", tag[l->kind], l->text);
     }
 }
 
 /* The bytes as shown and stored: data of secret commands masked with '*' (2A). */
-static void jt_masked(const jt_session *s, bool secret, const uint8_t *b, size_t n, size_t from, size_t to,
-                      uint8_t *out)
+static void jt_masked(const jt_session *s, bool secret, const uint8_t *b, size_t n, size_t from,
+                      size_t to, uint8_t *out)
 {
     memcpy(out, b, n);
     if (secret && !s->show_keys)
@@ -83,8 +87,8 @@ static void jt_masked(const jt_session *s, bool secret, const uint8_t *b, size_t
             out[i] = 0x2A;
 }
 
-static void jt_print_bytes(const jt_session *s, const char *arrow, const uint8_t *b, size_t n, bool secret,
-                           size_t from, size_t to)
+static void jt_print_bytes(const jt_session *s, const char *arrow, const uint8_t *b, size_t n,
+                           bool secret, size_t from, size_t to)
 {
     if (!s->out)
         return;
@@ -100,7 +104,8 @@ static void jt_print_bytes(const jt_session *s, const char *arrow, const uint8_t
 
 int jt_power_on(jt_session *s, uint8_t *atr, size_t cap)
 {
-    jh_entry *e = jh_transcript_add(&s->t, s->step_file, ++s->step_no, "power on", JH_ENTRY_POWER_ON);
+    jh_entry *e =
+        jh_transcript_add(&s->t, s->step_file, ++s->step_no, "power on", JH_ENTRY_POWER_ON);
     int n = s->rd->ops->power_on(s->rd, atr, cap);
     jc_scp02_reset(&s->scp);
     s->wrapped = false;
@@ -142,11 +147,12 @@ void jt_power_off(jt_session *s)
     jh_explain_power(&s->ex, JH_PWR_OFF, NULL, 0, &s->x);
 }
 
-static int jt_xchg_inner(jt_session *s, const char *what, const uint8_t *capdu, size_t len, bool secret,
-                         uint8_t *rapdu, size_t cap, const uint8_t *wire, size_t wlen, int st_before);
+static int jt_xchg_inner(jt_session *s, const char *what, const uint8_t *capdu, size_t len,
+                         bool secret, uint8_t *rapdu, size_t cap, const uint8_t *wire, size_t wlen,
+                         int st_before);
 
-int jt_xchg(jt_session *s, const char *what, const uint8_t *capdu, size_t len, bool secret, uint8_t *rapdu,
-            size_t cap)
+int jt_xchg(jt_session *s, const char *what, const uint8_t *capdu, size_t len, bool secret,
+            uint8_t *rapdu, size_t cap)
 {
     uint8_t wire[300];
     size_t wlen = len;
@@ -156,7 +162,8 @@ int jt_xchg(jt_session *s, const char *what, const uint8_t *capdu, size_t len, b
     if (s->wrapped) {
         int w = jc_scp02_host_wrap(&s->scp, s->crypto, capdu, len, wire, sizeof wire);
         if (w < 0) {
-            fprintf(s->out, "  cannot wrap the command for the secure channel: %s\n", jc_strerror(w));
+            fprintf(s->out, "  cannot wrap the command for the secure channel: %s\n",
+                    jc_strerror(w));
             return w;
         }
         wlen = (size_t)w;
@@ -174,8 +181,9 @@ int jt_xchg(jt_session *s, const char *what, const uint8_t *capdu, size_t len, b
     return n;
 }
 
-static int jt_xchg_inner(jt_session *s, const char *what, const uint8_t *capdu, size_t len, bool secret,
-                         uint8_t *rapdu, size_t cap, const uint8_t *wire, size_t wlen, int st_before)
+static int jt_xchg_inner(jt_session *s, const char *what, const uint8_t *capdu, size_t len,
+                         bool secret, uint8_t *rapdu, size_t cap, const uint8_t *wire, size_t wlen,
+                         int st_before)
 {
     uint8_t mc[300], mr[300];
     if (s->out)
@@ -214,7 +222,8 @@ static int jt_xchg_inner(jt_session *s, const char *what, const uint8_t *capdu, 
             e->state_after = st;
         }
     }
-    jh_explain_exchange_plain(&s->ex, wire, wlen, s->wrapped ? capdu : NULL, len, rapdu, (size_t)n, &s->x);
+    jh_explain_exchange_plain(&s->ex, wire, wlen, s->wrapped ? capdu : NULL, len, rapdu, (size_t)n,
+                              &s->x);
     jt_print_expl(s, secret);
     return n;
 }
@@ -253,7 +262,8 @@ int jt_run_step(jt_session *s, const jt_step *st)
     if (st->kind == JT_STEP_CHECK) {
         if ((size_t)n - 2 != st->n || memcmp(r, st->want, st->n) != 0) {
             fprintf(s->out, "  FAILED: the bytes read back differ from the bytes written\n");
-            jt_judge(s, false, "the bytes written", "the bytes read back differ from the bytes written");
+            jt_judge(s, false, "the bytes written",
+                     "the bytes read back differ from the bytes written");
             return 1;
         }
         fprintf(s->out, "  ok: the card holds the new bytes\n");
@@ -264,8 +274,8 @@ int jt_run_step(jt_session *s, const jt_step *st)
 
 int jt_identify(jt_session *s, uint8_t *data, size_t cap)
 {
-    static const uint8_t sel[] = {0x00, 0xA4, 0x04, 0x00, 0x09, 0xA0, 0x00, 0x00, 0x01,
-                                  0x67, 0x41, 0x30, 0x00, 0xFF, 0x00};
+    static const uint8_t sel[] = {0x00, 0xA4, 0x04, 0x00, 0x09, 0xA0, 0x00, 0x00,
+                                  0x01, 0x67, 0x41, 0x30, 0x00, 0xFF, 0x00};
     uint8_t r[300];
     int n = jt_xchg(s, "IDENTIFY: who is this card?", sel, sizeof sel, false, r, sizeof r);
     if (n < 17)
@@ -284,7 +294,8 @@ int jt_authenticate(jt_session *s, const jc_profile *prof, const uint8_t keys[3]
     c[0] = 0x00, c[1] = 0xA4, c[2] = 0x04, c[3] = 0x00, c[4] = prof->isd_aid.len;
     memcpy(c + 5, prof->isd_aid.b, prof->isd_aid.len);
     c[5 + prof->isd_aid.len] = 0x00;
-    n = jt_xchg(s, "SELECT the Issuer Security Domain", c, 6u + prof->isd_aid.len, false, r, sizeof r);
+    n = jt_xchg(s, "SELECT the Issuer Security Domain", c, 6u + prof->isd_aid.len, false, r,
+                sizeof r);
     if (n < 0)
         return n;
     uint16_t sw = (uint16_t)(r[n - 2] << 8 | r[n - 1]);
@@ -316,8 +327,11 @@ int jt_authenticate(jt_session *s, const jc_profile *prof, const uint8_t keys[3]
     int rc = jc_scp02_host_check_card(&s->scp, s->crypto, &k, r, 28);
     memset(&k, 0, sizeof k);
     if (rc != 0) {
-        fprintf(s->out, "  FAILED: the card cryptogram does not match: the card does not hold these keys\n");
-        jt_judge(s, false, "a card cryptogram made with the plan's keys", "card cryptogram mismatch (wrong keys)");
+        fprintf(
+            s->out,
+            "  FAILED: the card cryptogram does not match: the card does not hold these keys\n");
+        jt_judge(s, false, "a card cryptogram made with the plan's keys",
+                 "card cryptogram mismatch (wrong keys)");
         return 1;
     }
     fprintf(s->out, "  ok: the card cryptogram proves the card holds the plan's keys\n");

@@ -63,7 +63,8 @@ static void run_steps(const xstep *st, size_t n, int assume)
             fail();
         }
         if (st[i].state != -2 && x->state_after != st[i].state) {
-            print_message("step %zu (%s): state %d, want %d\n", i, st[i].capdu, x->state_after, st[i].state);
+            print_message("step %zu (%s): state %d, want %d\n", i, st[i].capdu, x->state_after,
+                          st[i].state);
             dump(x);
             fail();
         }
@@ -75,17 +76,23 @@ static void run_steps(const xstep *st, size_t n, int assume)
 
 /* The tutorial on an unfused card (jcop-facts §1, §2; DESIGN §4). */
 static const xstep tutorial[] = {
-    {"00A4040009A000000167413000FF", "02210033000000004E58303131430003ED103C6A82", "FUSE STATE (byte 14) = 00", JC_CS_UNFUSED_IDLE},
+    {"00A4040009A000000167413000FF", "02210033000000004E58303131430003ED103C6A82",
+     "FUSE STATE (byte 14) = 00", JC_CS_UNFUSED_IDLE},
     {"00A4040010" KT, "9000", "transport key", JC_CS_ROOT_SELECTED},
     {"00F00000", "9000", "BOOT", JC_CS_BOOTED},
-    {"C0B0030510", "000102030405060708090A0B0C0D0E0F9000", "0xC00305, 16 bytes = CM_KEY1", JC_CS_BOOTED},
+    {"C0B0030510", "000102030405060708090A0B0C0D0E0F9000", "0xC00305, 16 bytes = CM_KEY1",
+     JC_CS_BOOTED},
     {"C0B0032110", "000102030405060708090A0B0C0D0E0F9000", "CM_KEY2", JC_CS_BOOTED},
     {"C0B0033D10", "000102030405060708090A0B0C0D0E0F9000", "CM_KEY3", JC_CS_BOOTED},
     {"C0B0040701", "059000", "GPIN_LEN", JC_CS_BOOTED},
     {"C0B0041205", "31323334359000", "= GPIN", JC_CS_BOOTED},
-    {"C0D6030101" "01", "9000", "CM_LIFECYCLE := 01", JC_CS_BOOTED},
+    {"C0D6030101"
+     "01",
+     "9000", "CM_LIFECYCLE := 01", JC_CS_BOOTED},
     {"C0D6030510404142434445464748494A4B4C4D4E4F", "9000", "WRITE MEMORY 0xC00305", JC_CS_BOOTED},
-    {"C0D6960001" "00", "6B00", "outside the memory window", JC_CS_BOOTED},
+    {"C0D6960001"
+     "00",
+     "6B00", "outside the memory window", JC_CS_BOOTED},
     {"00100000", "9000", "PROTECT", JC_CS_BOOTED_PROTECTED},
     {"C0D6030510404142434445464748494A4B4C4D4E4F", "6982", "after PROTECT", JC_CS_BOOTED_PROTECTED},
     {"00000000", "9000", "FUSE is irreversible", JC_CS_OP_READY},
@@ -112,12 +119,19 @@ static void test_unselected(void **state)
 
 /* SCP02 level 01 (jcop-facts §4, kaoh/globalplatform scp02Test.c trace), then GET STATUS. */
 static const xstep scp02[] = {
-    {"00A4040008A000000003000000", "6F108408A000000003000000A5049F6501FF9000", "Issuer Security Domain", JC_CS_OP_READY},
+    {"00A4040008A000000003000000", "6F108408A000000003000000A5049F6501FF9000",
+     "Issuer Security Domain", JC_CS_OP_READY},
     {"8050000008D5AD539A60CA5E7200", "000074746E6E6E6262620102069FAA2A0591E73367DD78794D04315E9000",
      "key diversification data 000074746E6E6E626262", JC_CS_OP_READY},
-    {"84820100107C799B3C771DBAE6BEF49310977617BA", "9000", "secure channel: open at level 01", JC_CS_OP_READY},
-    {"84F220020A4F00BB6E71C0EFCFCF0D00", "07A000000003535001009000", "load file A0000000035350", JC_CS_OP_READY},
-    {"84F28000" "0A4F00" "0000000000000000" "00", "08A000000003000000019E9000", "life cycle OP_READY (01), privileges 9E", JC_CS_OP_READY},
+    {"84820100107C799B3C771DBAE6BEF49310977617BA", "9000", "secure channel: open at level 01",
+     JC_CS_OP_READY},
+    {"84F220020A4F00BB6E71C0EFCFCF0D00", "07A000000003535001009000", "load file A0000000035350",
+     JC_CS_OP_READY},
+    {"84F28000"
+     "0A4F00"
+     "0000000000000000"
+     "00",
+     "08A000000003000000019E9000", "life cycle OP_READY (01), privileges 9E", JC_CS_OP_READY},
     {"80F01080", "9000", "SET STATUS", -2},
     {"80F0800F", "9000", "SECURED cannot be undone", JC_CS_SECURED},
 };
@@ -129,13 +143,21 @@ static void test_scp02(void **state)
 }
 
 static const xstep gp_misc[] = {
-    {"80CA9F7F00", "9F7F2A4790D600470000000000324434295220844800000000000000001527823432393532000000000000000000009000",
+    {"80CA9F7F00",
+     "9F7F2A4790D6004700000000003244342952208448000000000000000015278234323935320000000000000000000"
+     "09000",
      "IC fabricator 4790 (NXP)", -2},
-    {"80CA00E000", "E012C00401FF8010C00402FF8010C00403FF80109000", "key id 1, version FF, type 80 (DES), 16 bytes", -2},
+    {"80CA00E000", "E012C00401FF8010C00402FF8010C00403FF80109000",
+     "key id 1, version FF, type 80 (DES), 16 bytes", -2},
     {"80CA00CF00", "6A88", "DATA_NOT_FOUND", -2},
-    {"84E48000" "114F07A0000000035350" "0000000000000000", "009000", "DELETE A0000000035350", -2},
+    {"84E48000"
+     "114F07A0000000035350"
+     "0000000000000000",
+     "009000", "DELETE A0000000035350", -2},
     {"80500000088877665544332211", "6A88", "INITIALIZE UPDATE", -2},
-    {"8482010010" "000000000000000011223344556677", "9000", "malformed", -2},
+    {"8482010010"
+     "000000000000000011223344556677",
+     "9000", "malformed", -2},
 };
 
 static void test_gp_misc(void **state)
@@ -170,7 +192,8 @@ static void test_robust(void **state)
     }
     jh_explain_power(&ex, JH_PWR_ON, buf, 1, x);
     jh_explain_power(&ex, JH_PWR_ON, (const uint8_t *)"\x3B\xFF\xFF\xFF", 4, x);
-    assert_true(has_phrase(x, "malformed") || has_phrase(x, "shorter") || has_phrase(x, "does not match"));
+    assert_true(has_phrase(x, "malformed") || has_phrase(x, "shorter") ||
+                has_phrase(x, "does not match"));
     free(x);
 }
 
@@ -263,9 +286,12 @@ static void test_forms(void **state)
     (void)state;
     collected c;
     jt_format f;
-    /* scriptor 1.6.2 as measured here: echo, "> ", "< " with the SW text, long answers on two lines */
-    parse("Using T=1 protocol\n00F00000\n> 00 F0 00 00 \n< 6A 82 : Wrong parameter(s) P1-P2. File not found.\n"
-          "> C0 B0 03 05 10 \n< 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F \n90 00 : Normal processing.\n",
+    /* scriptor 1.6.2 as measured here: echo, "> ", "< " with the SW text, long answers on two lines
+     */
+    parse("Using T=1 protocol\n00F00000\n> 00 F0 00 00 \n< 6A 82 : Wrong parameter(s) P1-P2. File "
+          "not found.\n"
+          "> C0 B0 03 05 10 \n< 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F \n90 00 : Normal "
+          "processing.\n",
           JT_FMT_AUTO, &c, &f);
     assert_int_equal(f, JT_FMT_SCRIPTOR);
     assert_int_equal(c.n_ex, 2);
@@ -274,27 +300,31 @@ static void test_forms(void **state)
     assert_string_equal(c.resp[1], "000102030405060708090A0B0C0D0E0F9000");
     /* pcscd --debug --apdu */
     parse("00000006 Card ATR: 3B F8 13 00 00 81 31 FE 45 4A 43 4F 50 76 32 34 31 B7 \n"
-          "00000003 APDU: 00 F0 00 00 \n00043636 SW: 6A 82 \n", JT_FMT_AUTO, &c, &f);
+          "00000003 APDU: 00 F0 00 00 \n00043636 SW: 6A 82 \n",
+          JT_FMT_AUTO, &c, &f);
     assert_int_equal(f, JT_FMT_PCSCD);
     assert_int_equal(c.n_pwr, 1);
     assert_int_equal(c.n_ex, 1);
     assert_string_equal(c.resp[0], "6A82");
     /* GPShell enable_trace: plain and wrapped command, response, unwrapped response */
     parse("Command --> 80F28000024F00\nWrapped command --> 84F280000A4F001122334455667788\n"
-          "Response <-- 08A000000003000000019E9000\nUnwrapped response <-- 08A000000003000000019E9000\n",
+          "Response <-- 08A000000003000000019E9000\nUnwrapped response <-- "
+          "08A000000003000000019E9000\n",
           JT_FMT_AUTO, &c, &f);
     assert_int_equal(f, JT_FMT_GPSHELL);
     assert_int_equal(c.n_ex, 1);
     assert_string_equal(c.cap[0], "84F280000A4F001122334455667788");
     assert_string_equal(c.plain[0], "80F28000024F00");
     /* harness transcript */
-    parse("-- power on, ATR 3BF81300008131FE454A434F5076323431B7\n=> 00F00000\n<= 6A82  FILE_NOT_FOUND: x\n",
+    parse("-- power on, ATR 3BF81300008131FE454A434F5076323431B7\n=> 00F00000\n<= 6A82  "
+          "FILE_NOT_FOUND: x\n",
           JT_FMT_AUTO, &c, &f);
     assert_int_equal(f, JT_FMT_HARNESS);
     assert_int_equal(c.n_pwr, 1);
     assert_string_equal(c.resp[0], "6A82");
     /* jcopsim trace */
-    parse("# trace\n/atr 3BF81300008131FE454A434F5076323431B7\n/send 00F00000 6A82\n/reset\n/send 00A4040000 6A82\n",
+    parse("# trace\n/atr 3BF81300008131FE454A434F5076323431B7\n/send 00F00000 6A82\n/reset\n/send "
+          "00A4040000 6A82\n",
           JT_FMT_AUTO, &c, &f);
     assert_int_equal(f, JT_FMT_TRACE);
     assert_int_equal(c.n_ex, 2);
@@ -308,8 +338,9 @@ static void test_forms(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tutorial), cmocka_unit_test(test_unselected), cmocka_unit_test(test_scp02),
-        cmocka_unit_test(test_gp_misc),  cmocka_unit_test(test_robust),     cmocka_unit_test(test_atr),
+        cmocka_unit_test(test_tutorial), cmocka_unit_test(test_unselected),
+        cmocka_unit_test(test_scp02),    cmocka_unit_test(test_gp_misc),
+        cmocka_unit_test(test_robust),   cmocka_unit_test(test_atr),
         cmocka_unit_test(test_fields),   cmocka_unit_test(test_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
