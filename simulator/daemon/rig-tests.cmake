@@ -1,0 +1,53 @@
+# Tests of jcopsim: its command line and protocol without pcscd (label "daemon"),
+# and through the real stack, each started by the rig in a private pcscd
+# (label "rig": root, pcscd, vsmartcard-vpcd; skipped with code 77 otherwise).
+# Every PC/SC client inside runs under `timeout`; every test has a TIMEOUT.
+set(_jd_tests ${JCOPSIM_SOURCE_DIR}/simulator/tests/rig)
+set(_jd_kt 404142434445464748494A4B4C4D4E4F)
+set(_jd_kt1 505152535455565758595A5B5C5D5E5F)
+
+if(JCOPSIM_TESTS)
+  add_test(NAME jcopsim_cli COMMAND /bin/bash ${_jd_tests}/cli.sh $<TARGET_FILE:jcopsim>)
+  add_test(NAME jcopsim_protocol
+           COMMAND /usr/bin/python3 ${_jd_tests}/fake_vpcd.py $<TARGET_FILE:jcopsim>)
+  set_tests_properties(jcopsim_cli jcopsim_protocol PROPERTIES LABELS "daemon" TIMEOUT 120
+                       ENVIRONMENT "JCOPSIM_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}")
+endif()
+
+if(NOT (JCOPSIM_TESTS AND JCOPSIM_RIG_TESTS))
+  return()
+endif()
+
+# jcopsim_rig_test(NAME TIMEOUT rig-args... -- command...)
+function(jcopsim_rig_test name timeout)
+  add_test(NAME ${name}
+           COMMAND /bin/bash ${_jd_tests}/rig-test.sh ${JCOPSIM_SOURCE_DIR}/tools/rig/jcop-rig
+                   --jcopsim $<TARGET_FILE:jcopsim> --probe $<TARGET_FILE:jcop-rig-probe>
+                   --trivial $<TARGET_FILE:jcop-trivial-card> --timeout 30 ${ARGN})
+  set_tests_properties(${name} PROPERTIES LABELS "rig" TIMEOUT ${timeout} SKIP_RETURN_CODE 77)
+endfunction()
+
+jcopsim_rig_test(rig_opensc 120 --new-card J2A040 --arg --kt=${_jd_kt}
+                 --arg --trace=${CMAKE_CURRENT_BINARY_DIR}/rig_opensc.trace
+                 -- /bin/bash ${_jd_tests}/opensc.sh)
+set_property(TEST rig_opensc APPEND PROPERTY ENVIRONMENT
+             "JCOP_TEST_TRACE=${CMAKE_CURRENT_BINARY_DIR}/rig_opensc.trace")
+jcopsim_rig_test(rig_scriptor 120 --new-card J2A040 --arg --kt=${_jd_kt}
+                 -- /bin/bash ${_jd_tests}/scriptor.sh)
+jcopsim_rig_test(rig_pyscard_fuse 120 --new-card J2A040 --arg --kt=${_jd_kt}
+                 -- /usr/bin/python3 ${_jd_tests}/tutorial_fuse.py)
+jcopsim_rig_test(rig_kill_restart 240 --new-card J2A040 --arg --kt=${_jd_kt}
+                 -- /usr/bin/python3 ${_jd_tests}/kill_restart.py 5)
+jcopsim_rig_test(rig_pcscd_restart 240 --new-card J2A040 --arg --kt=${_jd_kt}
+                 -- /usr/bin/python3 ${_jd_tests}/pcscd_restart.py 3)
+jcopsim_rig_test(rig_two_cards 120 --new-card J2A040:0 --arg --kt=${_jd_kt}
+                 --new-card J2A040:1 --arg --kt=${_jd_kt1}
+                 -- /usr/bin/python3 ${_jd_tests}/two_cards.py)
+jcopsim_rig_test(rig_extended_apdu 120 --new-card J2A040 --arg --kt=${_jd_kt}
+                 -- /usr/bin/python3 ${_jd_tests}/extended.py)
+jcopsim_rig_test(rig_trivial_card 120 --trivial-card
+                 -- /bin/bash ${_jd_tests}/trivial.sh)
+add_test(NAME rig_quickstart
+         COMMAND /bin/bash ${_jd_tests}/rig-test.sh ${JCOPSIM_SOURCE_DIR}/tools/quickstart-run.sh
+                 ${CMAKE_BINARY_DIR})
+set_tests_properties(rig_quickstart PROPERTIES LABELS "rig" TIMEOUT 120 SKIP_RETURN_CODE 77)
