@@ -10,3 +10,17 @@ if(JCOPSIM_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=address,undefined)
 endif()
+
+# Reliability (simulator/fuzz, simulator/reliability).
+option(JCOPSIM_LONG_TESTS "Register the long reliability runs (100 SIGKILLs, 20x reconnects; ctest label long)" OFF)
+option(JCOPSIM_VALGRIND_TESTS "Register the valgrind run of the daemon (needs valgrind)" ON)
+set(JCOPSIM_FUZZ_SECONDS 60 CACHE STRING "Seconds per target of the bounded fuzzing run (ctest label fuzz)")
+if(JCOPSIM_FUZZ)
+  if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "JCOPSIM_FUZZ needs clang: configure with -DCMAKE_C_COMPILER=clang")
+  endif()
+  # Coverage for libFuzzer in every library the targets link; ASan+UBSan so a
+  # memory error is a crash the fuzzer sees.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()

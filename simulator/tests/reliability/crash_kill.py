@@ -1,0 +1,164 @@
+#!/usr/bin/python3
+"""crash_kill.py: SIGKILL jcopsim at random moments of a write loop, N times.
+
+Where it sits: DESIGN.md §3 "durable before acknowledged": a WRITE MEMORY that
+was answered 9000 is in the image, whatever happens next. This test plays
+vpcd's side of the link on 127.0.0.1 (jrvpcd.py, no pcscd), runs jcopsim on a
+file image, selects the root applet with the transport key, BOOTs, and writes
+16-byte records (round, sequence, random) to random slots of a scratch area of
+the memory window as fast as the card answers, while a timer SIGKILLs the
+process after a random delay. After every kill it restarts jcopsim on the same
+image (which must load), reads the whole area back and checks that every
+acknowledged write is there; the one write in flight when the card died may be
+old or new, never anything else. Deterministic for a given --seed except for
+where the kill lands.
+
+usage: crash_kill.py --jcopsim PATH --kills N [--seed S] [--keep]
+exit 0 all checks held, 1 a check failed, 3 environment (no jcopsim, ...).
+"""
+import argparse
+import os
+import random
+import shutil
+import signal
+import struct
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import jrvpcd  # noqa: E402
+
+KT = "404142434445464748494A4B4C4D4E4F"
+AREA = 0x5000          # low 16 bits of 0xC05000; the window is [0xC000F0, 0xC09600)
+SLOTS = 1024           # 16 bytes each: 0xC05000 .. 0xC09000
+CHUNK = 256
+
+
+def fail(msg):
+    print("crash_kill: FAIL: " + msg)
+    sys.exit(1)
+
+
+def boot(reader):
+    sw = reader.sw("00A4040010" + KT)
+    if sw != 0x9000:
+        fail("SELECT by transport key answered %04X" % sw)
+    sw = reader.sw("00F00000")
+    if sw != 0x9000:
+        fail("BOOT answered %04X" % sw)
+
+
+def read_area(reader):
+    data = b""
+    for off in range(0, SLOTS * 16, CHUNK):
+        addr = AREA + off
+        r = reader.transmit(bytes([0xC0, 0xB0, addr >> 8, addr & 0xFF, 0x00]))
+        if r[-2:] != b"\x90\x00" or len(r) != CHUNK + 2:
+            fail("READ MEMORY %04X answered %s (%d bytes)" % (addr, r[-2:].hex(), len(r)))
+        data += r[:-2]
+    return [data[i * 16:(i + 1) * 16] for i in range(SLOTS)]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--jcopsim", required=True)
+    ap.add_argument("--kills", type=int, default=10)
+    ap.add_argument("--seed", type=int, default=20261125)
+    ap.add_argument("--max-delay", type=float, default=0.25, help="longest time before a kill, s")
+    ap.add_argument("--keep", action="store_true")
+    a = ap.parse_args()
+    if not os.access(a.jcopsim, os.X_OK):
+        print("crash_kill: jcopsim not found at %s" % a.jcopsim)
+        return 3
+    rnd = random.Random(a.seed)
+    work = tempfile.mkdtemp(prefix="jcopsim-crash-")
+    image = os.path.join(work, "card.img")
+    log = os.path.join(work, "jcopsim.log")
+    reader = jrvpcd.Reader(timeout=15.0)
+    card = jrvpcd.Card(a.jcopsim, image, reader, log=log)
+    card.start(["--new", "--kt", KT])
+    reader.wait_card()
+    boot(reader)
+    model = read_area(reader)
+    card.stop()
+
+    acked_total = 0
+    pending = None
+    verified_total = 0
+    inflight_new = 0
+    t0 = time.monotonic()
+    for rnd_i in range(1, a.kills + 1):
+        card.start()
+        try:
+            reader.wait_card()
+        except jrvpcd.VpcdError as e:
+            rc = card.proc.poll()
+            fail("round %d: jcopsim did not come back on the image (%s, exit %s); see %s"
+                 % (rnd_i, e, rc, log))
+        boot(reader)
+        got = read_area(reader)
+        for i in range(SLOTS):
+            if got[i] != model[i]:
+                if pending is not None and i == pending[0] and got[i] == pending[1]:
+                    inflight_new += 1
+                    model[i] = got[i]
+                    continue
+                fail("round %d: slot %04X holds %s, the last acknowledged write was %s"
+                     % (rnd_i, AREA + 16 * i, got[i].hex(), model[i].hex()))
+        verified_total += SLOTS
+
+        # write until the timer kills the card
+        delay = rnd.uniform(0.0, a.max_delay)
+        timer = threading.Timer(delay, lambda p=card.proc.pid: os.kill(p, signal.SIGKILL))
+        timer.start()
+        pending = None
+        seq = 0
+        try:
+            while True:
+                slot = rnd.randrange(SLOTS)
+                val = struct.pack(">IIQ", rnd_i, seq, rnd.getrandbits(64))
+                addr = AREA + 16 * slot
+                pending = (slot, val)
+                r = reader.transmit(bytes([0xC0, 0xD6, addr >> 8, addr & 0xFF, 16]) + val)
+                if r != b"\x90\x00":
+                    timer.cancel()
+                    fail("round %d: WRITE MEMORY %04X answered %s" % (rnd_i, addr, r.hex()))
+                model[slot] = val
+                pending = None
+                acked_total += 1
+                seq += 1
+        except jrvpcd.CardGone:
+            pass
+        timer.join()
+        rc = card.wait()
+        if rc != -signal.SIGKILL:
+            fail("round %d: jcopsim ended with %s, not by our SIGKILL; see %s" % (rnd_i, rc, log))
+        reader.drop()
+
+    # the last kill: check once more
+    card.start()
+    reader.wait_card()
+    boot(reader)
+    got = read_area(reader)
+    for i in range(SLOTS):
+        if got[i] != model[i] and not (pending and i == pending[0] and got[i] == pending[1]):
+            fail("final: slot %04X holds %s, expected %s" % (AREA + 16 * i, got[i].hex(), model[i].hex()))
+    verified_total += SLOTS
+    card.stop()
+    reader.close()
+    leftovers = [f for f in os.listdir(work) if f not in ("card.img", "jcopsim.log")]
+    dt = time.monotonic() - t0
+    print("crash_kill: %d SIGKILLs survived, %d acknowledged writes, all present; "
+          "%d slot reads checked; %d in-flight writes found applied; %.1f s; leftovers %s"
+          % (a.kills, acked_total, verified_total, inflight_new, dt, leftovers or "none"))
+    if a.keep:
+        print("crash_kill: kept %s" % work)
+    else:
+        shutil.rmtree(work)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
