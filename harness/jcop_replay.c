@@ -145,8 +145,12 @@ static void explain_entry(printer *p, const jh_entry *e)
 static void on_entry(void *ctx, const jh_transcript *t, const jh_entry *e)
 {
     printer *p = ctx;
-    if (!p->out)
+    if (!p->out) {
+        /* quiet and TAP modes still name every failed step on stderr */
+        if (e->message && (e->verdict == JH_VERDICT_FAIL || e->verdict == JH_VERDICT_ERROR))
+            fprintf(stderr, "%s:%u: %s\n", e->file, e->line, e->message);
         return;
+    }
     jh_report_entry(p->out, e);
 #ifdef JH_HAVE_EXPLAIN
     if (p->c->explain)
