@@ -19,8 +19,8 @@
 void jc_gp_vol_reset(jc_card *card)
 {
     jc_crypto_free(card->gp.crypto);
-    /* Everything but the LOAD buffer (load_len = 0 marks it empty). */
-    memset(&card->gp, 0, offsetof(jc_gp_vol, load_buf));
+    free(card->gp.load_buf);
+    memset(&card->gp, 0, sizeof(card->gp));
 }
 
 bool jc_gp_vol_sc_open(const jc_card *card)
@@ -158,7 +158,7 @@ static const jc_cmd isd_table[] = {
     {.name = "INSTALL", .cla_mask = 0xF8, .cla = 0x80, .ins = 0xE6, .states = ST_MANAGE,
      .flags = JC_CMD_NEEDS_SC | JC_CMD_NEEDS_DATA | JC_CMD_PERSISTENT, .handler = jc_gp_install},
     {.name = "LOAD", .cla_mask = 0xF8, .cla = 0x80, .ins = 0xE8, .states = ST_MANAGE,
-     .flags = JC_CMD_NEEDS_SC | JC_CMD_NEEDS_DATA | JC_CMD_PERSISTENT, .handler = jc_gp_load},
+     .flags = JC_CMD_NEEDS_SC | JC_CMD_NEEDS_DATA, .handler = jc_gp_load},
     {.name = "DELETE", .cla_mask = 0xF8, .cla = 0x80, .ins = 0xE4, .states = ST_MANAGE,
      .flags = JC_CMD_NEEDS_SC | JC_CMD_NEEDS_DATA | JC_CMD_PERSISTENT, .handler = jc_gp_delete},
     /* SELECT with a GP class: the ISD knows the INS, not the class (6E00) */

@@ -8,6 +8,7 @@
  * dispatcher commits it before the answer leaves the card. Applet code is
  * never executed: an installed applet is a registry entry, nothing more.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -201,6 +202,10 @@ static uint16_t install_for_load(jc_card *card, const uint8_t *d, size_t n)
     if (jc_gp_reg_find(card, elf, elf_l) >= 0)
         return pol->duplicate_aid.sw;
     jc_gp_vol *g = &card->gp;
+    if (g->load_buf == NULL)
+        g->load_buf = malloc(JC_GP_LOAD_MAX);
+    if (g->load_buf == NULL)
+        return JC_SW_NOT_ENOUGH_MEMORY;
     g->load_active = true;
     g->load_elf.len = (uint8_t)elf_l;
     memcpy(g->load_elf.b, elf, elf_l);
@@ -273,6 +278,8 @@ static uint16_t install_for_install(jc_card *card, uint8_t p1, const uint8_t *d,
 static uint16_t install_make_selectable(jc_card *card, const uint8_t *d, size_t n)
 {
     const jc_gp_policy *pol = jc_gp_pol(card);
+    if (pol->make_selectable.sw != JC_SW_OK)
+        return pol->make_selectable.sw; /* what the profile's real card answers, whatever named */
     const uint8_t *elf, *mod, *app, *priv, *params, *token;
     size_t elf_l, mod_l, app_l, priv_l, params_l, token_l, off = 0;
     if (!lv(d, n, &off, JC_AID_MAX, &elf, &elf_l) || !lv(d, n, &off, JC_AID_MAX, &mod, &mod_l) ||
@@ -283,8 +290,6 @@ static uint16_t install_make_selectable(jc_card *card, const uint8_t *d, size_t 
     int i = jc_gp_reg_find(card, app, app_l);
     if (i < 0 || (card->st.reg[i].kind != JC_REG_APP && card->st.reg[i].kind != JC_REG_SD))
         return pol->not_found.sw;
-    if (pol->make_selectable.sw != JC_SW_OK)
-        return pol->make_selectable.sw; /* what the profile's real card answers */
     jc_reg_entry *e = &card->st.reg[i];
     if (e->lcs != 0x03)
         return card->profile->sw.wrong_state.sw;
@@ -362,6 +367,13 @@ static uint16_t load_finish(jc_card *card)
     e->ver_minor = lf.pkg_minor;
     g->load_active = false;
     g->load_len = 0;
+    /* The LOAD row is not a persistent row (its blocks are volatile): commit
+     * the new registry entry here, before the answer. */
+    if (jc_card_commit(card) < 0) {
+        memset(e, 0, sizeof(*e));
+        jc_card_warn(card, "commit of the card image failed: load dropped");
+        return card->profile->sw.memory_failure.sw;
+    }
     jc_card_info(card, "LOAD: last block, Executable Load File registered");
     return JC_SW_OK;
 }
@@ -370,7 +382,7 @@ uint16_t jc_gp_load(jc_card *card, const jc_apdu *a, jc_resp *resp)
 {
     const jc_gp_policy *pol = jc_gp_pol(card);
     jc_gp_vol *g = &card->gp;
-    if (!g->load_active)
+    if (!g->load_active || g->load_buf == NULL)
         return card->profile->sw.wrong_state.sw; /* no INSTALL [for load] before */
     if (a->p1 != 0x00 && a->p1 != 0x80)
         return load_fail(card, JC_SW_INCORRECT_P1P2, "LOAD: bad P1: load dropped");

@@ -41,12 +41,14 @@ typedef struct {
     bool load_has_hash;
     uint8_t load_hash[20];
     size_t load_len;
+    uint8_t *load_buf;     /* JC_GP_LOAD_MAX bytes, allocated at INSTALL [for load];
+                            * freed by jc_gp_vol_reset */
 
     uint8_t clear[256];    /* data field of the last unwrapped command */
-    uint8_t load_buf[JC_GP_LOAD_MAX]; /* not cleared by reset (load_len says what is valid) */
 } jc_gp_vol;
 
-/* Clear the GP volatile state (power on/off, reset) and free the crypto context. */
+/* Clear the GP volatile state (power on/off, reset); free the crypto context
+ * and the LOAD buffer. */
 void jc_gp_vol_reset(jc_card *card);
 /* True when a secure channel is open (used by the dispatcher for rows flagged
  * JC_CMD_NEEDS_SC). */

@@ -155,6 +155,8 @@ static inline uint16_t gt_send(gt_fix *f, const char *hex, char *out, size_t out
     const uint8_t *p = c;
     if (jc_scp02_is_open(&f->host)) {
         n = jc_scp02_host_wrap(&f->host, f->crypto, c, (size_t)n, w, sizeof(w));
+        if (n <= 0)
+            print_error("cannot wrap %s (%d)\n", hex, n);
         assert_true(n > 0);
         p = w;
     }
