@@ -453,9 +453,17 @@ static void jh_transcript_table(jh_html *h)
     free(x);
 }
 
-/* One row of bytes; returns the number of changed bytes. */
+static bool jh_masked(const jh_html_opts *o, const char *field)
+{
+    for (const char *const *m = o->masked_fields; m && *m; m++)
+        if (strcmp(*m, field) == 0)
+            return true;
+    return false;
+}
+
+/* One row of bytes; returns the number of changed bytes. Masked bytes show as "**". */
 static unsigned jh_bytes(FILE *f, const int16_t *v, const int16_t *other, const bool *written,
-                         size_t k0, size_t n, bool mark)
+                         size_t k0, size_t n, bool mark, bool masked)
 {
     unsigned changed = 0;
     for (size_t i = 0; i < n; i++) {
@@ -470,6 +478,8 @@ static unsigned jh_bytes(FILE *f, const int16_t *v, const int16_t *other, const 
             changed++;
         if (v[k] < 0)
             fputs("<span class=\"unk\">..</span>", f);
+        else if (masked)
+            fputs(chg && mark ? "<mark class=\"chg masked\">**</mark>" : "**", f);
         else if (chg && mark)
             fprintf(f, "<mark class=\"chg\">%02X</mark>", (unsigned)v[k]);
         else
@@ -520,9 +530,9 @@ static void jh_memory_table(jh_html *h)
         jh_esc(f, fl.name);
         fprintf(f, "</td><td class=\"hex\">0x%06X (%u)</td><td class=\"hex before\">", fl.addr,
                 fl.len);
-        jh_bytes(f, h->before, h->after, h->written, k0, fl.len, false);
+        jh_bytes(f, h->before, h->after, h->written, k0, fl.len, false, jh_masked(h->o, fl.name));
         fputs("</td><td class=\"hex after\">", f);
-        jh_bytes(f, h->after, h->before, h->written, k0, fl.len, true);
+        jh_bytes(f, h->after, h->before, h->written, k0, fl.len, true, jh_masked(h->o, fl.name));
         fprintf(f, "</td><td>%s</td></tr>\n", fl.label);
     }
     fputs("</table>\n", f);
@@ -551,9 +561,9 @@ static void jh_memory_table(jh_html *h)
                   f);
         fprintf(f, "<tr class=\"changed\"><td class=\"hex\">0x%06zX</td><td class=\"hex before\">",
                 JC_MEM_BASE + k);
-        jh_bytes(f, h->before, h->after, h->written, k, e - k, false);
+        jh_bytes(f, h->before, h->after, h->written, k, e - k, false, false);
         fputs("</td><td class=\"hex after\">", f);
-        jh_bytes(f, h->after, h->before, h->written, k, e - k, true);
+        jh_bytes(f, h->after, h->before, h->written, k, e - k, true, false);
         fputs("</td></tr>\n", f);
         shown++;
         k = e;

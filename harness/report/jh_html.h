@@ -30,6 +30,9 @@ typedef struct {
     /* The card's state before the first entry (jc_card_state), -1 = learn it
      * from the transcript. Entries with has_state override the explainer. */
     int initial_state;
+    /* Names of memory fields whose bytes are secret (keys, GPIN): shown as
+     * "**", still marked when they changed. NULL-terminated; NULL = none. */
+    const char *const *masked_fields;
 } jh_html_opts;
 
 /* Write the report to f. Returns 0, or JC_ERR_IO when writing failed. */

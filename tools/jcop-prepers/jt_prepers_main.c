@@ -549,12 +549,17 @@ static uint8_t jt_kvn(const jt_opts *o)
     return k;
 }
 
-/* Masked copy of the memory window for the report: key and GPIN fields hidden. */
-static void jt_mask_mem(uint8_t *mem, const jc_profile *pr)
+/* Names of the secret fields (keys, GPIN) of the profile, for the report. */
+static void jt_secret_fields(const jc_profile *pr, const char *names[5])
 {
-    for (int k = 0; k < 3; k++)
-        memset(mem + (pr->cm_key_addr[k] - JC_MEM_BASE), 0x2A, 16);
-    memset(mem + (pr->gpin_addr - JC_MEM_BASE), 0x2A, pr->gpin_max);
+    uint32_t addr[4] = {pr->cm_key_addr[0], pr->cm_key_addr[1], pr->cm_key_addr[2], pr->gpin_addr};
+    int n = 0;
+    for (int i = 0; i < 4; i++) {
+        jh_field f;
+        if (jh_field_find(pr->name, addr[i], &f, NULL) == 0)
+            names[n++] = f.name;
+    }
+    names[n] = NULL;
 }
 
 static int jt_cmd_rehearse(const jt_opts *o)
@@ -671,18 +676,16 @@ static int jt_cmd_rehearse(const jt_opts *o)
                 have_after = true;
             }
         }
-        if (!o->show_keys && !pcsc) {
-            jt_mask_mem(before->mem, pr);
-            if (have_after)
-                jt_mask_mem(after->mem, pr);
-        }
+        const char *secret[5];
+        jt_secret_fields(pr, secret);
         jh_html_opts ho = {
             .title = o->show_keys ? "jcop-prepers rehearsal"
-                                  : "jcop-prepers rehearsal (keys and GPIN masked as 2A)",
+                                  : "jcop-prepers rehearsal (keys and GPIN masked)",
             .profile = pr->name,
             .mem_before = pcsc ? NULL : before->mem,
             .mem_after = have_after ? after->mem : NULL,
             .initial_state = -1,
+            .masked_fields = o->show_keys ? NULL : secret,
         };
         if (jh_html_write_file(o->html, &s.t, &ho) != 0)
             fprintf(stderr, "jcop-prepers: cannot write %s\n", o->html);

@@ -44,6 +44,8 @@ has "CM_LIFECYCLE new byte highlighted" '<mark class="chg">01</mark>'
 has "GPIN_LEN highlighted" '<tr class="field changed" data-field="GPIN_LEN">'
 hasnt "key masked in the report" "$KEY"
 hasnt "key bytes not highlighted" '<mark class="chg">A1</mark>'
+has "masked key marked as changed" '<mark class="chg masked">**</mark>'
+has "CM_KEY1 row changed" '<tr class="field changed" data-field="CM_KEY1">'
 hasnt "nothing loaded from the network" 'src="http'
 hasnt "no script" "<script"
 
