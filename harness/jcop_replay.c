@@ -68,7 +68,8 @@ static void usage(FILE *f)
           "      --seed N              deterministic card randomness and host challenges\n"
           "      --reader NAME         use the PC/SC reader NAME instead\n"
           "      --reader-index N      use the N-th PC/SC reader (0-based)\n"
-          "      --allow-irreversible  let FUSE, PROTECT and one-way SET STATUS reach a PC/SC reader\n"
+          "      --allow-irreversible  let FUSE, PROTECT and one-way SET STATUS reach a PC/SC "
+          "reader\n"
           "Script:\n"
           "  -f, --format FMT          jcsh, gpsh or scriptor (default: from the extension)\n"
           "  -k, --keep-going          go on after a failed expectation (default: stop)\n"
@@ -92,12 +93,18 @@ static void usage(FILE *f)
 static uint8_t lcs_of_state(int s)
 {
     switch (s) {
-    case JC_CS_OP_READY: return 0x01;
-    case JC_CS_INITIALIZED: return 0x07;
-    case JC_CS_SECURED: return 0x0F;
-    case JC_CS_CARD_LOCKED: return 0x7F;
-    case JC_CS_TERMINATED: return 0xFF;
-    default: return 0x00;
+    case JC_CS_OP_READY:
+        return 0x01;
+    case JC_CS_INITIALIZED:
+        return 0x07;
+    case JC_CS_SECURED:
+        return 0x0F;
+    case JC_CS_CARD_LOCKED:
+        return 0x7F;
+    case JC_CS_TERMINATED:
+        return 0xFF;
+    default:
+        return 0x00;
     }
 }
 
@@ -137,7 +144,8 @@ static void explain_entry(printer *p, const jh_entry *e)
             fprintf(p->out, "   ! card: %s\n", ev->text ? ev->text : "warning");
         else if (ev->kind == JC_EV_STATE)
             fprintf(p->out, "   | card state: %s -> %s%s%s\n", jc_card_state_name(ev->old_state),
-                    jc_card_state_name(ev->new_state), ev->text ? ": " : "", ev->text ? ev->text : "");
+                    jc_card_state_name(ev->new_state), ev->text ? ": " : "",
+                    ev->text ? ev->text : "");
     }
 }
 #endif
@@ -219,7 +227,8 @@ static int run_one(const cli *c, const char *path, jh_transcript *t)
     jh_reader_close(rd);
     jh_script_free(&sc);
     if (t->error)
-        fprintf(stderr, "%s:%u: %s\n", t->error_file ? t->error_file : path, t->error_line, t->error);
+        fprintf(stderr, "%s:%u: %s\n", t->error_file ? t->error_file : path, t->error_line,
+                t->error);
     if (!c->tap)
         jh_report_summary(stdout, t);
     return rc;
@@ -242,7 +251,8 @@ static int write_html(const cli *c, jh_transcript *const *ts, size_t n)
     }
     return 0;
 #else
-    fprintf(stderr, "jcop-replay: --html: this build has no HTML report library (harness/report)\n");
+    fprintf(stderr,
+            "jcop-replay: --html: this build has no HTML report library (harness/report)\n");
     return JH_EXIT_ENV;
 #endif
 }
@@ -250,7 +260,19 @@ static int write_html(const cli *c, jh_transcript *const *ts, size_t n)
 int main(int argc, char **argv)
 {
     cli c = {.reader_index = -1};
-    enum { O_IMAGE = 256, O_PROFILE, O_KT, O_SEED, O_READER, O_READER_INDEX, O_ALLOW, O_TAP, O_JUNIT, O_HTML, O_DIFF };
+    enum {
+        O_IMAGE = 256,
+        O_PROFILE,
+        O_KT,
+        O_SEED,
+        O_READER,
+        O_READER_INDEX,
+        O_ALLOW,
+        O_TAP,
+        O_JUNIT,
+        O_HTML,
+        O_DIFF
+    };
     static const struct option longopts[] = {
         {"format", required_argument, NULL, 'f'},
         {"image", required_argument, NULL, O_IMAGE},
@@ -281,8 +303,12 @@ int main(int argc, char **argv)
             }
             c.format = optarg;
             break;
-        case O_IMAGE: c.image = optarg; break;
-        case O_PROFILE: c.profile = optarg; break;
+        case O_IMAGE:
+            c.image = optarg;
+            break;
+        case O_PROFILE:
+            c.profile = optarg;
+            break;
         case O_KT:
             if (jh_unhex(optarg, (size_t)-1, c.kt, sizeof c.kt) != 16) {
                 fprintf(stderr, "jcop-replay: --kt needs 16 bytes of hex\n");
@@ -299,7 +325,9 @@ int main(int argc, char **argv)
             }
             break;
         }
-        case O_READER: c.reader = optarg; break;
+        case O_READER:
+            c.reader = optarg;
+            break;
         case O_READER_INDEX: {
             char *end;
             long v = strtol(optarg, &end, 10);
@@ -310,16 +338,36 @@ int main(int argc, char **argv)
             c.reader_index = (int)v;
             break;
         }
-        case O_ALLOW: c.allow_irreversible = true; break;
-        case 'k': c.keep_going = true; break;
-        case 'x': c.explain = true; break;
-        case 'q': c.quiet = true; break;
-        case O_TAP: c.tap = true; break;
-        case O_JUNIT: c.junit = optarg; break;
-        case O_HTML: c.html = optarg; break;
-        case O_DIFF: c.diff = optarg; break;
-        case 'h': usage(stdout); return 0;
-        case 'V': printf("jcop-replay %s\n", JCOPSIM_VERSION); return 0;
+        case O_ALLOW:
+            c.allow_irreversible = true;
+            break;
+        case 'k':
+            c.keep_going = true;
+            break;
+        case 'x':
+            c.explain = true;
+            break;
+        case 'q':
+            c.quiet = true;
+            break;
+        case O_TAP:
+            c.tap = true;
+            break;
+        case O_JUNIT:
+            c.junit = optarg;
+            break;
+        case O_HTML:
+            c.html = optarg;
+            break;
+        case O_DIFF:
+            c.diff = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("jcop-replay %s\n", JCOPSIM_VERSION);
+            return 0;
         default:
             fprintf(stderr, "jcop-replay: see jcop-replay --help\n");
             return JH_EXIT_SCRIPT;
@@ -331,7 +379,8 @@ int main(int argc, char **argv)
         return JH_EXIT_SCRIPT;
     }
     if ((c.reader || c.reader_index >= 0) && (c.image || c.profile || c.have_kt)) {
-        fprintf(stderr, "jcop-replay: --image/--profile/--kt are for the in-process card, not --reader\n");
+        fprintf(stderr,
+                "jcop-replay: --image/--profile/--kt are for the in-process card, not --reader\n");
         return JH_EXIT_SCRIPT;
     }
     if (c.reader && c.reader_index >= 0) {
@@ -344,7 +393,8 @@ int main(int argc, char **argv)
     }
 #ifndef JH_HAVE_EXPLAIN
     if (c.explain)
-        fprintf(stderr, "jcop-replay: note: --explain needs the explainer (harness/explain), not in this build\n");
+        fprintf(stderr, "jcop-replay: note: --explain needs the explainer (harness/explain), not "
+                        "in this build\n");
 #endif
     jh_transcript *ts = calloc((size_t)nscripts, sizeof *ts);
     jh_transcript **tp = calloc((size_t)nscripts, sizeof *tp);
@@ -363,7 +413,8 @@ int main(int argc, char **argv)
         jh_report_tap(stdout, (const jh_transcript *const *)tp, (size_t)nscripts);
     if (c.junit) {
         FILE *f = fopen(c.junit, "w");
-        if (!f || jh_report_junit(f, (const jh_transcript *const *)tp, (size_t)nscripts) < 0 || fclose(f) != 0) {
+        if (!f || jh_report_junit(f, (const jh_transcript *const *)tp, (size_t)nscripts) < 0 ||
+            fclose(f) != 0) {
             fprintf(stderr, "jcop-replay: cannot write %s\n", c.junit);
             if (status < JH_EXIT_ENV)
                 status = JH_EXIT_ENV;

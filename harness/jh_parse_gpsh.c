@@ -62,7 +62,8 @@ static int hex_arg(jh_parse *p, const char *verb, const char *optname, const cha
     if (n < 0)
         return jh_parse_error(p, "%s -%s: bad hex \"%s\"", verb, optname, v);
     if ((size_t)n < min || (size_t)n > max)
-        return jh_parse_error(p, "%s -%s: %d bytes (%zu to %zu expected)", verb, optname, n, min, max);
+        return jh_parse_error(p, "%s -%s: %d bytes (%zu to %zu expected)", verb, optname, n, min,
+                              max);
     *dst = jh_strdup(v);
     return *dst ? 0 : jh_parse_error(p, "out of memory");
 }
@@ -88,7 +89,8 @@ static int do_connect(jh_parse *p, const char *verb, const opts *o)
         return jh_parse_error(p, "card_connect -readerNumber: \"%s\" is not a number", rn);
     char note[300];
     if (r || rn) {
-        snprintf(note, sizeof note, "card_connect %s %s: ignored (the card is chosen on the command line)",
+        snprintf(note, sizeof note,
+                 "card_connect %s %s: ignored (the card is chosen on the command line)",
                  r ? "-reader" : "-readerNumber", r ? r : rn);
         st->arg = jh_strdup(note);
         if (!st->arg)
@@ -149,7 +151,8 @@ static int keys_arg(jh_parse *p, const char *verb, const opts *o, jh_step *st)
             if (!v)
                 return jh_parse_error(p, "%s needs -key or -enc_key, -mac_key and -kek_key", verb);
             if (jh_parse_key16(v, st->keys[i]) < 0)
-                return jh_parse_error(p, "%s -%s: \"%s\" is not a 16-byte hex key", verb, names[i], v);
+                return jh_parse_error(p, "%s -%s: \"%s\" is not a 16-byte hex key", verb, names[i],
+                                      v);
         }
     }
     st->have_keys = true;
@@ -165,7 +168,8 @@ static int int_arg(jh_parse *p, const char *verb, const char *name, const char *
         return 0;
     }
     if (jh_parse_int(v, lo, hi, out) < 0)
-        return jh_parse_error(p, "%s -%s: \"%s\" must be a number from %ld to %ld", verb, name, v, lo, hi);
+        return jh_parse_error(p, "%s -%s: \"%s\" must be a number from %ld to %ld", verb, name, v,
+                              lo, hi);
     return 0;
 }
 
@@ -181,7 +185,8 @@ static int do_open_sc(jh_parse *p, const char *verb, const opts *o)
         int_arg(p, verb, "scp", opt(o, "scp"), 2, 2, 2, &scp) < 0)
         return JH_SCRIPT_ERR;
     if (sec == 2)
-        return jh_parse_error(p, "open_sc -security 2 (C-DEC without C-MAC) does not exist: use 0, 1 or 3");
+        return jh_parse_error(
+            p, "open_sc -security 2 (C-DEC without C-MAC) does not exist: use 0, 1 or 3");
     const char *impl = opt(o, "scpimpl");
     if (impl && strcasecmp(impl, "0x15") && strcasecmp(impl, "21") && strcasecmp(impl, "15"))
         return jh_parse_error(p, "open_sc -scpimpl %s: only SCP02 i=15 (0x15) is supported", impl);
@@ -210,7 +215,8 @@ static int do_get_status(jh_parse *p, const char *verb, const opts *o)
         return JH_SCRIPT_ERR;
     const char *e = opt(o, "element");
     uint8_t el;
-    if (!e || jh_unhex(e, (size_t)-1, &el, 1) != 1 || (el != 0x80 && el != 0x40 && el != 0x20 && el != 0x10))
+    if (!e || jh_unhex(e, (size_t)-1, &el, 1) != 1 ||
+        (el != 0x80 && el != 0x40 && el != 0x20 && el != 0x10))
         return jh_parse_error(p, "get_status needs -element 80, 40, 20 or 10");
     st->p1p2 = el;
     return 0;
@@ -288,14 +294,17 @@ static const struct {
     {.name = "select", .fn = do_select, .options = "AID"},
     {.name = "send_apdu", .fn = do_send_apdu, .options = "sc APDU"},
     {.name = "send_apdu_nostop", .fn = do_send_apdu_nostop, .options = "sc APDU"},
-    {.name = "open_sc", .fn = do_open_sc,
+    {.name = "open_sc",
+     .fn = do_open_sc,
      .options = "security keyind keyver key enc_key mac_key kek_key scp scpimpl keyDerivation"},
     {.name = "get_data", .fn = do_get_data, .options = "identifier"},
     {.name = "get_status", .fn = do_get_status, .options = "element"},
-    {.name = "put_sc_key", .fn = do_put_sc_key,
+    {.name = "put_sc_key",
+     .fn = do_put_sc_key,
      .options = "keyver newkeyver key enc_key mac_key kek_key current_kek"},
     {.name = "delete", .fn = do_delete, .options = "AID"},
-    {.name = "install", .fn = do_install,
+    {.name = "install",
+     .fn = do_install,
      .options = "file sdAID priv nvCodeLimit nvDataLimit vDataLimit instParam AID pkgAID instAID"},
 };
 
@@ -329,7 +338,8 @@ int jh_parse_gpsh_line(jh_parse *p, char *line)
             if (!strncmp(words[w], "//", 2))
                 break; /* trailing comment */
             if (words[w][0] != '-' || !words[w][1])
-                return jh_parse_error(p, "%s: \"%s\" is not an option (-name value)", words[0], words[w]);
+                return jh_parse_error(p, "%s: \"%s\" is not an option (-name value)", words[0],
+                                      words[w]);
             const char *name = words[w] + 1;
             if (!option_allowed(gpsh_table[i].options, name))
                 return jh_parse_error(p, "%s: unknown option -%s", words[0], name);

@@ -80,7 +80,8 @@ static int check_data(jh_parse *p, const char *what, const char *expr, size_t mi
     if (n < 0)
         return jh_parse_error(p, "bad %s \"%s\": %s", what, expr, err);
     if ((size_t)n < min || (size_t)n > max)
-        return jh_parse_error(p, "bad %s \"%s\": %d bytes (%zu to %zu expected)", what, expr, n, min, max);
+        return jh_parse_error(p, "bad %s \"%s\": %d bytes (%zu to %zu expected)", what, expr, n,
+                              min, max);
     return 0;
 }
 
@@ -235,7 +236,8 @@ static int do_ignore(jh_parse *p, const char *verb, char *rest)
     if (!st)
         return JH_SCRIPT_ERR;
     char note[300];
-    snprintf(note, sizeof note, "%s %s: ignored (the card is chosen on the command line)", verb, rest);
+    snprintf(note, sizeof note, "%s %s: ignored (the card is chosen on the command line)", verb,
+             rest);
     st->arg = jh_strdup(note);
     return st->arg ? 0 : jh_parse_error(p, "out of memory");
 }
@@ -284,15 +286,18 @@ static int set_key_word(jh_parse *p, jh_step *st, char *word)
     if (n == 4) {
         long id;
         if (jh_parse_int(part[1], 1, 3, &id) < 0)
-            return jh_parse_error(p, "set-key: key id \"%s\" must be 1 (ENC), 2 (MAC) or 3 (DEK)", part[1]);
-        if (strcasecmp(part[2], "DES-ECB") && strcasecmp(part[2], "DES") && strcasecmp(part[2], "3DES"))
+            return jh_parse_error(p, "set-key: key id \"%s\" must be 1 (ENC), 2 (MAC) or 3 (DEK)",
+                                  part[1]);
+        if (strcasecmp(part[2], "DES-ECB") && strcasecmp(part[2], "DES") &&
+            strcasecmp(part[2], "3DES"))
             return jh_parse_error(p, "set-key: key type \"%s\" not supported (DES-ECB)", part[2]);
         if (jh_parse_key16(part[3], st->keys[id - 1]) < 0)
             return jh_parse_error(p, "set-key: \"%s\" is not a 16-byte hex key", part[3]);
         st->key_mask |= (uint8_t)(1u << (id - 1));
         return 0;
     }
-    return jh_parse_error(p, "set-key: \"%s\": use KVN/ID/DES-ECB/KEY, KVN/ENC/MAC/DEK or KVN/KEY", word);
+    return jh_parse_error(p, "set-key: \"%s\": use KVN/ID/DES-ECB/KEY, KVN/ENC/MAC/DEK or KVN/KEY",
+                          word);
 }
 
 static int do_set_key(jh_parse *p, const char *verb, char *rest)
@@ -328,8 +333,9 @@ static const struct {
     const char *name;
     uint8_t level;
 } level_table[] = {
-    {.name = "plain", .level = 0x00}, {.name = "mac", .level = 0x01},  {.name = "enc", .level = 0x03},
-    {.name = "0", .level = 0x00},     {.name = "1", .level = 0x01},    {.name = "3", .level = 0x03},
+    {.name = "plain", .level = 0x00}, {.name = "mac", .level = 0x01},
+    {.name = "enc", .level = 0x03},   {.name = "0", .level = 0x00},
+    {.name = "1", .level = 0x01},     {.name = "3", .level = 0x03},
     {.name = "cmac", .level = 0x01},  {.name = "cdec", .level = 0x03},
 };
 
@@ -354,20 +360,13 @@ static const struct {
     const char *name;
     jcsh_fn fn;
 } jcsh_table[] = {
-    {.name = "/atr", .fn = do_atr},
-    {.name = "/reset", .fn = do_reset},
-    {.name = "/power", .fn = do_power},
-    {.name = "/send", .fn = do_send},
-    {.name = "/select", .fn = do_select},
-    {.name = "/set-var", .fn = do_set_var},
-    {.name = "/echo", .fn = do_echo},
-    {.name = "/include", .fn = do_include},
-    {.name = "/identify", .fn = do_identify},
-    {.name = "/card", .fn = do_card},
-    {.name = "/terminal", .fn = do_ignore},
-    {.name = "/close", .fn = do_close},
-    {.name = "set-key", .fn = do_set_key},
-    {.name = "init-update", .fn = do_init_update},
+    {.name = "/atr", .fn = do_atr},           {.name = "/reset", .fn = do_reset},
+    {.name = "/power", .fn = do_power},       {.name = "/send", .fn = do_send},
+    {.name = "/select", .fn = do_select},     {.name = "/set-var", .fn = do_set_var},
+    {.name = "/echo", .fn = do_echo},         {.name = "/include", .fn = do_include},
+    {.name = "/identify", .fn = do_identify}, {.name = "/card", .fn = do_card},
+    {.name = "/terminal", .fn = do_ignore},   {.name = "/close", .fn = do_close},
+    {.name = "set-key", .fn = do_set_key},    {.name = "init-update", .fn = do_init_update},
     {.name = "ext-auth", .fn = do_ext_auth},
 };
 

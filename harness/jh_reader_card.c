@@ -183,7 +183,8 @@ int jh_reader_card_open(jh_reader **out, const jh_card_opts *o, char *err, size_
             snprintf(err, errcap, "cannot create a %s card: %s", profile, jc_strerror(rc));
             goto fail;
         }
-        rc = o->image ? jc_store_create_file(&r->store, o->image, st) : jc_store_open_memory(&r->store, st);
+        rc = o->image ? jc_store_create_file(&r->store, o->image, st)
+                      : jc_store_open_memory(&r->store, st);
         if (rc < 0) {
             snprintf(err, errcap, "cannot create image %s: %s", o->image ? o->image : "(memory)",
                      jc_strerror(rc));

@@ -59,11 +59,12 @@ static int p_power_on(jh_reader *base, uint8_t *atr, size_t cap)
     LONG rv;
     for (int attempt = 0; attempt < 2; attempt++) {
         if (r->connected)
-            rv = SCardReconnect(r->card, SCARD_SHARE_EXCLUSIVE, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
-                                SCARD_UNPOWER_CARD, &r->proto);
+            rv = SCardReconnect(r->card, SCARD_SHARE_EXCLUSIVE,
+                                SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, SCARD_UNPOWER_CARD,
+                                &r->proto);
         else
-            rv = SCardConnect(r->ctx, r->name, SCARD_SHARE_EXCLUSIVE, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
-                              &r->card, &r->proto);
+            rv = SCardConnect(r->ctx, r->name, SCARD_SHARE_EXCLUSIVE,
+                              SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &r->card, &r->proto);
         if (rv == SCARD_W_RESET_CARD)
             continue; /* pcscd just powered a new card up: once more */
         break;
@@ -113,8 +114,8 @@ static int raw_transmit(pcsc_reader *r, const uint8_t *c, size_t len, uint8_t *o
         return JC_ERR_IO;
     }
     if (rlen < 2) {
-        snprintf(r->base.err, sizeof r->base.err, "reader \"%.120s\" returned %lu bytes (no SW)", r->name,
-                 (unsigned long)rlen);
+        snprintf(r->base.err, sizeof r->base.err, "reader \"%.120s\" returned %lu bytes (no SW)",
+                 r->name, (unsigned long)rlen);
         return JC_ERR_IO;
     }
     return (int)rlen;
@@ -157,9 +158,7 @@ static int p_state(const jh_reader *base)
     return -1;
 }
 
-static void p_set_sink(jh_reader *base, jh_entry *e)
-{
-}
+static void p_set_sink(jh_reader *base, jh_entry *e) {}
 
 static void p_close(jh_reader *base)
 {
@@ -224,7 +223,8 @@ int jh_reader_pcsc_open(jh_reader **out, const char *name, int index, char *err,
     }
     if (!found) {
         if (name)
-            snprintf(err, errcap, "no PC/SC reader named \"%s\" (see pcsc_scan or opensc-tool -l)", name);
+            snprintf(err, errcap, "no PC/SC reader named \"%s\" (see pcsc_scan or opensc-tool -l)",
+                     name);
         else
             snprintf(err, errcap, "no PC/SC reader number %d (%d reader(s) present)", index, i);
         goto fail;

@@ -24,10 +24,14 @@ static void hexline(FILE *f, const char *prefix, const uint8_t *b, size_t n)
 static const char *verdict_word(jh_verdict v)
 {
     switch (v) {
-    case JH_VERDICT_PASS: return "ok";
-    case JH_VERDICT_FAIL: return "FAILED";
-    case JH_VERDICT_ERROR: return "ERROR";
-    default: return "";
+    case JH_VERDICT_PASS:
+        return "ok";
+    case JH_VERDICT_FAIL:
+        return "FAILED";
+    case JH_VERDICT_ERROR:
+        return "ERROR";
+    default:
+        return "";
     }
 }
 
@@ -53,7 +57,8 @@ void jh_report_entry(FILE *f, const jh_entry *e)
         fprintf(f, "%s:%u: %s%s%s\n", e->file, e->line, e->verb, e->verdict ? "  " : "",
                 verdict_word(e->verdict));
         if (e->atr_len) {
-            hexline(f, e->kind == JH_ENTRY_RESET ? "-- reset, ATR " : "-- power on, ATR ", e->atr, e->atr_len);
+            hexline(f, e->kind == JH_ENTRY_RESET ? "-- reset, ATR " : "-- power on, ATR ", e->atr,
+                    e->atr_len);
             fputc('\n', f);
         }
         break;
@@ -79,8 +84,9 @@ void jh_report_summary(FILE *f, const jh_transcript *t)
 {
     static const char *words[] = {"PASS", "FAIL", "SCRIPT ERROR", "ENVIRONMENT ERROR"};
     int st = t->status >= 0 && t->status <= 3 ? t->status : 3;
-    fprintf(f, "# %s: %u held, %u failed, %u errors, %u not judged: %s\n", t->script ? t->script : "?",
-            t->n_pass, t->n_fail, t->n_error, t->n_unjudged, words[st]);
+    fprintf(f, "# %s: %u held, %u failed, %u errors, %u not judged: %s\n",
+            t->script ? t->script : "?", t->n_pass, t->n_fail, t->n_error, t->n_unjudged,
+            words[st]);
 }
 
 void jh_report_transcript(FILE *f, const jh_transcript *t)
@@ -117,7 +123,8 @@ void jh_report_tap(FILE *f, const jh_transcript *const *runs, size_t n)
             fprintf(f, "%s %u - %s:%u %s", bad ? "not ok" : "ok", ++k, e->file, e->line, e->verb);
             if (e->capdu_len) {
                 fputs(" ", f);
-                hexline(f, "", e->plain ? e->plain : e->capdu, e->plain ? e->plain_len : e->capdu_len);
+                hexline(f, "", e->plain ? e->plain : e->capdu,
+                        e->plain ? e->plain_len : e->capdu_len);
             }
             if (e->verdict == JH_VERDICT_NONE)
                 fputs(" # SKIP not judged", f);
@@ -137,7 +144,8 @@ void jh_report_tap(FILE *f, const jh_transcript *const *runs, size_t n)
             }
         }
         if (t->error) {
-            fprintf(f, "not ok %u - %s:%u: ", ++k, t->error_file ? t->error_file : "?", t->error_line);
+            fprintf(f, "not ok %u - %s:%u: ", ++k, t->error_file ? t->error_file : "?",
+                    t->error_line);
             tap_text(f, t->error);
             fputc('\n', f);
         }
@@ -152,7 +160,10 @@ static size_t utf8_len(const unsigned char *s)
 {
     if (s[0] < 0x80)
         return 1;
-    size_t n = (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
+    size_t n = (s[0] & 0xE0) == 0xC0   ? 2
+               : (s[0] & 0xF0) == 0xE0 ? 3
+               : (s[0] & 0xF8) == 0xF0 ? 4
+                                       : 0;
     if (n == 0 || (n == 2 && s[0] < 0xC2) || (n == 4 && s[0] > 0xF4))
         return 0;
     for (size_t i = 1; i < n; i++)
@@ -175,12 +186,28 @@ void jh_xml_escape(FILE *f, const char *s)
     while (*p) {
         unsigned char c = *p;
         switch (c) {
-        case '&': fputs("&amp;", f); p++; continue;
-        case '<': fputs("&lt;", f); p++; continue;
-        case '>': fputs("&gt;", f); p++; continue;
-        case '"': fputs("&quot;", f); p++; continue;
-        case '\'': fputs("&apos;", f); p++; continue;
-        default: break;
+        case '&':
+            fputs("&amp;", f);
+            p++;
+            continue;
+        case '<':
+            fputs("&lt;", f);
+            p++;
+            continue;
+        case '>':
+            fputs("&gt;", f);
+            p++;
+            continue;
+        case '"':
+            fputs("&quot;", f);
+            p++;
+            continue;
+        case '\'':
+            fputs("&apos;", f);
+            p++;
+            continue;
+        default:
+            break;
         }
         if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
             fputc('?', f);
@@ -221,10 +248,12 @@ int jh_report_junit(FILE *f, const jh_transcript *const *runs, size_t n)
             errors++;
     }
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    fprintf(f, "<testsuites name=\"jcop-replay\" tests=\"%zu\" failures=\"%u\" errors=\"%u\">\n", n, failures,
-            errors);
-    fprintf(f, "  <testsuite name=\"jcop-replay\" tests=\"%zu\" failures=\"%u\" errors=\"%u\" skipped=\"0\">\n", n,
+    fprintf(f, "<testsuites name=\"jcop-replay\" tests=\"%zu\" failures=\"%u\" errors=\"%u\">\n", n,
             failures, errors);
+    fprintf(f,
+            "  <testsuite name=\"jcop-replay\" tests=\"%zu\" failures=\"%u\" errors=\"%u\" "
+            "skipped=\"0\">\n",
+            n, failures, errors);
     for (size_t r = 0; r < n; r++) {
         const jh_transcript *t = runs[r];
         fputs("    <testcase classname=\"jcop-replay.", f);
@@ -266,9 +295,10 @@ int jh_report_junit(FILE *f, const jh_transcript *const *runs, size_t n)
             fputs("</failure>\n", f);
         } else if (t->status >= 2) {
             char head[1200];
-            snprintf(head, sizeof head, "%s:%u: %s", t->error_file ? t->error_file : "?", t->error_line,
-                     t->error ? t->error : "error");
-            fprintf(f, "      <error type=\"%s\" message=\"", t->status == 2 ? "script" : "environment");
+            snprintf(head, sizeof head, "%s:%u: %s", t->error_file ? t->error_file : "?",
+                     t->error_line, t->error ? t->error : "error");
+            fprintf(f, "      <error type=\"%s\" message=\"",
+                    t->status == 2 ? "script" : "environment");
             jh_xml_escape(f, head);
             fputs("\">", f);
             jh_xml_escape(f, head);
@@ -386,7 +416,8 @@ int jh_golden_load(const char *path, jh_golden *g, char *err, size_t errcap)
     return rc;
 }
 
-int jh_golden_diff(const jh_golden *g, const char *golden_name, const jh_transcript *t, char *msg, size_t cap)
+int jh_golden_diff(const jh_golden *g, const char *golden_name, const jh_transcript *t, char *msg,
+                   size_t cap)
 {
     size_t gi = 0;
     unsigned k = 0;
@@ -416,8 +447,10 @@ int jh_golden_diff(const jh_golden *g, const char *golden_name, const jh_transcr
             int rmatch = !it->rapdu || jh_expect_match(it->rapdu, e->rapdu, e->rapdu_len);
             if (!cmatch || !rmatch) {
                 snprintf(msg, cap,
-                         "first divergence at exchange %u (%s:%u, %s:%u): expected => %s <= %s, got => %s <= %s", k,
-                         e->file, e->line, golden_name, it->line, it->capdu, it->rapdu ? it->rapdu : "(any)", c, r);
+                         "first divergence at exchange %u (%s:%u, %s:%u): expected => %s <= %s, "
+                         "got => %s <= %s",
+                         k, e->file, e->line, golden_name, it->line, it->capdu,
+                         it->rapdu ? it->rapdu : "(any)", c, r);
                 diverged = 1;
             }
         }
@@ -428,8 +461,8 @@ int jh_golden_diff(const jh_golden *g, const char *golden_name, const jh_transcr
         gi++;
     }
     if (gi < g->n) {
-        snprintf(msg, cap, "first divergence at exchange %u: the run ended, %s:%u expected => %s", k + 1,
-                 golden_name, g->items[gi].line, g->items[gi].capdu);
+        snprintf(msg, cap, "first divergence at exchange %u: the run ended, %s:%u expected => %s",
+                 k + 1, golden_name, g->items[gi].line, g->items[gi].capdu);
         return 1;
     }
     snprintf(msg, cap, "no divergence: %u exchanges match %s", k, golden_name);

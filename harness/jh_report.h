@@ -42,9 +42,9 @@ void jh_xml_escape(FILE *f, const char *s);
 
 /* ---- --diff: compare a run with a golden transcript or jcopsim trace ---- */
 typedef struct {
-    unsigned line;   /* line in the golden file */
-    char *capdu;     /* hex */
-    char *rapdu;     /* expectation text (hex, may hold wildcards), or NULL */
+    unsigned line; /* line in the golden file */
+    char *capdu;   /* hex */
+    char *rapdu;   /* expectation text (hex, may hold wildcards), or NULL */
 } jh_golden_item;
 
 typedef struct {

@@ -73,11 +73,16 @@ const char *jh_irreversible(const uint8_t *c, size_t n)
         return "PROTECT (00 10 00 00)";
     if ((c[0] == 0x80 || c[0] == 0x84) && c[1] == 0xF0 && c[2] == 0x80) {
         switch (c[3]) {
-        case 0x07: return "SET STATUS to INITIALIZED";
-        case 0x0F: return "SET STATUS to SECURED";
-        case 0x7F: return "SET STATUS to CARD_LOCKED";
-        case 0xFF: return "SET STATUS to TERMINATED";
-        default: break;
+        case 0x07:
+            return "SET STATUS to INITIALIZED";
+        case 0x0F:
+            return "SET STATUS to SECURED";
+        case 0x7F:
+            return "SET STATUS to CARD_LOCKED";
+        case 0xFF:
+            return "SET STATUS to TERMINATED";
+        default:
+            break;
         }
     }
     return NULL;
@@ -97,10 +102,11 @@ int jh_identify_decode(const uint8_t *d, size_t n, char *out, size_t cap)
     name[6] = '\0';
     const char *fuse = d[14] == 0x00 ? "unfused" : d[14] == 0x01 ? "fused" : "unknown";
     snprintf(out, cap,
-             "IDENTIFY: fabkey %02X, patch %02X, target %02X%s, mask id %02X, custom mask %02X%02X%02X%02X, "
+             "IDENTIFY: fabkey %02X, patch %02X, target %02X%s, mask id %02X, custom mask "
+             "%02X%02X%02X%02X, "
              "mask name \"%s\", fuse state %02X (%s), ROM info %02X%02X%02X, combo %02X",
-             d[0], d[1], d[2], d[2] == 0x01 ? " (SmartMX)" : "", d[3], d[4], d[5], d[6], d[7], name, d[14],
-             fuse, d[15], d[16], d[17], d[18]);
+             d[0], d[1], d[2], d[2] == 0x01 ? " (SmartMX)" : "", d[3], d[4], d[5], d[6], d[7], name,
+             d[14], fuse, d[15], d[16], d[17], d[18]);
     return 0;
 }
 
@@ -131,7 +137,8 @@ static void fatal(run *r, int status, const char *fmt, ...)
 
 static jh_entry *new_entry(run *r, jh_entry_kind kind, const char *verb)
 {
-    jh_entry *e = jh_transcript_add(r->t, r->st->file, r->st->line, verb ? verb : r->st->verb, kind);
+    jh_entry *e =
+        jh_transcript_add(r->t, r->st->file, r->st->line, verb ? verb : r->st->verb, kind);
     if (!e)
         fatal(r, JH_EXIT_ENV, "out of memory");
     return e;
@@ -148,7 +155,8 @@ static void finish(run *r, jh_entry *e)
         r->o->on_entry(r->o->on_entry_ctx, r->t, e);
 }
 
-static void fail_msg(jh_entry *e, jh_verdict v, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail_msg(jh_entry *e, jh_verdict v, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void fail_msg(jh_entry *e, jh_verdict v, const char *fmt, ...)
 {
     char msg[1024];
@@ -175,7 +183,8 @@ static void judge(jh_entry *e, const char *expect, const uint8_t *b, size_t n)
     if (m < 0)
         fail_msg(e, JH_VERDICT_ERROR, "bad expectation \"%s\"", expect);
     else
-        fail_msg(e, JH_VERDICT_FAIL, "expected %s, got %s", expect, got && *got ? got : "(nothing)");
+        fail_msg(e, JH_VERDICT_FAIL, "expected %s, got %s", expect,
+                 got && *got ? got : "(nothing)");
     free(got);
 }
 
@@ -261,7 +270,8 @@ static int ensure_powered(run *r)
     int n = r->rd->ops->power_on(r->rd, e->atr, sizeof e->atr);
     r->rd->ops->set_sink(r->rd, NULL);
     if (n < 0) {
-        fail_msg(e, JH_VERDICT_ERROR, "power-on failed: %s", r->rd->err[0] ? r->rd->err : jc_strerror(n));
+        fail_msg(e, JH_VERDICT_ERROR, "power-on failed: %s",
+                 r->rd->err[0] ? r->rd->err : jc_strerror(n));
         fatal(r, JH_EXIT_ENV, "power-on failed: %s", r->rd->err[0] ? r->rd->err : jc_strerror(n));
         finish(r, e);
         return -1;
@@ -281,8 +291,8 @@ enum { WRAP_NO = 0, WRAP_CLA80, WRAP_ANY };
 /* The one exchange path. Returns 0 when the command was sent and the entry
  * finished (verdict may be FAIL), -1 when the run must stop. The answer is
  * left in r->rbuf[0..r->rlen). */
-static int exchange_ex(run *r, const char *verb, const uint8_t *plain, size_t n, int wrap, const char *expect,
-                       jh_entry **pending)
+static int exchange_ex(run *r, const char *verb, const uint8_t *plain, size_t n, int wrap,
+                       const char *expect, jh_entry **pending)
 {
     if (pending)
         *pending = NULL;
@@ -308,7 +318,8 @@ static int exchange_ex(run *r, const char *verb, const uint8_t *plain, size_t n,
     const uint8_t *wire = plain;
     size_t wlen = n;
     bool wrapped = false;
-    if (wrap != WRAP_NO && jc_scp02_is_open(&r->sc) && (wrap == WRAP_ANY || (plain[0] & 0xFC) == 0x80)) {
+    if (wrap != WRAP_NO && jc_scp02_is_open(&r->sc) &&
+        (wrap == WRAP_ANY || (plain[0] & 0xFC) == 0x80)) {
         int k = jc_scp02_host_wrap(&r->sc, r->crypto, plain, n, r->cbuf, CBUF_MAX);
         if (k < 0) {
             fatal(r, JH_EXIT_SCRIPT, "cannot wrap the command under SCP02: %s", jc_strerror(k));
@@ -360,8 +371,8 @@ static int exchange_ex(run *r, const char *verb, const uint8_t *plain, size_t n,
     return r->stop ? -1 : 0;
 }
 
-static int exchange(run *r, const char *verb, const uint8_t *plain, size_t n, int wrap, const char *expect,
-                    bool implicit)
+static int exchange(run *r, const char *verb, const uint8_t *plain, size_t n, int wrap,
+                    const char *expect, bool implicit)
 {
     (void)implicit;
     return exchange_ex(r, verb, plain, n, wrap, expect, NULL);
@@ -473,7 +484,9 @@ static int do_send(run *r)
     char *expect;
     int rc = -1;
     if (expand(r, r->st->expect, &expect) == 0) {
-        int wrap = r->st->wrap == JH_WRAP_NEVER ? WRAP_NO : r->st->wrap == JH_WRAP_ALWAYS ? WRAP_ANY : WRAP_CLA80;
+        int wrap = r->st->wrap == JH_WRAP_NEVER    ? WRAP_NO
+                   : r->st->wrap == JH_WRAP_ALWAYS ? WRAP_ANY
+                                                   : WRAP_CLA80;
         rc = exchange(r, r->st->verb, plain, (size_t)n, wrap, expect, r->st->expect_implicit);
         free(expect);
     }
@@ -545,8 +558,8 @@ static int do_exit(run *r)
 
 static int do_identify(run *r)
 {
-    static const uint8_t apdu[] = {0x00, 0xA4, 0x04, 0x00, 0x09, 0xA0, 0x00, 0x00,
-                                   0x01, 0x67, 0x41, 0x30, 0x00, 0xFF};
+    static const uint8_t apdu[] = {0x00, 0xA4, 0x04, 0x00, 0x09, 0xA0, 0x00,
+                                   0x00, 0x01, 0x67, 0x41, 0x30, 0x00, 0xFF};
     char *expect;
     if (expand(r, r->st->expect, &expect) < 0)
         return -1;
@@ -639,8 +652,8 @@ static int init_update(run *r, const char *verb, uint8_t kvn, const jc_scp02_key
         return r->stop ? -1 : 0;
     }
     if (r->rlen != JC_SCP02_IU_RESP_LEN + 2) {
-        fail_msg(e, JH_VERDICT_FAIL, "INITIALIZE UPDATE: expected 28 bytes and 9000 (SCP02), got %zu bytes",
-                 r->rlen);
+        fail_msg(e, JH_VERDICT_FAIL,
+                 "INITIALIZE UPDATE: expected 28 bytes and 9000 (SCP02), got %zu bytes", r->rlen);
         finish(r, e);
         return r->stop ? -1 : 0;
     }
@@ -662,7 +675,8 @@ static int init_update(run *r, const char *verb, uint8_t kvn, const jc_scp02_key
         }
         if (!k || k->mask != 7) {
             finish(r, e);
-            fatal(r, JH_EXIT_SCRIPT, "init-update: no complete set-key for key version %u (card uses %u)",
+            fatal(r, JH_EXIT_SCRIPT,
+                  "init-update: no complete set-key for key version %u (card uses %u)",
                   kvn ? kvn : card_kvn, card_kvn);
             return -1;
         }
@@ -673,12 +687,14 @@ static int init_update(run *r, const char *verb, uint8_t kvn, const jc_scp02_key
     int rc = jc_scp02_host_check_card(&r->sc, r->crypto, &keys, r->rbuf, JC_SCP02_IU_RESP_LEN);
     char note[160];
     if (rc == JC_ERR_CRYPTO) {
-        fail_msg(e, JH_VERDICT_FAIL, "card cryptogram does not verify: wrong keys for key version %02X",
-                 card_kvn);
+        fail_msg(e, JH_VERDICT_FAIL,
+                 "card cryptogram does not verify: wrong keys for key version %02X", card_kvn);
     } else if (rc < 0) {
-        fail_msg(e, JH_VERDICT_FAIL, "INITIALIZE UPDATE answer not understood: %s", jc_strerror(rc));
+        fail_msg(e, JH_VERDICT_FAIL, "INITIALIZE UPDATE answer not understood: %s",
+                 jc_strerror(rc));
     } else {
-        snprintf(note, sizeof note, "SCP02 key version %02X, sequence counter %04X, card cryptogram verified",
+        snprintf(note, sizeof note,
+                 "SCP02 key version %02X, sequence counter %04X, card cryptogram verified",
                  card_kvn, r->sc.counter);
         jh_entry_set_text(&e->note, note);
     }
@@ -721,7 +737,8 @@ static int do_open_sc(run *r)
     memcpy(keys.enc, r->st->keys[0], 16);
     memcpy(keys.mac, r->st->keys[1], 16);
     memcpy(keys.dek, r->st->keys[2], 16);
-    if (init_update(r, r->st->verb, (uint8_t)r->st->kvn, &keys) < 0 || r->sc.phase != JC_SCP02_INITIATED)
+    if (init_update(r, r->st->verb, (uint8_t)r->st->kvn, &keys) < 0 ||
+        r->sc.phase != JC_SCP02_INITIATED)
         return r->stop ? -1 : 0;
     return ext_auth(r, r->st->verb, r->st->level);
 }
@@ -777,7 +794,8 @@ static int do_put_key(run *r)
         apdu[k++] = 0x03;
         memcpy(apdu + k, kcv, 3);
         k += 3;
-        off += snprintf(expect + off, sizeof expect - (size_t)off, "%02X%02X%02X", kcv[0], kcv[1], kcv[2]);
+        off += snprintf(expect + off, sizeof expect - (size_t)off, "%02X%02X%02X", kcv[0], kcv[1],
+                        kcv[2]);
     }
     apdu[k++] = 0x00;
     snprintf(expect + off, sizeof expect - (size_t)off, "9000");
@@ -861,7 +879,8 @@ static int do_install(run *r)
     for (size_t i = 0; i < nblocks && !r->stop; i++) {
         size_t off = i * block;
         size_t n = (size_t)lf_len - off < block ? (size_t)lf_len - off : block;
-        memcpy(apdu, (uint8_t[]){0x80, 0xE8, i + 1 == nblocks ? 0x80 : 0x00, (uint8_t)i, (uint8_t)n}, 5);
+        memcpy(apdu,
+               (uint8_t[]){0x80, 0xE8, i + 1 == nblocks ? 0x80 : 0x00, (uint8_t)i, (uint8_t)n}, 5);
         memcpy(apdu + 5, lf + off, n);
         apdu[5 + n] = 0x00;
         exchange(r, r->st->verb, apdu, 6 + n, WRAP_CLA80, "*9000", true);
@@ -887,7 +906,8 @@ static int do_install(run *r)
 #else
 static int do_install(run *r)
 {
-    fatal(r, JH_EXIT_SCRIPT, "install: this jcop-replay was built without the CAP reader (harness/capfile)");
+    fatal(r, JH_EXIT_SCRIPT,
+          "install: this jcop-replay was built without the CAP reader (harness/capfile)");
     return -1;
 }
 #endif
@@ -931,7 +951,8 @@ int jh_run(jh_reader *rd, const jh_script *sc, const jh_run_opts *o, jh_transcri
     jc_scp02_reset(&r.sc);
     for (size_t i = 0; i < sc->n_steps && !r.stop; i++) {
         r.st = &sc->steps[i];
-        step_fn fn = (size_t)r.st->kind < sizeof handlers / sizeof handlers[0] ? handlers[r.st->kind] : NULL;
+        step_fn fn =
+            (size_t)r.st->kind < sizeof handlers / sizeof handlers[0] ? handlers[r.st->kind] : NULL;
         if (!fn) {
             fatal(&r, JH_EXIT_SCRIPT, "internal: no handler for step kind %d", (int)r.st->kind);
             break;

@@ -18,17 +18,18 @@
 
 /* Exit statuses (also jh_transcript.status). */
 enum {
-    JH_EXIT_OK = 0,      /* every expectation held */
-    JH_EXIT_FAIL = 1,    /* an expectation failed, or a command was refused */
-    JH_EXIT_SCRIPT = 2,  /* script error (file:line: message) or usage error */
-    JH_EXIT_ENV = 3,     /* environment: no reader, no pcscd, unusable image, transport failure */
+    JH_EXIT_OK = 0,     /* every expectation held */
+    JH_EXIT_FAIL = 1,   /* an expectation failed, or a command was refused */
+    JH_EXIT_SCRIPT = 2, /* script error (file:line: message) or usage error */
+    JH_EXIT_ENV = 3,    /* environment: no reader, no pcscd, unusable image, transport failure */
 };
 
 typedef struct {
     bool allow_irreversible; /* send FUSE/PROTECT/one-way SET STATUS to guarded readers */
     bool keep_going;         /* go on after a failed expectation (default: stop) */
     uint64_t seed;           /* host challenges: 0 = /dev/urandom, else deterministic */
-    const uint8_t *host_challenge; /* tests: this 8-byte host challenge for every INITIALIZE UPDATE */
+    const uint8_t
+        *host_challenge; /* tests: this 8-byte host challenge for every INITIALIZE UPDATE */
     void (*on_entry)(void *ctx, const jh_transcript *t, const jh_entry *e);
     void *on_entry_ctx;
 } jh_run_opts;

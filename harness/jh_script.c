@@ -20,9 +20,9 @@ static const struct {
     const char *ext;
     const char *format;
 } ext_table[] = {
-    {.ext = ".jcsh", .format = "jcsh"},   {.ext = ".jcs", .format = "jcsh"},
-    {.ext = ".trace", .format = "jcsh"},  {.ext = ".gpsh", .format = "gpsh"},
-    {.ext = ".txt", .format = "gpsh"},    {.ext = ".scriptor", .format = "scriptor"},
+    {.ext = ".jcsh", .format = "jcsh"},     {.ext = ".jcs", .format = "jcsh"},
+    {.ext = ".trace", .format = "jcsh"},    {.ext = ".gpsh", .format = "gpsh"},
+    {.ext = ".txt", .format = "gpsh"},      {.ext = ".scriptor", .format = "scriptor"},
     {.ext = ".apdu", .format = "scriptor"},
 };
 
@@ -39,7 +39,8 @@ const char *jh_format_from_path(const char *path)
 
 bool jh_format_valid(const char *format)
 {
-    return format && (!strcmp(format, "jcsh") || !strcmp(format, "gpsh") || !strcmp(format, "scriptor"));
+    return format &&
+           (!strcmp(format, "jcsh") || !strcmp(format, "gpsh") || !strcmp(format, "scriptor"));
 }
 
 int jh_parse_error(jh_parse *p, const char *fmt, ...)
@@ -299,7 +300,8 @@ static int parse_lines(jh_parse *p, char *text, const char *format)
 {
     if (!strcmp(format, "scriptor"))
         return jh_parse_scriptor_text(p, text);
-    int (*fn)(jh_parse *, char *) = !strcmp(format, "gpsh") ? jh_parse_gpsh_line : jh_parse_jcsh_line;
+    int (*fn)(jh_parse *, char *) =
+        !strcmp(format, "gpsh") ? jh_parse_gpsh_line : jh_parse_jcsh_line;
     char *line = text;
     p->line = 0;
     while (line) {
@@ -342,7 +344,8 @@ int jh_parse_file(jh_parse *p, const char *path, const char *format)
         if (p->stack[i] && !strcmp(p->stack[i], real))
             return jh_parse_error(p, "include cycle: %s includes itself", path);
     if (p->depth >= (int)(sizeof p->stack / sizeof p->stack[0]))
-        return jh_parse_error(p, "includes nested deeper than %zu", sizeof p->stack / sizeof p->stack[0]);
+        return jh_parse_error(p, "includes nested deeper than %zu",
+                              sizeof p->stack / sizeof p->stack[0]);
     char *text = read_file(path, err, sizeof err);
     if (!text)
         return jh_parse_error(p, "%s", err);
@@ -368,7 +371,8 @@ static int script_begin(jh_script *s, const char *path, const char *format)
     if (!format) {
         snprintf(s->err_file, sizeof s->err_file, "%s", path);
         snprintf(s->err, sizeof s->err,
-                 "unknown script language (extension not .jcsh/.gpsh/.txt/.scriptor/.apdu): use --format");
+                 "unknown script language (extension not .jcsh/.gpsh/.txt/.scriptor/.apdu): use "
+                 "--format");
         return JH_SCRIPT_ERR;
     }
     if (!jh_format_valid(format)) {

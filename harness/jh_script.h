@@ -48,16 +48,16 @@ typedef enum {
 
 typedef struct {
     jh_step_kind kind;
-    const char *file;    /* owned by the script's file table */
+    const char *file; /* owned by the script's file table */
     unsigned line;
-    char *verb;          /* as written: "/send", "send_apdu", "apdu", ... */
+    char *verb; /* as written: "/send", "send_apdu", "apdu", ... */
     char *arg;
     char *arg2;
-    char *expect;        /* NULL = not judged (may hold ${...}) */
-    bool expect_implicit;/* the expectation comes from the language (GPShell's 9000 check) */
+    char *expect;         /* NULL = not judged (may hold ${...}) */
+    bool expect_implicit; /* the expectation comes from the language (GPShell's 9000 check) */
     jh_wrap wrap;
-    int kvn;             /* set-key / init-update / open_sc / put_sc_key (-1 = not given) */
-    int new_kvn;         /* put_sc_key */
+    int kvn;     /* set-key / init-update / open_sc / put_sc_key (-1 = not given) */
+    int new_kvn; /* put_sc_key */
     bool have_keys;
     uint8_t keys[3][16]; /* ENC, MAC, DEK */
     uint8_t key_mask;    /* set-key: bit i = keys[i] given */
@@ -67,12 +67,12 @@ typedef struct {
 } jh_step;
 
 typedef struct {
-    char *path;          /* the top-level script */
-    char *format;        /* "jcsh", "gpsh", "scriptor" */
+    char *path;   /* the top-level script */
+    char *format; /* "jcsh", "gpsh", "scriptor" */
     jh_step *steps;
     size_t n_steps;
     size_t cap_steps;
-    char **files;        /* every file read (top level first) */
+    char **files; /* every file read (top level first) */
     size_t n_files;
     /* The first error: err_file:err_line: err. */
     char err_file[512];
@@ -109,9 +109,9 @@ int jh_data_eval(const char *expr, uint8_t *out, size_t cap, char *err, size_t e
 typedef struct jh_parse jh_parse;
 struct jh_parse {
     jh_script *s;
-    const char *file;    /* current file (owned by s->files) */
+    const char *file; /* current file (owned by s->files) */
     unsigned line;
-    int depth;           /* include depth */
+    int depth;             /* include depth */
     const char *stack[16]; /* include chain, for cycle detection */
 };
 /* Record an error at the current position (first one wins); returns JH_SCRIPT_ERR. */

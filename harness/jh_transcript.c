@@ -20,7 +20,8 @@ static char *dup_or_null(const char *s)
     return d;
 }
 
-int jh_transcript_init(jh_transcript *t, const char *script, const char *format, const char *backend)
+int jh_transcript_init(jh_transcript *t, const char *script, const char *format,
+                       const char *backend)
 {
     memset(t, 0, sizeof *t);
     t->script = dup_or_null(script);
@@ -113,10 +114,18 @@ void jh_transcript_count(jh_transcript *t)
     t->n_pass = t->n_fail = t->n_error = t->n_unjudged = 0;
     for (size_t i = 0; i < t->n_entries; i++) {
         switch (t->entries[i].verdict) {
-        case JH_VERDICT_PASS: t->n_pass++; break;
-        case JH_VERDICT_FAIL: t->n_fail++; break;
-        case JH_VERDICT_ERROR: t->n_error++; break;
-        default: t->n_unjudged++; break;
+        case JH_VERDICT_PASS:
+            t->n_pass++;
+            break;
+        case JH_VERDICT_FAIL:
+            t->n_fail++;
+            break;
+        case JH_VERDICT_ERROR:
+            t->n_error++;
+            break;
+        default:
+            t->n_unjudged++;
+            break;
         }
     }
 }

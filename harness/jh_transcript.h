@@ -45,20 +45,20 @@ typedef enum {
 /* One event the card core reported during the step (in-process backend only).
  * Mirrors jc_event (jc_card.h) with owned copies. */
 typedef struct {
-    int kind;          /* jc_event_kind value */
-    uint32_t addr;     /* JC_EV_MEM_WRITE: address */
-    uint8_t *data;     /* JC_EV_MEM_WRITE: new bytes; NULL otherwise */
+    int kind;      /* jc_event_kind value */
+    uint32_t addr; /* JC_EV_MEM_WRITE: address */
+    uint8_t *data; /* JC_EV_MEM_WRITE: new bytes; NULL otherwise */
     size_t len;
-    int old_state;     /* JC_EV_STATE: jc_card_state values */
+    int old_state; /* JC_EV_STATE: jc_card_state values */
     int new_state;
-    char *text;        /* may be NULL */
+    char *text; /* may be NULL */
 } jh_event;
 
 typedef struct {
     /* Where the step came from. */
-    char *file;         /* script path as given (or as resolved for /include) */
-    unsigned line;      /* 1-based line of the step's first line */
-    char *verb;         /* the command as written: "/send", "send_apdu", "ext-auth", "apdu" ... */
+    char *file;    /* script path as given (or as resolved for /include) */
+    unsigned line; /* 1-based line of the step's first line */
+    char *verb;    /* the command as written: "/send", "send_apdu", "ext-auth", "apdu" ... */
     jh_entry_kind kind;
 
     /* Traffic. For JH_ENTRY_APDU capdu is what went on the wire (wrapped under
@@ -71,45 +71,48 @@ typedef struct {
     bool wrapped;
     uint8_t *rapdu;
     size_t rapdu_len;
-    uint16_t sw;        /* SW1<<8|SW2 of rapdu; 0 when there is none */
-    uint8_t atr[33];    /* JH_ENTRY_POWER_ON / JH_ENTRY_RESET */
+    uint16_t sw;     /* SW1<<8|SW2 of rapdu; 0 when there is none */
+    uint8_t atr[33]; /* JH_ENTRY_POWER_ON / JH_ENTRY_RESET */
     size_t atr_len;
 
     /* Judgement. */
-    char *expect;       /* the expectation text after ${} expansion, NULL = none */
+    char *expect; /* the expectation text after ${} expansion, NULL = none */
     jh_verdict verdict;
-    char *message;      /* failure/error text without the file:line prefix, or NULL */
-    char *note;         /* free text: /echo output, decoded IDENTIFY, SCP02 session info */
+    char *message; /* failure/error text without the file:line prefix, or NULL */
+    char *note;    /* free text: /echo output, decoded IDENTIFY, SCP02 session info */
 
     /* Card state (in-process backend only; has_state false otherwise). */
     bool has_state;
-    int state_before;   /* jc_card_state */
+    int state_before; /* jc_card_state */
     int state_after;
     jh_event *events;
     size_t n_events;
 } jh_entry;
 
 typedef struct {
-    char *script;       /* the script path as given on the command line */
-    char *format;       /* "jcsh", "gpsh" or "scriptor" */
-    char *backend;      /* e.g. "in-process J2A040 memory-only (not durable)", "pcsc \"Virtual PCD 00 00\"" */
+    char *script;  /* the script path as given on the command line */
+    char *format;  /* "jcsh", "gpsh" or "scriptor" */
+    char *backend; /* e.g. "in-process J2A040 memory-only (not durable)", "pcsc \"Virtual PCD 00
+                      00\"" */
     jh_entry *entries;
     size_t n_entries;
     size_t cap_entries;
-    unsigned n_pass;    /* counts of entries by verdict */
+    unsigned n_pass; /* counts of entries by verdict */
     unsigned n_fail;
     unsigned n_error;
     unsigned n_unjudged;
     /* A script error (exit 2) or environment error (exit 3) that stopped the run:
      * error_file:error_line: error. error is NULL when none. */
-    int status;         /* the run's exit status: 0 all held, 1 a check failed, 2 script error, 3 environment */
+    int status; /* the run's exit status: 0 all held, 1 a check failed, 2 script error, 3
+                   environment */
     char *error;
     char *error_file;
     unsigned error_line;
 } jh_transcript;
 
 /* Initialise an empty transcript; script/format/backend are copied (may be NULL). */
-int jh_transcript_init(jh_transcript *t, const char *script, const char *format, const char *backend);
+int jh_transcript_init(jh_transcript *t, const char *script, const char *format,
+                       const char *backend);
 /* Append a zeroed entry with file/line/verb copied; returns it, or NULL on out of memory.
  * The pointer is valid until the next append. */
 jh_entry *jh_transcript_add(jh_transcript *t, const char *file, unsigned line, const char *verb,

@@ -82,8 +82,8 @@ static void test_match_table(void **state)
         assert_true(n >= 0);
         int got = jh_expect_match(cases[i].pattern, b, (size_t)n);
         if (got != cases[i].result)
-            fail_msg("pattern \"%s\" vs %s: got %d, want %d", cases[i].pattern, cases[i].answer, got,
-                     cases[i].result);
+            fail_msg("pattern \"%s\" vs %s: got %d, want %d", cases[i].pattern, cases[i].answer,
+                     got, cases[i].result);
         char err[128];
         assert_int_equal(jh_expect_check(cases[i].pattern, err, sizeof err), 0);
     }

@@ -33,30 +33,30 @@ static jh_script parse_ok(const char *format, const char *text)
 
 static void test_jcsh_commands(void **state)
 {
-    jh_script s = parse_ok("jcsh",
-                           "# comment\n"                                  /* 1 */
-                           "\n"                                           /* 2 */
-                           "/atr 3BF8*\n"                                 /* 3 */
-                           "/reset\n"                                     /* 4 */
-                           "/power on 3B*\n"                              /* 5 */
-                           "/power off\n"                                 /* 6 */
-                           "/send 00A4040000 6A82\n"                      /* 7 */
-                           "/send \"00 A4 04 00 #(|JCOP|)\" *9000|6A82\n" /* 8 */
-                           "/select A000000003000000 6F*9000\n"           /* 9 */
-                           "/set-var KT 00 01 02\n"                       /* 10 */
-                           "/echo hello ${KT}\n"                          /* 11 */
-                           "/identify ????????????????????????????00*6A82\n" /* 12 */
-                           "set-key 255/1/DES-ECB/404142434445464748494A4B4C4D4E4F\n" /* 13 */
-                           "init-update 255\n"                            /* 14 */
-                           "ext-auth enc\n"                               /* 15 */
-                           "/ext-auth plain\n"                            /* 16 */
-                           "/send 00A40400${KT}\n"                        /* 17 */
-                           "/card -a A000000003000000\n"                  /* 18 */
-                           "/terminal \"PCSC|Reader 0\"\n"                /* 19 */
-                           "   // another comment\n"                      /* 20 */
-                           "/close\n"                                     /* 21 */
-                           "ext-auth\n"                                   /* 22 */
-                           "init-update\r\n");                            /* 23 */
+    jh_script s =
+        parse_ok("jcsh", "# comment\n"                                              /* 1 */
+                         "\n"                                                       /* 2 */
+                         "/atr 3BF8*\n"                                             /* 3 */
+                         "/reset\n"                                                 /* 4 */
+                         "/power on 3B*\n"                                          /* 5 */
+                         "/power off\n"                                             /* 6 */
+                         "/send 00A4040000 6A82\n"                                  /* 7 */
+                         "/send \"00 A4 04 00 #(|JCOP|)\" *9000|6A82\n"             /* 8 */
+                         "/select A000000003000000 6F*9000\n"                       /* 9 */
+                         "/set-var KT 00 01 02\n"                                   /* 10 */
+                         "/echo hello ${KT}\n"                                      /* 11 */
+                         "/identify ????????????????????????????00*6A82\n"          /* 12 */
+                         "set-key 255/1/DES-ECB/404142434445464748494A4B4C4D4E4F\n" /* 13 */
+                         "init-update 255\n"                                        /* 14 */
+                         "ext-auth enc\n"                                           /* 15 */
+                         "/ext-auth plain\n"                                        /* 16 */
+                         "/send 00A40400${KT}\n"                                    /* 17 */
+                         "/card -a A000000003000000\n"                              /* 18 */
+                         "/terminal \"PCSC|Reader 0\"\n"                            /* 19 */
+                         "   // another comment\n"                                  /* 20 */
+                         "/close\n"                                                 /* 21 */
+                         "ext-auth\n"                                               /* 22 */
+                         "init-update\r\n");                                        /* 23 */
     static const struct {
         jh_step_kind kind;
         unsigned line;
@@ -113,12 +113,12 @@ static void test_jcsh_commands(void **state)
 
 static void test_jcsh_set_key_forms(void **state)
 {
-    jh_script s = parse_ok("jcsh",
-                           "set-key 1/404142434445464748494A4B4C4D4E4F\n"
-                           "set-key 0x20/000102030405060708090A0B0C0D0E0F/101112131415161718191A1B1C1D1E1F/"
-                           "202122232425262728292A2B2C2D2E2F\n"
-                           "set-key 255/2/DES-ECB/404142434445464748494A4B4C4D4E4F 255/3/DES/"
-                           "505152535455565758595A5B5C5D5E5F\n");
+    jh_script s = parse_ok(
+        "jcsh", "set-key 1/404142434445464748494A4B4C4D4E4F\n"
+                "set-key 0x20/000102030405060708090A0B0C0D0E0F/101112131415161718191A1B1C1D1E1F/"
+                "202122232425262728292A2B2C2D2E2F\n"
+                "set-key 255/2/DES-ECB/404142434445464748494A4B4C4D4E4F 255/3/DES/"
+                "505152535455565758595A5B5C5D5E5F\n");
     assert_int_equal(s.n_steps, 3);
     assert_int_equal(s.steps[0].kvn, 1);
     assert_int_equal(s.steps[0].key_mask, 7);
@@ -167,8 +167,10 @@ static const error_case errors[] = {
     {"jcsh", "set-key 1/4041\n", 1, "16-byte"},
     {"jcsh", "set-key 1/4/DES-ECB/404142434445464748494A4B4C4D4E4F\n", 1, "key id"},
     {"jcsh", "set-key 1/1/AES/404142434445464748494A4B4C4D4E4F\n", 1, "not supported"},
-    {"jcsh", "set-key 1/1/DES-ECB/404142434445464748494A4B4C4D4E4F 2/2/DES-ECB/404142434445464748494A4B4C4D4E4F\n", 1,
-     "one key version"},
+    {"jcsh",
+     "set-key 1/1/DES-ECB/404142434445464748494A4B4C4D4E4F "
+     "2/2/DES-ECB/404142434445464748494A4B4C4D4E4F\n",
+     1, "one key version"},
     {"jcsh", "init-update 300\n", 1, "key version"},
     {"jcsh", "init-update 1 2\n", 1, "key version"},
     {"jcsh", "ext-auth secret\n", 1, "plain, mac or enc"},
@@ -193,7 +195,8 @@ static const error_case errors[] = {
     {"gpsh", "get_data -identifier 9F\n", 1, "-identifier"},
     {"gpsh", "get_status -element 30\n", 1, "-element"},
     {"gpsh", "put_sc_key -keyver 0 -key 404142434445464748494A4B4C4D4E4F\n", 1, "-newkeyver"},
-    {"gpsh", "put_sc_key -keyver 0 -newkeyver 200 -key 404142434445464748494A4B4C4D4E4F\n", 1, "newkeyver"},
+    {"gpsh", "put_sc_key -keyver 0 -newkeyver 200 -key 404142434445464748494A4B4C4D4E4F\n", 1,
+     "newkeyver"},
     {"gpsh", "delete\n", 1, "needs -AID"},
     {"gpsh", "delete -AID 0102\n", 1, "5 to 16"},
     {"gpsh", "install -sdAID A000000003000000\n", 1, "-file"},
@@ -213,8 +216,8 @@ static void test_errors(void **state)
         if (rc != JH_SCRIPT_ERR)
             fail_msg("case %zu (%s) accepted: %s", i, errors[i].format, errors[i].text);
         if (s.err_line != errors[i].line || !strstr(s.err, errors[i].msg))
-            fail_msg("case %zu: got %s:%u: %s; want line %u with \"%s\"", i, s.err_file, s.err_line, s.err,
-                     errors[i].line, errors[i].msg);
+            fail_msg("case %zu: got %s:%u: %s; want line %u with \"%s\"", i, s.err_file, s.err_line,
+                     s.err, errors[i].line, errors[i].msg);
         assert_string_equal(s.err_file, "t/err");
         jh_script_free(&s);
     }
@@ -224,38 +227,50 @@ static void test_errors(void **state)
 
 static void test_gpsh_commands(void **state)
 {
-    jh_script s = parse_ok("gpsh",
-                           "// GPShell script\n"                                        /* 1 */
-                           "mode_211\n"                                                 /* 2 */
-                           "enable_trace\n"                                             /* 3 */
-                           "establish_context\n"                                        /* 4 */
-                           "card_connect -readerNumber 1\n"                             /* 5 */
-                           "select -AID A000000003000000\n"                             /* 6 */
-                           "send_apdu -sc 0 -APDU 00F00000\n"                           /* 7 */
-                           "send_apdu -sc 1 -APDU 80CA006600\n"                         /* 8 */
-                           "send_apdu -APDU 80CA9F7F00 // trailing comment\n"           /* 9 */
-                           "open_sc -security 3 -keyind 0 -keyver 255 -enc_key 404142434445464748494A4B4C4D4E4F "
-                           "-mac_key 505152535455565758595A5B5C5D5E5F -kek_key 606162636465666768696A6B6C6D6E6F "
-                           "-scp 2 -scpimpl 0x15\n"                                     /* 10 */
-                           "get_data -identifier 9F7F\n"                                /* 11 */
-                           "get_status -element 40\n"                                   /* 12 */
-                           "put_sc_key -keyver 0 -newkeyver 1 -key 404142434445464748494A4B4C4D4E4F\n" /* 13 */
-                           "delete -AID D0D1D2D3D4D501\n"                               /* 14 */
-                           "install -file app.cap -sdAID A000000003000000 -priv 04\n"  /* 15 */
-                           "card_disconnect\n"                                          /* 16 */
-                           "release_context\n"                                          /* 17 */
-                           "send_apdu_nostop -sc 0 -APDU 00A4040000\n");               /* 18 */
+    jh_script s = parse_ok(
+        "gpsh",
+        "// GPShell script\n"                              /* 1 */
+        "mode_211\n"                                       /* 2 */
+        "enable_trace\n"                                   /* 3 */
+        "establish_context\n"                              /* 4 */
+        "card_connect -readerNumber 1\n"                   /* 5 */
+        "select -AID A000000003000000\n"                   /* 6 */
+        "send_apdu -sc 0 -APDU 00F00000\n"                 /* 7 */
+        "send_apdu -sc 1 -APDU 80CA006600\n"               /* 8 */
+        "send_apdu -APDU 80CA9F7F00 // trailing comment\n" /* 9 */
+        "open_sc -security 3 -keyind 0 -keyver 255 -enc_key 404142434445464748494A4B4C4D4E4F "
+        "-mac_key 505152535455565758595A5B5C5D5E5F -kek_key 606162636465666768696A6B6C6D6E6F "
+        "-scp 2 -scpimpl 0x15\n"                                                    /* 10 */
+        "get_data -identifier 9F7F\n"                                               /* 11 */
+        "get_status -element 40\n"                                                  /* 12 */
+        "put_sc_key -keyver 0 -newkeyver 1 -key 404142434445464748494A4B4C4D4E4F\n" /* 13 */
+        "delete -AID D0D1D2D3D4D501\n"                                              /* 14 */
+        "install -file app.cap -sdAID A000000003000000 -priv 04\n"                  /* 15 */
+        "card_disconnect\n"                                                         /* 16 */
+        "release_context\n"                                                         /* 17 */
+        "send_apdu_nostop -sc 0 -APDU 00A4040000\n");                               /* 18 */
     static const struct {
         jh_step_kind kind;
         unsigned line;
         const char *expect;
     } want[] = {
-        {JH_STEP_NOTE, 2, NULL},        {JH_STEP_NOTE, 3, NULL},          {JH_STEP_NOTE, 4, NULL},
-        {JH_STEP_POWER_ON, 5, NULL},    {JH_STEP_SELECT, 6, "*9000|*6283"}, {JH_STEP_SEND, 7, "*9000"},
-        {JH_STEP_SEND, 8, "*9000"},     {JH_STEP_SEND, 9, "*9000"},       {JH_STEP_OPEN_SC, 10, NULL},
-        {JH_STEP_GET_DATA, 11, "*9000"}, {JH_STEP_GET_STATUS, 12, "*9000"}, {JH_STEP_PUT_KEY, 13, NULL},
-        {JH_STEP_DELETE, 14, "*9000"},  {JH_STEP_INSTALL, 15, "*9000"},   {JH_STEP_POWER_OFF, 16, NULL},
-        {JH_STEP_NOTE, 17, NULL},       {JH_STEP_SEND, 18, NULL},
+        {JH_STEP_NOTE, 2, NULL},
+        {JH_STEP_NOTE, 3, NULL},
+        {JH_STEP_NOTE, 4, NULL},
+        {JH_STEP_POWER_ON, 5, NULL},
+        {JH_STEP_SELECT, 6, "*9000|*6283"},
+        {JH_STEP_SEND, 7, "*9000"},
+        {JH_STEP_SEND, 8, "*9000"},
+        {JH_STEP_SEND, 9, "*9000"},
+        {JH_STEP_OPEN_SC, 10, NULL},
+        {JH_STEP_GET_DATA, 11, "*9000"},
+        {JH_STEP_GET_STATUS, 12, "*9000"},
+        {JH_STEP_PUT_KEY, 13, NULL},
+        {JH_STEP_DELETE, 14, "*9000"},
+        {JH_STEP_INSTALL, 15, "*9000"},
+        {JH_STEP_POWER_OFF, 16, NULL},
+        {JH_STEP_NOTE, 17, NULL},
+        {JH_STEP_SEND, 18, NULL},
     };
     assert_int_equal(s.n_steps, sizeof want / sizeof want[0]);
     for (size_t i = 0; i < s.n_steps; i++) {
@@ -295,16 +310,15 @@ static void test_gpsh_commands(void **state)
 
 static void test_scriptor(void **state)
 {
-    jh_script s = parse_ok("scriptor",
-                           "# scriptor file\n"        /* 1 */
-                           "00 A4 04 00 00\n"         /* 2 */
-                           "reset\n"                  /* 3 */
-                           "00 A4 04 00 \\\n"         /* 4 */
-                           "  08 A000000003000000\n"  /* 5 */
-                           "\n"                       /* 6 */
-                           "80CA9F7F00\n"             /* 7 */
-                           "exit\n"                   /* 8 */
-                           "this is never read\n");   /* 9 */
+    jh_script s = parse_ok("scriptor", "# scriptor file\n"       /* 1 */
+                                       "00 A4 04 00 00\n"        /* 2 */
+                                       "reset\n"                 /* 3 */
+                                       "00 A4 04 00 \\\n"        /* 4 */
+                                       "  08 A000000003000000\n" /* 5 */
+                                       "\n"                      /* 6 */
+                                       "80CA9F7F00\n"            /* 7 */
+                                       "exit\n"                  /* 8 */
+                                       "this is never read\n");  /* 9 */
     assert_int_equal(s.n_steps, 5);
     assert_int_equal(s.steps[0].kind, JH_STEP_SEND);
     assert_int_equal(s.steps[0].line, 2);
@@ -343,7 +357,8 @@ static void test_data_eval(void **state)
         {"#()", "00"},
         {"#(01#(0203))", "0401020203"},
         {"#(|JCOP|)", "044A434F50"},
-        {"\"80E6\" #(#(0102) 00)", "80E604020102" "00"},
+        {"\"80E6\" #(#(0102) 00)", "80E604020102"
+                                   "00"},
         {"", ""},
         {"0", NULL},
         {"0G", NULL},
@@ -487,14 +502,10 @@ static void test_format_from_path(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_jcsh_commands),
-        cmocka_unit_test(test_jcsh_set_key_forms),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_gpsh_commands),
-        cmocka_unit_test(test_scriptor),
-        cmocka_unit_test(test_data_eval),
-        cmocka_unit_test(test_include),
-        cmocka_unit_test(test_format_from_path),
+        cmocka_unit_test(test_jcsh_commands), cmocka_unit_test(test_jcsh_set_key_forms),
+        cmocka_unit_test(test_errors),        cmocka_unit_test(test_gpsh_commands),
+        cmocka_unit_test(test_scriptor),      cmocka_unit_test(test_data_eval),
+        cmocka_unit_test(test_include),       cmocka_unit_test(test_format_from_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,8 +21,8 @@
 #include "jh_transcript.h"
 #include "jh_util.h"
 
-static void add_apdu(jh_transcript *t, const char *file, unsigned line, const char *c, const char *r,
-                     const char *expect, jh_verdict v, const char *msg)
+static void add_apdu(jh_transcript *t, const char *file, unsigned line, const char *c,
+                     const char *r, const char *expect, jh_verdict v, const char *msg)
 {
     jh_entry *e = jh_transcript_add(t, file, line, "/send", JH_ENTRY_APDU);
     assert_non_null(e);
@@ -77,13 +77,16 @@ static const char junit_checker[] =
     "suites = root.findall('testsuite')\n"
     "assert len(suites) == 1\n"
     "s = suites[0]\n"
-    "assert s.get('tests') == '3' and s.get('failures') == '1' and s.get('errors') == '1', s.attrib\n"
+    "assert s.get('tests') == '3' and s.get('failures') == '1' and s.get('errors') == '1', "
+    "s.attrib\n"
     "cases = s.findall('testcase')\n"
-    "assert [c.get('name') for c in cases] == ['ok.jcsh', 'bad <&\"\\'>.jcsh', 'err.gpsh'], [c.get('name') for c in cases]\n"
+    "assert [c.get('name') for c in cases] == ['ok.jcsh', 'bad <&\"\\'>.jcsh', 'err.gpsh'], "
+    "[c.get('name') for c in cases]\n"
     "assert cases[0].find('failure') is None and cases[0].find('error') is None\n"
     "f = cases[1].find('failure')\n"
     "assert f is not None\n"
-    "assert f.get('message').startswith('bad <&\"\\'>.jcsh:7: expected 9000, got 6A82'), f.get('message')\n"
+    "assert f.get('message').startswith('bad <&\"\\'>.jcsh:7: expected 9000, got 6A82'), "
+    "f.get('message')\n"
     "assert 'bad <&\"\\'>.jcsh:9: /send: refused' in f.text, f.text\n"
     "assert '<tag> & \"q\"' in f.get('message')\n"
     "e = cases[2].find('error')\n"
@@ -107,7 +110,8 @@ static void test_junit(void **state)
     char py[] = "/tmp/jh-junit-check-XXXXXX";
     fd = mkstemp(py);
     assert_true(fd >= 0);
-    assert_int_equal(write(fd, junit_checker, strlen(junit_checker)), (ssize_t)strlen(junit_checker));
+    assert_int_equal(write(fd, junit_checker, strlen(junit_checker)),
+                     (ssize_t)strlen(junit_checker));
     close(fd);
     char cmd[256];
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s %s", py, xml);
@@ -202,7 +206,9 @@ static void test_diff(void **state)
     snprintf(bad, sizeof bad, "%s/bad.trace", dir);
     snprintf(longer, sizeof longer, "%s/longer.trace", dir);
     /* a jcopsim trace: power events are not compared */
-    write_text(trace, "# jcopsim trace\n/atr 3B\n/send 00A4040000 6F009000\n/power off\n/send 00f00000 9000\n");
+    write_text(
+        trace,
+        "# jcopsim trace\n/atr 3B\n/send 00A4040000 6F009000\n/power off\n/send 00f00000 9000\n");
     /* a jcop-replay transcript */
     write_text(golden, "# x\nok.jcsh:2: /send  ok\n=> 00A4040000\n<= 6F009000  OK: success\n"
                        "ok.jcsh:3: /send\n=> 00F00000\n<= 9000  OK: success\n");

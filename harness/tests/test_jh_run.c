@@ -82,12 +82,8 @@ static int m_state(const jh_reader *b)
 {
     return -1;
 }
-static void m_set_sink(jh_reader *b, jh_entry *e)
-{
-}
-static void m_close(jh_reader *b)
-{
-}
+static void m_set_sink(jh_reader *b, jh_entry *e) {}
+static void m_close(jh_reader *b) {}
 
 static const jh_reader_ops mock_ops = {
     .kind = "mock",
@@ -138,10 +134,11 @@ static void test_irreversible_table(void **state)
         const char *hex;
         bool danger;
     } cases[] = {
-        {"00000000", true},   {"0000000000", true}, {"00000000000000", true}, {"0000", true},
-        {"00100000", true},   {"80F08007", true},   {"80F0800F", true},       {"84F0807F", true},
-        {"84F080FF0000000000000000", true},          {"80F08001", false},      {"80F04080", false},
-        {"80F0400F", false},  {"00A4040000", false}, {"00F00000", false},     {"00100100", false},
+        {"00000000", true},      {"0000000000", true}, {"00000000000000", true},
+        {"0000", true},          {"00100000", true},   {"80F08007", true},
+        {"80F0800F", true},      {"84F0807F", true},   {"84F080FF0000000000000000", true},
+        {"80F08001", false},     {"80F04080", false},  {"80F0400F", false},
+        {"00A4040000", false},   {"00F00000", false},  {"00100100", false},
         {"C0D603050101", false}, {"01000000", false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -216,7 +213,8 @@ static void test_scp02_level01_vector(void **state)
 {
     /* kaoh/globalplatform scp02Test.c trace, keys 40..4F (jcop-facts.md §4) */
     static const exch ex[] = {
-        {.c = "8050000008D5AD539A60CA5E7200", .r = "000074746E6E6E6262620102069FAA2A0591E73367DD78794D04315E9000"},
+        {.c = "8050000008D5AD539A60CA5E7200",
+         .r = "000074746E6E6E6262620102069FAA2A0591E73367DD78794D04315E9000"},
         {.c = "84820100107C799B3C771DBAE6BEF49310977617BA", .r = "9000"},
         {.c = "84F220020A4F00BB6E71C0EFCFCF0D00", .r = "9000"},
     };
@@ -226,7 +224,8 @@ static void test_scp02_level01_vector(void **state)
     jh_run_opts o = {.host_challenge = hc};
     jh_transcript t;
     int rc = run_text(&m.base,
-                      "set-key 1/1/DES-ECB/404142434445464748494A4B4C4D4E4F 1/2/DES-ECB/404142434445464748494A4B4C4D4E4F "
+                      "set-key 1/1/DES-ECB/404142434445464748494A4B4C4D4E4F "
+                      "1/2/DES-ECB/404142434445464748494A4B4C4D4E4F "
                       "1/3/DES-ECB/404142434445464748494A4B4C4D4E4F\n"
                       "init-update 0\n"
                       "ext-auth mac\n"
@@ -248,7 +247,8 @@ static void test_scp02_level01_vector(void **state)
 static void test_scp02_level03_vector(void **state)
 {
     static const exch ex[] = {
-        {.c = "8050000008EBAA9E53C696281B00", .r = "000074746E6E6E626262010206A15086BBEE58F467149061DA4B6EAE9000"},
+        {.c = "8050000008EBAA9E53C696281B00",
+         .r = "000074746E6E6E626262010206A15086BBEE58F467149061DA4B6EAE9000"},
         {.c = "848203001005814C116071EB67D8BA9D9879454564", .r = "9000"},
     };
     static const uint8_t hc[8] = {0xEB, 0xAA, 0x9E, 0x53, 0xC6, 0x96, 0x28, 0x1B};
@@ -258,10 +258,12 @@ static void test_scp02_level03_vector(void **state)
     jh_transcript t;
     /* GPShell form: keys given directly, KVN 0 = first set */
     jh_script s;
-    assert_int_equal(jh_script_parse_text(&s, "t.gpsh",
-                                          "open_sc -security 3 -keyind 0 -keyver 0 -key 404142434445464748494A4B4C4D4E4F\n",
-                                          "gpsh"),
-                     0);
+    assert_int_equal(
+        jh_script_parse_text(
+            &s, "t.gpsh",
+            "open_sc -security 3 -keyind 0 -keyver 0 -key 404142434445464748494A4B4C4D4E4F\n",
+            "gpsh"),
+        0);
     jh_transcript_init(&t, "t.gpsh", "gpsh", "mock");
     int rc = jh_run(&m.base, &s, &o, &t);
     assert_int_equal(rc, JH_EXIT_OK);
@@ -274,18 +276,20 @@ static void test_scp02_level03_vector(void **state)
 static void test_scp02_wrong_keys(void **state)
 {
     static const exch ex[] = {
-        {.c = "8050000008D5AD539A60CA5E7200", .r = "000074746E6E6E6262620102069FAA2A0591E73367DD78794D04315E9000"},
+        {.c = "8050000008D5AD539A60CA5E7200",
+         .r = "000074746E6E6E6262620102069FAA2A0591E73367DD78794D04315E9000"},
     };
     static const uint8_t hc[8] = {0xD5, 0xAD, 0x53, 0x9A, 0x60, 0xCA, 0x5E, 0x72};
     mock m;
     mock_init(&m, ex, 1, false);
     jh_run_opts o = {.host_challenge = hc};
     jh_transcript t;
-    int rc = run_text(&m.base,
-                      "set-key 1/404142434445464748494A4B4C4D4C4F\n" /* 4C vs 4E: not just the parity bit */
-                      "init-update\n"
-                      "ext-auth\n",
-                      &o, &t);
+    int rc = run_text(
+        &m.base,
+        "set-key 1/404142434445464748494A4B4C4D4C4F\n" /* 4C vs 4E: not just the parity bit */
+        "init-update\n"
+        "ext-auth\n",
+        &o, &t);
     assert_int_equal(rc, JH_EXIT_FAIL);
     assert_int_equal(m.transmits, 1); /* EXTERNAL AUTHENTICATE is not sent */
     const jh_entry *e = &t.entries[t.n_entries - 1];
@@ -366,7 +370,8 @@ static void test_statuses(void **state)
     /* keep going */
     mock_init(&m, ex, 3, false);
     jh_run_opts o2 = {.keep_going = true};
-    rc = run_text(&m.base, "/send 00A4040000 9000\n/send 00A4040000 9000\n/send 00A4040000\n", &o2, &t);
+    rc = run_text(&m.base, "/send 00A4040000 9000\n/send 00A4040000 9000\n/send 00A4040000\n", &o2,
+                  &t);
     assert_int_equal(rc, JH_EXIT_FAIL);
     assert_int_equal(m.transmits, 3);
     jh_transcript_count(&t);
@@ -433,7 +438,8 @@ static void test_in_process_prepers(void **state)
 
     /* a wrong KT: the script fails where expected, at its line */
     assert_int_equal(jh_reader_card_open(&rd, &co, err, sizeof err), 0);
-    rc = run_text(rd, "/atr\n/select 0F0E0D0C0B0A09080706050403020100 9000\n/send 00F00000 9000\n", &o, &t);
+    rc = run_text(rd, "/atr\n/select 0F0E0D0C0B0A09080706050403020100 9000\n/send 00F00000 9000\n",
+                  &o, &t);
     assert_int_equal(rc, JH_EXIT_FAIL);
     assert_int_equal(t.entries[t.n_entries - 1].line, 2);
     assert_string_equal(t.entries[t.n_entries - 1].message, "expected 9000, got 6A82");
