@@ -2,22 +2,42 @@
  * jc_crypto.c: DES/3DES, ISO 9797-1 MACs and the SCP02 derivations on top of
  * OpenSSL 3 EVP. Used by jc_scp02.c (card and host sides) and the ISD's PUT
  * KEY. All modes are built on one DES-EDE-ECB cipher: CBC and the MACs chain
- * the blocks here, so a context needs only a re-key per operation (no fetch,
- * no allocation) and single DES is simply K1||K1.
+ * the blocks here, so a context needs only a key (no fetch, no allocation)
+ * and single DES is simply K1||K1.
+ *
+ * Keying an EVP context (EVP_CipherInit_ex2: parameter handling and two DES
+ * key schedules) costs more than the few blocks an SCP02 step encrypts, and a
+ * session uses the same handful of keys again and again (static ENC/MAC/DEK
+ * for every derivation, S-ENC twice, C-MAC and its K1||K1 for every command).
+ * So each direction keeps JC_CRYPTO_SLOTS contexts, each keyed once and
+ * reused while its key is the one asked for (round-robin replacement). ECB
+ * over whole blocks with padding off leaves no state in a context between
+ * calls, so a reused context gives the same bytes as a freshly keyed one.
  */
 #include "jc_crypto.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "jc_card.h"
 
+#define JC_CRYPTO_SLOTS 6
+
+/* One keyed context and the key it holds. */
+typedef struct {
+    EVP_CIPHER_CTX *x;
+    uint8_t key[JC_3DES_KEY_LEN];
+    bool keyed;
+} jc_keyslot;
+
 struct jc_crypto {
-    EVP_CIPHER *ede_ecb;   /* fetched once */
-    EVP_CIPHER_CTX *enc;   /* encryption context, re-keyed per operation */
-    EVP_CIPHER_CTX *dec;   /* decryption context */
+    EVP_CIPHER *ede_ecb;                 /* fetched once */
+    jc_keyslot enc[JC_CRYPTO_SLOTS];     /* encryption contexts */
+    jc_keyslot dec[JC_CRYPTO_SLOTS];     /* decryption contexts */
+    unsigned next_enc, next_dec;         /* the slot replaced next */
 };
 
 int jc_crypto_create(jc_crypto **out)
@@ -30,16 +50,21 @@ int jc_crypto_create(jc_crypto **out)
         return JC_ERR_NOMEM;
     static const uint8_t zero_key[JC_3DES_KEY_LEN] = {0};
     c->ede_ecb = EVP_CIPHER_fetch(NULL, "DES-EDE-ECB", NULL);
-    c->enc = EVP_CIPHER_CTX_new();
-    c->dec = EVP_CIPHER_CTX_new();
-    if (c->ede_ecb == NULL || c->enc == NULL || c->dec == NULL ||
-        EVP_CipherInit_ex2(c->enc, c->ede_ecb, zero_key, NULL, 1, NULL) != 1 ||
-        EVP_CipherInit_ex2(c->dec, c->ede_ecb, zero_key, NULL, 0, NULL) != 1) {
+    if (c->ede_ecb == NULL) {
         jc_crypto_free(c);
         return JC_ERR_CRYPTO;
     }
-    EVP_CIPHER_CTX_set_padding(c->enc, 0);
-    EVP_CIPHER_CTX_set_padding(c->dec, 0);
+    for (unsigned i = 0; i < 2u * JC_CRYPTO_SLOTS; i++) {
+        bool encrypt = i < JC_CRYPTO_SLOTS;
+        jc_keyslot *k = encrypt ? &c->enc[i] : &c->dec[i - JC_CRYPTO_SLOTS];
+        k->x = EVP_CIPHER_CTX_new();
+        if (k->x == NULL ||
+            EVP_CipherInit_ex2(k->x, c->ede_ecb, zero_key, NULL, encrypt ? 1 : 0, NULL) != 1) {
+            jc_crypto_free(c);
+            return JC_ERR_CRYPTO;
+        }
+        EVP_CIPHER_CTX_set_padding(k->x, 0);
+    }
     *out = c;
     return JC_OK;
 }
@@ -48,20 +73,34 @@ void jc_crypto_free(jc_crypto *c)
 {
     if (c == NULL)
         return;
-    EVP_CIPHER_CTX_free(c->enc);
-    EVP_CIPHER_CTX_free(c->dec);
+    for (unsigned i = 0; i < JC_CRYPTO_SLOTS; i++) {
+        EVP_CIPHER_CTX_free(c->enc[i].x);
+        EVP_CIPHER_CTX_free(c->dec[i].x);
+    }
     EVP_CIPHER_free(c->ede_ecb);
+    OPENSSL_cleanse(c, sizeof(*c)); /* the cached keys */
     free(c);
 }
 
-/* Re-key the encryption or decryption context. */
+/* A context keyed with key: a slot that already holds it, else the next slot
+ * in turn, re-keyed. NULL when libcrypto fails (that slot is then unkeyed). */
 static EVP_CIPHER_CTX *rekey(jc_crypto *c, bool encrypt, const uint8_t key[JC_3DES_KEY_LEN])
 {
-    EVP_CIPHER_CTX *x = encrypt ? c->enc : c->dec;
-    if (EVP_CipherInit_ex2(x, NULL, key, NULL, encrypt ? 1 : 0, NULL) != 1)
+    jc_keyslot *slots = encrypt ? c->enc : c->dec;
+    for (unsigned i = 0; i < JC_CRYPTO_SLOTS; i++) {
+        if (slots[i].keyed && memcmp(slots[i].key, key, JC_3DES_KEY_LEN) == 0)
+            return slots[i].x;
+    }
+    unsigned *next = encrypt ? &c->next_enc : &c->next_dec;
+    jc_keyslot *k = &slots[*next];
+    *next = (*next + 1u) % JC_CRYPTO_SLOTS;
+    k->keyed = false;
+    if (EVP_CipherInit_ex2(k->x, NULL, key, NULL, encrypt ? 1 : 0, NULL) != 1)
         return NULL;
-    EVP_CIPHER_CTX_set_padding(x, 0);
-    return x;
+    EVP_CIPHER_CTX_set_padding(k->x, 0);
+    memcpy(k->key, key, JC_3DES_KEY_LEN);
+    k->keyed = true;
+    return k->x;
 }
 
 /* ECB over whole blocks with an already keyed context. */
