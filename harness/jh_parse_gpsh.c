@@ -57,8 +57,12 @@ static int hex_arg(jh_parse *p, const char *verb, const char *optname, const cha
 {
     if (!v)
         return jh_parse_error(p, "%s needs -%s", verb, optname);
-    uint8_t buf[300];
-    int n = jh_unhex(v, (size_t)-1, buf, sizeof buf);
+    size_t cap = strlen(v) / 2 + 1;
+    uint8_t *buf = malloc(cap);
+    if (!buf)
+        return jh_parse_error(p, "out of memory");
+    int n = jh_unhex(v, (size_t)-1, buf, cap);
+    free(buf);
     if (n < 0)
         return jh_parse_error(p, "%s -%s: bad hex \"%s\"", verb, optname, v);
     if ((size_t)n < min || (size_t)n > max)
@@ -330,6 +334,8 @@ int jh_parse_gpsh_line(jh_parse *p, char *line)
         return 0;
     char *words[2 * MAX_OPTS + 2];
     int n = jh_split_words(s, words, (int)(sizeof words / sizeof words[0]));
+    if (n == (int)(sizeof words / sizeof words[0]))
+        return jh_parse_error(p, "%s: too many words on one line", words[0]);
     for (size_t i = 0; i < sizeof gpsh_table / sizeof gpsh_table[0]; i++) {
         if (strcmp(words[0], gpsh_table[i].name))
             continue;

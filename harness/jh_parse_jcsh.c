@@ -74,11 +74,15 @@ static int check_data(jh_parse *p, const char *what, const char *expr, size_t mi
 {
     if (has_var(expr))
         return 0;
-    static uint8_t buf[65536 + 16];
+    size_t cap = max + 1;
+    uint8_t *buf = malloc(cap);
+    if (!buf)
+        return jh_parse_error(p, "out of memory");
     char err[128];
-    int n = jh_data_eval(expr, buf, sizeof buf, err, sizeof err);
+    int n = jh_data_eval(expr, buf, cap, err, sizeof err);
+    free(buf);
     if (n < 0)
-        return jh_parse_error(p, "bad %s \"%s\": %s", what, expr, err);
+        return jh_parse_error(p, "bad %s \"%.80s\": %s", what, expr, err);
     if ((size_t)n < min || (size_t)n > max)
         return jh_parse_error(p, "bad %s \"%s\": %d bytes (%zu to %zu expected)", what, expr, n,
                               min, max);
@@ -304,6 +308,8 @@ static int do_set_key(jh_parse *p, const char *verb, char *rest)
 {
     char *words[8];
     int n = jh_split_words(rest, words, 8);
+    if (n == 8)
+        return jh_parse_error(p, "set-key: too many words on one line");
     if (n == 0)
         return jh_parse_error(p, "set-key needs KVN/ID/DES-ECB/KEY (or KVN/ENC/MAC/DEK, KVN/KEY)");
     jh_step *st = add(p, JH_STEP_SET_KEY, verb);

@@ -6,6 +6,7 @@
  * expectation: scriptor only shows answers, so they are recorded, not judged.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -21,8 +22,12 @@ static int scriptor_line(jh_parse *p, char *line)
         return jh_parse_add(p, JH_STEP_RESET, "reset") ? 0 : jh_parse_error(p, "out of memory");
     if (!strcasecmp(s, "exit") || !strcasecmp(s, "quit"))
         return jh_parse_add(p, JH_STEP_EXIT, "exit") ? 0 : jh_parse_error(p, "out of memory");
-    static uint8_t buf[65536 + 16];
-    int n = jh_unhex(s, (size_t)-1, buf, sizeof buf);
+    size_t cap = strlen(s) / 2 + 1;
+    uint8_t *buf = malloc(cap);
+    if (!buf)
+        return jh_parse_error(p, "out of memory");
+    int n = jh_unhex(s, (size_t)-1, buf, cap);
+    free(buf);
     if (n < 0)
         return jh_parse_error(p, "not a hex APDU, reset or exit: \"%.60s\"", s);
     if (n < 4)

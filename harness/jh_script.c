@@ -132,8 +132,11 @@ int jh_parse_int(const char *s, long lo, long hi, long *out)
 
 /* ---------------------------------------------------------------- data expressions */
 
+#define DX_MAX_DEPTH 32 /* #( nesting */
+
 typedef struct {
     const char *p;
+    int depth;
     uint8_t *out;
     size_t cap;
     size_t len;
@@ -206,12 +209,18 @@ static int dx_seq(dx *d, int nested)
                 snprintf(d->err, d->errcap, "'#' must start #(...)");
                 return -1;
             }
+            if (d->depth >= DX_MAX_DEPTH) {
+                snprintf(d->err, d->errcap, "#(...) nested deeper than %d", DX_MAX_DEPTH);
+                return -1;
+            }
             d->p += 2;
+            d->depth++;
             size_t at = d->len;
             if (dx_put(d, 0) < 0)
                 return -1;
             if (dx_seq(d, 1) < 0)
                 return -1;
+            d->depth--;
             size_t inner = d->len - at - 1;
             if (inner > 255) {
                 snprintf(d->err, d->errcap, "#(...) holds %zu bytes, more than 255", inner);

@@ -176,6 +176,12 @@ static const error_case errors[] = {
     {"jcsh", "ext-auth secret\n", 1, "plain, mac or enc"},
     {"jcsh", "/card -b 00\n", 1, "-a"},
     {"jcsh", "atr\n", 1, "unknown command"},
+    {"jcsh", "set-key 1/4041424344454647 2 3 4 5 6 7 8 9\n", 1, "too many words"},
+    {"jcsh",
+     "/send "
+     "00A40400#(#(#(#(#(#(#(#(#(#(#(#(#(#(#(#(#(#(#(#(#(#(#(#(#(#(#(#(#(#(#(#(#(#(00)))))))))))))))"
+     ")))))))))))))))))))\n",
+     1, "nested deeper"},
     /* GPShell */
     {"gpsh", "mode_211\nfoo\n", 2, "unknown command \"foo\""},
     {"gpsh", "send_apdu -sc 0 -APDU 00A4GG\n", 1, "bad hex"},
@@ -202,6 +208,10 @@ static const error_case errors[] = {
     {"gpsh", "install -sdAID A000000003000000\n", 1, "-file"},
     {"gpsh", "install -file x.cap -priv 1234\n", 1, "-priv"},
     {"gpsh", "card_connect -readerNumber x\n", 1, "not a number"},
+    {"gpsh",
+     "mode_211\nsend_apdu -sc 0 -sc 0 -sc 0 -sc 0 -sc 0 -sc 0 -sc 0 -sc 0 -sc 0 -sc 0 -sc 0 -sc 0 "
+     "-sc 0 -sc 0 -sc 0 -sc 0 -sc 0\n",
+     2, "too many words"},
     /* scriptor */
     {"scriptor", "# c\n00A4040000\nhello\n", 3, "not a hex APDU"},
     {"scriptor", "00A4\n", 1, "at least CLA INS P1 P2"},
@@ -307,6 +317,26 @@ static void test_gpsh_commands(void **state)
 }
 
 /* ---------------------------------------------------------------- scriptor */
+
+static void test_long_apdus(void **state)
+{
+    /* a 300-byte APDU in every language (no fixed parser buffer limits it) */
+    char hex[2 * 300 + 1];
+    for (int i = 0; i < 300; i++)
+        memcpy(hex + 2 * i, "AB", 2);
+    hex[600] = '\0';
+    char text[800];
+    snprintf(text, sizeof text, "send_apdu -sc 0 -APDU %s\n", hex);
+    jh_script s = parse_ok("gpsh", text);
+    assert_int_equal(s.n_steps, 1);
+    jh_script_free(&s);
+    snprintf(text, sizeof text, "/send %s *9000\n", hex);
+    s = parse_ok("jcsh", text);
+    jh_script_free(&s);
+    snprintf(text, sizeof text, "%s\n", hex);
+    s = parse_ok("scriptor", text);
+    jh_script_free(&s);
+}
 
 static void test_scriptor(void **state)
 {
@@ -502,10 +532,11 @@ static void test_format_from_path(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_jcsh_commands), cmocka_unit_test(test_jcsh_set_key_forms),
-        cmocka_unit_test(test_errors),        cmocka_unit_test(test_gpsh_commands),
-        cmocka_unit_test(test_scriptor),      cmocka_unit_test(test_data_eval),
-        cmocka_unit_test(test_include),       cmocka_unit_test(test_format_from_path),
+        cmocka_unit_test(test_jcsh_commands),    cmocka_unit_test(test_jcsh_set_key_forms),
+        cmocka_unit_test(test_errors),           cmocka_unit_test(test_gpsh_commands),
+        cmocka_unit_test(test_long_apdus),       cmocka_unit_test(test_scriptor),
+        cmocka_unit_test(test_data_eval),        cmocka_unit_test(test_include),
+        cmocka_unit_test(test_format_from_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
