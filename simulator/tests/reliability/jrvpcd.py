@@ -136,8 +136,9 @@ class Reader:
 class Card:
     """A jcopsim process serving IMAGE to a Reader, started and stopped by PID."""
 
-    def __init__(self, jcopsim, image, reader, extra=(), log=None):
+    def __init__(self, jcopsim, image, reader, extra=(), log=None, prefix=()):
         self.jcopsim = jcopsim
+        self.prefix = list(prefix)  # e.g. valgrind and its options
         self.image = image
         self.reader = reader
         self.extra = list(extra)
@@ -145,7 +146,7 @@ class Card:
         self.proc = None
 
     def start(self, extra=()):
-        args = [self.jcopsim, "--image", self.image, "--connect", "127.0.0.1:%d" % self.reader.port,
+        args = self.prefix + [self.jcopsim, "--image", self.image, "--connect", "127.0.0.1:%d" % self.reader.port,
                 "--retry-budget", "20"] + self.extra + list(extra)
         errf = open(self.log, "ab") if self.log else subprocess.DEVNULL
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=errf)

@@ -1,13 +1,15 @@
 # Reliability tests (issue 8), included by simulator/fuzz/CMakeLists.txt (this
 # folder has no CMakeLists.txt of its own: simulator/tests/CMakeLists.txt
-# belongs to the card-core tests). Python clients run with Debian's
-# /usr/bin/python3 (pycryptodome); they play vpcd's side on 127.0.0.1, so no
-# pcscd is needed except for the reconnect runs, which go through the rig.
-#   reliability         crash safety (10 kills), power-loss injection, security
-#   long                100 kills, 20x pcscd and card restarts (JCOPSIM_LONG_TESTS)
-#   valgrind            the daemon under valgrind (JCOPSIM_VALGRIND_TESTS)
-set(JR_DIR ${JCOPSIM_SOURCE_DIR}/simulator/tests/reliability)
-set(JR_PY /usr/bin/python3)
+# belongs to the card-core tests). The Python clients run with Debian's
+# /usr/bin/python3 (pycryptodome, pyscard); all but the reconnect runs play
+# vpcd's side on 127.0.0.1 themselves, so they need no pcscd.
+#   reliability   crash safety (10 SIGKILLs), power-loss injection, security,
+#                 valgrind on the daemon (label valgrind too)
+#   rig           20 pcscd restarts and 20 card kills through a private pcscd
+#                 (tools/rig/jcop-rig; root; JCOPSIM_RIG_TESTS)
+#   long          100 SIGKILLs (JCOPSIM_LONG_TESTS)
+set(JR_DIR ${JCOPSIM_SOURCE_DIR}/simulator/tests/reliability CACHE INTERNAL "reliability tests")
+set(JR_PY /usr/bin/python3 CACHE INTERNAL "Debian's python3 (pycryptodome, pyscard)")
 
 if(JCOPSIM_TESTS AND TARGET jcopsim AND EXISTS ${JR_PY})
   add_test(NAME reliability_crash_kill_10
@@ -21,4 +23,38 @@ if(JCOPSIM_TESTS AND TARGET jcopsim AND EXISTS ${JR_PY})
              COMMAND ${JR_PY} ${JR_DIR}/crash_kill.py --jcopsim $<TARGET_FILE:jcopsim> --kills 100 --seed 100)
     set_tests_properties(reliability_crash_kill_100 PROPERTIES LABELS "reliability;long" TIMEOUT 1800)
   endif()
+  find_program(JR_VALGRIND valgrind)
+  if(JCOPSIM_VALGRIND_TESTS AND JR_VALGRIND AND NOT JCOPSIM_SANITIZE AND NOT JCOPSIM_FUZZ)
+    add_test(NAME reliability_valgrind_daemon
+             COMMAND ${JR_PY} ${JR_DIR}/valgrind_daemon.py --jcopsim $<TARGET_FILE:jcopsim>
+                     --valgrind ${JR_VALGRIND})
+    set_tests_properties(reliability_valgrind_daemon PROPERTIES LABELS "reliability;valgrind" TIMEOUT 600)
+  endif()
+  if(JCOPSIM_RIG_TESTS)
+    foreach(mode pcscd card)
+      add_test(NAME reliability_reconnect_${mode}_20
+               COMMAND ${JCOPSIM_SOURCE_DIR}/tools/rig/jcop-rig --build ${CMAKE_BINARY_DIR}
+                       --jcopsim $<TARGET_FILE:jcopsim> --new-card J2A040
+                       -- ${JR_PY} ${JR_DIR}/reconnect.py ${mode} --rounds 20 --deadline 5)
+      set_tests_properties(reliability_reconnect_${mode}_20 PROPERTIES
+                           LABELS "reliability;rig" TIMEOUT 600 RUN_SERIAL TRUE)
+    endforeach()
+  endif()
+
+  # The security checks also look at jcop-image and jcop-prepers, which the
+  # top-level CMakeLists.txt adds after simulator/: register once all are read.
+  function(jr_add_security_test)
+    set(tools "")
+    if(TARGET jcop-image)
+      list(APPEND tools --jcop-image $<TARGET_FILE:jcop-image>)
+    endif()
+    if(TARGET jcop-prepers)
+      list(APPEND tools --jcop-prepers $<TARGET_FILE:jcop-prepers>)
+    endif()
+    add_test(NAME reliability_security
+             COMMAND ${JR_PY} ${JR_DIR}/security.py --jcopsim $<TARGET_FILE:jcopsim>
+                     --source ${JCOPSIM_SOURCE_DIR} ${tools})
+    set_tests_properties(reliability_security PROPERTIES LABELS "reliability;security" TIMEOUT 300)
+  endfunction()
+  cmake_language(DEFER DIRECTORY ${JCOPSIM_SOURCE_DIR} CALL jr_add_security_test)
 endif()
