@@ -193,7 +193,12 @@ if [ "$quick" = 1 ]; then
     inproc=(--quick)
     apdus=200 rounds=1 vicc_apdus=200
 fi
+# The suite as its ctest registration runs it; without one, every script with
+# jcop-replay and the suite's transport key (lib/vars.jcsh).
+inproc+=(--ctest "$build" --suite "$src/testcases/conformance")
+kt=$(awk '$1 == "/set-var" && $2 == "KT" {print $3}' "$src/testcases/conformance/lib/vars.jcsh" 2>/dev/null)
 [ -n "$replay" ] && inproc+=(--replay "$replay")
+[ -n "$kt" ] && inproc+=(--replay-arg=--kt "--replay-arg=$kt")
 
 # The machine and the command, for RESULTS.md.
 echo "## Machine"
@@ -207,8 +212,7 @@ echo
 echo "Command: \`tools/bench/bench-rig.sh ${orig_args[*]}\`"
 echo
 status=0
-"${pin[@]}" "$bench" inproc "${inproc[@]}" --rounds "$rounds" --dir "$dir" \
-    --suite "$src/testcases/conformance" || status=1
+"${pin[@]}" "$bench" inproc "${inproc[@]}" --rounds "$rounds" --dir "$dir" || status=1
 "${pin[@]}" "$rig" -q --build "$build" --new-card J2A040:0 --trivial-card=1 -- \
     bash "$self" --inside "$bench" "$apdus" "$rounds" "$vicc_apdus" "$vicc" || status=1
 echo

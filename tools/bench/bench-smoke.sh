@@ -16,8 +16,12 @@ fail() {
     exit 1
 }
 
+# One jcop-replay per script (not ctest: this runs inside ctest), with the
+# suite's transport key.
+kt=$(awk '$1 == "/set-var" && $2 == "KT" {print $3}' "$suite/lib/vars.jcsh" 2>/dev/null)
 set -- --quick --dir "$tmp" --suite "$suite"
 [ -n "$replay" ] && set -- "$@" --replay "$replay"
+[ -n "$kt" ] && set -- "$@" --replay-arg=--kt "--replay-arg=$kt"
 timeout 240 "$bench" "$@" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ "$rc" -eq 0 ] || { cat "$tmp/err" >&2; fail "jcop-bench exited $rc"; }

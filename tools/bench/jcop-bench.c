@@ -603,6 +603,66 @@ static double jb_run_suite(const char *replay, char **args, int nargs, char **sc
     return t;
 }
 
+
+/* Run argv (PATH searched) with stdout to out_path (or /dev/null), stderr to
+ * /dev/null; returns the exit status (0..255), or -1 when it cannot start. */
+static int jb_run_cmd(char **argv, const char *out_path)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, out_path ? out_path : "/dev/null",
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0)
+        return -1;
+    int st;
+    while (waitpid(pid, &st, 0) < 0) {
+        if (errno != EINTR)
+            return -1;
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The in-process conformance suite as its ctest registration runs it
+ * (testcases/suite: labels conformance AND inprocess), serially. Returns the
+ * number of tests (0 when none is registered, <0 when ctest cannot run). */
+static int jb_ctest_count(const char *build)
+{
+    char tmp[] = "/tmp/jcop-bench-ctest.XXXXXX";
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    char *argv[] = {"ctest", "--test-dir", (char *)build, "-N", "-L", "conformance", "-L",
+                    "inprocess", NULL};
+    int rc = jb_run_cmd(argv, tmp);
+    int n = -1;
+    FILE *f = rc == 0 ? fopen(tmp, "r") : NULL;
+    char line[512];
+    while (f && fgets(line, sizeof line, f)) {
+        if (sscanf(line, "Total Tests: %d", &n) == 1)
+            break;
+    }
+    if (f)
+        fclose(f);
+    unlink(tmp);
+    return n;
+}
+
+static double jb_ctest_suite(const char *build, bool *passed)
+{
+    char *argv[] = {"ctest", "--test-dir", (char *)build, "-Q", "-L", "conformance", "-L",
+                    "inprocess", NULL};
+    double t0 = jb_now();
+    int rc = jb_run_cmd(argv, NULL);
+    double t = jb_now() - t0;
+    *passed = rc == 0;
+    return t;
+}
+
 /* ------------------------------------------------------------------ inproc command */
 
 typedef struct {
@@ -611,6 +671,7 @@ typedef struct {
     const char *dir;
     const char *replay;
     const char *suite;
+    const char *ctest_build;
     char *replay_args[16];
     int n_replay_args;
     bool header;
@@ -703,11 +764,33 @@ static int jb_inproc(const jb_inproc_opts *o)
                       (jb_target){JB_T_GE, 50000});
     }
 
-    /* 4. The conformance suite through jcop-replay's in-process card. */
+    /* 4. The conformance suite through jcop-replay's in-process card: as
+     * ctest runs it when a build folder is given, else one process per script. */
     const char *suite_name = "conformance suite in-process (jcop-replay, one process per script)";
     char **scripts = NULL;
-    int ns = o->suite ? jb_suite_scripts(o->suite, &scripts) : -1;
-    if (!o->replay || access(o->replay, X_OK) != 0) {
+    int nct = o->ctest_build ? jb_ctest_count(o->ctest_build) : -1;
+    bool use_ctest = o->ctest_build && nct > 0;
+    int ns = !use_ctest && o->suite ? jb_suite_scripts(o->suite, &scripts) : -1;
+    if (use_ctest) {
+        int npass = 0;
+        for (int r = 0; r < o->rounds; r++) {
+            bool ok;
+            v[r] = jb_ctest_suite(o->ctest_build, &ok);
+            npass += ok;
+        }
+        jb_stats s = jb_summarize(v, o->rounds);
+        char lo[64], hi[64], detail[300];
+        jb_fmt(s.min, 3, lo, sizeof lo);
+        jb_fmt(s.max, 3, hi, sizeof hi);
+        snprintf(detail, sizeof detail,
+                 "ctest -L conformance -L inprocess: %d tests, all passed in %d of %d rounds; "
+                 "%s..%s", nct, npass, o->rounds, lo, hi);
+        jb_row("conformance suite in-process (its ctest registration, serial, wall time)", s.median,
+               "s", detail, (jb_target){JB_T_LT, 0.5});
+    } else if (o->ctest_build && !o->replay) {
+        jb_row_na("conformance suite in-process (its ctest registration, serial, wall time)", "s",
+                  "no ctest test labelled conformance + inprocess in that build", (jb_target){JB_T_LT, 0.5});
+    } else if (!o->replay || access(o->replay, X_OK) != 0) {
         jb_row_na(suite_name, "s", "jcop-replay not built", (jb_target){JB_T_LT, 0.5});
     } else if (ns <= 0) {
         jb_row_na(suite_name, "s", "no conformance scripts found", (jb_target){JB_T_LT, 0.5});
@@ -1016,6 +1099,9 @@ static void jb_usage(FILE *f)
             "  --replay PATH        jcop-replay, for the conformance suite's time\n"
             "  --suite DIR          the suite (testcases/conformance: every group but lib/)\n"
             "  --replay-arg ARG     extra jcop-replay argument (repeatable)\n"
+            "  --ctest BUILD        time the suite as ctest runs it in BUILD instead\n"
+            "                       (ctest -L conformance -L inprocess, serial); falls back\n"
+            "                       to --replay/--suite when BUILD registers no such test\n"
             "  --quick              tiny counts and 1 round (smoke test; figures meaningless)\n"
             "pcsc:\n"
             "  --apdus N            APDUs per round and card (default 20000)\n"
@@ -1053,7 +1139,7 @@ int main(int argc, char **argv)
     enum {
         O_APDUS = 256, O_HANDSHAKES, O_WRITES, O_FILE_HS, O_LEVEL, O_DIR, O_REPLAY, O_SUITE,
         O_REPLAY_ARG, O_QUICK, O_APDU, O_LABEL_A, O_LABEL_B, O_TARGET, O_ROUNDS, O_CPU,
-        O_NO_HEADER, O_LABEL
+        O_NO_HEADER, O_LABEL, O_CTEST
     };
     static const struct option opts[] = {
         {"apdus", required_argument, NULL, O_APDUS},
@@ -1064,6 +1150,7 @@ int main(int argc, char **argv)
         {"dir", required_argument, NULL, O_DIR},
         {"replay", required_argument, NULL, O_REPLAY},
         {"suite", required_argument, NULL, O_SUITE},
+        {"ctest", required_argument, NULL, O_CTEST},
         {"replay-arg", required_argument, NULL, O_REPLAY_ARG},
         {"quick", no_argument, NULL, O_QUICK},
         {"apdu", required_argument, NULL, O_APDU},
@@ -1120,6 +1207,7 @@ int main(int argc, char **argv)
         case O_DIR: io.dir = optarg; break;
         case O_REPLAY: io.replay = optarg; break;
         case O_SUITE: io.suite = optarg; break;
+        case O_CTEST: io.ctest_build = optarg; break;
         case O_REPLAY_ARG:
             if (io.n_replay_args >= (int)(sizeof io.replay_args / sizeof io.replay_args[0]))
                 return jb_usage_error("too many --replay-arg", optarg);
