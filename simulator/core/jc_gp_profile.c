@@ -24,7 +24,7 @@
     .locked_select = RULE(0x6283, CONFIRMED, "GlobalPlatformPro accepts 6283 as locked (S8)"),       \
     .locked_select_app = RULE(0x6A81, INFERRED, "GP 2.1.1 Table 9-57"),                              \
     .content_ok = RULE(0x9000, CONFIRMED, "jcop-facts §8: LOAD/INSTALL/DELETE answer 00 9000"),      \
-    .factory_set_replaced = true, .counter_max = 0x7FFF, .response_max = 256
+    .factory_set_replaced = true, .counter_max = 0xFFFF, .response_max = 256
 
 static const struct {
     const char *profile;

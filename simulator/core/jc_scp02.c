@@ -27,15 +27,21 @@ bool jc_scp02_is_open(const jc_scp02 *s)
     return s != NULL && s->phase == JC_SCP02_OPEN;
 }
 
-/* Derive S-ENC, C-MAC and DEK session keys from the static keys. */
+/* Derive the S-ENC and C-MAC session keys; keep the static DEK for later
+ * (most sessions never use the session DEK, so it is derived on demand). */
 static int derive_all(jc_scp02 *s, jc_crypto *c, const jc_scp02_keys *keys, uint16_t counter)
 {
     int rc = jc_scp02_derive(c, keys->enc, JC_SCP02_CONST_ENC, counter, s->s_enc);
     if (rc == JC_OK)
         rc = jc_scp02_derive(c, keys->mac, JC_SCP02_CONST_CMAC, counter, s->c_mac);
-    if (rc == JC_OK)
-        rc = jc_scp02_derive(c, keys->dek, JC_SCP02_CONST_DEK, counter, s->dek);
+    memcpy(s->static_dek, keys->dek, JC_3DES_KEY_LEN);
     return rc;
+}
+
+/* The session DEK of s. */
+static int session_dek(const jc_scp02 *s, jc_crypto *c, uint8_t dek[JC_3DES_KEY_LEN])
+{
+    return jc_scp02_derive(c, s->static_dek, JC_SCP02_CONST_DEK, s->counter, dek);
 }
 
 /* C-MAC of a command: hdr (CLA INS P1 P2; CLA made 84-style), Lc' = clear_len + 8,
@@ -185,9 +191,11 @@ int jc_scp02_card_unwrap(jc_scp02 *s, jc_crypto *c, const uint8_t hdr[4], const 
 
 int jc_scp02_dek_decrypt(const jc_scp02 *s, jc_crypto *c, const uint8_t *in, size_t len, uint8_t *out)
 {
+    uint8_t dek[JC_3DES_KEY_LEN];
     if (s == NULL)
         return JC_ERR_ARG;
-    return jc_3des_ecb(c, false, s->dek, in, len, out);
+    int rc = session_dek(s, c, dek);
+    return rc == JC_OK ? jc_3des_ecb(c, false, dek, in, len, out) : rc;
 }
 
 /* ------------------------------------------------------------------ host side */
@@ -346,7 +354,9 @@ int jc_scp02_host_wrap(jc_scp02 *s, jc_crypto *c, const uint8_t *capdu, size_t l
 int jc_scp02_host_dek_encrypt(const jc_scp02 *s, jc_crypto *c, const uint8_t key[JC_3DES_KEY_LEN],
                               uint8_t out[JC_3DES_KEY_LEN])
 {
+    uint8_t dek[JC_3DES_KEY_LEN];
     if (s == NULL)
         return JC_ERR_ARG;
-    return jc_3des_ecb(c, true, s->dek, key, JC_3DES_KEY_LEN, out);
+    int rc = session_dek(s, c, dek);
+    return rc == JC_OK ? jc_3des_ecb(c, true, dek, key, JC_3DES_KEY_LEN, out) : rc;
 }

@@ -52,7 +52,7 @@ typedef struct {
     uint8_t card_chal[6];
     uint8_t s_enc[JC_3DES_KEY_LEN];
     uint8_t c_mac[JC_3DES_KEY_LEN];
-    uint8_t dek[JC_3DES_KEY_LEN];
+    uint8_t static_dek[JC_3DES_KEY_LEN]; /* the session DEK is derived when used (PUT KEY) */
     uint8_t mac_chain[8];             /* last C-MAC (before ICV encryption) */
 } jc_scp02;
 
@@ -93,7 +93,8 @@ int jc_scp02_card_ext_auth(jc_scp02 *s, jc_crypto *c, const uint8_t hdr[4], cons
 int jc_scp02_card_unwrap(jc_scp02 *s, jc_crypto *c, const uint8_t hdr[4], const uint8_t *data,
                          size_t lc, uint8_t *out, size_t cap, size_t *out_len);
 
-/* Decrypt PUT KEY key material with the session DEK (3DES-ECB, no padding). */
+/* Decrypt PUT KEY key material with the session DEK (3DES-ECB, no padding;
+ * the session DEK is derived from the static DEK and the counter here). */
 int jc_scp02_dek_decrypt(const jc_scp02 *s, jc_crypto *c, const uint8_t *in, size_t len,
                          uint8_t *out);
 
