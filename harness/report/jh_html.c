@@ -79,12 +79,23 @@ static void jh_esc(FILE *f, const char *s)
     }
 }
 
-static void jh_hexout(FILE *f, const uint8_t *b, size_t n, size_t max)
+/* Hex of b; bytes [from, to) shown as "**" when mask is set. */
+static void jh_hexout_m(FILE *f, const uint8_t *b, size_t n, size_t max, bool mask, size_t from,
+                        size_t to)
 {
-    for (size_t i = 0; i < n && i < max; i++)
-        fprintf(f, "%02X", b[i]);
+    for (size_t i = 0; i < n && i < max; i++) {
+        if (mask && i >= from && i < to)
+            fputs("**", f);
+        else
+            fprintf(f, "%02X", b[i]);
+    }
     if (n > max)
         fprintf(f, "&hellip; (%zu bytes)", n);
+}
+
+static void jh_hexout(FILE *f, const uint8_t *b, size_t n, size_t max)
+{
+    jh_hexout_m(f, b, n, max, false, 0, 0);
 }
 
 static const char jh_css[] =
@@ -325,6 +336,21 @@ static void jh_timeline(jh_html *h)
     fputs("</ol>\n", f);
 }
 
+static bool jh_masked(const jh_html_opts *o, const char *field);
+
+/* Does [addr, addr+len) touch a masked field? */
+static bool jh_range_masked(const jh_html_opts *o, uint32_t addr, uint32_t len)
+{
+    if (!o->masked_fields)
+        return false;
+    for (uint32_t i = 0; i < len; i++) {
+        jh_field fl;
+        if (jh_field_find(o->profile, addr + i, &fl, NULL) == 0 && jh_masked(o, fl.name))
+            return true;
+    }
+    return false;
+}
+
 static const char *jh_verdict_class(jh_verdict v)
 {
     switch (v) {
@@ -394,6 +420,11 @@ static void jh_transcript_table(jh_html *h)
         const jh_entry *e = &h->t->entries[i];
         bool has = jh_explain_entry(&ex, e, x);
         jh_resync(&ex, e);
+        /* secret memory (keys, GPIN): data bytes of READ/WRITE MEMORY hidden */
+        bool secret = has && e->kind == JH_ENTRY_APDU && x->mem_len &&
+                      jh_range_masked(h->o, x->mem_addr, x->mem_len);
+        bool w = secret && strcmp(x->name, "WRITE MEMORY") == 0;
+        bool r = secret && !w;
         fprintf(f, "<tr id=\"e%zu\" class=\"entry %s\" data-kind=\"%d\"><td>%zu</td><td>", i + 1,
                 jh_verdict_class(e->verdict), (int)e->kind, i + 1);
         if (e->file) {
@@ -404,10 +435,10 @@ static void jh_transcript_table(jh_html *h)
         jh_esc(f, e->verb);
         fputs("</b></td><td class=\"hex\">", f);
         if (e->kind == JH_ENTRY_APDU || e->kind == JH_ENTRY_REFUSED) {
-            jh_hexout(f, e->capdu, e->capdu_len, 300);
+            jh_hexout_m(f, e->capdu, e->capdu_len, 300, w, 5, e->capdu_len);
             if (e->wrapped && e->plain) {
                 fputs("<br><small>plain: ", f);
-                jh_hexout(f, e->plain, e->plain_len, 300);
+                jh_hexout_m(f, e->plain, e->plain_len, 300, w, 5, e->plain_len);
                 fputs("</small>", f);
             }
         } else {
@@ -415,7 +446,8 @@ static void jh_transcript_table(jh_html *h)
         }
         fputs("</td><td class=\"hex\">", f);
         if (e->kind == JH_ENTRY_APDU)
-            jh_hexout(f, e->rapdu, e->rapdu_len, 300);
+            jh_hexout_m(f, e->rapdu, e->rapdu_len, 300, r, 0,
+                        e->rapdu_len >= 2 ? e->rapdu_len - 2 : 0);
         else if (e->atr_len) {
             fputs("ATR ", f);
             jh_hexout(f, e->atr, e->atr_len, 40);
@@ -442,7 +474,10 @@ static void jh_transcript_table(jh_html *h)
             fputs("<ul class=\"x\">", f);
             for (size_t k = 0; k < x->n; k++) {
                 fprintf(f, "<li class=\"%s\">", cls[x->line[k].kind]);
-                jh_esc(f, x->line[k].text);
+                const char *t = x->line[k].text;
+                if (secret && (strncmp(t, "new bytes ", 10) == 0 || strncmp(t, "read ", 5) == 0))
+                    t = t[0] == 'n' ? "new bytes (hidden)" : "read (hidden)";
+                jh_esc(f, t);
                 fputs("</li>", f);
             }
             fputs("</ul>", f);

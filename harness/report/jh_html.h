@@ -31,7 +31,9 @@ typedef struct {
      * from the transcript. Entries with has_state override the explainer. */
     int initial_state;
     /* Names of memory fields whose bytes are secret (keys, GPIN): shown as
-     * "**", still marked when they changed. NULL-terminated; NULL = none. */
+     * "**" in the memory table (still marked when they changed) and in the
+     * data of READ/WRITE MEMORY exchanges touching them. NULL-terminated;
+     * NULL = none. */
     const char *const *masked_fields;
 } jh_html_opts;
 

@@ -193,10 +193,14 @@ static int jt_xchg_inner(jt_session *s, const char *what, const uint8_t *capdu, 
     jt_print_bytes(s, "=>", wire, wlen, secret && !is_read, 5, wlen);
     int n = s->rd->ops->transmit(s->rd, wire, wlen, rapdu, cap);
     jh_entry *e = jh_transcript_add(&s->t, s->step_file, ++s->step_no, what, JH_ENTRY_APDU);
+    /* READ/WRITE MEMORY go to the transcript as they are: the HTML report hides
+     * the secret fields itself (jh_html_opts.masked_fields), so it can still
+     * show that they changed. Other secrets (the KT in SELECT) are masked here. */
+    bool is_mem = len >= 5 && (capdu[1] == 0xB0 || capdu[1] == 0xD6);
     if (e) {
-        jt_masked(s, secret && !is_read, wire, wlen, 5, wlen, mc);
+        jt_masked(s, secret && !is_read && !is_mem, wire, wlen, 5, wlen, mc);
         jh_entry_set_bytes(&e->capdu, &e->capdu_len, mc, wlen);
-        jt_masked(s, secret && !is_read, capdu, len, 5, len, mc);
+        jt_masked(s, secret && !is_read && !is_mem, capdu, len, 5, len, mc);
         jh_entry_set_bytes(&e->plain, &e->plain_len, mc, len);
         e->wrapped = s->wrapped;
     }
@@ -212,7 +216,7 @@ static int jt_xchg_inner(jt_session *s, const char *what, const uint8_t *capdu, 
     jt_print_bytes(s, "<=", rapdu, (size_t)n, secret && is_read, 0, (size_t)n - 2);
     uint16_t sw = (uint16_t)(rapdu[n - 2] << 8 | rapdu[n - 1]);
     if (e) {
-        jt_masked(s, secret && is_read, rapdu, (size_t)n, 0, (size_t)n - 2, mr);
+        jt_masked(s, secret && is_read && !is_mem, rapdu, (size_t)n, 0, (size_t)n - 2, mr);
         jh_entry_set_bytes(&e->rapdu, &e->rapdu_len, mr, (size_t)n);
         e->sw = sw;
         int st = s->rd->ops->state(s->rd);

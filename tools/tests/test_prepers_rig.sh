@@ -53,6 +53,9 @@ if [ "${1:-}" = inner ]; then
     # rehearse on card 1 through PC/SC: refused without --allow-irreversible
     run rehearse-pcsc-refused 2 "$P" rehearse --reader "$R1" --kt $KT --plan "$W/plan"
     run rehearse-pcsc 0 "$P" rehearse --reader "$R1" --kt $KT --plan "$W/plan" --allow-irreversible --html "$W/pcsc.html"
+    check "PC/SC report hides the new key" bash -c "! grep -qi '$enc' '$W/pcsc.html'"
+    check "PC/SC report marks CM_KEY1 as changed" grep -q '<tr class="field changed" data-field="CM_KEY1">' "$W/pcsc.html"
+    check "PC/SC report shows the path to OP_READY" grep -q 'data-state="OP_READY" data-visited="yes"' "$W/pcsc.html"
 
     # apply: refusals first
     run apply-fuse-without-protect 2 "$P" apply --reader "$R0" --plan "$W/plan" --backup "$W/backup" --fuse --yes
