@@ -51,3 +51,11 @@ add_test(NAME rig_quickstart
          COMMAND /bin/bash ${_jd_tests}/rig-test.sh ${JCOPSIM_SOURCE_DIR}/tools/quickstart-run.sh
                  ${CMAKE_BINARY_DIR})
 set_tests_properties(rig_quickstart PROPERTIES LABELS "rig" TIMEOUT 120 SKIP_RETURN_CODE 77)
+
+# Issue 8's reconnect figures: 20 kills with the dead handle touched first, and
+# 20 pcscd restarts under one running card (label "reliability": longer runs).
+jcopsim_rig_test(rig_reconnect_kill20 600 --new-card J2A040 --arg --kt=${_jd_kt}
+                 -- /usr/bin/python3 ${_jd_tests}/kill_restart.py 20)
+jcopsim_rig_test(rig_reconnect_pcscd20 900 --new-card J2A040 --arg --kt=${_jd_kt}
+                 -- /usr/bin/python3 ${_jd_tests}/pcscd_restart.py 20)
+set_property(TEST rig_reconnect_kill20 rig_reconnect_pcscd20 APPEND PROPERTY LABELS reliability)

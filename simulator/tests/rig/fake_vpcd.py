@@ -13,12 +13,14 @@ answered by a reconnect and never a crash, the trace file, SIGTERM (exit 0), and
 usage: fake_vpcd.py JCOPSIM
 """
 import os
+import select
 import signal
 import socket
 import struct
 import subprocess
 import sys
 import tempfile
+import time
 
 KT = "404142434445464748494A4B4C4D4E4F"
 ATR = "3BF81300008131FE454A434F5076323431B7"
@@ -210,12 +212,53 @@ def power_cut(jcopsim, tmp):
     wait_exit(proc, "SIGTERM", 0)
 
 
+def reversed_mode(jcopsim, tmp):
+    """jcopsim --listen: the fake vpcd connects to the card, as vpcd's reversed mode does."""
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    proc = subprocess.Popen([jcopsim, "--memory", "--kt", KT, "--listen", "127.0.0.1:%d" % port],
+                            stderr=subprocess.DEVNULL)
+    v = FakeVpcd()
+
+    def connect():
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            s = socket.socket()
+            s.settimeout(TIMEOUT)
+            try:
+                s.connect(("127.0.0.1", port))
+                return s
+            except ConnectionRefusedError:
+                s.close()
+                if time.monotonic() > deadline:
+                    raise Failure("jcopsim never listened on port %d" % port)
+                select.select([], [], [], 0.02)  # poll for the listener, with a deadline
+
+    try:
+        v.conn = connect()
+        check(v.atr() == b"", "reversed mode: first 04 answered with an empty frame")
+        check(v.closed_by_peer(), "reversed mode: the card closed the announce link")
+        v.conn = connect()
+        v.ctl(1)
+        check(v.atr() == bytes.fromhex(ATR), "reversed mode: ATR")
+        check(v.apdu("00A4040010" + KT) == "9000", "reversed mode: SELECT by KT")
+        proc.send_signal(signal.SIGTERM)
+        wait_exit(proc, "reversed mode SIGTERM", 0)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def main():
     jcopsim = sys.argv[1]
     with tempfile.TemporaryDirectory(dir=os.environ.get("JCOPSIM_TEST_TMP")) as tmp:
         try:
             session(jcopsim, tmp)
             power_cut(jcopsim, tmp)
+            reversed_mode(jcopsim, tmp)
         except (Failure, OSError, socket.timeout) as e:
             print("FAIL: %s" % e, file=sys.stderr)
             log = os.path.join(tmp, "log")
