@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "jc_card.h"
+#include "jc_state.h"
 #include "jh_reader.h"
 #include "jh_report.h"
 #include "jh_run.h"
@@ -180,8 +181,20 @@ static int open_reader(const cli *c, jh_reader **rd, char *err, size_t errcap)
     return jh_reader_card_open(rd, &o, err, errcap);
 }
 
-/* Run one script; fills t. Returns its exit status. */
-static int run_one(const cli *c, const char *path, jh_transcript *t)
+/* A copy of the card's memory window, or NULL (PC/SC, out of memory). */
+static uint8_t *memory_snapshot(const jh_reader *rd)
+{
+    const uint8_t *m = rd->ops->memory ? rd->ops->memory(rd) : NULL;
+    uint8_t *copy = m ? malloc(JC_MEM_SIZE) : NULL;
+    if (copy)
+        memcpy(copy, m, JC_MEM_SIZE);
+    return copy;
+}
+
+/* Run one script; fills t (and, for --html, the memory before and after).
+ * Returns its exit status. */
+static int run_one(const cli *c, const char *path, jh_transcript *t, uint8_t **mem_before,
+                   uint8_t **mem_after)
 {
     jh_script sc;
     int rc = jh_script_load(&sc, path, c->format);
@@ -223,7 +236,11 @@ static int run_one(const cli *c, const char *path, jh_transcript *t)
         .on_entry = on_entry,
         .on_entry_ctx = &p,
     };
+    if (c->html)
+        *mem_before = memory_snapshot(rd);
     rc = jh_run(rd, &sc, &o, t);
+    if (c->html)
+        *mem_after = memory_snapshot(rd);
     jh_reader_close(rd);
     jh_script_free(&sc);
     if (t->error)
@@ -234,7 +251,8 @@ static int run_one(const cli *c, const char *path, jh_transcript *t)
     return rc;
 }
 
-static int write_html(const cli *c, jh_transcript *const *ts, size_t n)
+static int write_html(const cli *c, jh_transcript *const *ts, uint8_t *const *before,
+                      uint8_t *const *after, size_t n)
 {
 #ifdef JH_HAVE_HTML
     for (size_t i = 0; i < n; i++) {
@@ -243,7 +261,12 @@ static int write_html(const cli *c, jh_transcript *const *ts, size_t n)
             snprintf(path, sizeof path, "%s", c->html);
         else
             snprintf(path, sizeof path, "%s.%zu.html", c->html, i + 1);
-        jh_html_opts ho = {.profile = c->profile, .initial_state = -1};
+        jh_html_opts ho = {
+            .profile = c->profile,
+            .mem_before = before[i],
+            .mem_after = after[i],
+            .initial_state = -1,
+        };
         if (jh_html_write_file(path, ts[i], &ho) < 0) {
             fprintf(stderr, "jcop-replay: cannot write %s\n", path);
             return JH_EXIT_ENV;
@@ -398,14 +421,16 @@ int main(int argc, char **argv)
 #endif
     jh_transcript *ts = calloc((size_t)nscripts, sizeof *ts);
     jh_transcript **tp = calloc((size_t)nscripts, sizeof *tp);
-    if (!ts || !tp) {
+    uint8_t **mb = calloc((size_t)nscripts, sizeof *mb);
+    uint8_t **ma = calloc((size_t)nscripts, sizeof *ma);
+    if (!ts || !tp || !mb || !ma) {
         fprintf(stderr, "jcop-replay: out of memory\n");
         return JH_EXIT_ENV;
     }
     int status = 0;
     for (int i = 0; i < nscripts; i++) {
         tp[i] = &ts[i];
-        int rc = run_one(&c, argv[optind + i], &ts[i]);
+        int rc = run_one(&c, argv[optind + i], &ts[i], &mb[i], &ma[i]);
         if (rc > status)
             status = rc;
     }
@@ -421,7 +446,7 @@ int main(int argc, char **argv)
         }
     }
     if (c.html) {
-        int rc = write_html(&c, tp, (size_t)nscripts);
+        int rc = write_html(&c, tp, mb, ma, (size_t)nscripts);
         if (rc > status)
             status = rc;
     }
@@ -440,9 +465,14 @@ int main(int argc, char **argv)
             jh_golden_free(&g);
         }
     }
-    for (int i = 0; i < nscripts; i++)
+    for (int i = 0; i < nscripts; i++) {
         jh_transcript_free(&ts[i]);
+        free(mb[i]);
+        free(ma[i]);
+    }
     free(ts);
     free(tp);
+    free(mb);
+    free(ma);
     return status;
 }

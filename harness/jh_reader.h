@@ -36,6 +36,9 @@ typedef struct {
     /* Where card events go during the next operations (NULL: dropped). */
     void (*set_sink)(jh_reader *r, jh_entry *e);
     void (*close)(jh_reader *r);
+    /* The card's memory window [JC_MEM_BASE, JC_MEM_END) as it is now, or NULL
+     * when the backend cannot see inside (PC/SC). May be NULL itself. */
+    const uint8_t *(*memory)(const jh_reader *r);
 } jh_reader_ops;
 
 struct jh_reader {

@@ -116,6 +116,13 @@ static void c_set_sink(jh_reader *base, jh_entry *e)
     ((card_reader *)base)->sink = e;
 }
 
+static const uint8_t *c_memory(const jh_reader *base)
+{
+    const card_reader *r = (const card_reader *)base;
+    const jc_pstate *st = jc_card_pstate(r->card);
+    return st ? st->mem : NULL;
+}
+
 static void c_close(jh_reader *base)
 {
     card_reader *r = (card_reader *)base;
@@ -138,6 +145,7 @@ static const jh_reader_ops card_ops = {
     .state = c_state,
     .set_sink = c_set_sink,
     .close = c_close,
+    .memory = c_memory,
 };
 
 int jh_reader_card_open(jh_reader **out, const jh_card_opts *o, char *err, size_t errcap)
