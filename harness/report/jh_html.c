@@ -501,6 +501,12 @@ static unsigned jh_bytes(FILE *f, const int16_t *v, const int16_t *other, const 
                          size_t k0, size_t n, bool mark, bool masked)
 {
     unsigned changed = 0;
+    bool any_chg = false;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = k0 + i;
+        any_chg |= written[k] ? (other[k] < 0 || other[k] != v[k])
+                              : (v[k] >= 0 && other[k] >= 0 && other[k] != v[k]);
+    }
     for (size_t i = 0; i < n; i++) {
         size_t k = k0 + i;
         bool chg = written[k] ? (other[k] < 0 || other[k] != v[k])
@@ -513,8 +519,8 @@ static unsigned jh_bytes(FILE *f, const int16_t *v, const int16_t *other, const 
             changed++;
         if (v[k] < 0)
             fputs("<span class=\"unk\">..</span>", f);
-        else if (masked)
-            fputs(chg && mark ? "<mark class=\"chg masked\">**</mark>" : "**", f);
+        else if (masked) /* the whole field is marked: which bytes changed is a secret too */
+            fputs(any_chg && mark ? "<mark class=\"chg masked\">**</mark>" : "**", f);
         else if (chg && mark)
             fprintf(f, "<mark class=\"chg\">%02X</mark>", (unsigned)v[k]);
         else

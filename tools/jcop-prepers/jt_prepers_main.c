@@ -311,10 +311,10 @@ static int jt_cmd_plan(const jt_opts *o)
         bool hide =
             s->secret && !o->show_keys && s->kind != JT_STEP_READ && s->kind != JT_STEP_CHECK;
         for (size_t b = 0; b < s->len; b++) {
-            if (hide && b >= 5)
+            if (s->kind == JT_STEP_SELECT_KT && b >= 5 && !o->kt_hex)
+                fputs("KT", stdout); /* no --kt: the seller's transport key goes here */
+            else if (hide && b >= 5)
                 fputs("**", stdout);
-            else if (s->kind == JT_STEP_SELECT_KT && b >= 5 && !o->kt_hex)
-                fputs("KT", stdout);
             else
                 printf("%02X", s->capdu[b]);
         }
