@@ -170,6 +170,11 @@ static void jt_line_harness(jt_parser *p, const char *s)
 {
     if (jt_starts(s, "=> ")) {
         jt_command(p, s + 3);
+    } else if (jt_starts(s, "(plain ") && p->have_cmd && !p->have_plain) {
+        /* the command before SCP02 wrapping, printed under the wire form */
+        p->plen = 0;
+        if (jt_hex_run(s + 7, p->plain, sizeof p->plain, &p->plen) > 0)
+            p->have_plain = true;
     } else if (jt_starts(s, "<= ")) {
         p->rlen = 0;
         if (jt_hex_run(s + 3, p->resp, sizeof p->resp, &p->rlen) < 2)

@@ -2,7 +2,8 @@
  * jt_tparse.h: reads the transcript forms jcop-explain understands, line by
  * line, and turns them into exchanges for the explainer (harness/explain).
  *
- * Forms: the harness's transcript (`=> C-APDU` / `<= R-APDU`), a jcopsim
+ * Forms: the harness's transcript (`=> C-APDU`, `(plain C-APDU)` under a
+ * wrapped one, `<= R-APDU`), a jcopsim
  * trace (`/send <C-APDU> <R-APDU>`, `/atr`, `/reset`, `/power off`), scriptor
  * output (`> ` / `< ` lines, an SW line ending in `: text`), a GPShell trace
  * (`Command -->` / `Wrapped command -->` / `Response <--`, or bare `-->` /

@@ -63,6 +63,15 @@ if [ -n "$REPLAY" ] && [ -x "$REPLAY" ]; then
         "READ MEMORY 0xC00321, 16 bytes = CM_KEY2" \
         "PROTECT (JCOP pre-personalization)" \
         "card state: unfused, booted and protected -> fused, OP_READY"
+    SC03=$(dirname "$TUT")/conformance/fused/op-ready-sc03.jcsh
+    if [ -f "$SC03" ]; then
+        timeout 60 "$REPLAY" --kt 000102030405060708090A0B0C0D0E0F "$SC03" > "$W/replay-sc03.out" 2>&1
+        expect "$W/replay-sc03.out" harness \
+            "security level 03: C-DEC and C-MAC (data encrypted)" \
+            "GET DATA 00E0: Key Information Template" \
+            "key id 1, version FF, type 80 (DES), 16 bytes" \
+            "ISD A000000003000000: life cycle OP_READY (01), privileges 9E"
+    fi
 fi
 # refusals
 timeout 10 "$E" --format nonsense "$D/gpshell-trace.txt" >/dev/null 2>&1; rc=$?
