@@ -318,7 +318,9 @@ static int exchange_ex(run *r, const char *verb, const uint8_t *plain, size_t n,
     const uint8_t *wire = plain;
     size_t wlen = n;
     bool wrapped = false;
-    if (wrap != WRAP_NO && jc_scp02_is_open(&r->sc) &&
+    /* A command already carrying the secure messaging bit (CLA 84, EXTERNAL
+     * AUTHENTICATE) goes out as written. */
+    if (wrap != WRAP_NO && jc_scp02_is_open(&r->sc) && !(plain[0] & 0x04) &&
         (wrap == WRAP_ANY || (plain[0] & 0xFC) == 0x80)) {
         int k = jc_scp02_host_wrap(&r->sc, r->crypto, plain, n, r->cbuf, CBUF_MAX);
         if (k < 0) {
@@ -481,6 +483,10 @@ static int do_send(run *r)
         return -1;
     }
     memcpy(plain, r->cbuf, (size_t)n);
+    /* A hand-written INITIALIZE UPDATE starts a new session on the card: it is
+     * never wrapped, and the host's session ends. */
+    if ((plain[0] & 0xC0) == 0x80 && plain[1] == 0x50)
+        jc_scp02_reset(&r->sc);
     char *expect;
     int rc = -1;
     if (expand(r, r->st->expect, &expect) == 0) {

@@ -244,6 +244,40 @@ static void test_scp02_level01_vector(void **state)
     jh_transcript_free(&t);
 }
 
+static void test_scp02_raw_commands_not_wrapped(void **state)
+{
+    /* after ext-auth: a hand-written CLA 84 command and a new INITIALIZE
+     * UPDATE go out as written; the INITIALIZE UPDATE ends the host session,
+     * so the CLA 80 command after it is not wrapped either */
+    static const exch ex[] = {
+        {.c = "8050000008D5AD539A60CA5E7200",
+         .r = "000074746E6E6E6262620102069FAA2A0591E73367DD78794D04315E9000"},
+        {.c = "84820100107C799B3C771DBAE6BEF49310977617BA", .r = "9000"},
+        {.c = "84F2800000", .r = "6982"},
+        {.c = "8050000008010203040506070800", .r = "6A88"},
+        {.c = "80F28000024F0000", .r = "6982"},
+    };
+    static const uint8_t hc[8] = {0xD5, 0xAD, 0x53, 0x9A, 0x60, 0xCA, 0x5E, 0x72};
+    mock m;
+    mock_init(&m, ex, 5, false);
+    jh_run_opts o = {.host_challenge = hc};
+    jh_transcript t;
+    int rc = run_text(&m.base,
+                      "set-key 1/404142434445464748494A4B4C4D4E4F\n"
+                      "init-update\n"
+                      "ext-auth mac\n"
+                      "/send 84F2800000 6982\n"
+                      "/send 8050000008010203040506070800 6A88\n"
+                      "/send 80F28000024F0000 6982\n",
+                      &o, &t);
+    assert_int_equal(rc, JH_EXIT_OK);
+    assert_int_equal(m.transmits, 5);
+    assert_string_equal(m.sent[2], "84F2800000");
+    assert_string_equal(m.sent[3], "8050000008010203040506070800");
+    assert_string_equal(m.sent[4], "80F28000024F0000");
+    jh_transcript_free(&t);
+}
+
 static void test_scp02_level03_vector(void **state)
 {
     static const exch ex[] = {
@@ -458,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_irreversible_table),
         cmocka_unit_test(test_guard_refuses),
         cmocka_unit_test(test_scp02_level01_vector),
+        cmocka_unit_test(test_scp02_raw_commands_not_wrapped),
         cmocka_unit_test(test_scp02_level03_vector),
         cmocka_unit_test(test_scp02_wrong_keys),
         cmocka_unit_test(test_runtime_variables),
