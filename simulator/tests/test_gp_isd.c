@@ -65,6 +65,7 @@ static void test_published_traces(void **state)
         /* The same command again (replayed MAC) fails and closes the session. */
         GT_EXPECT(f, traces[i].next, "6982");
         GT_EXPECT(f, "80F22002024F0000", "6982");
+        jc_card_power_off(f->card); /* frees the GP volatile state (crypto context) */
         jc_card_free(f->card);
         free(f);
         free(s2);
