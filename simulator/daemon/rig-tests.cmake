@@ -32,6 +32,11 @@ jcopsim_rig_test(rig_opensc 120 --new-card J2A040 --arg --kt=${_jd_kt}
                  -- /bin/bash ${_jd_tests}/opensc.sh)
 set_property(TEST rig_opensc APPEND PROPERTY ENVIRONMENT
              "JCOP_TEST_TRACE=${CMAKE_CURRENT_BINARY_DIR}/rig_opensc.trace")
+if(EXISTS ${JCOPSIM_SOURCE_DIR}/harness/CMakeLists.txt)
+  # jcop-replay is defined later (harness/ comes after simulator/): a generator
+  # expression resolves it at generation time.
+  set_property(TEST rig_opensc APPEND PROPERTY ENVIRONMENT "JCOP_REPLAY=$<TARGET_FILE:jcop-replay>")
+endif()
 jcopsim_rig_test(rig_scriptor 120 --new-card J2A040 --arg --kt=${_jd_kt}
                  -- /bin/bash ${_jd_tests}/scriptor.sh)
 jcopsim_rig_test(rig_pyscard_fuse 120 --new-card J2A040 --arg --kt=${_jd_kt}

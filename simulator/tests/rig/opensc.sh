@@ -2,7 +2,8 @@
 # opensc-tool, a PC/SC client the project did not write, through the rig:
 # reads the ATR and sends APDUs (SELECT by the transport key, BOOT, a READ);
 # then checks jcopsim's trace recorded the same session in the harness's script
-# language (JCOP_TEST_TRACE names the trace file given to the card).
+# language (JCOP_TEST_TRACE names the trace file given to the card) and, when
+# JCOP_REPLAY names jcop-replay, that the harness replays it with every answer held.
 set -u
 kt=404142434445464748494A4B4C4D4E4F
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -30,5 +31,10 @@ if [ -n "${JCOP_TEST_TRACE:-}" ]; then
     bad=$(grep -v -E '^(#.*|/atr [0-9A-F]+|/reset|/power off|/send [0-9A-F]+ [0-9A-F]{4,})$' "$t" | head -n3)
     [ -z "$bad" ] || fail "trace lines outside the script language: $bad"
     echo "trace $t: $(grep -c '^/send' "$t") exchanges recorded"
+    # The trace is a script: the harness replays it on an in-process card with
+    # the same transport key, and every recorded answer must hold again.
+    if [ -n "${JCOP_REPLAY:-}" ] && [ -x "$JCOP_REPLAY" ]; then
+        timeout 60 "$JCOP_REPLAY" -q -f jcsh --kt $kt "$t" || fail "jcop-replay of the trace failed"
+    fi
 fi
 echo PASS
