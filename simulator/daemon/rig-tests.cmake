@@ -9,7 +9,7 @@ set(_jd_kt1 505152535455565758595A5B5C5D5E5F)
 if(JCOPSIM_TESTS)
   add_test(NAME jcopsim_cli COMMAND /bin/bash ${_jd_tests}/cli.sh $<TARGET_FILE:jcopsim>)
   add_test(NAME jcopsim_protocol
-           COMMAND /usr/bin/python3 ${_jd_tests}/fake_vpcd.py $<TARGET_FILE:jcopsim>)
+           COMMAND timeout 100 /usr/bin/python3 ${_jd_tests}/fake_vpcd.py $<TARGET_FILE:jcopsim>)
   set_tests_properties(jcopsim_cli jcopsim_protocol PROPERTIES LABELS "daemon" TIMEOUT 120
                        ENVIRONMENT "JCOPSIM_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}")
 endif()
@@ -40,16 +40,16 @@ endif()
 jcopsim_rig_test(rig_scriptor 120 --new-card J2A040 --arg --kt=${_jd_kt}
                  -- /bin/bash ${_jd_tests}/scriptor.sh)
 jcopsim_rig_test(rig_pyscard_fuse 120 --new-card J2A040 --arg --kt=${_jd_kt}
-                 -- /usr/bin/python3 ${_jd_tests}/tutorial_fuse.py)
+                 -- timeout 100 /usr/bin/python3 ${_jd_tests}/tutorial_fuse.py)
 jcopsim_rig_test(rig_kill_restart 240 --new-card J2A040 --arg --kt=${_jd_kt}
-                 -- /usr/bin/python3 ${_jd_tests}/kill_restart.py 5)
+                 -- timeout 200 /usr/bin/python3 ${_jd_tests}/kill_restart.py 5)
 jcopsim_rig_test(rig_pcscd_restart 240 --new-card J2A040 --arg --kt=${_jd_kt}
-                 -- /usr/bin/python3 ${_jd_tests}/pcscd_restart.py 3)
+                 -- timeout 200 /usr/bin/python3 ${_jd_tests}/pcscd_restart.py 3)
 jcopsim_rig_test(rig_two_cards 120 --new-card J2A040:0 --arg --kt=${_jd_kt}
                  --new-card J2A040:1 --arg --kt=${_jd_kt1}
-                 -- /usr/bin/python3 ${_jd_tests}/two_cards.py)
+                 -- timeout 100 /usr/bin/python3 ${_jd_tests}/two_cards.py)
 jcopsim_rig_test(rig_extended_apdu 120 --new-card J2A040 --arg --kt=${_jd_kt}
-                 -- /usr/bin/python3 ${_jd_tests}/extended.py)
+                 -- timeout 100 /usr/bin/python3 ${_jd_tests}/extended.py)
 jcopsim_rig_test(rig_trivial_card 120 --trivial-card
                  -- /bin/bash ${_jd_tests}/trivial.sh)
 add_test(NAME rig_quickstart
@@ -60,7 +60,7 @@ set_tests_properties(rig_quickstart PROPERTIES LABELS "rig" TIMEOUT 120 SKIP_RET
 # Issue 8's reconnect figures: 20 kills with the dead handle touched first, and
 # 20 pcscd restarts under one running card (label "reliability": longer runs).
 jcopsim_rig_test(rig_reconnect_kill20 600 --new-card J2A040 --arg --kt=${_jd_kt}
-                 -- /usr/bin/python3 ${_jd_tests}/kill_restart.py 20)
+                 -- timeout 560 /usr/bin/python3 ${_jd_tests}/kill_restart.py 20)
 jcopsim_rig_test(rig_reconnect_pcscd20 900 --new-card J2A040 --arg --kt=${_jd_kt}
-                 -- /usr/bin/python3 ${_jd_tests}/pcscd_restart.py 20)
+                 -- timeout 860 /usr/bin/python3 ${_jd_tests}/pcscd_restart.py 20)
 set_property(TEST rig_reconnect_kill20 rig_reconnect_pcscd20 APPEND PROPERTY LABELS reliability)
