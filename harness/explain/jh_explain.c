@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "jc_card.h"
+#include "jc_crypto.h"
 #include "jc_sw.h"
 #include "jh_explain.h"
 
@@ -278,6 +279,17 @@ void jh_explain_assume(jh_explainer *ex, int card_state, uint8_t card_lcs)
     }
     v->sc = JH_SC_NONE;
     v->card_state = card_state == JC_CS_OFF ? JC_CS_OFF : jh_view_state(v);
+}
+
+void jh_explain_set_keys(jh_explainer *ex, const uint8_t keys[3][16], void *crypto)
+{
+    ex->have_keys = keys && crypto;
+    ex->crypto = ex->have_keys ? crypto : NULL;
+    if (ex->have_keys)
+        memcpy(ex->key, keys, sizeof ex->key);
+    else
+        memset(ex->key, 0, sizeof ex->key);
+    ex->have_session = false;
 }
 
 /* ---- decoders of answers ------------------------------------------------ */
@@ -839,6 +851,28 @@ static void jh_cmd_memory(jh_ctx *c, bool write)
         jh_add(c->x, JH_XL_DETAIL, "after PROTECT the memory cannot be written");
 }
 
+/* With the static keys: derive S-ENC and the session DEK, check the card cryptogram. */
+static void jh_check_card_cryptogram(jh_ctx *c, const uint8_t *d)
+{
+    jh_explainer *ex = c->ex;
+    jc_crypto *cr = ex->crypto;
+    uint16_t counter = (uint16_t)(d[12] << 8 | d[13]);
+    uint8_t cc[8];
+    if (jc_scp02_derive(cr, ex->key[0], JC_SCP02_CONST_ENC, counter, ex->s_enc) != 0 ||
+        jc_scp02_derive(cr, ex->key[2], JC_SCP02_CONST_DEK, counter, ex->s_dek) != 0 ||
+        jc_scp02_card_cryptogram(cr, ex->s_enc, ex->host_chal, counter, d + 14, cc) != 0) {
+        jh_add(c->x, JH_XL_WARN, "cannot check the card cryptogram (crypto failure)");
+        return;
+    }
+    if (memcmp(cc, d + 20, 8) == 0) {
+        ex->have_session = true;
+        jh_add(c->x, JH_XL_DETAIL, "card cryptogram checked with the given keys: correct");
+    } else {
+        jh_add(c->x, JH_XL_WARN,
+               "card cryptogram does NOT match the given keys: the card holds other keys");
+    }
+}
+
 static void jh_cmd_init_update(jh_ctx *c)
 {
     jh_card_view *v = &c->ex->view;
@@ -849,8 +883,13 @@ static void jh_cmd_init_update(jh_ctx *c)
            "INITIALIZE UPDATE (SCP02 step 1): key version %02X%s, host challenge %s", a->p1,
            a->p1 == 0 ? " (= the first key set)" : "", jh_hex(h, sizeof h, a->data, a->lc));
     v->sc = JH_SC_NONE;
+    c->ex->have_session = false;
+    if (a->lc == 8)
+        memcpy(c->ex->host_chal, a->data, 8);
     if (jh_ok(c) && c->rn >= 28) {
         const uint8_t *d = c->rd;
+        if (c->ex->have_keys && a->lc == 8)
+            jh_check_card_cryptogram(c, d);
         jh_add(c->x, JH_XL_DETAIL, "key diversification data %s", jh_hex(h, sizeof h, d, 10));
         jh_add(c->x, JH_XL_DETAIL, "key version %02X, SCP %02X, sequence counter %02X%02X", d[10],
                d[11], d[12], d[13]);
@@ -962,10 +1001,12 @@ static void jh_cmd_put_key(jh_ctx *c)
     const jh_apdu *a = c->a;
     char h[40];
     snprintf(c->x->name, sizeof c->x->name, "PUT KEY");
-    jh_add(c->x, JH_XL_COMMAND, "PUT KEY: %s key set %s, starting at key id %u%s",
-           a->p1 == 0 ? "add a new" : "replace",
-           a->p1 == 0 ? "" : (snprintf(h, sizeof h, "%02X", a->p1), h), a->p2 & 0x7F,
-           (a->p2 & 0x80) ? ", several keys" : "");
+    if (a->p1 == 0)
+        jh_add(c->x, JH_XL_COMMAND, "PUT KEY: add a new key set, starting at key id %u%s",
+               a->p2 & 0x7F, (a->p2 & 0x80) ? ", several keys" : "");
+    else
+        jh_add(c->x, JH_XL_COMMAND, "PUT KEY: replace key set %02X, starting at key id %u%s", a->p1,
+               a->p2 & 0x7F, (a->p2 & 0x80) ? ", several keys" : "");
     if (c->pd && c->pn >= 1) {
         jh_add(c->x, JH_XL_DETAIL, "new key version %02X", c->pd[0]);
         size_t i = 1;
@@ -981,6 +1022,17 @@ static void jh_cmd_put_key(jh_ctx *c)
                    "key %u: type %02X%s, %u bytes encrypted with the session DEK, check value %s",
                    ++k, type, type == 0x80 ? " (DES)" : "", len,
                    jh_hex(h, sizeof h, c->pd + i + 3 + len, kl));
+            if (c->ex->have_session && len == 16 && kl == 3) {
+                uint8_t key[16], kcv[3];
+                if (jc_3des_ecb(c->ex->crypto, false, c->ex->s_dek, c->pd + i + 2, 16, key) == 0 &&
+                    jc_kcv(c->ex->crypto, key, kcv) == 0) {
+                    bool good = memcmp(kcv, c->pd + i + 3 + len, 3) == 0;
+                    jh_add(c->x, good ? JH_XL_DETAIL : JH_XL_WARN,
+                           "key %u decrypted with the session DEK: its check value %s", k,
+                           good ? "matches" : "does NOT match (the card will refuse it)");
+                }
+                memset(key, 0, sizeof key);
+            }
             i += 3 + (size_t)len + kl;
         }
     } else if (c->encrypted) {
@@ -1135,6 +1187,8 @@ static void jh_state_lines(jh_explainer *ex, jh_explanation *x, int before, uint
     jh_card_view *v = &ex->view;
     int after = jh_view_state(v);
     v->card_state = after;
+    if (v->sc == JH_SC_NONE)
+        ex->have_session = false; /* no channel, no session keys */
     x->state_before = before;
     x->state_after = after;
     if (after != before && after >= 0) {
@@ -1174,6 +1228,8 @@ int jh_explain_exchange_plain(jh_explainer *ex, const uint8_t *capdu, size_t cle
     ex->exchanges++;
 
     jh_apdu a;
+    uint8_t dec[256];
+    bool decrypted = false;
     jh_apdu_parse(capdu, capdu ? clen : 0, &a);
     jh_ctx c = {.ex = ex, .x = x, .a = &a};
     if (rapdu && rlen >= 2) {
@@ -1207,7 +1263,17 @@ int jh_explain_exchange_plain(jh_explainer *ex, const uint8_t *capdu, size_t cle
                 if (v->sc == JH_SC_OPEN && v->sc_level == 0x03 && c.pn > 0) {
                     c.encrypted = true;
                     c.pd = NULL;
+                    size_t en = c.pn;
                     c.pn = 0;
+                    if (ex->have_session && en % 8 == 0 && en <= sizeof dec &&
+                        jc_3des_cbc(ex->crypto, false, ex->s_enc, NULL, a.data, en, dec) == 0) {
+                        int cl = jc_unpad80(dec, en);
+                        if (cl >= 0) {
+                            c.pd = dec;
+                            c.pn = (size_t)cl;
+                            decrypted = true;
+                        }
+                    }
                 }
             }
         }
@@ -1227,6 +1293,8 @@ int jh_explain_exchange_plain(jh_explainer *ex, const uint8_t *capdu, size_t cle
             }
         }
         if (wrapped && x->n < JH_XLINES_MAX) {
+            if (decrypted)
+                jh_add(x, JH_XL_DETAIL, "data decrypted with the session S-ENC key (C-DEC)");
             if (a.lc >= 8)
                 jh_add(x, JH_XL_DETAIL,
                        "wrapped for the secure channel: CLA %02X, the last 8 data bytes are the "

@@ -83,6 +83,15 @@ typedef struct {
     unsigned exchanges; /* exchanges seen */
     uint8_t last_ins;   /* for GET STATUS paging (6310 then P2 03) */
     uint8_t last_status_p1;
+    /* Optional static keys (jh_explain_set_keys): SCP02 checked and C-DEC
+     * data decrypted. Fields added at the end; callers never touch them. */
+    bool have_keys;
+    uint8_t key[3][16];
+    void *crypto;        /* jc_crypto *, owned by the caller */
+    bool have_session;
+    uint8_t s_enc[16];
+    uint8_t s_dek[16];
+    uint8_t host_chal[8];
 } jh_explainer;
 
 /* Start following a card. profile may be NULL (default profile). The view
@@ -91,6 +100,14 @@ void jh_explain_init(jh_explainer *ex, const char *profile);
 /* Tell the explainer the card's state at the start (e.g. the in-process
  * card's jc_card_state after power-on; card_lcs for a fused card or 0). */
 void jh_explain_assume(jh_explainer *ex, int card_state, uint8_t card_lcs);
+
+/* Give the explainer the card's static keys (ENC, MAC, DEK of the key set in
+ * use) and a jc_crypto context (simulator/core/jc_crypto.h) it may use until
+ * the next call or the end: INITIALIZE UPDATE's card cryptogram is checked
+ * against them, data sent at level 03 (C-DEC) is decrypted and decoded, and
+ * PUT KEY's key check values are verified. The keys are never printed.
+ * keys NULL forgets them. */
+void jh_explain_set_keys(jh_explainer *ex, const uint8_t keys[3][16], void *crypto);
 
 /* ---- explanations ------------------------------------------------------ */
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "jc_card.h"
+#include "jc_crypto.h"
 #include "jh_explain.h"
 #include "jt_tparse.h"
 
@@ -136,14 +137,36 @@ int main(int argc, char **argv)
         {"format", required_argument, NULL, 'f'}, {"profile", required_argument, NULL, 'p'},
         {"assume", required_argument, NULL, 's'}, {"brief", no_argument, NULL, 'b'},
         {"no-echo", no_argument, NULL, 'n'},      {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+        {"version", no_argument, NULL, 'V'},      {"key", required_argument, NULL, 'k'},
+        {"enc", required_argument, NULL, 1001},   {"mac", required_argument, NULL, 1002},
+        {"dek", required_argument, NULL, 1003},   {NULL, 0, NULL, 0},
     };
     jt_format fmt = JT_FMT_AUTO;
     const char *profile = NULL, *assume = NULL;
     bool brief = false, echo = true;
+    uint8_t keys[3][16];
+    int nkeys = 0; /* bit i: key i given */
     int c;
-    while ((c = getopt_long(argc, argv, "f:p:s:bnhV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:p:s:bnhVk:", opts, NULL)) != -1) {
         switch (c) {
+        case 'k':
+        case 1001:
+        case 1002:
+        case 1003: {
+            int i = c == 'k' ? 0 : c - 1001;
+            if (jh_hex_parse(optarg, keys[i], 16) != 16) {
+                fprintf(stderr, "jcop-explain: a key is 16 bytes (32 hex digits)\n");
+                return 2;
+            }
+            if (c == 'k') {
+                memcpy(keys[1], keys[0], 16);
+                memcpy(keys[2], keys[0], 16);
+                nkeys = 7;
+            } else {
+                nkeys |= 1 << i;
+            }
+            break;
+        }
         case 'f': {
             int f = jt_format_parse(optarg);
             if (f < 0) {
@@ -187,6 +210,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "jcop-explain: --assume takes 'unfused' or 'fused'\n");
         return 2;
     }
+    if (nkeys != 0 && nkeys != 7) {
+        fprintf(stderr, "jcop-explain: give --key, or all three of --enc --mac --dek\n");
+        return 2;
+    }
     const char *path = optind < argc ? argv[optind] : "-";
     FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     if (!in) {
@@ -206,6 +233,15 @@ int main(int argc, char **argv)
     if (assume)
         jh_explain_assume(&r->ex,
                           strcmp(assume, "fused") == 0 ? JC_CS_OP_READY : JC_CS_UNFUSED_IDLE, 0);
+    jc_crypto *crypto = NULL;
+    if (nkeys) {
+        if (jc_crypto_create(&crypto) != 0) {
+            fprintf(stderr, "jcop-explain: the crypto library failed\n");
+            return 3;
+        }
+        jh_explain_set_keys(&r->ex, (const uint8_t(*)[16])keys, crypto);
+        memset(keys, 0, sizeof keys);
+    }
     jt_parser_init(p, fmt, jt_on_event, r);
     char *line = NULL;
     size_t cap = 0;
@@ -228,6 +264,8 @@ int main(int argc, char **argv)
                 jt_format_name(p->fmt));
         rc = 1;
     }
+    jh_explain_set_keys(&r->ex, NULL, NULL);
+    jc_crypto_free(crypto);
     free(p);
     free(r);
     return rc;

@@ -73,6 +73,31 @@ if [ -n "$REPLAY" ] && [ -x "$REPLAY" ]; then
             "ISD A000000003000000: life cycle OP_READY (01), privileges 9E"
     fi
 fi
+# --key: SCP02 checked and level-03 data decrypted, on a session computed with
+# pycryptodome (jt_scp02_l3.py), not with the card's code
+L3=$(dirname "$0")/jt_scp02_l3.py
+if /usr/bin/python3 -c 'import Cryptodome' 2>/dev/null; then
+    /usr/bin/python3 "$L3" 00112233445566778899AABBCCDDEEFF > "$W/l3.txt"
+    timeout 30 "$E" --key 404142434445464748494A4B4C4D4E4F "$W/l3.txt" > "$W/l3.explained" 2>&1
+    for p in "card cryptogram checked with the given keys: correct" \
+             "PUT KEY: add a new key set, starting at key id 1, several keys" \
+             "data decrypted with the session S-ENC key (C-DEC)" \
+             "key 3 decrypted with the session DEK: its check value matches"; do
+        grep -qF -- "$p" "$W/l3.explained" && echo "ok - --key: $p" || { echo "not ok - --key: missing: $p"; fails=$((fails + 1)); }
+    done
+    grep -qi 00112233445566778899AABBCCDDEEFF "$W/l3.explained" && { echo "not ok - --key printed a key"; fails=$((fails + 1)); } || echo "ok - --key prints no key"
+    /usr/bin/python3 "$L3" 00112233445566778899AABBCCDDEEFF bad > "$W/l3bad.txt"
+    timeout 30 "$E" --key 404142434445464748494A4B4C4D4E4F "$W/l3bad.txt" > "$W/l3bad.explained" 2>&1
+    grep -qF "key 1 decrypted with the session DEK: its check value does NOT match" "$W/l3bad.explained" \
+        && echo "ok - --key: a wrong KCV is flagged" || { echo "not ok - --key: wrong KCV not flagged"; fails=$((fails + 1)); }
+    timeout 30 "$E" --key 00112233445566778899AABBCCDDEEFF "$W/l3.txt" > "$W/l3wrong.explained" 2>&1
+    grep -qF "card cryptogram does NOT match the given keys" "$W/l3wrong.explained" \
+        && echo "ok - --key: wrong keys flagged" || { echo "not ok - --key: wrong keys not flagged"; fails=$((fails + 1)); }
+    grep -qF "data decrypted" "$W/l3wrong.explained" \
+        && { echo "not ok - decrypted with wrong keys"; fails=$((fails + 1)); } || echo "ok - nothing decrypted with wrong keys"
+else
+    echo "# python3-pycryptodome missing: --key not checked"
+fi
 # refusals
 timeout 10 "$E" --format nonsense "$D/gpshell-trace.txt" >/dev/null 2>&1; rc=$?
 [ $rc = 2 ] && echo "ok - unknown form: exit 2" || { echo "not ok - unknown form: exit $rc"; fails=$((fails + 1)); }
