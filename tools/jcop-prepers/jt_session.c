@@ -37,6 +37,7 @@ int jt_session_open(jt_session *s, jh_reader *rd, const char *title, FILE *out, 
 
 void jt_session_close(jt_session *s)
 {
+    jh_explain_set_keys(&s->ex, NULL, NULL);
     jc_scp02_reset(&s->scp);
     jc_crypto_free(s->crypto);
     jh_transcript_free(&s->t);
@@ -312,6 +313,8 @@ int jt_authenticate(jt_session *s, const jc_profile *prof, const uint8_t keys[3]
     uint8_t chal[8];
     if (jt_random(chal, sizeof chal) != 0)
         return JC_ERR_RANDOM;
+    /* the explainer checks the card cryptogram with the same keys */
+    jh_explain_set_keys(&s->ex, keys, s->crypto);
     int l = jc_scp02_host_init_update(&s->scp, kvn, chal, c, sizeof c);
     if (l < 0)
         return l;
