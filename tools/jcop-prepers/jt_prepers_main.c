@@ -343,6 +343,10 @@ static int jt_cmd_plan(const jt_opts *o)
         }
     }
     printf(
+        "\nNot written: the bytes a public vendor script also writes (0xC00122, 0xC00124, 0xC0029A "
+        "and\nthe bytes before the second and third key records): their meaning is not "
+        "published.\n");
+    printf(
         "\nAfter FUSE: power the card up again, SELECT the ISD, authenticate (SCP02) with the new "
         "keys and\n"
         "list the registry. 'jcop-prepers rehearse' runs all of this on a virtual card first.\n");

@@ -44,5 +44,7 @@ run apply-all 0 "$P" apply "${C[@]}" --plan "$W/plan" --backup "$W/backup" --pro
 run verify 0 "$P" verify "${C[@]}" --plan "$W/plan"
 check "verify: SECURED" grep -q "card life cycle: SECURED (0F)" "$W/verify.out"
 check "the new ATR historical bytes are served" grep -q "historical bytes \"JCOPv241\"" "$W/verify.out"
+run rehearse-j2e145 0 "$P" rehearse -q --profile J2E145
+check "J2E145 rehearsal authenticates to its ISD A000000151000000" grep -q "=> 00A4040008A00000015100000000" "$W/rehearse-j2e145.out"
 run rehearse-fused-twin 1 "$P" rehearse --image "$W/card.img" --plan "$W/plan"
 exit $((fails > 0))
