@@ -15,6 +15,9 @@
  *   5 SELECT KT + BOOT    6 SELECT the ISD (empty AID)
  *   7 open SCP02: level byte (00/01/03 by value % 3)   8 wrapped APDU: L, bytes
  *   9 restart from the committed image (encode, decode, new card, power on)
+ *   10 the same restart in a used heap: freed blocks of the card's size,
+ *      filled with A5, are what the new card's allocation reuses (a
+ *      long-running host creates cards after other work)
  *   other: APDU of (op >> 4) bytes
  * Oracles (abort = a finding): every answer is >= 2 bytes with a plausible SW1,
  * or "not powered" on an unpowered card; every commit is an image that decodes
@@ -24,10 +27,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jc_card.h"
+#include "jc_card_int.h" /* sizeof(struct jc_card), for the used-heap restart */
 #include "jc_image.h"
 #include "jc_profile.h"
 #include "jc_scp02.h"
@@ -69,6 +74,7 @@ typedef struct {
     bool host_open;
     uint8_t rapdu[JC_RAPDU_MAX];
     uint8_t wrapped[300];
+    bool verbose; /* JF_TRACE set: print each exchange (checking what a seed reaches) */
 } jf_apdu;
 
 static int jf_apdu_send(jf_apdu *f, const uint8_t *capdu, size_t len)
@@ -79,6 +85,13 @@ static int jf_apdu_send(jf_apdu *f, const uint8_t *capdu, size_t len)
         return r;
     }
     JF_CHECK(r >= 2 && (size_t)r <= sizeof f->rapdu);
+    if (f->verbose) {
+        fprintf(stderr, "  => ");
+        for (size_t i = 0; i < len && i < 40; i++)
+            fprintf(stderr, "%02X", capdu[i]);
+        fprintf(stderr, "%s  <= %02X%02X (%d bytes)\n", len > 40 ? "..." : "", f->rapdu[r - 2],
+                f->rapdu[r - 1], r);
+    }
     uint8_t sw1 = f->rapdu[r - 2];
     JF_CHECK((sw1 >= 0x60 && sw1 <= 0x6F) || (sw1 >= 0x90 && sw1 <= 0x9F));
     return r;
@@ -150,14 +163,26 @@ static void jf_apdu_open_sc(jf_apdu *f, uint8_t level)
     f->host_open = r == 2 && f->rapdu[0] == 0x90 && f->rapdu[1] == 0x00;
 }
 
-/* Restart from the committed image, as jcopsim does after a crash. */
-static void jf_apdu_restart(jf_apdu *f)
+/* Restart from the committed image, as jcopsim does after a crash; with
+ * dirty_heap, the card's allocation most likely reuses memory of its size
+ * that held other data (glibc reuses freed blocks). */
+static void jf_apdu_restart(jf_apdu *f, bool dirty_heap)
 {
     int n = jc_image_encode(jc_card_pstate(f->card), f->commit.img, f->commit.img_len);
     JF_CHECK(n == (int)f->commit.img_len);
     jc_card_free(f->card);
     f->card = NULL;
     JF_CHECK(jc_image_decode(f->commit.img, f->commit.img_len, f->st) == 0);
+    if (dirty_heap) {
+        void *used[4];
+        for (int i = 0; i < 4; i++) {
+            used[i] = malloc(sizeof(struct jc_card));
+            JF_CHECK(used[i] != NULL);
+            memset(used[i], 0xA5, sizeof(struct jc_card));
+        }
+        for (int i = 0; i < 4; i++)
+            free(used[i]);
+    }
     JF_CHECK(jc_card_create(&f->card, f->st, &f->env) == 0);
     uint8_t atr[JC_ATR_MAX];
     JF_CHECK(jc_card_power_on(f->card, atr, sizeof atr) > 0);
@@ -179,6 +204,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     JF_CHECK(f->st && f->commit.scratch && f->commit.img && f->commit.img2);
     JF_CHECK(jc_crypto_create(&f->crypto) == 0);
     f->rng.s = 0x9E3779B97F4A7C15ull;
+    f->verbose = getenv("JF_TRACE") != NULL;
     jf_apdu_setup(f, data[0]);
 
     jf_reader in = {.p = data + 1, .n = size - 1};
@@ -238,7 +264,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         case 9:
-            jf_apdu_restart(f);
+            jf_apdu_restart(f, false);
+            break;
+        case 10:
+            jf_apdu_restart(f, true);
             break;
         default:
             len = op >> 4;

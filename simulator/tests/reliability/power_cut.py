@@ -8,8 +8,9 @@ vpcd's side on 127.0.0.1 (jrvpcd.py, no pcscd) and runs one sequence: the
 pre-personalization writes (a scratch record, the three CM_KEY records,
 CM_LIFECYCLE, an extended WRITE), PROTECT, FUSE, then after a power cycle the
 GlobalPlatform commands that persist: EXTERNAL AUTHENTICATE (sequence counter),
-PUT KEY (a new key set), a second session with the new keys, SET STATUS
-INITIALIZED and SECURED. A reference run keeps a copy of the image after each
+PUT KEY (a new key set), a second session with the new keys, with --capbuild
+INSTALL [for load], LOAD, INSTALL [for install] and DELETE of a CAP built by
+testcases/gp-host/capbuild.py, then SET STATUS INITIALIZED and SECURED. A reference run keeps a copy of the image after each
 command. Then for N = 1, 2, ... until a run ends without a cut: run the
 sequence on a fresh copy with --cut-power-at N, check jcopsim exited 4, that
 the image is byte for byte the one before the interrupted command or the one
@@ -71,7 +72,7 @@ def s_open(ctx, keys, kvn, level):
 
 
 def s_wrapped(ctx, apdu, want_sw=0x9000):
-    r = ctx.sc.send(apdu)
+    r = ctx.r.transmit(ctx.sc.wrap(apdu))
     sw = r[-2] << 8 | r[-1]
     if sw != want_sw:
         raise StepError("%s answered %s" % (apdu, r.hex()))
@@ -114,6 +115,38 @@ STEPS = [
     ("SET STATUS INITIALIZED", lambda c: s_wrapped(c, "80F08007"), True),
     ("SET STATUS SECURED", lambda c: s_wrapped(c, "80F0800F"), True),
 ]
+
+
+def content_steps(capbuild):
+    """INSTALL [for load], LOAD blocks, INSTALL [for install and make selectable],
+    DELETE of the instance: a CAP from testcases/gp-host/capbuild.py (an
+    independent Python assembler), when it is there."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("capbuild", capbuild)
+    cb = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cb)
+    pkg, app = cb.DEFAULT_PKG, cb.DEFAULT_APPLET
+    lfdb = cb.lfdb(cb.build_components())
+    n = len(lfdb)
+    ber = bytes([n]) if n < 0x80 else (bytes([0x81, n]) if n < 0x100 else bytes([0x82, n >> 8, n & 0xFF]))
+    lf = b"\xC4" + ber + lfdb
+    blocks = [lf[i:i + 200] for i in range(0, len(lf), 200)]
+    isd = bytes.fromhex("A000000003000000")
+    steps = []
+    d = bytes([len(pkg)]) + pkg + bytes([len(isd)]) + isd + b"\x00\x00\x00"
+    steps.append(("INSTALL [for load]", lambda c, d=d: s_wrapped(c, bytes([0x80, 0xE6, 0x02, 0x00, len(d)]) + d + b"\x00"), True))
+    for i, b in enumerate(blocks):
+        p1 = 0x80 if i == len(blocks) - 1 else 0x00
+        apdu = bytes([0x80, 0xE8, p1, i, len(b)]) + b + b"\x00"
+        steps.append(("LOAD block %d/%d" % (i + 1, len(blocks)), lambda c, a=apdu: s_wrapped(c, a), True))
+    d = (bytes([len(pkg)]) + pkg + bytes([len(app)]) + app + bytes([len(app)]) + app
+         + b"\x01\x00" + b"\x02\xC9\x00" + b"\x00")
+    steps.append(("INSTALL [for install and make selectable]",
+                  lambda c, d=d: s_wrapped(c, bytes([0x80, 0xE6, 0x0C, 0x00, len(d)]) + d + b"\x00"), True))
+    d = b"\x4F" + bytes([len(app)]) + app
+    steps.append(("DELETE the applet instance",
+                  lambda c, d=d: s_wrapped(c, bytes([0x80, 0xE4, 0x00, 0x00, len(d)]) + d + b"\x00"), True))
+    return steps
 
 
 def read(path):
@@ -169,11 +202,16 @@ def identify_fused(jcopsim, image, log):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--jcopsim", required=True)
+    ap.add_argument("--capbuild", default="", help="testcases/gp-host/capbuild.py: add LOAD/INSTALL/DELETE")
     ap.add_argument("--keep", action="store_true")
     a = ap.parse_args()
     if not os.access(a.jcopsim, os.X_OK):
         print("power_cut: jcopsim not found at %s" % a.jcopsim)
         return 3
+    steps = list(STEPS)
+    if a.capbuild:
+        at = next(i for i, s in enumerate(steps) if s[0] == "SET STATUS INITIALIZED")
+        steps[at:at] = content_steps(a.capbuild)
     work = tempfile.mkdtemp(prefix="jcopsim-cut-")
     log = os.path.join(work, "jcopsim.log")
     base = os.path.join(work, "base.img")
@@ -189,7 +227,6 @@ def main():
     reader.close()
 
     # reference run, without a cut; GP steps that fail are dropped
-    steps = list(STEPS)
     ref = os.path.join(work, "ref.img")
     shutil.copyfile(base, ref)
     try:
