@@ -102,7 +102,16 @@ static int jd_fill(jd_conn *c, bool mid_frame, uint64_t deadline)
         c->rx_end -= c->rx_start;
         c->rx_start = 0;
     }
+    /* Between frames the next request is never there yet (vpcd waits for each
+     * answer): wait first and save a read that would fail with EAGAIN. */
+    bool wait_first = !mid_frame && c->rx_start == c->rx_end;
     for (;;) {
+        if (wait_first) {
+            wait_first = false;
+            int w = jd_wait(c->fd, POLLIN, -1, c->stop, c->waitmask);
+            if (w < 0)
+                return w;
+        }
         ssize_t n = read(c->fd, c->rx + c->rx_end, sizeof c->rx - c->rx_end);
         if (n > 0) {
             c->rx_end += (size_t)n;
