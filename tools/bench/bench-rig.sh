@@ -51,14 +51,24 @@ die() {
 # ---------------------------------------------------------------- inside the rig
 # Runs as the rig's COMMAND: JCOP_READER_0 is jcopsim, JCOP_READER_1 the trivial card.
 inside() {
-    local bench=$1 apdus=$2 rounds=$3 vicc_apdus=$4 vicc=$5 status=0
+    local bench=$1 apdus=$2 rounds=$3 vicc_apdus=$4 vicc=$5 replay=$6 script=$7 status=0
     "$bench" pcsc --no-header --apdus "$apdus" --rounds "$rounds" --target 0.90 \
         --label-a "jcopsim (file image)" --label-b "trivial C card" \
         "$JCOP_READER_0" "$JCOP_READER_1" || status=1
 
-    local pid
+    # Peak RSS once the daemon has done everything once: pre-personalization,
+    # FUSE and an SCP02 session (a conformance script through PC/SC), so that
+    # libcrypto's DES and the ISD's state are in the figure.
+    local pid what="jcopsim daemon (after the pcscd rounds)"
+    if [ -n "$replay" ] && [ -n "$script" ]; then
+        if timeout 60 "$replay" -q --reader "$JCOP_READER_0" --allow-irreversible "$script" >/dev/null; then
+            what="jcopsim daemon (after the pcscd rounds, FUSE and an SCP02 session: $(basename "$script"))"
+        else
+            echo "bench-rig: $(basename "$script") through PC/SC failed; RSS without it" >&2
+        fi
+    fi
     pid=$("$JCOP_RIG" ctl pid card 0)
-    "$bench" proc --no-header --label "jcopsim daemon (after the pcscd rounds)" "$pid" || status=1
+    "$bench" proc --no-header --label "$what" "$pid" || status=1
 
     # Start to card present: stop card 0, wait until its reader is empty,
     # then time start-card .. the probe's SCardGetStatusChange seeing it present.
@@ -213,8 +223,17 @@ echo "Command: \`tools/bench/bench-rig.sh ${orig_args[*]}\`"
 echo
 status=0
 "${pin[@]}" "$bench" inproc "${inproc[@]}" --rounds "$rounds" --dir "$dir" || status=1
-"${pin[@]}" "$rig" -q --build "$build" --new-card J2A040:0 --trivial-card=1 -- \
-    bash "$self" --inside "$bench" "$apdus" "$rounds" "$vicc_apdus" "$vicc" || status=1
+# The daemon's card gets the suite's KT, so that a conformance script can
+# pre-personalize, FUSE and open an SCP02 session through PC/SC.
+card=(--new-card J2A040:0)
+script=""
+if [ -n "$kt" ] && [ -n "$replay" ]; then
+    card+=(--arg "--kt=$kt")
+    script=$src/testcases/conformance/fused/op-ready-sc01.jcsh
+    [ -f "$script" ] || script=""
+fi
+"${pin[@]}" "$rig" -q --build "$build" "${card[@]}" --trivial-card=1 -- \
+    bash "$self" --inside "$bench" "$apdus" "$rounds" "$vicc_apdus" "$vicc" "$replay" "$script" || status=1
 echo
 echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit "$status"
