@@ -219,7 +219,7 @@ static void js_usage(FILE *f)
             "  --retry-budget SEC  normal mode: give up after SEC seconds without vpcd (default 30,\n"
             "                      0 = never)\n"
             "Records:\n"
-            "  --trace FILE        write the session as a replayable jcop-replay script\n"
+            "  --trace FILE        append the session to FILE as a replayable jcop-replay script\n"
             "  -v, --verbose       log power events and exchanges with status-word names to stderr\n"
             "Test:\n"
             "  --cut-power-at N    the N-th durable write from now fails as a power cut: the\n"

@@ -34,7 +34,9 @@ static void jd_hex_short(FILE *f, const uint8_t *b, size_t n)
 
 int jd_trace_open(jd_trace *t, const char *path, const char *profile, const char *store_desc)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    /* Appended, never truncated: a card restarted on the same image with the
+     * same trace continues its record (each run starts with its header). */
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0)
         return JC_ERR_IO;
     t->file = fdopen(fd, "w");

@@ -29,7 +29,7 @@ typedef struct {
     bool notes_cut;
 } jd_trace;
 
-/* Open path for writing (0600, truncated) and write the header. Returns 0 or
+/* Open path for appending (created 0600) and write the header. Returns 0 or
  * JC_ERR_IO. */
 int jd_trace_open(jd_trace *t, const char *path, const char *profile, const char *store_desc);
 void jd_trace_close(jd_trace *t);

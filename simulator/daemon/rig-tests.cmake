@@ -32,6 +32,11 @@ jcopsim_rig_test(rig_opensc 120 --new-card J2A040 --arg --kt=${_jd_kt}
                  -- /bin/bash ${_jd_tests}/opensc.sh)
 set_property(TEST rig_opensc APPEND PROPERTY ENVIRONMENT
              "JCOP_TEST_TRACE=${CMAKE_CURRENT_BINARY_DIR}/rig_opensc.trace")
+# jcopsim appends to a trace: start the test from an empty one.
+add_test(NAME rig_opensc_trace_reset
+         COMMAND ${CMAKE_COMMAND} -E rm -f ${CMAKE_CURRENT_BINARY_DIR}/rig_opensc.trace)
+set_tests_properties(rig_opensc_trace_reset PROPERTIES FIXTURES_SETUP rig_opensc_trace LABELS "rig")
+set_tests_properties(rig_opensc PROPERTIES FIXTURES_REQUIRED rig_opensc_trace)
 if(EXISTS ${JCOPSIM_SOURCE_DIR}/harness/CMakeLists.txt)
   # jcop-replay is defined later (harness/ comes after simulator/): a generator
   # expression resolves it at generation time.
