@@ -228,7 +228,7 @@ static void js_usage(FILE *f)
             "An unpowered card answers vpcd's ATR request with the ATR of its next cold\n"
             "power-on without powering up. Every new link to vpcd starts with one empty ATR\n"
             "answer and a reconnect, so pcscd registers a fresh insertion.\n"
-            "Exit: 0 stopped by SIGTERM/SIGINT, 2 usage, 3 unusable image or vpcd unreachable,\n"
+            "Exit: 0 stopped by SIGTERM/SIGINT/SIGHUP, 2 usage, 3 unusable image or vpcd unreachable,\n"
             "4 power cut injected by --cut-power-at.\n",
             jc_profile_default()->name, JD_DEFAULT_PORT, JD_DEFAULT_PORT);
 }
@@ -397,15 +397,18 @@ static void js_signals(sigset_t *waitmask)
     sigemptyset(&block);
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGHUP);
     /* Blocked except while waiting in ppoll: a signal can only end a wait,
      * never interrupt an exchange or a commit. */
     sigprocmask(SIG_BLOCK, &block, waitmask);
     sigdelset(waitmask, SIGTERM);
     sigdelset(waitmask, SIGINT);
+    sigdelset(waitmask, SIGHUP);
     struct sigaction sa = {.sa_handler = js_on_signal};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     struct sigaction ign = {.sa_handler = SIG_IGN};
     sigaction(SIGPIPE, &ign, NULL);
 }
