@@ -1,84 +1,107 @@
 #!/bin/bash
 # jt_rig_suite.sh: the conformance suite's pass through the real PC/SC stack. Runs inside
-# `jcop-rig --card IMAGE -- jt_rig_suite.sh ...` (pcscd -> vpcd -> jcopsim on a durable image):
-# for each script it stops card 0, puts a copy of the wanted starting image in place of card 0's
-# image (a fresh unfused card, or the suite's fused card), starts the card again, waits for it, and
-# runs jcop-replay on its PC/SC reader with --allow-irreversible and a JUnit file per script.
-# Special step "restart-check": fuse-card.jcsh, then the daemon is restarted (TERM, then KILL) and
+# `jcop-rig --card IMG0:0 --card IMG1:1 ... -- jt_rig_suite.sh ...` (pcscd -> vpcd -> jcopsim on
+# durable images). The steps are dealt round-robin to the rig's cards, one worker per card, the
+# workers running side by side. For each step a worker stops its card, puts a copy of the wanted
+# starting image in place of the card's image (a fresh unfused card, or the suite's fused card),
+# starts the card again, waits until it answers through PC/SC (deadline), and runs jcop-replay on
+# the card's reader with --allow-irreversible and one JUnit file per step.
+# Step "restart-check": fuse-card.jcsh, then the daemon is restarted (TERM, then KILL) and
 # still-fused.jcsh must pass after each restart.
 #
 # usage: jt_rig_suite.sh REPLAY JUNIT_DIR FRESH_IMG FUSED_IMG STEP...
-#   STEP = fresh:SCRIPT | fused:SCRIPT | fused:SCRIPT:GOLDEN | restart-check:FUSE_SCRIPT:CHECK_SCRIPT
-# Exit: 0 all passed, 1 a script failed, 2 usage, 3 environment (the card did not come back).
+#   STEP = fresh:SCRIPT[:GOLDEN] | fused:SCRIPT[:GOLDEN] | restart-check:FUSE_SCRIPT:CHECK_SCRIPT
+# Exit: 0 all passed, 1 a script failed, 2 usage or script error, 3 environment (a card did not
+# come back).
 set -u
-if [ $# -lt 5 ] || [ -z "${JCOP_RIG:-}" ] || [ -z "${JCOP_IMAGE_0:-}" ]; then
-    echo "usage (inside jcop-rig with one --card): jt_rig_suite.sh REPLAY JUNIT_DIR FRESH_IMG FUSED_IMG STEP..." >&2
+if [ $# -lt 5 ] || [ -z "${JCOP_RIG:-}" ] || [ -z "${JCOP_CARDS:-}" ]; then
+    echo "usage (inside jcop-rig with --card images): jt_rig_suite.sh REPLAY JUNIT_DIR FRESH_IMG FUSED_IMG STEP..." >&2
     exit 2
 fi
 replay=$1 junit=$2 fresh=$3 fused=$4
-here=$(cd "$(dirname "$0")" && pwd)
 shift 4
+here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$junit"
-worst=0
-count=0
-note() { [ "$1" -gt "$worst" ] && worst=$1; }
+status_dir=$(mktemp -d) || exit 3
+trap 'rm -rf "$status_dir"' EXIT
 
-# usable: card 0 answers a power-up through PC/SC (a harmless script), retried until a deadline.
+# usable K: card K answers a power-up through PC/SC (a harmless script), retried until a deadline.
 # (`ctl wait-card` can return while pcscd still shows the previous card process: see the report.)
 usable() {
-    local deadline=$((SECONDS + 20))
+    local reader deadline=$((SECONDS + 20))
+    reader=$(printenv "JCOP_READER_$1")
     while [ $SECONDS -lt $deadline ]; do
-        timeout 10 "$replay" --reader "$JCOP_READER" -q "$here/fresh-card.jcsh" >/dev/null 2>&1 && return 0
-        "$JCOP_RIG" ctl wait-card 0 1 >/dev/null 2>&1
+        timeout 10 "$replay" --reader "$reader" -q "$here/fresh-card.jcsh" >/dev/null 2>&1 && return 0
+        "$JCOP_RIG" ctl wait-card "$1" 1 >/dev/null 2>&1
     done
     return 3
 }
 
-# restart SIGNAL: card 0 stopped with SIGNAL and started again on whatever $JCOP_IMAGE_0 holds
-# (run between kill and start: $2 if given, a command replacing the image)
+# restart K SIGNAL [IMG]: card K stopped with SIGNAL, its image replaced by a copy of IMG (if given),
+# started again, and usable.
 restart() {
-    "$JCOP_RIG" ctl kill-card 0 "$1" >/dev/null || return 3
-    "$JCOP_RIG" ctl wait-empty 0 20 >/dev/null || return 3
-    if [ -n "${2:-}" ]; then cp "$2" "$JCOP_IMAGE_0" || return 3; fi
-    "$JCOP_RIG" ctl start-card 0 >/dev/null || return 3
-    "$JCOP_RIG" ctl wait-card 0 20 >/dev/null || return 3
-    usable
+    "$JCOP_RIG" ctl kill-card "$1" "$2" >/dev/null || return 3
+    "$JCOP_RIG" ctl wait-empty "$1" 20 >/dev/null || return 3
+    if [ -n "${3:-}" ]; then cp "$3" "$(printenv "JCOP_IMAGE_$1")" || return 3; fi
+    "$JCOP_RIG" ctl start-card "$1" >/dev/null || return 3
+    "$JCOP_RIG" ctl wait-card "$1" 20 >/dev/null || return 3
+    usable "$1"
 }
 
-# run SCRIPT [GOLDEN]
+# run K INDEX SCRIPT [GOLDEN]: jcop-replay on card K's reader
 run() {
     local name
-    name=$(basename "$1")
+    name=$(basename "$3")
     name=${name%.*}
-    count=$((count + 1))
     local -a extra=()
-    [ -n "${2:-}" ] && extra=(--diff "$2")
-    timeout 120 "$replay" --reader "$JCOP_READER" --allow-irreversible -q "${extra[@]}" \
-        --junit "$junit/rig-$(printf %02d $count)-$name.xml" "$1"
+    [ -n "${4:-}" ] && extra=(--diff "$4")
+    timeout 120 "$replay" --reader "$(printenv "JCOP_READER_$1")" --allow-irreversible -q "${extra[@]}" \
+        --junit "$junit/rig-$(printf %02d "$2")-$name.xml" "$3"
 }
 
-for step in "$@"; do
-    IFS=: read -r kind a b <<<"$step"
-    case $kind in
-    fresh | fused)
-        img=$fresh
-        [ "$kind" = fused ] && img=$fused
-        restart TERM "$img" || { echo "jt_rig_suite: card 0 did not come back for $a" >&2; exit 3; }
-        run "$a" "${b:-}"
-        note $?
-        ;;
-    restart-check)
-        restart TERM "$fresh" || exit 3
-        run "$a"; note $?
-        for sig in TERM KILL; do
-            restart "$sig" || { echo "jt_rig_suite: card 0 did not come back after $sig" >&2; exit 3; }
-            run "$b"; note $?
-        done
-        ;;
-    *)
-        echo "jt_rig_suite: bad step '$step'" >&2
-        exit 2
-        ;;
-    esac
+# worker K: the steps whose index is K modulo the number of cards
+worker() {
+    local k=$1 worst=0 i=0 rc step kind a b img
+    note() { [ "$1" -gt "$worst" ] && worst=$1; }
+    for step in "${steps[@]}"; do
+        i=$((i + 1))
+        [ $(((i - 1) % JCOP_CARDS)) -eq "$k" ] || continue
+        IFS=: read -r kind a b <<<"$step"
+        case $kind in
+        fresh | fused)
+            img=$fresh
+            [ "$kind" = fused ] && img=$fused
+            restart "$k" TERM "$img" || { echo "jt_rig_suite: card $k did not come back for $a" >&2; note 3; break; }
+            run "$k" "$i" "$a" "${b:-}"; note $?
+            ;;
+        restart-check)
+            restart "$k" TERM "$fresh" || { note 3; break; }
+            run "$k" "$i" "$a"; note $?
+            for sig in TERM KILL; do
+                restart "$k" "$sig" || { echo "jt_rig_suite: card $k did not come back after $sig" >&2; note 3; break; }
+                i2=$((i * 100 + ${#sig}))
+                run "$k" "$i2" "$b"; note $?
+            done
+            ;;
+        *)
+            echo "jt_rig_suite: bad step '$step'" >&2
+            note 2
+            ;;
+        esac
+    done
+    echo "$worst" >"$status_dir/worker$k"
+}
+
+steps=("$@")
+pids=()
+for ((k = 0; k < JCOP_CARDS; k++)); do
+    worker "$k" &
+    pids+=($!)
+done
+wait "${pids[@]}"
+worst=0
+for ((k = 0; k < JCOP_CARDS; k++)); do
+    rc=$(cat "$status_dir/worker$k" 2>/dev/null || echo 3)
+    [ "$rc" -gt "$worst" ] && worst=$rc
 done
 exit $worst
