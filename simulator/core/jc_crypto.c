@@ -90,7 +90,7 @@ static EVP_CIPHER_CTX *rekey3(jc_crypto *c, bool encrypt, const uint8_t key[24])
 {
     jc_keyslot *slots = encrypt ? c->enc : c->dec;
     for (unsigned i = 0; i < JC_CRYPTO_SLOTS; i++) {
-        if (slots[i].keyed && memcmp(slots[i].key, key, 24) == 0)
+        if (slots[i].keyed && jc_ct_equal(slots[i].key, key, 24))
             return slots[i].x;
     }
     unsigned *next = encrypt ? &c->next_enc : &c->next_dec;
