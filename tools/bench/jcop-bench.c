@@ -979,6 +979,7 @@ static int jb_inproc(const jb_inproc_opts *o)
 
 typedef struct {
     long apdus;
+    long chunk;
     int rounds;
     const char *apdu_hex;
     const char *label_a, *label_b;
@@ -1065,18 +1066,32 @@ static int jb_pcsc(const jb_pcsc_opts *o, const char *ra, const char *rb)
         status = JB_EXIT_FAIL;
         goto out;
     }
+    /* A round sends o->apdus to each card in alternating chunks (A then B,
+     * then B then A, ...), so that both cards see the same machine: on a
+     * shared 2-vCPU host the load drifts within seconds. */
     for (int i = 0; i < o->rounds; i++) {
-        if (i % 2 == 0) {
-            a[i] = jb_pcsc_rate(ha, apdu, (DWORD)alen, o->apdus);
-            b[i] = jb_pcsc_rate(hb, apdu, (DWORD)alen, o->apdus);
-        } else {
-            b[i] = jb_pcsc_rate(hb, apdu, (DWORD)alen, o->apdus);
-            a[i] = jb_pcsc_rate(ha, apdu, (DWORD)alen, o->apdus);
+        double ta = 0, tb = 0;
+        long done = 0;
+        for (long k = 0; done < o->apdus; k++) {
+            long n = o->apdus - done < o->chunk ? o->apdus - done : o->chunk;
+            double rate_a, rate_b;
+            if ((k + i) % 2 == 0) {
+                rate_a = jb_pcsc_rate(ha, apdu, (DWORD)alen, n);
+                rate_b = jb_pcsc_rate(hb, apdu, (DWORD)alen, n);
+            } else {
+                rate_b = jb_pcsc_rate(hb, apdu, (DWORD)alen, n);
+                rate_a = jb_pcsc_rate(ha, apdu, (DWORD)alen, n);
+            }
+            if (rate_a < 0 || rate_b < 0) {
+                status = JB_EXIT_FAIL;
+                goto out;
+            }
+            ta += (double)n / rate_a;
+            tb += (double)n / rate_b;
+            done += n;
         }
-        if (a[i] < 0 || b[i] < 0) {
-            status = JB_EXIT_FAIL;
-            goto out;
-        }
+        a[i] = (double)o->apdus / ta;
+        b[i] = (double)o->apdus / tb;
         q[i] = a[i] / b[i];
         fprintf(stderr, "jcop-bench: round %d: %s %.0f APDU/s, %s %.0f APDU/s, ratio %.3f\n", i + 1,
                 o->label_a, a[i], o->label_b, b[i], q[i]);
@@ -1091,11 +1106,12 @@ static int jb_pcsc(const jb_pcsc_opts *o, const char *ra, const char *rb)
     snprintf(what, sizeof what, "ratio %s / %s (same pcscd, alternated rounds)", o->label_a,
              o->label_b);
     jb_stats s = jb_summarize(q, o->rounds);
-    char lo[64], hi[64], detail[200];
+    char lo[64], hi[64], detail[300];
     jb_fmt(s.min, 3, lo, sizeof lo);
     jb_fmt(s.max, 3, hi, sizeof hi);
-    snprintf(detail, sizeof detail, "median of per-round ratios, %s..%s over %d rounds", lo, hi,
-             o->rounds);
+    snprintf(detail, sizeof detail,
+             "median of per-round ratios, %s..%s over %d rounds (cards alternating every %ld APDUs)",
+             lo, hi, o->rounds, o->chunk);
     jb_row(what, s.median, "x", detail,
            o->target > 0 ? (jb_target){JB_T_GE, o->target} : (jb_target){JB_T_NONE, 0});
 out:
@@ -1232,6 +1248,7 @@ static void jb_usage(FILE *f)
             "pcsc:\n"
             "  --apdus N            APDUs per round and card (default 20000)\n"
             "  --apdu HEX           the APDU (default 00A4040005A000000099: SELECT unknown AID)\n"
+            "  --chunk N            cards alternate every N APDUs inside a round (default 1000)\n"
             "  --label-a NAME, --label-b NAME   names in the table\n"
             "  --target RATIO       target for A/B (default none)\n"
             "common:\n"
@@ -1265,7 +1282,7 @@ int main(int argc, char **argv)
     enum {
         O_APDUS = 256, O_HANDSHAKES, O_WRITES, O_FILE_HS, O_LEVEL, O_DIR, O_REPLAY, O_SUITE,
         O_REPLAY_ARG, O_QUICK, O_APDU, O_LABEL_A, O_LABEL_B, O_TARGET, O_ROUNDS, O_CPU,
-        O_NO_HEADER, O_LABEL, O_CTEST
+        O_NO_HEADER, O_LABEL, O_CTEST, O_CHUNK
     };
     static const struct option opts[] = {
         {"apdus", required_argument, NULL, O_APDUS},
@@ -1280,6 +1297,7 @@ int main(int argc, char **argv)
         {"replay-arg", required_argument, NULL, O_REPLAY_ARG},
         {"quick", no_argument, NULL, O_QUICK},
         {"apdu", required_argument, NULL, O_APDU},
+        {"chunk", required_argument, NULL, O_CHUNK},
         {"label-a", required_argument, NULL, O_LABEL_A},
         {"label-b", required_argument, NULL, O_LABEL_B},
         {"label", required_argument, NULL, O_LABEL},
@@ -1299,7 +1317,7 @@ int main(int argc, char **argv)
     }
     jb_inproc_opts io = {.apdus = 2000000, .handshakes = 50000, .writes = 1000,
                          .file_handshakes = 500, .rounds = 5, .header = true, .level = 1};
-    jb_pcsc_opts po = {.apdus = 20000, .rounds = 5, .apdu_hex = "00A4040005A000000099",
+    jb_pcsc_opts po = {.apdus = 20000, .chunk = 1000, .rounds = 5, .apdu_hex = "00A4040005A000000099",
                        .label_a = "jcopsim", .label_b = "trivial C card", .header = true};
     const char *label = "jcopsim daemon";
     long cpu = -1;
@@ -1348,6 +1366,10 @@ int main(int argc, char **argv)
                 io.rounds = 1;
             break;
         case O_APDU: po.apdu_hex = optarg; break;
+        case O_CHUNK:
+            if (!jb_parse_long(optarg, 1, &po.chunk))
+                return jb_usage_error("bad --chunk", optarg);
+            break;
         case O_LABEL_A: po.label_a = optarg; break;
         case O_LABEL_B: po.label_b = optarg; break;
         case O_LABEL: label = optarg; break;
