@@ -17,11 +17,17 @@ actually sends: until the next `# covers:` line (or the end of the file) at leas
 accepts (value under the row's CLA mask). A claim that
 no step backs is an error, reported with file:line, and the cell does not count.
 
+With --replay JCOP_REPLAY, the claims are also checked against the card's state: every script
+with claims runs in-process (`jcop-replay -x`, whose explanation reports each state change of the
+card and of the secure channel), and only steps that ran with the card in the claimed state back a
+claim (SC00/SC01/SC03: OP_READY with a session open at that level; the card-state columns: no
+session open): a claim none of whose steps ran in its state is an error.
+
 Columns: the card states the core names (jc_card_state_name), then the secure-channel
 columns SC00, SC01, SC03 (a fused OP_READY card with a session open at that level).
 
 Usage: jt_coverage.py --table TABLE.tsv [--text OUT.txt] [--html OUT.html] [--check]
-                      [--list-claims] SCRIPT_DIR...
+                      [--replay JCOP_REPLAY --kt HEX] SCRIPT_DIR...
 Exit: 0 ok; 1 a cell is uncovered or a claim is unbacked (with --check); 2 usage or parse
 error; 3 the table cannot be read.
 """
@@ -29,6 +35,7 @@ import argparse
 import html
 import os
 import re
+import subprocess
 import sys
 
 SC_COLUMNS = ["SC00", "SC01", "SC03"]
@@ -134,7 +141,41 @@ def step_matches(row, apdu):
                                  for v, m in row["cla"])
 
 
-def build(states, rows, script_dirs):
+STEP_LINE_RE = re.compile(r"^(\S+?):(\d+): (\S+)")
+STATE_LINE_RE = re.compile(r"^\s*\|\s*card state: (\S+) -> (\S+?):?(\s|$)")
+SC_OPEN_RE = re.compile(r"secure channel: open at level ([0-9A-Fa-f]{2})")
+SC_GONE_RE = re.compile(r"secure channel: (closed|initiated)|secure channel closed|"
+                        r"any secure channel are lost|secure channel start over")
+
+
+def states_before(replay, kt, path):
+    """Run path in-process with explanations; return {(realpath, line): set of states before}."""
+    cmd = [replay, "-x", "--keep-going", "--kt", kt, path]
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, str(e)
+    seen, current, sc = {}, "OFF", None
+    for line in out.splitlines():
+        m = STATE_LINE_RE.match(line)
+        if m:
+            current = m.group(2)
+            continue
+        m = SC_OPEN_RE.search(line)
+        if m and line.lstrip().startswith("|"):
+            sc = m.group(1)
+            continue
+        if SC_GONE_RE.search(line) and line.lstrip().startswith(("|", "!")):
+            sc = None
+            continue
+        m = STEP_LINE_RE.match(line)
+        if m and not line.startswith(("=>", "<=", "#", "--", " ")):
+            key = (os.path.realpath(m.group(1)), int(m.group(2)))
+            seen.setdefault(key, set()).add(current if sc is None else f"{current}+SC{sc}")
+    return seen, None
+
+
+def build(states, rows, script_dirs, replay=None, kt=None):
     columns = states + SC_COLUMNS
     cells = {(r, c): [] for r in rows for c in columns}
     problems, nscripts = [], 0
@@ -147,6 +188,11 @@ def build(states, rows, script_dirs):
                 path = os.path.join(root, fn)
                 claims, errs = scan_script(path)
                 problems.extend(errs)
+                ran = None
+                if replay and claims:
+                    ran, err = states_before(replay, kt, path)
+                    if ran is None:
+                        problems.append(f"{path}: cannot run it to check states: {err}")
                 for c in claims:
                     where = f"{c['file']}:{c['line']}"
                     if c["cmd"] not in rows:
@@ -160,6 +206,16 @@ def build(states, rows, script_dirs):
                         problems.append(f"{where}: no /send with an expectation carries "
                                         f"{c['cmd']}'s INS after this covers line")
                         continue
+                    if ran is not None:
+                        want = "OP_READY+" + c["state"] if c["state"] in SC_COLUMNS else c["state"]
+                        real = os.path.realpath(c["file"])
+                        in_state = [s for s in backed if want in ran.get((real, s[0]), set())]
+                        if not in_state:
+                            got = sorted(set().union(*(ran.get((real, s[0]), {"not run"}) for s in backed)))
+                            problems.append(f"{where}: claims {c['state']} but its steps ran in "
+                                            f"{', '.join(got)}")
+                            continue
+                        backed = in_state
                     cells[(c["cmd"], c["state"])].append((where, [s[2] for s in backed]))
     return columns, cells, problems, nscripts
 
@@ -245,6 +301,8 @@ def main(argv):
     ap.add_argument("--html", help="write the HTML report here")
     ap.add_argument("--check", action="store_true", help="exit 1 when a cell is uncovered")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--replay", help="jcop-replay: also check each claim against the card's state")
+    ap.add_argument("--kt", default="000102030405060708090A0B0C0D0E0F", help="transport key for --replay")
     ap.add_argument("dirs", nargs="+", help="folders holding .jcsh scripts")
     args = ap.parse_args(argv)
     try:
@@ -255,7 +313,7 @@ def main(argv):
     if not states or not rows:
         print(f"jt_coverage: {args.table}: no states or no commands in the table", file=sys.stderr)
         return 3
-    columns, cells, problems, nscripts = build(states, rows, args.dirs)
+    columns, cells, problems, nscripts = build(states, rows, args.dirs, args.replay, args.kt)
     text, missing = write_text(args.text, columns, rows, cells, problems, nscripts)
     if args.html:
         write_html(args.html, columns, rows, cells, problems, nscripts)
