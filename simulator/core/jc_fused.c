@@ -18,8 +18,15 @@
 
 void jc_gp_vol_reset(jc_card *card)
 {
-    jc_crypto_free(card->gp.crypto);
-    free(card->gp.load_buf);
+    /* jc_card_create calls this on a card fresh from malloc, before the first
+     * power-on: gp is uninitialised then and its pointers must not be read.
+     * The card has latched no ATR yet at that point (atr_len 0, set by
+     * jc_card_create), and the GP state can own heap blocks only after an APDU
+     * was processed, i.e. after a power-on latched an ATR (>= 2 bytes). */
+    if (card->atr_len != 0) {
+        jc_crypto_free(card->gp.crypto);
+        free(card->gp.load_buf);
+    }
     memset(&card->gp, 0, sizeof(card->gp));
 }
 
