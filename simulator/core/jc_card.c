@@ -174,7 +174,8 @@ int jc_card_create(jc_card **out, const jc_pstate *st, const jc_env *env)
     const jc_profile *p = jc_profile_find(st->profile);
     if (!p)
         return JC_ERR_PROFILE;
-    jc_card *card = malloc(sizeof(*card));
+    /* calloc: the GP volatile state holds pointers that jc_gp_vol_reset frees. */
+    jc_card *card = calloc(1, sizeof(*card));
     if (!card)
         return JC_ERR_NOMEM;
     card->profile = p;
@@ -194,6 +195,9 @@ int jc_card_create(jc_card **out, const jc_pstate *st, const jc_env *env)
 
 void jc_card_free(jc_card *card)
 {
+    if (!card)
+        return;
+    jc_gp_vol_reset(card); /* releases the crypto contexts and any LOAD buffer */
     free(card);
 }
 
