@@ -307,6 +307,10 @@ static const char *add_file(jh_script *s, const char *path)
 
 static int parse_lines(jh_parse *p, char *text, const char *format)
 {
+    /* a UTF-8 byte-order mark (scripts saved by Windows editors) is not a command */
+    if ((unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB &&
+        (unsigned char)text[2] == 0xBF)
+        text += 3;
     if (!strcmp(format, "scriptor"))
         return jh_parse_scriptor_text(p, text);
     int (*fn)(jh_parse *, char *) =

@@ -318,6 +318,23 @@ static void test_gpsh_commands(void **state)
 
 /* ---------------------------------------------------------------- scriptor */
 
+static void test_bom_and_crlf(void **state)
+{
+    jh_script s = parse_ok("gpsh", "\xEF\xBB\xBF"
+                                   "mode_211\r\nsend_apdu -sc 0 -APDU 00A4040000\r\n");
+    assert_int_equal(s.n_steps, 2);
+    assert_string_equal(s.steps[1].arg, "00A4040000");
+    jh_script_free(&s);
+    s = parse_ok("jcsh", "\xEF\xBB\xBF"
+                         "/atr\r\n");
+    assert_int_equal(s.n_steps, 1);
+    jh_script_free(&s);
+    s = parse_ok("scriptor", "\xEF\xBB\xBF"
+                             "00A4040000\r\nreset\r\n");
+    assert_int_equal(s.n_steps, 2);
+    jh_script_free(&s);
+}
+
 static void test_long_apdus(void **state)
 {
     /* a 300-byte APDU in every language (no fixed parser buffer limits it) */
@@ -532,11 +549,11 @@ static void test_format_from_path(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_jcsh_commands),    cmocka_unit_test(test_jcsh_set_key_forms),
-        cmocka_unit_test(test_errors),           cmocka_unit_test(test_gpsh_commands),
-        cmocka_unit_test(test_long_apdus),       cmocka_unit_test(test_scriptor),
-        cmocka_unit_test(test_data_eval),        cmocka_unit_test(test_include),
-        cmocka_unit_test(test_format_from_path),
+        cmocka_unit_test(test_jcsh_commands), cmocka_unit_test(test_jcsh_set_key_forms),
+        cmocka_unit_test(test_errors),        cmocka_unit_test(test_gpsh_commands),
+        cmocka_unit_test(test_bom_and_crlf),  cmocka_unit_test(test_long_apdus),
+        cmocka_unit_test(test_scriptor),      cmocka_unit_test(test_data_eval),
+        cmocka_unit_test(test_include),       cmocka_unit_test(test_format_from_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
