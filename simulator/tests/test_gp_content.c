@@ -273,6 +273,21 @@ static void test_get_status_paging(void **state)
     gt_free(f);
 }
 
+/* jcop-facts.md §8: a JCOP 2.4.2 R2 card's raw answers under C-MAC, byte for byte. */
+static void test_j2e145_published_registry(void **state)
+{
+    (void)state;
+    gt_fix *f = gt_new("J2E145");
+    assert_int_equal(gt_auth(f, 0, 1), 0x9000);
+    GT_EXPECT(f, "80F28000024F0000", "08A000000151000000019E9000");
+    GT_EXPECT(f, "80F24000024F0000", "6A88");
+    GT_EXPECT(f, "80F22000024F0000", "07A000000151535001009000");
+    GT_EXPECT(f, "80F21000024F0000", "07A00000015153500100" "0108A0000001515350419000");
+    /* issue #402's P1=10 TLV entry */
+    GT_EXPECT(f, "80F21002024F0000", "E3174F07A00000015153509F7001018408A0000001515350419000");
+    gt_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +295,7 @@ int main(void)
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_make_selectable_and_default),
         cmocka_unit_test(test_get_status_paging),
+        cmocka_unit_test(test_j2e145_published_registry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
