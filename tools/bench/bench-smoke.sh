@@ -44,7 +44,7 @@ check_table() { # check_table FILE EXPECTED_ROWS
 }
 msg=$(check_table "$tmp/out" 9) || fail "$msg"
 for what in "in-process READ MEMORY 16 B" "in-process SELECT unknown AID" "in-process SCP02 handshake" \
-    "... of which the card side alone" "conformance suite in-process" "durable WRITE MEMORY 16 B" \
+    "... the card side alone" "conformance suite in-process" "durable WRITE MEMORY 16 B" \
     "... the disk alone" "... ratio card / disk alone" \
     "SCP02 handshake on a file image"; do
     grep -q "^| $what" "$tmp/out" || fail "no row '$what'"
