@@ -28,8 +28,11 @@ columns SC00, SC01, SC03 (a fused OP_READY card with a session open at that leve
 
 Usage: jt_coverage.py --table TABLE.tsv [--text OUT.txt] [--html OUT.html] [--check]
                       [--replay JCOP_REPLAY --kt HEX] SCRIPT_DIR...
-Exit: 0 ok; 1 a cell is uncovered or a claim is unbacked (with --check); 2 usage or parse
-error; 3 the table cannot be read.
+The report also counts the cases of each error class the suite must exercise (ERROR_CLASSES):
+scripts tag them with "# class: NAME" lines; --check fails while a class has no case.
+
+Exit: 0 ok; 1 a cell is uncovered, a claim is unbacked or an error class has no case (with
+--check); 2 usage or parse error; 3 the table cannot be read.
 """
 import argparse
 import html
@@ -39,6 +42,13 @@ import subprocess
 import sys
 
 SC_COLUMNS = ["SC00", "SC01", "SC03"]
+# The error classes the suite must exercise (issue 6), each tagged in scripts by "# class: NAME"
+# before its cases; a case is a /send with an expectation up to the next class or covers line.
+ERROR_CLASSES = ["WRONG_CLA", "UNKNOWN_INS", "WRONG_P1P2", "LC_LE_MISMATCH", "EXTENDED_FORM",
+                 "WRONG_TRANSPORT_KEY", "ADDRESS_WINDOW", "WRITE_AFTER_PROTECT",
+                 "UNFUSED_ONLY_AFTER_FUSE", "WRONG_HOST_CRYPTOGRAM", "CMAC_FAILURE", "PUT_KEY_BAD_KCV",
+                 "LOAD_OUT_OF_ORDER", "INSTALL_MISSING_PACKAGE", "SET_STATUS_FORBIDDEN"]
+CLASS_RE = re.compile(r"^\s*#\s*class:\s*([A-Z0-9_]+)\s*$")
 COVERS_RE = re.compile(r"^\s*#\s*covers:\s*([A-Za-z0-9_ \[\]/+-]+?)\s*@\s*([A-Za-z0-9_/+-]+)\s*$")
 SEND_RE = re.compile(r"^\s*/(send|select)\s+(\S+)(?:\s+(\S.*))?$")
 VAR_RE = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
@@ -103,11 +113,20 @@ def scan_script(path):
     """Return (claims, errors). A claim: dict(file, line, cmd, state, steps=[(line, apdu, expect)])."""
     variables = {}
     collect_vars(path, variables, set())
-    claims, errors, current = [], [], None
+    claims, errors, current, klass = [], [], None, None
+    classes = {}
     with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
+            m = CLASS_RE.match(line)
+            if m:
+                klass = m.group(1)
+                classes.setdefault(klass, 0)
+                continue
+            if SEND_RE.match(line) and klass and SEND_RE.match(line).group(3):
+                classes[klass] += 1
             m = COVERS_RE.match(line)
             if m:
+                klass = None
                 current = {"file": path, "line": lineno, "cmd": norm(m.group(1)),
                            "state": m.group(2).upper(), "steps": []}
                 claims.append(current)
@@ -126,7 +145,7 @@ def scan_script(path):
                 if verb == "select":
                     apdu = "00A40400%02X" % (len(apdu) // 2) + apdu
                 current["steps"].append((lineno, apdu, expect))
-    return claims, errors
+    return claims, errors, classes
 
 
 def step_matches(row, apdu):
@@ -179,6 +198,7 @@ def build(states, rows, script_dirs, replay=None, kt=None):
     columns = states + SC_COLUMNS
     cells = {(r, c): [] for r in rows for c in columns}
     problems, nscripts = [], 0
+    class_cases = {}
     for d in script_dirs:
         for root, _dirs, files in os.walk(d):
             for fn in sorted(files):
@@ -186,7 +206,11 @@ def build(states, rows, script_dirs, replay=None, kt=None):
                     continue
                 nscripts += 1
                 path = os.path.join(root, fn)
-                claims, errs = scan_script(path)
+                claims, errs, klasses = scan_script(path)
+                for k, n in klasses.items():
+                    ent = class_cases.setdefault(k, [0, []])
+                    ent[0] += n
+                    ent[1].append(os.path.relpath(path, d))
                 problems.extend(errs)
                 ran = None
                 if replay and claims:
@@ -217,7 +241,7 @@ def build(states, rows, script_dirs, replay=None, kt=None):
                             continue
                         backed = in_state
                     cells[(c["cmd"], c["state"])].append((where, [s[2] for s in backed]))
-    return columns, cells, problems, nscripts
+    return columns, cells, problems, nscripts, class_cases
 
 
 def sws(entries):
@@ -232,7 +256,7 @@ def sws(entries):
     return out
 
 
-def write_text(path, columns, rows, cells, problems, nscripts):
+def write_text(path, columns, rows, cells, problems, nscripts, class_cases):
     covered = sum(1 for v in cells.values() if v)
     lines = [f"Coverage matrix of the conformance suite: {len(rows)} commands x {len(columns)} states, "
              f"{covered}/{len(cells)} cells covered, {nscripts} scripts.",
@@ -251,16 +275,21 @@ def write_text(path, columns, rows, cells, problems, nscripts):
     missing = [(r, c) for (r, c), v in sorted(cells.items()) if not v]
     lines.append(f"Uncovered cells: {len(missing)}")
     lines.extend(f"  {r} @ {c}" for r, c in missing)
+    lines.append("Error classes (cases = /send steps with an expectation after '# class: NAME'):")
+    for k in ERROR_CLASSES + sorted(set(class_cases) - set(ERROR_CLASSES)):
+        n, files = class_cases.get(k, [0, []])
+        lines.append(f"  {k:<26} {n:3d} cases  {', '.join(sorted(set(files)))}")
     lines.append(f"Unbacked or invalid claims: {len(problems)}")
     lines.extend(f"  {p}" for p in problems)
     text = "\n".join(lines) + "\n"
     if path:
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
-    return text, missing
+    missing_classes = [k for k in ERROR_CLASSES if class_cases.get(k, [0])[0] == 0]
+    return text, missing, missing_classes
 
 
-def write_html(path, columns, rows, cells, problems, nscripts):
+def write_html(path, columns, rows, cells, problems, nscripts, class_cases):
     covered = sum(1 for v in cells.values() if v)
     out = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>jcopsim conformance coverage</title>",
            "<style>body{font-family:sans-serif}table{border-collapse:collapse}"
@@ -284,6 +313,13 @@ def write_html(path, columns, rows, cells, problems, nscripts):
             txt = html.escape(" ".join(sws(v))) if v else "&mdash;"
             out.append(f"<td class='{cls}' title='{title}'>{txt}</td>")
         out.append("</tr>")
+    out.append("</table>")
+    out.append("<h2>Error classes</h2><table id='classes'><tr><th>class</th><th>cases</th><th>scripts</th></tr>")
+    for k in ERROR_CLASSES + sorted(set(class_cases) - set(ERROR_CLASSES)):
+        n, files = class_cases.get(k, [0, []])
+        cls = "ok" if n else "miss"
+        out.append(f"<tr><th>{html.escape(k)}</th><td class='{cls}'>{n}</td>"
+                   f"<td>{html.escape(', '.join(sorted(set(files))))}</td></tr>")
     out.append("</table>")
     if problems:
         out.append("<h2>Unbacked or invalid claims</h2><ul>")
@@ -313,14 +349,16 @@ def main(argv):
     if not states or not rows:
         print(f"jt_coverage: {args.table}: no states or no commands in the table", file=sys.stderr)
         return 3
-    columns, cells, problems, nscripts = build(states, rows, args.dirs, args.replay, args.kt)
-    text, missing = write_text(args.text, columns, rows, cells, problems, nscripts)
+    columns, cells, problems, nscripts, class_cases = build(states, rows, args.dirs, args.replay, args.kt)
+    text, missing, missing_classes = write_text(args.text, columns, rows, cells, problems, nscripts,
+                                                class_cases)
     if args.html:
-        write_html(args.html, columns, rows, cells, problems, nscripts)
+        write_html(args.html, columns, rows, cells, problems, nscripts, class_cases)
     if not args.quiet:
         sys.stdout.write(text)
-    if args.check and (missing or problems):
-        print(f"jt_coverage: {len(missing)} uncovered cells, {len(problems)} invalid claims", file=sys.stderr)
+    if args.check and (missing or problems or missing_classes):
+        print(f"jt_coverage: {len(missing)} uncovered cells, {len(problems)} invalid claims, "
+              f"error classes without a case: {', '.join(missing_classes) or 'none'}", file=sys.stderr)
         return 1
     return 0
 
