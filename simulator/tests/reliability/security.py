@@ -20,6 +20,8 @@ each (a table of named checks, all run, failures listed):
                      card comes back and answers
   bounded-garbage    random bytes and random frames (up to 65535 bytes): RSS
                      bounded, the daemon survives and serves a clean session
+  listen-flood       --listen: 200 peers at once sending garbage; RSS bounded, a
+                     clean peer is served afterwards
   ct-compare         the core compares the transport key, cryptograms, MACs and
                      KCVs with its constant-time helpers (no memcmp on secrets)
 
@@ -392,6 +394,74 @@ def t_bounded_garbage(e):
         r.close()
 
 
+def t_listen_flood(e):
+    """--listen: 200 peers connect at once and send garbage; jcopsim serves them
+    one at a time, keeps bounded memory, and a clean peer is served at the end."""
+    port = free_port()
+    img = e.new_image("flood.img")
+    p = subprocess.Popen([e.a.jcopsim, "--image", img, "--listen", "127.0.0.1:%d" % port],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    socks = []
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                first = socket.create_connection(("127.0.0.1", port), timeout=5)
+                break
+            except OSError:
+                check(time.monotonic() < deadline, "jcopsim --listen never accepted")
+                time.sleep(0.02)
+        first.close()
+        base = rss_kb(p.pid)
+        peak = base
+        # non-blocking connects: jcopsim's backlog is 1, the rest wait in the
+        # kernel (SYN queue), which is the bounded behaviour we want
+        for i in range(200):
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex(("127.0.0.1", port))
+            socks.append(s)
+        time.sleep(0.2)
+        garbage = 0
+        for i, s in enumerate(socks):
+            try:
+                garbage += s.send(os.urandom(4096) if i % 2 else b"\x00\x00" + os.urandom(100))
+            except OSError:
+                pass
+            peak = max(peak, rss_kb(p.pid))
+        for s in socks:
+            s.close()
+        socks = []
+        # a clean peer: the re-announce (empty 04 answer, close), then a session
+        deadline = time.monotonic() + 30
+        served = False
+        while not served and time.monotonic() < deadline:
+            peak = max(peak, rss_kb(p.pid))
+            check(p.poll() is None, "jcopsim died under a connection flood (exit %s)" % p.poll())
+            try:
+                s = socket.create_connection(("127.0.0.1", port), timeout=2)
+            except OSError:
+                continue
+            try:
+                s.sendall(b"\x00\x01\x04")
+                hdr = s.recv(2)
+                if len(hdr) == 2 and hdr != b"\x00\x00":
+                    served = True
+            except OSError:
+                pass
+            finally:
+                s.close()
+        check(served, "no clean session served within 30 s after the flood")
+        check(peak - base < 8192, "RSS grew by %d kB under a connection flood" % (peak - base))
+        return "200 peers, %d bytes of garbage; RSS %d kB -> peak %d kB; a clean peer served after" % (
+            garbage, base, peak)
+    finally:
+        for s in socks:
+            s.close()
+        p.terminate()
+        p.wait(10)
+
+
 def t_ct_compare(e):
     core = os.path.join(e.a.source, "simulator", "core")
     secret = re.compile(r"\b(kt|mac|cmac|crypt\w*|cryptogram|kcv\w*|key\w*|pin|gpin|host_crypt)\b", re.I)
@@ -416,6 +486,7 @@ CHECKS = [
     ("no-unfuse-option", t_no_unfuse_option),
     ("bounded-trickle", t_bounded_trickle),
     ("bounded-garbage", t_bounded_garbage),
+    ("listen-flood", t_listen_flood),
     ("ct-compare", t_ct_compare),
 ]
 
