@@ -33,6 +33,7 @@ machine, the command and one Markdown table (medians and ratios).
                     (default /var/tmp: a real disk, not a tmpfs)
   --apdus N         APDUs per round and card through pcscd (default 20000)
   --rounds R        rounds (default 5), the median is reported
+  --pcsc-rounds R   rounds of jcopsim against the trivial card (default 7)
   --vicc-apdus N    APDUs per round against vicc with the QUICKACK fix (default 5000);
                     vicc as packaged gets N/100 (it runs at about 21 APDU/s)
   --cpu N           pin everything (benchmark, pcscd, cards) to CPU N
@@ -51,8 +52,8 @@ die() {
 # ---------------------------------------------------------------- inside the rig
 # Runs as the rig's COMMAND: JCOP_READER_0 is jcopsim, JCOP_READER_1 the trivial card.
 inside() {
-    local bench=$1 apdus=$2 rounds=$3 vicc_apdus=$4 vicc=$5 replay=$6 script=$7 status=0
-    "$bench" pcsc --no-header --apdus "$apdus" --rounds "$rounds" --target 0.90 \
+    local bench=$1 apdus=$2 rounds=$3 vicc_apdus=$4 vicc=$5 replay=$6 script=$7 pcsc_rounds=$8 status=0
+    "$bench" pcsc --no-header --apdus "$apdus" --rounds "$pcsc_rounds" --target 0.90 \
         --label-a "jcopsim (file image)" --label-b "trivial C card" \
         "$JCOP_READER_0" "$JCOP_READER_1" || status=1
 
@@ -162,7 +163,7 @@ if [ "${1:-}" = --inside ]; then
 fi
 
 # ---------------------------------------------------------------- outside
-build=$PWD dir=/var/tmp apdus=20000 rounds=5 vicc_apdus=5000 cpu="" vicc=1 quick=0
+build=$PWD dir=/var/tmp apdus=20000 rounds=5 pcsc_rounds=7 vicc_apdus=5000 cpu="" vicc=1 quick=0
 orig_args=("$@")
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -170,6 +171,7 @@ while [ $# -gt 0 ]; do
     --dir) dir=${2:?}; shift 2 ;;
     --apdus) apdus=${2:?}; shift 2 ;;
     --rounds) rounds=${2:?}; shift 2 ;;
+    --pcsc-rounds) pcsc_rounds=${2:?}; shift 2 ;;
     --vicc-apdus) vicc_apdus=${2:?}; shift 2 ;;
     --cpu) cpu=${2:?}; shift 2 ;;
     --no-vicc) vicc=0; shift ;;
@@ -178,7 +180,7 @@ while [ $# -gt 0 ]; do
     *) echo "bench-rig: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
-for v in "$apdus" "$rounds" "$vicc_apdus"; do
+for v in "$apdus" "$rounds" "$pcsc_rounds" "$vicc_apdus"; do
     [[ "$v" =~ ^[1-9][0-9]*$ ]] || die 2 "counts must be positive integers"
 done
 [ -z "$cpu" ] || [[ "$cpu" =~ ^[0-9]+$ ]] || die 2 "--cpu wants a CPU number"
@@ -201,7 +203,7 @@ pin=()
 inproc=()
 if [ "$quick" = 1 ]; then
     inproc=(--quick)
-    apdus=200 rounds=1 vicc_apdus=200
+    apdus=200 rounds=1 pcsc_rounds=1 vicc_apdus=200
 fi
 # The suite as its ctest registration runs it; without one, every script with
 # jcop-replay and the suite's transport key (lib/vars.jcsh).
@@ -233,7 +235,8 @@ if [ -n "$kt" ] && [ -n "$replay" ]; then
     [ -f "$script" ] || script=""
 fi
 "${pin[@]}" "$rig" -q --build "$build" "${card[@]}" --trivial-card=1 -- \
-    bash "$self" --inside "$bench" "$apdus" "$rounds" "$vicc_apdus" "$vicc" "$replay" "$script" || status=1
+    bash "$self" --inside "$bench" "$apdus" "$rounds" "$vicc_apdus" "$vicc" "$replay" "$script" \
+    "$pcsc_rounds" || status=1
 echo
 echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit "$status"
