@@ -193,6 +193,7 @@ typedef struct {
     const char *trace_path;
     bool verbose;
     unsigned long cut_power_at;
+    bool no_announce;
 } js_options;
 
 static void js_usage(FILE *f)
@@ -224,6 +225,8 @@ static void js_usage(FILE *f)
             "Test:\n"
             "  --cut-power-at N    the N-th durable write from now fails as a power cut: the\n"
             "                      process exits at once (code 4) without answering\n"
+            "  --no-reannounce     skip the empty-ATR re-announce after each new link (shows\n"
+            "                      the stuck-reader trap of vpcd-facts.md; never needed otherwise)\n"
             "\n"
             "An unpowered card answers vpcd's ATR request with the ATR of its next cold\n"
             "power-on without powering up. Every new link to vpcd starts with one empty ATR\n"
@@ -277,7 +280,7 @@ static int js_usage_error(const char *msg, const char *arg)
 static int js_parse(int argc, char **argv, js_options *o)
 {
     enum { O_NEW = 256, O_MEMORY, O_PROFILE, O_KT, O_CONNECT, O_LISTEN, O_PORT, O_SLOT,
-           O_BUDGET, O_TRACE, O_CUT, O_VERSION, O_LIST };
+           O_BUDGET, O_TRACE, O_CUT, O_VERSION, O_LIST, O_NO_ANNOUNCE };
     static const struct option opts[] = {
         {"image", required_argument, NULL, 'i'},     {"new", no_argument, NULL, O_NEW},
         {"memory", no_argument, NULL, O_MEMORY},     {"profile", required_argument, NULL, O_PROFILE},
@@ -287,6 +290,7 @@ static int js_parse(int argc, char **argv, js_options *o)
         {"trace", required_argument, NULL, O_TRACE}, {"verbose", no_argument, NULL, 'v'},
         {"cut-power-at", required_argument, NULL, O_CUT}, {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, O_VERSION},   {"list-profiles", no_argument, NULL, O_LIST},
+        {"no-reannounce", no_argument, NULL, O_NO_ANNOUNCE},
         {NULL, 0, NULL, 0}};
     int c;
     unsigned long v;
@@ -325,6 +329,7 @@ static int js_parse(int argc, char **argv, js_options *o)
                 return js_usage_error("bad --cut-power-at", optarg);
             o->cut_power_at = v;
             break;
+        case O_NO_ANNOUNCE: o->no_announce = true; break;
         case 'h': js_usage(stdout); return JS_EXIT_OK;
         case O_VERSION: printf("jcopsim %s\n", JCOPSIM_VERSION); return JS_EXIT_OK;
         case O_LIST:
@@ -461,6 +466,7 @@ int main(int argc, char **argv)
                        .log = js_log};
     jd_config cfg = {.listen = o.listen, .host = o.host, .port = o.port, .slot = o.slot,
                      .retry_budget_ms = o.retry_budget_s * 1000u, .frame_timeout_ms = 5000,
+                     .no_announce = o.no_announce,
                      .stop = &js_stop, .waitmask = &waitmask};
     int card_err = 0;
     r = jd_run(&cfg, conn, &ops, &js, &card_err);

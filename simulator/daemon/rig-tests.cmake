@@ -48,6 +48,8 @@ jcopsim_rig_test(rig_pyscard_fuse 120 --new-card J2A040 --arg --kt=${_jd_kt}
                  -- timeout 100 /usr/bin/python3 ${_jd_tests}/tutorial_fuse.py)
 jcopsim_rig_test(rig_kill_restart 240 --new-card J2A040 --arg --kt=${_jd_kt}
                  -- timeout 200 /usr/bin/python3 ${_jd_tests}/kill_restart.py 5)
+jcopsim_rig_test(rig_stuck_reader_trap 180 --new-card J2A040 --arg --kt=${_jd_kt} --arg --no-reannounce
+                 -- /bin/bash ${_jd_tests}/stuck_trap.sh)
 jcopsim_rig_test(rig_pcscd_restart 240 --new-card J2A040 --arg --kt=${_jd_kt}
                  -- timeout 200 /usr/bin/python3 ${_jd_tests}/pcscd_restart.py 3)
 jcopsim_rig_test(rig_two_cards 120 --new-card J2A040:0 --arg --kt=${_jd_kt}

@@ -406,7 +406,7 @@ static int jd_session(int fd, const jd_config *cfg, jd_conn *conn, const jd_card
     if (r != JD_ERR_CARD && r != JD_ERR_STOPPED)
         jd_log(ops, ctx, "vpcd: connection ended: %s", jd_strerror(r));
     ops->disconnected(ctx, r);
-    *announce = true; /* every new connection after a loss announces once */
+    *announce = !cfg->no_announce; /* every new connection after a loss announces once */
     return r;
 }
 
@@ -415,7 +415,7 @@ int jd_run(const jd_config *cfg, jd_conn *conn, const jd_card_ops *ops, void *ct
     unsigned port = cfg->port + cfg->slot;
     if (port == 0 || port > 65535)
         return JD_ERR_ADDR;
-    bool announce = true;
+    bool announce = !cfg->no_announce;
     *card_err = 0;
     if (cfg->listen) {
         int lfd = jd_listen_socket(cfg, port);

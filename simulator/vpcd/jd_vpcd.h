@@ -93,6 +93,7 @@ typedef struct {
     unsigned slot;            /* added to the port */
     unsigned retry_budget_ms; /* normal mode: give up after this long without vpcd; 0 = never */
     unsigned frame_timeout_ms;
+    bool no_announce;         /* test only: skip the re-announce (shows the stuck-reader trap) */
     const volatile sig_atomic_t *stop;
     const sigset_t *waitmask;
 } jd_config;
