@@ -214,7 +214,8 @@ static double pr_rate(SCARDHANDLE h, const BYTE *apdu, DWORD len, long n)
     return (double)n / (pr_now_s() - t0);
 }
 
-static int pr_cmd_bench(probe *p, const char *ra, const char *rb, long n, int rounds, const char *hex)
+static int pr_cmd_bench(probe *p, const char *ra, const char *rb, long n, int rounds, const char *hex,
+                        char **setup, int n_setup)
 {
     BYTE apdu[261];
     DWORD alen;
@@ -230,6 +231,14 @@ static int pr_cmd_bench(probe *p, const char *ra, const char *rb, long n, int ro
     int rc = 0;
     if (a == NULL || b == NULL || q == NULL)
         return 3;
+    for (int i = 0; i < n_setup; i++) { /* bring card A into the measured state */
+        BYTE sa[261];
+        DWORD sl;
+        if (pr_hex(setup[i], sa, sizeof sa, &sl) != 0 || sl < 4 || pr_rate(ha, sa, sl, 1) < 0) {
+            fprintf(stderr, "jcop-rig-probe: setup APDU '%s' failed\n", setup[i]);
+            return 2;
+        }
+    }
     pr_rate(ha, apdu, alen, n / 10 + 1); /* warm both paths up */
     pr_rate(hb, apdu, alen, n / 10 + 1);
     printf("round  %-28s  %-28s  ratio\n", ra, rb);
@@ -296,9 +305,10 @@ static void pr_usage(FILE *f)
             "  wait-present READER      wait until a card is present in READER\n"
             "  wait-empty READER        wait until READER has no card\n"
             "  atr READER               print the card's ATR\n"
-            "  bench READER_A READER_B N ROUNDS [APDU]\n"
+            "  bench READER_A READER_B N ROUNDS [APDU [SETUP...]]\n"
             "                           N APDUs on A then on B, ROUNDS times, alternated;\n"
-            "                           prints rates, medians and the ratio A/B\n"
+            "                           prints rates, medians and the ratio A/B; SETUP APDUs\n"
+            "                           go to A once first (e.g. SELECT by KT, BOOT)\n"
             "  lo-up                    bring the loopback interface up (new network namespace)\n"
             "  -t MS                    deadline for waits (default 10000)\n"
             "exit: 0 ok, 1 deadline passed or a check failed, 2 usage, 3 no pcscd/reader\n");
@@ -337,14 +347,15 @@ int main(int argc, char **argv)
         rc = pr_cmd_wait(&p, argv[i], SCARD_STATE_EMPTY);
     } else if (strcmp(cmd, "atr") == 0 && rest == 1) {
         rc = pr_cmd_atr(&p, argv[i]);
-    } else if (strcmp(cmd, "bench") == 0 && (rest == 4 || rest == 5)) {
+    } else if (strcmp(cmd, "bench") == 0 && rest >= 4) {
         long n = strtol(argv[i + 2], NULL, 10);
         int rounds = atoi(argv[i + 3]);
         if (n < 1 || rounds < 1) {
             pr_usage(stderr);
             return 2;
         }
-        rc = pr_cmd_bench(&p, argv[i], argv[i + 1], n, rounds, rest == 5 ? argv[i + 4] : "00A4040000");
+        rc = pr_cmd_bench(&p, argv[i], argv[i + 1], n, rounds, rest >= 5 ? argv[i + 4] : "00A4040000",
+                          argv + i + 5, rest > 5 ? rest - 5 : 0);
     } else {
         pr_usage(stderr);
         return 2;
