@@ -33,15 +33,15 @@
 #include "jd_vpcd.h"
 
 /* Exit codes (the project's, plus 4 for the power-cut test option). */
-enum { JS_EXIT_OK = 0, JS_EXIT_USAGE = 2, JS_EXIT_ENV = 3, JS_EXIT_POWER_CUT = 4 };
+enum { JD_EXIT_OK = 0, JD_EXIT_USAGE = 2, JD_EXIT_ENV = 3, JD_EXIT_POWER_CUT = 4 };
 
 /* The one mutable file-scope object: a signal handler can reach nothing else. */
-static volatile sig_atomic_t js_stop;
+static volatile sig_atomic_t jd_stop;
 
-static void js_on_signal(int sig)
+static void jd_on_signal(int sig)
 {
     (void)sig;
-    js_stop = 1;
+    jd_stop = 1;
 }
 
 typedef struct {
@@ -51,9 +51,9 @@ typedef struct {
     uint8_t cold_atr[JC_ATR_MAX];
     int cold_atr_len; /* 0 = not known: compute at the next 04 while unpowered */
     bool power_cut;   /* the card reported JC_ERR_POWER_CUT */
-} jcopsim;
+} jd_daemon;
 
-static int js_random(void *ctx, uint8_t *out, size_t n)
+static int jd_random(void *ctx, uint8_t *out, size_t n)
 {
     (void)ctx;
     while (n > 0) {
@@ -71,9 +71,9 @@ static int js_random(void *ctx, uint8_t *out, size_t n)
 
 /* ---- jd_card_ops ---- */
 
-static int js_power_on(void *ctx)
+static int jd_power_on(void *ctx)
 {
-    jcopsim *js = ctx;
+    jd_daemon *js = ctx;
     uint8_t atr[JC_ATR_MAX];
     int n = jc_card_power_on(js->card, atr, sizeof atr);
     if (n < 0)
@@ -83,9 +83,9 @@ static int js_power_on(void *ctx)
     return 0;
 }
 
-static int js_power_off(void *ctx)
+static int jd_power_off(void *ctx)
 {
-    jcopsim *js = ctx;
+    jd_daemon *js = ctx;
     if (jc_card_powered(js->card)) {
         jc_card_power_off(js->card);
         jd_trace_power_off(&js->trace, NULL);
@@ -93,12 +93,12 @@ static int js_power_off(void *ctx)
     return 0;
 }
 
-static int js_reset(void *ctx)
+static int jd_reset(void *ctx)
 {
-    jcopsim *js = ctx;
+    jd_daemon *js = ctx;
     uint8_t atr[JC_ATR_MAX];
     if (!jc_card_powered(js->card))
-        return js_power_on(ctx); /* a warm reset of an unpowered card is a cold start */
+        return jd_power_on(ctx); /* a warm reset of an unpowered card is a cold start */
     int n = jc_card_reset(js->card, atr, sizeof atr);
     if (n < 0)
         return n;
@@ -106,9 +106,9 @@ static int js_reset(void *ctx)
     return 0;
 }
 
-static int js_atr(void *ctx, uint8_t *atr, size_t cap)
+static int jd_atr(void *ctx, uint8_t *atr, size_t cap)
 {
-    jcopsim *js = ctx;
+    jd_daemon *js = ctx;
     if (jc_card_powered(js->card))
         return jc_card_atr(js->card, atr, cap);
     if (js->cold_atr_len == 0) {
@@ -126,9 +126,9 @@ static int js_atr(void *ctx, uint8_t *atr, size_t cap)
     return js->cold_atr_len;
 }
 
-static int js_apdu(void *ctx, const uint8_t *capdu, size_t len, uint8_t *rapdu, size_t cap)
+static int jd_apdu(void *ctx, const uint8_t *capdu, size_t len, uint8_t *rapdu, size_t cap)
 {
-    jcopsim *js = ctx;
+    jd_daemon *js = ctx;
     if (!jc_card_powered(js->card)) {
         uint8_t atr[JC_ATR_MAX];
         int a = jc_card_power_on(js->card, atr, sizeof atr);
@@ -156,9 +156,9 @@ static int js_apdu(void *ctx, const uint8_t *capdu, size_t len, uint8_t *rapdu, 
     return n;
 }
 
-static void js_disconnected(void *ctx, int why)
+static void jd_disconnected(void *ctx, int why)
 {
-    jcopsim *js = ctx;
+    jd_daemon *js = ctx;
     if (jc_card_powered(js->card)) {
         char msg[96];
         if (why == JD_ERR_STOPPED)
@@ -170,9 +170,9 @@ static void js_disconnected(void *ctx, int why)
     }
 }
 
-static void js_log(void *ctx, const char *msg)
+static void jd_log(void *ctx, const char *msg)
 {
-    jcopsim *js = ctx;
+    jd_daemon *js = ctx;
     if (js->trace.verbose)
         fprintf(stderr, "jcopsim: %s\n", msg);
 }
@@ -194,9 +194,9 @@ typedef struct {
     bool verbose;
     unsigned long cut_power_at;
     bool no_announce;
-} js_options;
+} jd_options;
 
-static void js_usage(FILE *f)
+static void jd_usage(FILE *f)
 {
     fprintf(f,
             "usage: jcopsim --image FILE [OPTIONS]             serve an existing card image\n"
@@ -236,7 +236,7 @@ static void js_usage(FILE *f)
             jc_profile_default()->name, JD_DEFAULT_PORT, JD_DEFAULT_PORT);
 }
 
-static int js_parse_uint(const char *s, unsigned long max, unsigned long *out)
+static int jd_parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
     char *end;
     errno = 0;
@@ -247,7 +247,7 @@ static int js_parse_uint(const char *s, unsigned long max, unsigned long *out)
     return 0;
 }
 
-static int js_parse_kt(const char *hex, uint8_t kt[JC_KT_LEN])
+static int jd_parse_kt(const char *hex, uint8_t kt[JC_KT_LEN])
 {
     if (strlen(hex) != 2 * JC_KT_LEN)
         return -1;
@@ -270,14 +270,14 @@ static int js_parse_kt(const char *hex, uint8_t kt[JC_KT_LEN])
     return 0;
 }
 
-static int js_usage_error(const char *msg, const char *arg)
+static int jd_usage_error(const char *msg, const char *arg)
 {
     fprintf(stderr, "jcopsim: %s%s%s (see jcopsim --help)\n", msg, arg ? ": " : "", arg ? arg : "");
-    return JS_EXIT_USAGE;
+    return JD_EXIT_USAGE;
 }
 
 /* Returns -1 to go on, or an exit code. */
-static int js_parse(int argc, char **argv, js_options *o)
+static int jd_parse(int argc, char **argv, jd_options *o)
 {
     enum { O_NEW = 256, O_MEMORY, O_PROFILE, O_KT, O_CONNECT, O_LISTEN, O_PORT, O_SLOT,
            O_BUDGET, O_TRACE, O_CUT, O_VERSION, O_LIST, O_NO_ANNOUNCE };
@@ -304,75 +304,75 @@ static int js_parse(int argc, char **argv, js_options *o)
         case O_CONNECT:
         case O_LISTEN:
             if (jd_parse_hostport(optarg, o->host, sizeof o->host, &o->port) != JD_OK)
-                return js_usage_error("bad address, want HOST:PORT", optarg);
+                return jd_usage_error("bad address, want HOST:PORT", optarg);
             o->listen = c == O_LISTEN;
             break;
         case O_PORT:
-            if (js_parse_uint(optarg, 65535, &v) != 0 || v == 0)
-                return js_usage_error("bad --port", optarg);
+            if (jd_parse_uint(optarg, 65535, &v) != 0 || v == 0)
+                return jd_usage_error("bad --port", optarg);
             o->port = (unsigned)v;
             break;
         case O_SLOT:
-            if (js_parse_uint(optarg, 64, &v) != 0)
-                return js_usage_error("bad --slot", optarg);
+            if (jd_parse_uint(optarg, 64, &v) != 0)
+                return jd_usage_error("bad --slot", optarg);
             o->slot = (unsigned)v;
             break;
         case O_BUDGET:
-            if (js_parse_uint(optarg, 86400, &v) != 0)
-                return js_usage_error("bad --retry-budget", optarg);
+            if (jd_parse_uint(optarg, 86400, &v) != 0)
+                return jd_usage_error("bad --retry-budget", optarg);
             o->retry_budget_s = (unsigned)v;
             break;
         case O_TRACE: o->trace_path = optarg; break;
         case 'v': o->verbose = true; break;
         case O_CUT:
-            if (js_parse_uint(optarg, 1000000000ul, &v) != 0 || v == 0)
-                return js_usage_error("bad --cut-power-at", optarg);
+            if (jd_parse_uint(optarg, 1000000000ul, &v) != 0 || v == 0)
+                return jd_usage_error("bad --cut-power-at", optarg);
             o->cut_power_at = v;
             break;
         case O_NO_ANNOUNCE: o->no_announce = true; break;
-        case 'h': js_usage(stdout); return JS_EXIT_OK;
-        case O_VERSION: printf("jcopsim %s\n", JCOPSIM_VERSION); return JS_EXIT_OK;
+        case 'h': jd_usage(stdout); return JD_EXIT_OK;
+        case O_VERSION: printf("jcopsim %s\n", JCOPSIM_VERSION); return JD_EXIT_OK;
         case O_LIST:
             for (size_t i = 0; jc_profile_at(i) != NULL; i++)
                 printf("%-10s %s\n", jc_profile_at(i)->name, jc_profile_at(i)->description);
-            return JS_EXIT_OK;
-        default: return js_usage_error("unknown option", NULL);
+            return JD_EXIT_OK;
+        default: return jd_usage_error("unknown option", NULL);
         }
     }
     if (optind < argc)
-        return js_usage_error("unexpected argument", argv[optind]);
+        return jd_usage_error("unexpected argument", argv[optind]);
     if (o->create && o->memory)
-        return js_usage_error("--new and --memory exclude each other", NULL);
+        return jd_usage_error("--new and --memory exclude each other", NULL);
     if (!o->memory && o->image == NULL)
-        return js_usage_error("no card: give --image FILE, --new --image FILE or --memory", NULL);
+        return jd_usage_error("no card: give --image FILE, --new --image FILE or --memory", NULL);
     if ((o->profile != NULL || o->kt_hex != NULL) && !o->create && !(o->memory && o->image == NULL))
-        return js_usage_error("--profile and --kt only apply to a new card (--new or --memory)", NULL);
+        return jd_usage_error("--profile and --kt only apply to a new card (--new or --memory)", NULL);
     if (o->port + o->slot > 65535)
-        return js_usage_error("port + slot beyond 65535", NULL);
+        return jd_usage_error("port + slot beyond 65535", NULL);
     return -1;
 }
 
 /* Build the card's persistent state and its store. Returns 0 or an exit code. */
-static int js_open_card(const js_options *o, jcopsim *js, jc_pstate *st)
+static int jd_open_card(const jd_options *o, jd_daemon *js, jc_pstate *st)
 {
     int r;
     if (o->create || (o->memory && o->image == NULL)) {
         const char *profile = o->profile ? o->profile : jc_profile_default()->name;
         uint8_t kt[JC_KT_LEN];
-        if (o->kt_hex != NULL && js_parse_kt(o->kt_hex, kt) != 0)
-            return js_usage_error("--kt wants 32 hex digits", o->kt_hex);
-        r = jc_pstate_init(st, profile, o->kt_hex ? kt : NULL, js_random, NULL);
+        if (o->kt_hex != NULL && jd_parse_kt(o->kt_hex, kt) != 0)
+            return jd_usage_error("--kt wants 32 hex digits", o->kt_hex);
+        r = jc_pstate_init(st, profile, o->kt_hex ? kt : NULL, jd_random, NULL);
         if (r == JC_ERR_PROFILE)
-            return js_usage_error("unknown profile (see --list-profiles)", profile);
+            return jd_usage_error("unknown profile (see --list-profiles)", profile);
         if (r < 0) {
             fprintf(stderr, "jcopsim: cannot create a card: %s\n", jc_strerror(r));
-            return JS_EXIT_ENV;
+            return JD_EXIT_ENV;
         }
         r = o->create ? jc_store_create_file(&js->store, o->image, st) : jc_store_open_memory(&js->store, st);
         if (r < 0) {
             fprintf(stderr, "jcopsim: cannot create image %s: %s (it must not exist yet)\n",
                     o->image ? o->image : "in memory", jc_strerror(r));
-            return JS_EXIT_ENV;
+            return JD_EXIT_ENV;
         }
         return 0;
     }
@@ -381,7 +381,7 @@ static int js_open_card(const js_options *o, jcopsim *js, jc_pstate *st)
     if (r < 0) {
         fprintf(stderr, "jcopsim: cannot use image %s: %s; the file was left unchanged\n", o->image,
                 jc_strerror(r));
-        return JS_EXIT_ENV;
+        return JD_EXIT_ENV;
     }
     if (!o->memory) {
         js->store = file;
@@ -391,12 +391,12 @@ static int js_open_card(const js_options *o, jcopsim *js, jc_pstate *st)
     r = jc_store_open_memory(&js->store, st);
     if (r < 0) {
         fprintf(stderr, "jcopsim: cannot open a memory store: %s\n", jc_strerror(r));
-        return JS_EXIT_ENV;
+        return JD_EXIT_ENV;
     }
     return 0;
 }
 
-static void js_signals(sigset_t *waitmask)
+static void jd_signals(sigset_t *waitmask)
 {
     sigset_t block;
     sigemptyset(&block);
@@ -409,7 +409,7 @@ static void js_signals(sigset_t *waitmask)
     sigdelset(waitmask, SIGTERM);
     sigdelset(waitmask, SIGINT);
     sigdelset(waitmask, SIGHUP);
-    struct sigaction sa = {.sa_handler = js_on_signal};
+    struct sigaction sa = {.sa_handler = jd_on_signal};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
@@ -420,33 +420,33 @@ static void js_signals(sigset_t *waitmask)
 
 int main(int argc, char **argv)
 {
-    js_options o = {.host = "127.0.0.1", .port = JD_DEFAULT_PORT, .retry_budget_s = 30};
-    int rc = js_parse(argc, argv, &o);
+    jd_options o = {.host = "127.0.0.1", .port = JD_DEFAULT_PORT, .retry_budget_s = 30};
+    int rc = jd_parse(argc, argv, &o);
     if (rc >= 0)
         return rc;
 
-    jcopsim js = {.trace = {.verbose = o.verbose}};
+    jd_daemon js = {.trace = {.verbose = o.verbose}};
     jc_pstate *st = calloc(1, sizeof *st);
     jd_conn *conn = calloc(1, sizeof *conn);
     if (st == NULL || conn == NULL) {
         fprintf(stderr, "jcopsim: out of memory\n");
-        return JS_EXIT_ENV;
+        return JD_EXIT_ENV;
     }
-    rc = js_open_card(&o, &js, st);
+    rc = jd_open_card(&o, &js, st);
     if (rc != 0)
         goto out;
     if (o.trace_path != NULL &&
         jd_trace_open(&js.trace, o.trace_path, st->profile, jc_store_describe(js.store)) != 0) {
         fprintf(stderr, "jcopsim: cannot write trace %s: %s\n", o.trace_path, strerror(errno));
-        rc = JS_EXIT_ENV;
+        rc = JD_EXIT_ENV;
         goto out;
     }
-    jc_env env = {.random = js_random, .trace = jd_trace_event, .trace_ctx = &js.trace,
+    jc_env env = {.random = jd_random, .trace = jd_trace_event, .trace_ctx = &js.trace,
                   .commit = jc_store_commit, .commit_ctx = js.store};
     int r = jc_card_create(&js.card, st, &env);
     if (r < 0) {
         fprintf(stderr, "jcopsim: cannot create the card: %s\n", jc_strerror(r));
-        rc = JS_EXIT_ENV;
+        rc = JD_EXIT_ENV;
         goto out;
     }
     if (o.cut_power_at != 0)
@@ -460,14 +460,14 @@ int main(int argc, char **argv)
                 jc_store_describe(js.store), o.listen ? "reversed mode" : "normal mode");
 
     sigset_t waitmask;
-    js_signals(&waitmask);
-    jd_card_ops ops = {.power_on = js_power_on, .power_off = js_power_off, .reset = js_reset,
-                       .atr = js_atr, .apdu = js_apdu, .disconnected = js_disconnected,
-                       .log = js_log};
+    jd_signals(&waitmask);
+    jd_card_ops ops = {.power_on = jd_power_on, .power_off = jd_power_off, .reset = jd_reset,
+                       .atr = jd_atr, .apdu = jd_apdu, .disconnected = jd_disconnected,
+                       .log = jd_log};
     jd_config cfg = {.listen = o.listen, .host = o.host, .port = o.port, .slot = o.slot,
                      .retry_budget_ms = o.retry_budget_s * 1000u, .frame_timeout_ms = 5000,
                      .no_announce = o.no_announce,
-                     .stop = &js_stop, .waitmask = &waitmask};
+                     .stop = &jd_stop, .waitmask = &waitmask};
     int card_err = 0;
     r = jd_run(&cfg, conn, &ops, &js, &card_err);
     switch (r) {
@@ -478,7 +478,7 @@ int main(int argc, char **argv)
         }
         if (o.verbose)
             fprintf(stderr, "jcopsim: stopped; %s is consistent\n", jc_store_describe(js.store));
-        rc = JS_EXIT_OK;
+        rc = JD_EXIT_OK;
         break;
     case JD_ERR_CARD:
         if (card_err == JC_ERR_POWER_CUT) {
@@ -487,24 +487,24 @@ int main(int argc, char **argv)
                     jc_store_commits(js.store) + 1);
             if (js.trace.file != NULL)
                 fflush(js.trace.file);
-            _exit(JS_EXIT_POWER_CUT);
+            _exit(JD_EXIT_POWER_CUT);
         }
         fprintf(stderr, "jcopsim: card fault: %s\n", jc_strerror(card_err));
-        rc = JS_EXIT_ENV;
+        rc = JD_EXIT_ENV;
         break;
     case JD_ERR_UNREACHABLE:
         fprintf(stderr, "jcopsim: vpcd at %s port %u unreachable for %u s: is pcscd running with "
                         "vsmartcard-vpcd? (--retry-budget)\n", o.host, o.port + o.slot, o.retry_budget_s);
-        rc = JS_EXIT_ENV;
+        rc = JD_EXIT_ENV;
         break;
     case JD_ERR_ADDR:
         fprintf(stderr, "jcopsim: cannot %s %s port %u (in use, or not an address here)\n",
                 o.listen ? "listen on" : "resolve", o.host, o.port + o.slot);
-        rc = JS_EXIT_ENV;
+        rc = JD_EXIT_ENV;
         break;
     default:
         fprintf(stderr, "jcopsim: %s\n", jd_strerror(r));
-        rc = JS_EXIT_ENV;
+        rc = JD_EXIT_ENV;
         break;
     }
 out:

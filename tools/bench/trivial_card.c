@@ -14,35 +14,35 @@
 
 #include "jd_vpcd.h"
 
-static volatile sig_atomic_t tc_stop; /* the one signal flag (async-signal-safe) */
+static volatile sig_atomic_t jt_trivial_stop; /* the one signal flag (async-signal-safe) */
 
-static void tc_on_signal(int sig)
+static void jt_trivial_on_signal(int sig)
 {
     (void)sig;
-    tc_stop = 1;
+    jt_trivial_stop = 1;
 }
 
 typedef struct {
     uint8_t atr[32];
     size_t atr_len;
-} trivial_card;
+} jt_trivial;
 
-static int tc_nop(void *ctx)
+static int jt_trivial_nop(void *ctx)
 {
     (void)ctx;
     return 0;
 }
 
-static int tc_atr(void *ctx, uint8_t *atr, size_t cap)
+static int jt_trivial_atr(void *ctx, uint8_t *atr, size_t cap)
 {
-    const trivial_card *t = ctx;
+    const jt_trivial *t = ctx;
     if (cap < t->atr_len)
         return -1;
     memcpy(atr, t->atr, t->atr_len);
     return (int)t->atr_len;
 }
 
-static int tc_apdu(void *ctx, const uint8_t *c, size_t len, uint8_t *r, size_t cap)
+static int jt_trivial_apdu(void *ctx, const uint8_t *c, size_t len, uint8_t *r, size_t cap)
 {
     (void)ctx, (void)c, (void)len, (void)cap;
     r[0] = 0x90;
@@ -50,18 +50,18 @@ static int tc_apdu(void *ctx, const uint8_t *c, size_t len, uint8_t *r, size_t c
     return 2;
 }
 
-static void tc_lost(void *ctx, int why)
+static void jt_trivial_lost(void *ctx, int why)
 {
     (void)ctx, (void)why;
 }
 
-static void tc_log(void *ctx, const char *msg)
+static void jt_trivial_log(void *ctx, const char *msg)
 {
     (void)ctx;
     fprintf(stderr, "trivial-card: %s\n", msg);
 }
 
-static void tc_usage(FILE *f)
+static void jt_trivial_usage(FILE *f)
 {
     fprintf(f, "usage: jcop-trivial-card [--port N] [--slot N] [--listen HOST:PORT | --connect HOST:PORT]\n"
                "A card answering 9000 to every APDU over vpcd (benchmark baseline).\n"
@@ -96,12 +96,12 @@ int main(int argc, char **argv)
             listen = o == 'l';
             break;
         case 'v': verbose = true; break;
-        case 'h': tc_usage(stdout); return 0;
+        case 'h': jt_trivial_usage(stdout); return 0;
         case 'V': printf("jcop-trivial-card %s\n", JCOPSIM_VERSION); return 0;
-        default: tc_usage(stderr); return 2;
+        default: jt_trivial_usage(stderr); return 2;
         }
     }
-    trivial_card t = {.atr = {0x3B, 0xF8, 0x13, 0x00, 0x00, 0x81, 0x31, 0xFE, 0x45}, .atr_len = 9};
+    jt_trivial t = {.atr = {0x3B, 0xF8, 0x13, 0x00, 0x00, 0x81, 0x31, 0xFE, 0x45}, .atr_len = 9};
     memcpy(t.atr + t.atr_len, "TRIVIAL9", 8);
     t.atr_len += 8;
     uint8_t tck = 0;
@@ -116,16 +116,16 @@ int main(int argc, char **argv)
     sigprocmask(SIG_BLOCK, &block, &waitmask);
     sigdelset(&waitmask, SIGTERM);
     sigdelset(&waitmask, SIGINT);
-    struct sigaction sa = {.sa_handler = tc_on_signal};
+    struct sigaction sa = {.sa_handler = jt_trivial_on_signal};
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
 
-    jd_card_ops ops = {.power_on = tc_nop, .power_off = tc_nop, .reset = tc_nop,
-                       .atr = tc_atr, .apdu = tc_apdu, .disconnected = tc_lost,
-                       .log = verbose ? tc_log : NULL};
+    jd_card_ops ops = {.power_on = jt_trivial_nop, .power_off = jt_trivial_nop, .reset = jt_trivial_nop,
+                       .atr = jt_trivial_atr, .apdu = jt_trivial_apdu, .disconnected = jt_trivial_lost,
+                       .log = verbose ? jt_trivial_log : NULL};
     jd_config cfg = {.listen = listen, .host = host, .port = port, .slot = slot,
                      .retry_budget_ms = 30000, .frame_timeout_ms = 5000,
-                     .stop = &tc_stop, .waitmask = &waitmask};
+                     .stop = &jt_trivial_stop, .waitmask = &waitmask};
     jd_conn *conn = calloc(1, sizeof *conn);
     if (conn == NULL)
         return 3;

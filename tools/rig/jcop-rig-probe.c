@@ -21,14 +21,14 @@
 
 #include <winscard.h>
 
-static uint64_t pr_now_ms(void)
+static uint64_t jt_probe_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static double pr_now_s(void)
+static double jt_probe_now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -36,7 +36,7 @@ static double pr_now_s(void)
 }
 
 /* A short pause inside a deadline loop (poll with no descriptors). */
-static void pr_pause(unsigned ms)
+static void jt_probe_pause(unsigned ms)
 {
     (void)poll(NULL, 0, (int)ms);
 }
@@ -45,9 +45,9 @@ typedef struct {
     SCARDCONTEXT ctx;
     bool have;
     uint64_t deadline;
-} probe;
+} jt_probe;
 
-static LONG pr_context(probe *p)
+static LONG jt_probe_context(jt_probe *p)
 {
     if (p->have)
         return SCARD_S_SUCCESS;
@@ -57,7 +57,7 @@ static LONG pr_context(probe *p)
     return rv;
 }
 
-static void pr_drop(probe *p)
+static void jt_probe_drop(jt_probe *p)
 {
     if (p->have)
         SCardReleaseContext(p->ctx);
@@ -65,24 +65,24 @@ static void pr_drop(probe *p)
 }
 
 /* Reader names, NUL-separated, double NUL at the end, into buf. */
-static LONG pr_readers(probe *p, char *buf, DWORD cap)
+static LONG jt_probe_readers(jt_probe *p, char *buf, DWORD cap)
 {
-    LONG rv = pr_context(p);
+    LONG rv = jt_probe_context(p);
     if (rv != SCARD_S_SUCCESS)
         return rv;
     DWORD len = cap;
     rv = SCardListReaders(p->ctx, NULL, buf, &len);
     if (rv == SCARD_E_NO_SERVICE || rv == SCARD_F_COMM_ERROR || rv == SCARD_E_SERVICE_STOPPED ||
         rv == SCARD_E_INVALID_HANDLE)
-        pr_drop(p);
+        jt_probe_drop(p);
     return rv;
 }
 
-static int pr_cmd_list(probe *p, int min_readers)
+static int jt_probe_cmd_list(jt_probe *p, int min_readers)
 {
     char buf[8192];
     for (;;) {
-        LONG rv = pr_readers(p, buf, sizeof buf);
+        LONG rv = jt_probe_readers(p, buf, sizeof buf);
         if (rv == SCARD_S_SUCCESS) {
             int n = 0;
             for (char *r = buf; *r != '\0'; r += strlen(r) + 1)
@@ -93,25 +93,25 @@ static int pr_cmd_list(probe *p, int min_readers)
                 return 0;
             }
         }
-        if (pr_now_ms() >= p->deadline) {
+        if (jt_probe_now_ms() >= p->deadline) {
             fprintf(stderr, "jcop-rig-probe: no %d reader(s) before the deadline: %s\n", min_readers,
                     pcsc_stringify_error(rv));
             return rv == SCARD_E_NO_SERVICE ? 3 : 1;
         }
-        pr_pause(50);
+        jt_probe_pause(50);
     }
 }
 
 /* Wait until the reader's state has all bits of want (PRESENT or EMPTY). */
-static int pr_cmd_wait(probe *p, const char *reader, DWORD want)
+static int jt_probe_cmd_wait(jt_probe *p, const char *reader, DWORD want)
 {
     SCARD_READERSTATE rs = {.szReader = reader, .dwCurrentState = SCARD_STATE_UNAWARE};
     LONG rv = SCARD_E_TIMEOUT;
     for (;;) {
-        uint64_t now = pr_now_ms();
+        uint64_t now = jt_probe_now_ms();
         if (now >= p->deadline)
             break;
-        rv = pr_context(p);
+        rv = jt_probe_context(p);
         if (rv == SCARD_S_SUCCESS) {
             DWORD left = (DWORD)(p->deadline - now);
             rv = SCardGetStatusChange(p->ctx, rs.dwCurrentState == SCARD_STATE_UNAWARE ? 0 : left,
@@ -130,21 +130,21 @@ static int pr_cmd_wait(probe *p, const char *reader, DWORD want)
                 continue;
             rs.dwCurrentState = SCARD_STATE_UNAWARE;
             if (rv != SCARD_E_UNKNOWN_READER && rv != SCARD_E_READER_UNAVAILABLE)
-                pr_drop(p); /* pcscd gone or restarting: reconnect to it */
+                jt_probe_drop(p); /* pcscd gone or restarting: reconnect to it */
         }
-        pr_pause(50);
+        jt_probe_pause(50);
     }
     fprintf(stderr, "jcop-rig-probe: reader '%s' did not become %s before the deadline (%s)\n",
             reader, want == SCARD_STATE_PRESENT ? "present" : "empty", pcsc_stringify_error(rv));
     return 1;
 }
 
-static int pr_connect(probe *p, const char *reader, SCARDHANDLE *h)
+static int jt_probe_connect(jt_probe *p, const char *reader, SCARDHANDLE *h)
 {
     DWORD proto;
     LONG rv = SCARD_E_TIMEOUT;
     for (int tries = 0; tries < 3; tries++) { /* a fresh insertion may give one RESET_CARD */
-        rv = pr_context(p);
+        rv = jt_probe_context(p);
         if (rv == SCARD_S_SUCCESS)
             rv = SCardConnect(p->ctx, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1 | SCARD_PROTOCOL_T0,
                               h, &proto);
@@ -155,10 +155,10 @@ static int pr_connect(probe *p, const char *reader, SCARDHANDLE *h)
     return 3;
 }
 
-static int pr_cmd_atr(probe *p, const char *reader)
+static int jt_probe_cmd_atr(jt_probe *p, const char *reader)
 {
     SCARDHANDLE h;
-    int r = pr_connect(p, reader, &h);
+    int r = jt_probe_connect(p, reader, &h);
     if (r != 0)
         return r;
     BYTE atr[64];
@@ -177,7 +177,7 @@ static int pr_cmd_atr(probe *p, const char *reader)
     return 0;
 }
 
-static int pr_hex(const char *s, BYTE *out, size_t cap, DWORD *len)
+static int jt_probe_hex(const char *s, BYTE *out, size_t cap, DWORD *len)
 {
     size_t n = strlen(s);
     if (n % 2 != 0 || n / 2 > cap)
@@ -199,10 +199,10 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Rate of n APDUs on h, or <0 on a failed transmit. */
-static double pr_rate(SCARDHANDLE h, const BYTE *apdu, DWORD len, long n)
+static double jt_probe_rate(SCARDHANDLE h, const BYTE *apdu, DWORD len, long n)
 {
     BYTE resp[258];
-    double t0 = pr_now_s();
+    double t0 = jt_probe_now_s();
     for (long i = 0; i < n; i++) {
         DWORD rl = sizeof resp;
         LONG rv = SCardTransmit(h, SCARD_PCI_T1, apdu, len, NULL, resp, &rl);
@@ -211,20 +211,20 @@ static double pr_rate(SCARDHANDLE h, const BYTE *apdu, DWORD len, long n)
             return -1;
         }
     }
-    return (double)n / (pr_now_s() - t0);
+    return (double)n / (jt_probe_now_s() - t0);
 }
 
-static int pr_cmd_bench(probe *p, const char *ra, const char *rb, long n, int rounds, const char *hex,
+static int jt_probe_cmd_bench(jt_probe *p, const char *ra, const char *rb, long n, int rounds, const char *hex,
                         char **setup, int n_setup)
 {
     BYTE apdu[261];
     DWORD alen;
-    if (pr_hex(hex, apdu, sizeof apdu, &alen) != 0 || alen < 4) {
+    if (jt_probe_hex(hex, apdu, sizeof apdu, &alen) != 0 || alen < 4) {
         fprintf(stderr, "jcop-rig-probe: bad APDU hex '%s'\n", hex);
         return 2;
     }
     SCARDHANDLE ha, hb;
-    if (pr_connect(p, ra, &ha) != 0 || pr_connect(p, rb, &hb) != 0)
+    if (jt_probe_connect(p, ra, &ha) != 0 || jt_probe_connect(p, rb, &hb) != 0)
         return 3;
     double *a = calloc((size_t)rounds, sizeof *a), *b = calloc((size_t)rounds, sizeof *b);
     double *q = calloc((size_t)rounds, sizeof *q);
@@ -234,21 +234,21 @@ static int pr_cmd_bench(probe *p, const char *ra, const char *rb, long n, int ro
     for (int i = 0; i < n_setup; i++) { /* bring card A into the measured state */
         BYTE sa[261];
         DWORD sl;
-        if (pr_hex(setup[i], sa, sizeof sa, &sl) != 0 || sl < 4 || pr_rate(ha, sa, sl, 1) < 0) {
+        if (jt_probe_hex(setup[i], sa, sizeof sa, &sl) != 0 || sl < 4 || jt_probe_rate(ha, sa, sl, 1) < 0) {
             fprintf(stderr, "jcop-rig-probe: setup APDU '%s' failed\n", setup[i]);
             return 2;
         }
     }
-    pr_rate(ha, apdu, alen, n / 10 + 1); /* warm both paths up */
-    pr_rate(hb, apdu, alen, n / 10 + 1);
+    jt_probe_rate(ha, apdu, alen, n / 10 + 1); /* warm both paths up */
+    jt_probe_rate(hb, apdu, alen, n / 10 + 1);
     printf("round  %-28s  %-28s  ratio\n", ra, rb);
     for (int i = 0; i < rounds; i++) {
         if (i % 2 == 0) {
-            a[i] = pr_rate(ha, apdu, alen, n);
-            b[i] = pr_rate(hb, apdu, alen, n);
+            a[i] = jt_probe_rate(ha, apdu, alen, n);
+            b[i] = jt_probe_rate(hb, apdu, alen, n);
         } else {
-            b[i] = pr_rate(hb, apdu, alen, n);
-            a[i] = pr_rate(ha, apdu, alen, n);
+            b[i] = jt_probe_rate(hb, apdu, alen, n);
+            a[i] = jt_probe_rate(ha, apdu, alen, n);
         }
         if (a[i] < 0 || b[i] < 0) {
             rc = 1;
@@ -272,7 +272,7 @@ static int pr_cmd_bench(probe *p, const char *ra, const char *rb, long n, int ro
 
 /* Bring the loopback interface up: a fresh network namespace (unshare -n) has
  * it down, and the rig runs pcscd, vpcd and the cards in one. */
-static int pr_cmd_lo_up(void)
+static int jt_probe_cmd_lo_up(void)
 {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -297,7 +297,7 @@ static int pr_cmd_lo_up(void)
     return rc;
 }
 
-static void pr_usage(FILE *f)
+static void jt_probe_usage(FILE *f)
 {
     fprintf(f,
             "usage: jcop-rig-probe [-t MS] COMMAND ...\n"
@@ -316,7 +316,7 @@ static void pr_usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    probe p = {.deadline = 0};
+    jt_probe p = {.deadline = 0};
     long timeout = 10000;
     int i = 1;
     if (i < argc && strcmp(argv[i], "-t") == 0 && i + 1 < argc) {
@@ -324,42 +324,42 @@ int main(int argc, char **argv)
         i += 2;
     }
     if (i >= argc) {
-        pr_usage(stderr);
+        jt_probe_usage(stderr);
         return 2;
     }
-    p.deadline = pr_now_ms() + (uint64_t)(timeout > 0 ? timeout : 0);
+    p.deadline = jt_probe_now_ms() + (uint64_t)(timeout > 0 ? timeout : 0);
     const char *cmd = argv[i++];
     int rest = argc - i;
     int rc;
     if (strcmp(cmd, "--help") == 0) {
-        pr_usage(stdout);
+        jt_probe_usage(stdout);
         return 0;
     } else if (strcmp(cmd, "--version") == 0) {
         printf("jcop-rig-probe %s\n", JCOPSIM_VERSION);
         return 0;
     } else if (strcmp(cmd, "lo-up") == 0 && rest == 0) {
-        return pr_cmd_lo_up();
+        return jt_probe_cmd_lo_up();
     } else if (strcmp(cmd, "list") == 0 && rest <= 1) {
-        rc = pr_cmd_list(&p, rest == 1 ? atoi(argv[i]) : 1);
+        rc = jt_probe_cmd_list(&p, rest == 1 ? atoi(argv[i]) : 1);
     } else if (strcmp(cmd, "wait-present") == 0 && rest == 1) {
-        rc = pr_cmd_wait(&p, argv[i], SCARD_STATE_PRESENT);
+        rc = jt_probe_cmd_wait(&p, argv[i], SCARD_STATE_PRESENT);
     } else if (strcmp(cmd, "wait-empty") == 0 && rest == 1) {
-        rc = pr_cmd_wait(&p, argv[i], SCARD_STATE_EMPTY);
+        rc = jt_probe_cmd_wait(&p, argv[i], SCARD_STATE_EMPTY);
     } else if (strcmp(cmd, "atr") == 0 && rest == 1) {
-        rc = pr_cmd_atr(&p, argv[i]);
+        rc = jt_probe_cmd_atr(&p, argv[i]);
     } else if (strcmp(cmd, "bench") == 0 && rest >= 4) {
         long n = strtol(argv[i + 2], NULL, 10);
         int rounds = atoi(argv[i + 3]);
         if (n < 1 || rounds < 1) {
-            pr_usage(stderr);
+            jt_probe_usage(stderr);
             return 2;
         }
-        rc = pr_cmd_bench(&p, argv[i], argv[i + 1], n, rounds, rest >= 5 ? argv[i + 4] : "00A4040000",
+        rc = jt_probe_cmd_bench(&p, argv[i], argv[i + 1], n, rounds, rest >= 5 ? argv[i + 4] : "00A4040000",
                           argv + i + 5, rest > 5 ? rest - 5 : 0);
     } else {
-        pr_usage(stderr);
+        jt_probe_usage(stderr);
         return 2;
     }
-    pr_drop(&p);
+    jt_probe_drop(&p);
     return rc;
 }
