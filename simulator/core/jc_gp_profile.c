@@ -5,6 +5,7 @@
  */
 #include "jc_gp_profile.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #define RULE(v, lab, src) {.sw = (v), .label = JC_LABEL_##lab, .source = (src)}
@@ -45,4 +46,35 @@ const jc_gp_policy *jc_gp_policy_for(const jc_profile *p)
         if (p->name != NULL && strcmp(p->name, policies[i].profile) == 0)
             return &policies[i].policy;
     return &policies[0].policy;
+}
+
+/* The status-word decisions with their names, in jc_gp_policy order. */
+static const struct {
+    const char *what;
+    size_t offset;
+} rule_names[] = {
+    {"EXTERNAL AUTHENTICATE without INITIALIZE UPDATE", offsetof(jc_gp_policy, no_session_order)},
+    {"EXTERNAL AUTHENTICATE: wrong C-MAC or host cryptogram", offsetof(jc_gp_policy, auth_failed)},
+    {"later C-MAC wrong or missing (session closed)", offsetof(jc_gp_policy, mac_failed)},
+    {"INITIALIZE UPDATE / PUT KEY: unknown key version", offsetof(jc_gp_policy, unknown_kvn)},
+    {"GET DATA tag, GET STATUS scope, DELETE AID not found", offsetof(jc_gp_policy, not_found)},
+    {"SET STATUS: transition not allowed", offsetof(jc_gp_policy, bad_transition)},
+    {"PUT KEY: key check value does not match", offsetof(jc_gp_policy, bad_kcv)},
+    {"INSTALL / LOAD: AID already registered", offsetof(jc_gp_policy, duplicate_aid)},
+    {"LOAD: block out of sequence", offsetof(jc_gp_policy, load_sequence)},
+    {"DELETE: load file still used / the ISD", offsetof(jc_gp_policy, referenced)},
+    {"INSTALL [for make selectable]", offsetof(jc_gp_policy, make_selectable)},
+    {"CLA with a logical channel other than 0", offsetof(jc_gp_policy, channel)},
+    {"CARD_LOCKED: SELECT of the ISD", offsetof(jc_gp_policy, locked_select)},
+    {"CARD_LOCKED: SELECT of an application", offsetof(jc_gp_policy, locked_select_app)},
+    {"LOAD / INSTALL / DELETE success (00 + SW)", offsetof(jc_gp_policy, content_ok)},
+};
+
+const jc_sw_rule *jc_gp_policy_rule_at(const jc_gp_policy *pol, size_t i, const char **what)
+{
+    if (pol == NULL || i >= sizeof(rule_names) / sizeof(rule_names[0]))
+        return NULL;
+    if (what != NULL)
+        *what = rule_names[i].what;
+    return (const jc_sw_rule *)(const void *)((const char *)pol + rule_names[i].offset);
 }

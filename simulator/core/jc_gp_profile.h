@@ -10,6 +10,7 @@
 #define JC_GP_PROFILE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "jc_profile.h"
@@ -37,5 +38,9 @@ typedef struct {
 
 /* The GP decisions for a profile (never NULL). */
 const jc_gp_policy *jc_gp_policy_for(const jc_profile *p);
+
+/* Iteration over the status-word decisions, for FIDELITY.md and the tools:
+ * rule i (0..) with a plain-language name in *what; NULL past the end. */
+const jc_sw_rule *jc_gp_policy_rule_at(const jc_gp_policy *pol, size_t i, const char **what);
 
 #endif

@@ -9,6 +9,8 @@
  */
 #include "test_gp_util.h"
 
+#include "jc_gp_profile.h"
+
 #define FCI_J2A040                                                                                 \
     "6F658408A000000003000000A5599F6501FF9F6E06479100783300734A06072A864886FC6B01600C060A2A864886" \
     "FC6B02020101630906072A864886FC6B03640B06092A864886FC6B040215650B06092B8510864864020103660C06" \
@@ -480,6 +482,26 @@ static void test_put_key(void **state)
     gt_free(f);
 }
 
+/* Every GP status-word decision is listed, named, labelled and sourced. */
+static void test_policy_listing(void **state)
+{
+    (void)state;
+    static const char *profiles[] = {"J2A040", "J2E145"};
+    for (size_t p = 0; p < 2; p++) {
+        const jc_gp_policy *pol = jc_gp_policy_for(jc_profile_find(profiles[p]));
+        size_t n = 0;
+        const char *what = NULL;
+        for (const jc_sw_rule *r; (r = jc_gp_policy_rule_at(pol, n, &what)) != NULL; n++) {
+            assert_non_null(what);
+            assert_non_null(r->source);
+            assert_true(r->sw >= 0x6000 && r->sw <= 0x9FFF);
+            assert_true(r->label <= JC_LABEL_ASSUMED);
+        }
+        assert_int_equal(n, 15);
+        assert_int_equal(jc_gp_policy_rule_at(pol, 10, &what)->sw, p == 0 ? 0x6A86 : 0x9000);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -493,6 +515,7 @@ int main(void)
         cmocka_unit_test(test_state_table),
         cmocka_unit_test(test_card_locked_select),
         cmocka_unit_test(test_put_key),
+        cmocka_unit_test(test_policy_listing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
