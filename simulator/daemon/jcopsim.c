@@ -135,7 +135,8 @@ static int jd_apdu(void *ctx, const uint8_t *capdu, size_t len, uint8_t *rapdu, 
         if (a < 0)
             return a;
         js->cold_atr_len = 0;
-        jd_trace_power_on(&js->trace, atr, (size_t)a, "implicit power-on: APDU to an unpowered card");
+        jd_trace_power_on(&js->trace, atr, (size_t)a,
+                          "implicit power-on: APDU to an unpowered card");
     }
     int n = jc_card_process(js->card, capdu, len, rapdu, cap);
     if (n == JC_ERR_POWER_CUT) {
@@ -164,7 +165,8 @@ static void jd_disconnected(void *ctx, int why)
         if (why == JD_ERR_STOPPED)
             snprintf(msg, sizeof msg, "jcopsim stopped by a signal");
         else
-            snprintf(msg, sizeof msg, "link to vpcd lost (%s): the card loses power", jd_strerror(why));
+            snprintf(msg, sizeof msg, "link to vpcd lost (%s): the card loses power",
+                     jd_strerror(why));
         jc_card_power_off(js->card);
         jd_trace_power_off(&js->trace, msg);
     }
@@ -198,42 +200,43 @@ typedef struct {
 
 static void jd_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: jcopsim --image FILE [OPTIONS]             serve an existing card image\n"
-            "       jcopsim --new --image FILE [--profile NAME] [--kt HEX] [OPTIONS]\n"
-            "       jcopsim --memory [--profile NAME] [--kt HEX | --image FILE] [OPTIONS]\n"
-            "\n"
-            "A virtual NXP JCOP card for PC/SC tools, through vsmartcard's vpcd and pcscd.\n"
-            "\n"
-            "Card:\n"
-            "  --image FILE        the card image (kept durable: each change is written,\n"
-            "                      fsynced and renamed before the card answers)\n"
-            "  --new               create FILE as a new unfused card (must not exist)\n"
-            "  --memory            memory-only card, nothing written (from --image FILE if given)\n"
-            "  --profile NAME      card model for a new card (default %s; --list-profiles)\n"
-            "  --kt HEX            transport key of a new card, 32 hex digits (default random)\n"
-            "vpcd:\n"
-            "  --connect HOST:PORT connect to vpcd (normal mode; default 127.0.0.1:%u)\n"
-            "  --listen HOST:PORT  reversed mode: wait for vpcd to connect (loopback advised)\n"
-            "  --port N            port of slot 0 (default %u)\n"
-            "  --slot N            vpcd slot, added to the port (default 0)\n"
-            "  --retry-budget SEC  normal mode: give up after SEC seconds without vpcd (default 30,\n"
-            "                      0 = never)\n"
-            "Records:\n"
-            "  --trace FILE        append the session to FILE as a replayable jcop-replay script\n"
-            "  -v, --verbose       log power events and exchanges with status-word names to stderr\n"
-            "Test:\n"
-            "  --cut-power-at N    the N-th durable write from now fails as a power cut: the\n"
-            "                      process exits at once (code 4) without answering\n"
-            "  --no-reannounce     skip the empty-ATR re-announce after each new link (shows\n"
-            "                      the stuck-reader trap of vpcd-facts.md; never needed otherwise)\n"
-            "\n"
-            "An unpowered card answers vpcd's ATR request with the ATR of its next cold\n"
-            "power-on without powering up. Every new link to vpcd starts with one empty ATR\n"
-            "answer and a reconnect, so pcscd registers a fresh insertion.\n"
-            "Exit: 0 stopped by SIGTERM/SIGINT/SIGHUP, 2 usage, 3 unusable image or vpcd unreachable,\n"
-            "4 power cut injected by --cut-power-at.\n",
-            jc_profile_default()->name, JD_DEFAULT_PORT, JD_DEFAULT_PORT);
+    fprintf(
+        f,
+        "usage: jcopsim --image FILE [OPTIONS]             serve an existing card image\n"
+        "       jcopsim --new --image FILE [--profile NAME] [--kt HEX] [OPTIONS]\n"
+        "       jcopsim --memory [--profile NAME] [--kt HEX | --image FILE] [OPTIONS]\n"
+        "\n"
+        "A virtual NXP JCOP card for PC/SC tools, through vsmartcard's vpcd and pcscd.\n"
+        "\n"
+        "Card:\n"
+        "  --image FILE        the card image (kept durable: each change is written,\n"
+        "                      fsynced and renamed before the card answers)\n"
+        "  --new               create FILE as a new unfused card (must not exist)\n"
+        "  --memory            memory-only card, nothing written (from --image FILE if given)\n"
+        "  --profile NAME      card model for a new card (default %s; --list-profiles)\n"
+        "  --kt HEX            transport key of a new card, 32 hex digits (default random)\n"
+        "vpcd:\n"
+        "  --connect HOST:PORT connect to vpcd (normal mode; default 127.0.0.1:%u)\n"
+        "  --listen HOST:PORT  reversed mode: wait for vpcd to connect (loopback advised)\n"
+        "  --port N            port of slot 0 (default %u)\n"
+        "  --slot N            vpcd slot, added to the port (default 0)\n"
+        "  --retry-budget SEC  normal mode: give up after SEC seconds without vpcd (default 30,\n"
+        "                      0 = never)\n"
+        "Records:\n"
+        "  --trace FILE        append the session to FILE as a replayable jcop-replay script\n"
+        "  -v, --verbose       log power events and exchanges with status-word names to stderr\n"
+        "Test:\n"
+        "  --cut-power-at N    the N-th durable write from now fails as a power cut: the\n"
+        "                      process exits at once (code 4) without answering\n"
+        "  --no-reannounce     skip the empty-ATR re-announce after each new link (shows\n"
+        "                      the stuck-reader trap of vpcd-facts.md; never needed otherwise)\n"
+        "\n"
+        "An unpowered card answers vpcd's ATR request with the ATR of its next cold\n"
+        "power-on without powering up. Every new link to vpcd starts with one empty ATR\n"
+        "answer and a reconnect, so pcscd registers a fresh insertion.\n"
+        "Exit: 0 stopped by SIGTERM/SIGINT/SIGHUP, 2 usage, 3 unusable image or vpcd unreachable,\n"
+        "4 power cut injected by --cut-power-at.\n",
+        jc_profile_default()->name, JD_DEFAULT_PORT, JD_DEFAULT_PORT);
 }
 
 static int jd_parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -279,28 +282,59 @@ static int jd_usage_error(const char *msg, const char *arg)
 /* Returns -1 to go on, or an exit code. */
 static int jd_parse(int argc, char **argv, jd_options *o)
 {
-    enum { O_NEW = 256, O_MEMORY, O_PROFILE, O_KT, O_CONNECT, O_LISTEN, O_PORT, O_SLOT,
-           O_BUDGET, O_TRACE, O_CUT, O_VERSION, O_LIST, O_NO_ANNOUNCE };
-    static const struct option opts[] = {
-        {"image", required_argument, NULL, 'i'},     {"new", no_argument, NULL, O_NEW},
-        {"memory", no_argument, NULL, O_MEMORY},     {"profile", required_argument, NULL, O_PROFILE},
-        {"kt", required_argument, NULL, O_KT},       {"connect", required_argument, NULL, O_CONNECT},
-        {"listen", required_argument, NULL, O_LISTEN}, {"port", required_argument, NULL, O_PORT},
-        {"slot", required_argument, NULL, O_SLOT},   {"retry-budget", required_argument, NULL, O_BUDGET},
-        {"trace", required_argument, NULL, O_TRACE}, {"verbose", no_argument, NULL, 'v'},
-        {"cut-power-at", required_argument, NULL, O_CUT}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, O_VERSION},   {"list-profiles", no_argument, NULL, O_LIST},
-        {"no-reannounce", no_argument, NULL, O_NO_ANNOUNCE},
-        {NULL, 0, NULL, 0}};
+    enum {
+        O_NEW = 256,
+        O_MEMORY,
+        O_PROFILE,
+        O_KT,
+        O_CONNECT,
+        O_LISTEN,
+        O_PORT,
+        O_SLOT,
+        O_BUDGET,
+        O_TRACE,
+        O_CUT,
+        O_VERSION,
+        O_LIST,
+        O_NO_ANNOUNCE
+    };
+    static const struct option opts[] = {{"image", required_argument, NULL, 'i'},
+                                         {"new", no_argument, NULL, O_NEW},
+                                         {"memory", no_argument, NULL, O_MEMORY},
+                                         {"profile", required_argument, NULL, O_PROFILE},
+                                         {"kt", required_argument, NULL, O_KT},
+                                         {"connect", required_argument, NULL, O_CONNECT},
+                                         {"listen", required_argument, NULL, O_LISTEN},
+                                         {"port", required_argument, NULL, O_PORT},
+                                         {"slot", required_argument, NULL, O_SLOT},
+                                         {"retry-budget", required_argument, NULL, O_BUDGET},
+                                         {"trace", required_argument, NULL, O_TRACE},
+                                         {"verbose", no_argument, NULL, 'v'},
+                                         {"cut-power-at", required_argument, NULL, O_CUT},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"version", no_argument, NULL, O_VERSION},
+                                         {"list-profiles", no_argument, NULL, O_LIST},
+                                         {"no-reannounce", no_argument, NULL, O_NO_ANNOUNCE},
+                                         {NULL, 0, NULL, 0}};
     int c;
     unsigned long v;
     while ((c = getopt_long(argc, argv, "i:vh", opts, NULL)) != -1) {
         switch (c) {
-        case 'i': o->image = optarg; break;
-        case O_NEW: o->create = true; break;
-        case O_MEMORY: o->memory = true; break;
-        case O_PROFILE: o->profile = optarg; break;
-        case O_KT: o->kt_hex = optarg; break;
+        case 'i':
+            o->image = optarg;
+            break;
+        case O_NEW:
+            o->create = true;
+            break;
+        case O_MEMORY:
+            o->memory = true;
+            break;
+        case O_PROFILE:
+            o->profile = optarg;
+            break;
+        case O_KT:
+            o->kt_hex = optarg;
+            break;
         case O_CONNECT:
         case O_LISTEN:
             if (jd_parse_hostport(optarg, o->host, sizeof o->host, &o->port) != JD_OK)
@@ -322,21 +356,32 @@ static int jd_parse(int argc, char **argv, jd_options *o)
                 return jd_usage_error("bad --retry-budget", optarg);
             o->retry_budget_s = (unsigned)v;
             break;
-        case O_TRACE: o->trace_path = optarg; break;
-        case 'v': o->verbose = true; break;
+        case O_TRACE:
+            o->trace_path = optarg;
+            break;
+        case 'v':
+            o->verbose = true;
+            break;
         case O_CUT:
             if (jd_parse_uint(optarg, 1000000000ul, &v) != 0 || v == 0)
                 return jd_usage_error("bad --cut-power-at", optarg);
             o->cut_power_at = v;
             break;
-        case O_NO_ANNOUNCE: o->no_announce = true; break;
-        case 'h': jd_usage(stdout); return JD_EXIT_OK;
-        case O_VERSION: printf("jcopsim %s\n", JCOPSIM_VERSION); return JD_EXIT_OK;
+        case O_NO_ANNOUNCE:
+            o->no_announce = true;
+            break;
+        case 'h':
+            jd_usage(stdout);
+            return JD_EXIT_OK;
+        case O_VERSION:
+            printf("jcopsim %s\n", JCOPSIM_VERSION);
+            return JD_EXIT_OK;
         case O_LIST:
             for (size_t i = 0; jc_profile_at(i) != NULL; i++)
                 printf("%-10s %s\n", jc_profile_at(i)->name, jc_profile_at(i)->description);
             return JD_EXIT_OK;
-        default: return jd_usage_error("unknown option", NULL);
+        default:
+            return jd_usage_error("unknown option", NULL);
         }
     }
     if (optind < argc)
@@ -346,7 +391,8 @@ static int jd_parse(int argc, char **argv, jd_options *o)
     if (!o->memory && o->image == NULL)
         return jd_usage_error("no card: give --image FILE, --new --image FILE or --memory", NULL);
     if ((o->profile != NULL || o->kt_hex != NULL) && !o->create && !(o->memory && o->image == NULL))
-        return jd_usage_error("--profile and --kt only apply to a new card (--new or --memory)", NULL);
+        return jd_usage_error("--profile and --kt only apply to a new card (--new or --memory)",
+                              NULL);
     if (o->port + o->slot > 65535)
         return jd_usage_error("port + slot beyond 65535", NULL);
     return -1;
@@ -368,7 +414,8 @@ static int jd_open_card(const jd_options *o, jd_daemon *js, jc_pstate *st)
             fprintf(stderr, "jcopsim: cannot create a card: %s\n", jc_strerror(r));
             return JD_EXIT_ENV;
         }
-        r = o->create ? jc_store_create_file(&js->store, o->image, st) : jc_store_open_memory(&js->store, st);
+        r = o->create ? jc_store_create_file(&js->store, o->image, st)
+                      : jc_store_open_memory(&js->store, st);
         if (r < 0) {
             fprintf(stderr, "jcopsim: cannot create image %s: %s (it must not exist yet)\n",
                     o->image ? o->image : "in memory", jc_strerror(r));
@@ -441,8 +488,11 @@ int main(int argc, char **argv)
         rc = JD_EXIT_ENV;
         goto out;
     }
-    jc_env env = {.random = jd_random, .trace = jd_trace_event, .trace_ctx = &js.trace,
-                  .commit = jc_store_commit, .commit_ctx = js.store};
+    jc_env env = {.random = jd_random,
+                  .trace = jd_trace_event,
+                  .trace_ctx = &js.trace,
+                  .commit = jc_store_commit,
+                  .commit_ctx = js.store};
     int r = jc_card_create(&js.card, st, &env);
     if (r < 0) {
         fprintf(stderr, "jcopsim: cannot create the card: %s\n", jc_strerror(r));
@@ -452,8 +502,10 @@ int main(int argc, char **argv)
     if (o.cut_power_at != 0)
         jc_store_cut_power_at(js.store, o.cut_power_at);
     if (!jd_host_is_loopback(o.host))
-        fprintf(stderr, "jcopsim: warning: %s %s is not a loopback address: the card is reachable "
-                        "from the network\n", o.listen ? "listening on" : "connecting to", o.host);
+        fprintf(stderr,
+                "jcopsim: warning: %s %s is not a loopback address: the card is reachable "
+                "from the network\n",
+                o.listen ? "listening on" : "connecting to", o.host);
     if (o.verbose)
         fprintf(stderr, "jcopsim: card %s, profile %s, %s, %s\n",
                 (st->flags & JC_PF_FUSED) ? "fused" : "unfused", st->profile,
@@ -461,13 +513,22 @@ int main(int argc, char **argv)
 
     sigset_t waitmask;
     jd_signals(&waitmask);
-    jd_card_ops ops = {.power_on = jd_power_on, .power_off = jd_power_off, .reset = jd_reset,
-                       .atr = jd_atr, .apdu = jd_apdu, .disconnected = jd_disconnected,
+    jd_card_ops ops = {.power_on = jd_power_on,
+                       .power_off = jd_power_off,
+                       .reset = jd_reset,
+                       .atr = jd_atr,
+                       .apdu = jd_apdu,
+                       .disconnected = jd_disconnected,
                        .log = jd_log};
-    jd_config cfg = {.listen = o.listen, .host = o.host, .port = o.port, .slot = o.slot,
-                     .retry_budget_ms = o.retry_budget_s * 1000u, .frame_timeout_ms = 5000,
+    jd_config cfg = {.listen = o.listen,
+                     .host = o.host,
+                     .port = o.port,
+                     .slot = o.slot,
+                     .retry_budget_ms = o.retry_budget_s * 1000u,
+                     .frame_timeout_ms = 5000,
                      .no_announce = o.no_announce,
-                     .stop = &jd_stop, .waitmask = &waitmask};
+                     .stop = &jd_stop,
+                     .waitmask = &waitmask};
     int card_err = 0;
     r = jd_run(&cfg, conn, &ops, &js, &card_err);
     switch (r) {
@@ -493,8 +554,10 @@ int main(int argc, char **argv)
         rc = JD_EXIT_ENV;
         break;
     case JD_ERR_UNREACHABLE:
-        fprintf(stderr, "jcopsim: vpcd at %s port %u unreachable for %u s: is pcscd running with "
-                        "vsmartcard-vpcd? (--retry-budget)\n", o.host, o.port + o.slot, o.retry_budget_s);
+        fprintf(stderr,
+                "jcopsim: vpcd at %s port %u unreachable for %u s: is pcscd running with "
+                "vsmartcard-vpcd? (--retry-budget)\n",
+                o.host, o.port + o.slot, o.retry_budget_s);
         rc = JD_EXIT_ENV;
         break;
     case JD_ERR_ADDR:

@@ -92,8 +92,12 @@ void jd_trace_event(void *ctx, const jc_event *ev)
                  jc_card_state_name(ev->new_state), ev->text ? ": " : "", ev->text ? ev->text : "");
         jd_note_add(t, "state: ", line);
         break;
-    case JC_EV_WARN: jd_note_add(t, "WARNING: ", ev->text ? ev->text : "?"); break;
-    case JC_EV_INFO: jd_note_add(t, "", ev->text ? ev->text : "?"); break;
+    case JC_EV_WARN:
+        jd_note_add(t, "WARNING: ", ev->text ? ev->text : "?");
+        break;
+    case JC_EV_INFO:
+        jd_note_add(t, "", ev->text ? ev->text : "?");
+        break;
     case JC_EV_MEM_WRITE:
         snprintf(line, sizeof line, "%06X, %zu byte(s)", (unsigned)ev->addr, ev->len);
         jd_note_add(t, "memory written at ", line);
@@ -101,7 +105,8 @@ void jd_trace_event(void *ctx, const jc_event *ev)
     case JC_EV_CAPDU:
     case JC_EV_RAPDU:
     case JC_EV_POWER:
-    default: break; /* jcopsim writes these lines itself */
+    default:
+        break; /* jcopsim writes these lines itself */
     }
 }
 

@@ -21,9 +21,9 @@
 #define JD_TRACE_NOTES_MAX 4096
 
 typedef struct {
-    FILE *file;     /* --trace FILE, or NULL */
-    bool verbose;   /* -v: log to stderr */
-    bool quiet;     /* true while jcopsim probes the ATR of an unpowered card */
+    FILE *file;                     /* --trace FILE, or NULL */
+    bool verbose;                   /* -v: log to stderr */
+    bool quiet;                     /* true while jcopsim probes the ATR of an unpowered card */
     char notes[JD_TRACE_NOTES_MAX]; /* core events since the last line */
     size_t notes_len;
     bool notes_cut;

@@ -26,17 +26,28 @@
 const char *jd_strerror(int err)
 {
     switch (err) {
-    case JD_OK: return "ok";
-    case JD_ERR_CLOSED: return "peer closed the connection";
-    case JD_ERR_TRUNCATED: return "peer closed in the middle of a frame";
-    case JD_ERR_MALFORMED: return "malformed frame (empty)";
-    case JD_ERR_TIMEOUT: return "the rest of a frame never arrived";
-    case JD_ERR_IO: return "socket error";
-    case JD_ERR_STOPPED: return "stopped by a signal";
-    case JD_ERR_UNREACHABLE: return "vpcd unreachable within the retry budget";
-    case JD_ERR_ADDR: return "address unusable";
-    case JD_ERR_CARD: return "card fault";
-    default: return "unknown transport error";
+    case JD_OK:
+        return "ok";
+    case JD_ERR_CLOSED:
+        return "peer closed the connection";
+    case JD_ERR_TRUNCATED:
+        return "peer closed in the middle of a frame";
+    case JD_ERR_MALFORMED:
+        return "malformed frame (empty)";
+    case JD_ERR_TIMEOUT:
+        return "the rest of a frame never arrived";
+    case JD_ERR_IO:
+        return "socket error";
+    case JD_ERR_STOPPED:
+        return "stopped by a signal";
+    case JD_ERR_UNREACHABLE:
+        return "vpcd unreachable within the retry budget";
+    case JD_ERR_ADDR:
+        return "address unusable";
+    case JD_ERR_CARD:
+        return "card fault";
+    default:
+        return "unknown transport error";
     }
 }
 
@@ -60,7 +71,8 @@ static int jd_wait(int fd, short events, int timeout_ms, const volatile sig_atom
     if (jd_stopped(stop))
         return JD_ERR_STOPPED;
     struct pollfd p = {.fd = fd, .events = events};
-    struct timespec ts = {.tv_sec = timeout_ms / 1000, .tv_nsec = (long)(timeout_ms % 1000) * 1000000L};
+    struct timespec ts = {.tv_sec = timeout_ms / 1000,
+                          .tv_nsec = (long)(timeout_ms % 1000) * 1000000L};
     int r = ppoll(fd >= 0 ? &p : NULL, fd >= 0 ? 1 : 0, timeout_ms < 0 ? NULL : &ts, mask);
     if (r < 0) {
         if (errno == EINTR)
@@ -232,9 +244,15 @@ int jd_serve(jd_conn *c, const jd_card_ops *ops, void *ctx, bool *announce, int 
         if (len == 1) {
             int cr = 0;
             switch (body[0]) {
-            case JD_CTL_POWER_OFF: cr = ops->power_off(ctx); break;
-            case JD_CTL_POWER_ON: cr = ops->power_on(ctx); break;
-            case JD_CTL_RESET: cr = ops->reset(ctx); break;
+            case JD_CTL_POWER_OFF:
+                cr = ops->power_off(ctx);
+                break;
+            case JD_CTL_POWER_ON:
+                cr = ops->power_on(ctx);
+                break;
+            case JD_CTL_RESET:
+                cr = ops->reset(ctx);
+                break;
             case JD_CTL_ATR:
                 if (*announce) {
                     *announce = false;
@@ -246,7 +264,9 @@ int jd_serve(jd_conn *c, const jd_card_ops *ops, void *ctx, bool *announce, int 
                 else if (cr == 0)
                     cr = JD_ERR_CARD; /* an empty ATR would drop the card */
                 break;
-            default: jd_log(ops, ctx, "vpcd: ignoring unknown control byte %02X", body[0]); break;
+            default:
+                jd_log(ops, ctx, "vpcd: ignoring unknown control byte %02X", body[0]);
+                break;
             }
             if (cr < 0) {
                 *card_err = cr;
@@ -317,8 +337,8 @@ static int jd_resolve(const char *host, unsigned port, bool passive, struct addr
 {
     char ps[8];
     snprintf(ps, sizeof ps, "%u", port);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = passive ? AI_PASSIVE : 0};
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = passive ? AI_PASSIVE : 0};
     return getaddrinfo(host, ps, &hints, out) == 0 ? JD_OK : JD_ERR_ADDR;
 }
 

@@ -47,11 +47,11 @@ enum { JD_CTL_POWER_OFF = 0x00, JD_CTL_POWER_ON = 0x01, JD_CTL_RESET = 0x02, JD_
 typedef struct {
     int fd;
     uint8_t rx[2u + JD_FRAME_MAX];
-    size_t rx_start, rx_end;  /* unread bytes are rx[rx_start..rx_end) */
+    size_t rx_start, rx_end; /* unread bytes are rx[rx_start..rx_end) */
     uint8_t tx[2u + JD_FRAME_MAX];
-    unsigned frame_timeout_ms; /* how long the rest of a started frame may take */
+    unsigned frame_timeout_ms;         /* how long the rest of a started frame may take */
     const volatile sig_atomic_t *stop; /* raised by a signal handler; may be NULL */
-    const sigset_t *waitmask;  /* signal mask while waiting (ppoll); NULL = current */
+    const sigset_t *waitmask;          /* signal mask while waiting (ppoll); NULL = current */
 } jd_conn;
 
 /* Attach fd (made non-blocking) to c and empty its buffer. */
@@ -69,14 +69,14 @@ int jd_frame_write(jd_conn *c, const uint8_t *body, size_t len);
 /* What the transport needs from a card. Each returns >= 0, or < 0 for a fatal
  * fault that ends jd_run (the code is handed back through *card_err). */
 typedef struct {
-    int (*power_on)(void *ctx);                                   /* control 01 */
-    int (*power_off)(void *ctx);                                  /* control 00 */
-    int (*reset)(void *ctx);                                      /* control 02 */
-    int (*atr)(void *ctx, uint8_t *atr, size_t cap);              /* control 04: ATR length */
+    int (*power_on)(void *ctx);                      /* control 01 */
+    int (*power_off)(void *ctx);                     /* control 00 */
+    int (*reset)(void *ctx);                         /* control 02 */
+    int (*atr)(void *ctx, uint8_t *atr, size_t cap); /* control 04: ATR length */
     int (*apdu)(void *ctx, const uint8_t *capdu, size_t len, uint8_t *rapdu,
-                size_t cap);                                      /* R-APDU length >= 2 */
-    void (*disconnected)(void *ctx, int why);                     /* connection lost (JD_ERR_*) */
-    void (*log)(void *ctx, const char *msg);                      /* optional, one line, no \n */
+                size_t cap);                  /* R-APDU length >= 2 */
+    void (*disconnected)(void *ctx, int why); /* connection lost (JD_ERR_*) */
+    void (*log)(void *ctx, const char *msg);  /* optional, one line, no \n */
 } jd_card_ops;
 
 /* Serve one connection until it ends. When *announce is true, the first 04 is
@@ -93,7 +93,7 @@ typedef struct {
     unsigned slot;            /* added to the port */
     unsigned retry_budget_ms; /* normal mode: give up after this long without vpcd; 0 = never */
     unsigned frame_timeout_ms;
-    bool no_announce;         /* test only: skip the re-announce (shows the stuck-reader trap) */
+    bool no_announce; /* test only: skip the re-announce (shows the stuck-reader trap) */
     const volatile sig_atomic_t *stop;
     const sigset_t *waitmask;
 } jd_config;

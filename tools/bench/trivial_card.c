@@ -63,30 +63,38 @@ static void jt_trivial_log(void *ctx, const char *msg)
 
 static void jt_trivial_usage(FILE *f)
 {
-    fprintf(f, "usage: jcop-trivial-card [--port N] [--slot N] [--listen HOST:PORT | --connect HOST:PORT]\n"
-               "A card answering 9000 to every APDU over vpcd (benchmark baseline).\n"
-               "  --connect HOST:PORT  connect to vpcd (normal mode; default 127.0.0.1:%u)\n"
-               "  --listen HOST:PORT   wait for vpcd to connect (reversed mode)\n"
-               "  --port N, --slot N   port of slot 0, slot added to it\n"
-               "  -v                   log connections to stderr\n",
+    fprintf(f,
+            "usage: jcop-trivial-card [--port N] [--slot N] [--listen HOST:PORT | --connect "
+            "HOST:PORT]\n"
+            "A card answering 9000 to every APDU over vpcd (benchmark baseline).\n"
+            "  --connect HOST:PORT  connect to vpcd (normal mode; default 127.0.0.1:%u)\n"
+            "  --listen HOST:PORT   wait for vpcd to connect (reversed mode)\n"
+            "  --port N, --slot N   port of slot 0, slot added to it\n"
+            "  -v                   log connections to stderr\n",
             JD_DEFAULT_PORT);
 }
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"port", required_argument, NULL, 'p'}, {"slot", required_argument, NULL, 's'},
-        {"listen", required_argument, NULL, 'l'}, {"connect", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"port", required_argument, NULL, 'p'},
+                                         {"slot", required_argument, NULL, 's'},
+                                         {"listen", required_argument, NULL, 'l'},
+                                         {"connect", required_argument, NULL, 'c'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"version", no_argument, NULL, 'V'},
+                                         {NULL, 0, NULL, 0}};
     char host[256] = "127.0.0.1";
     unsigned port = JD_DEFAULT_PORT, slot = 0;
     bool listen = false, verbose = false;
     int o;
     while ((o = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
         switch (o) {
-        case 'p': port = (unsigned)strtoul(optarg, NULL, 10); break;
-        case 's': slot = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'p':
+            port = (unsigned)strtoul(optarg, NULL, 10);
+            break;
+        case 's':
+            slot = (unsigned)strtoul(optarg, NULL, 10);
+            break;
         case 'l':
         case 'c':
             if (jd_parse_hostport(optarg, host, sizeof host, &port) != JD_OK) {
@@ -95,10 +103,18 @@ int main(int argc, char **argv)
             }
             listen = o == 'l';
             break;
-        case 'v': verbose = true; break;
-        case 'h': jt_trivial_usage(stdout); return 0;
-        case 'V': printf("jcop-trivial-card %s\n", JCOPSIM_VERSION); return 0;
-        default: jt_trivial_usage(stderr); return 2;
+        case 'v':
+            verbose = true;
+            break;
+        case 'h':
+            jt_trivial_usage(stdout);
+            return 0;
+        case 'V':
+            printf("jcop-trivial-card %s\n", JCOPSIM_VERSION);
+            return 0;
+        default:
+            jt_trivial_usage(stderr);
+            return 2;
         }
     }
     jt_trivial t = {.atr = {0x3B, 0xF8, 0x13, 0x00, 0x00, 0x81, 0x31, 0xFE, 0x45}, .atr_len = 9};
@@ -120,12 +136,21 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
 
-    jd_card_ops ops = {.power_on = jt_trivial_nop, .power_off = jt_trivial_nop, .reset = jt_trivial_nop,
-                       .atr = jt_trivial_atr, .apdu = jt_trivial_apdu, .disconnected = jt_trivial_lost,
+    jd_card_ops ops = {.power_on = jt_trivial_nop,
+                       .power_off = jt_trivial_nop,
+                       .reset = jt_trivial_nop,
+                       .atr = jt_trivial_atr,
+                       .apdu = jt_trivial_apdu,
+                       .disconnected = jt_trivial_lost,
                        .log = verbose ? jt_trivial_log : NULL};
-    jd_config cfg = {.listen = listen, .host = host, .port = port, .slot = slot,
-                     .retry_budget_ms = 30000, .frame_timeout_ms = 5000,
-                     .stop = &jt_trivial_stop, .waitmask = &waitmask};
+    jd_config cfg = {.listen = listen,
+                     .host = host,
+                     .port = port,
+                     .slot = slot,
+                     .retry_budget_ms = 30000,
+                     .frame_timeout_ms = 5000,
+                     .stop = &jt_trivial_stop,
+                     .waitmask = &waitmask};
     jd_conn *conn = calloc(1, sizeof *conn);
     if (conn == NULL)
         return 3;

@@ -94,8 +94,8 @@ static int jt_probe_cmd_list(jt_probe *p, int min_readers)
             }
         }
         if (jt_probe_now_ms() >= p->deadline) {
-            fprintf(stderr, "jcop-rig-probe: no %d reader(s) before the deadline: %s\n", min_readers,
-                    pcsc_stringify_error(rv));
+            fprintf(stderr, "jcop-rig-probe: no %d reader(s) before the deadline: %s\n",
+                    min_readers, pcsc_stringify_error(rv));
             return rv == SCARD_E_NO_SERVICE ? 3 : 1;
         }
         jt_probe_pause(50);
@@ -146,12 +146,13 @@ static int jt_probe_connect(jt_probe *p, const char *reader, SCARDHANDLE *h)
     for (int tries = 0; tries < 3; tries++) { /* a fresh insertion may give one RESET_CARD */
         rv = jt_probe_context(p);
         if (rv == SCARD_S_SUCCESS)
-            rv = SCardConnect(p->ctx, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1 | SCARD_PROTOCOL_T0,
-                              h, &proto);
+            rv = SCardConnect(p->ctx, reader, SCARD_SHARE_SHARED,
+                              SCARD_PROTOCOL_T1 | SCARD_PROTOCOL_T0, h, &proto);
         if (rv == SCARD_S_SUCCESS)
             return 0;
     }
-    fprintf(stderr, "jcop-rig-probe: cannot connect to '%s': %s\n", reader, pcsc_stringify_error(rv));
+    fprintf(stderr, "jcop-rig-probe: cannot connect to '%s': %s\n", reader,
+            pcsc_stringify_error(rv));
     return 3;
 }
 
@@ -214,8 +215,8 @@ static double jt_probe_rate(SCARDHANDLE h, const BYTE *apdu, DWORD len, long n)
     return (double)n / (jt_probe_now_s() - t0);
 }
 
-static int jt_probe_cmd_bench(jt_probe *p, const char *ra, const char *rb, long n, int rounds, const char *hex,
-                        char **setup, int n_setup)
+static int jt_probe_cmd_bench(jt_probe *p, const char *ra, const char *rb, long n, int rounds,
+                              const char *hex, char **setup, int n_setup)
 {
     BYTE apdu[261];
     DWORD alen;
@@ -234,7 +235,8 @@ static int jt_probe_cmd_bench(jt_probe *p, const char *ra, const char *rb, long 
     for (int i = 0; i < n_setup; i++) { /* bring card A into the measured state */
         BYTE sa[261];
         DWORD sl;
-        if (jt_probe_hex(setup[i], sa, sizeof sa, &sl) != 0 || sl < 4 || jt_probe_rate(ha, sa, sl, 1) < 0) {
+        if (jt_probe_hex(setup[i], sa, sizeof sa, &sl) != 0 || sl < 4 ||
+            jt_probe_rate(ha, sa, sl, 1) < 0) {
             fprintf(stderr, "jcop-rig-probe: setup APDU '%s' failed\n", setup[i]);
             return 2;
         }
@@ -354,8 +356,9 @@ int main(int argc, char **argv)
             jt_probe_usage(stderr);
             return 2;
         }
-        rc = jt_probe_cmd_bench(&p, argv[i], argv[i + 1], n, rounds, rest >= 5 ? argv[i + 4] : "00A4040000",
-                          argv + i + 5, rest > 5 ? rest - 5 : 0);
+        rc = jt_probe_cmd_bench(&p, argv[i], argv[i + 1], n, rounds,
+                                rest >= 5 ? argv[i + 4] : "00A4040000", argv + i + 5,
+                                rest > 5 ? rest - 5 : 0);
     } else {
         jt_probe_usage(stderr);
         return 2;

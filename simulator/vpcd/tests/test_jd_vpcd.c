@@ -44,26 +44,42 @@ static size_t hex2bin(const char *hex, uint8_t *out, size_t cap)
 
 typedef struct {
     const char *name;
-    const char *input;    /* bytes the peer sends */
-    int keep_open;        /* 1: the peer stays connected (timeout case) */
-    int n_frames;         /* frames expected before the error */
-    size_t lens[4];       /* their lengths */
-    int final;            /* the error that ends the stream */
+    const char *input; /* bytes the peer sends */
+    int keep_open;     /* 1: the peer stays connected (timeout case) */
+    int n_frames;      /* frames expected before the error */
+    size_t lens[4];    /* their lengths */
+    int final;         /* the error that ends the stream */
 } frame_case;
 
 static const frame_case frame_cases[] = {
     {.name = "one control", .input = "0001 04", .n_frames = 1, .lens = {1}, .final = JD_ERR_CLOSED},
-    {.name = "two frames in one write", .input = "0001 04 0001 01", .n_frames = 2, .lens = {1, 1},
+    {.name = "two frames in one write",
+     .input = "0001 04 0001 01",
+     .n_frames = 2,
+     .lens = {1, 1},
      .final = JD_ERR_CLOSED},
-    {.name = "apdu", .input = "0005 00A4040000", .n_frames = 1, .lens = {5}, .final = JD_ERR_CLOSED},
+    {.name = "apdu",
+     .input = "0005 00A4040000",
+     .n_frames = 1,
+     .lens = {5},
+     .final = JD_ERR_CLOSED},
     {.name = "nothing", .input = "", .n_frames = 0, .final = JD_ERR_CLOSED},
     {.name = "half a header", .input = "00", .n_frames = 0, .final = JD_ERR_TRUNCATED},
     {.name = "header only", .input = "0005", .n_frames = 0, .final = JD_ERR_TRUNCATED},
-    {.name = "body cut", .input = "0001 04 0005 00A4", .n_frames = 1, .lens = {1},
+    {.name = "body cut",
+     .input = "0001 04 0005 00A4",
+     .n_frames = 1,
+     .lens = {1},
      .final = JD_ERR_TRUNCATED},
-    {.name = "empty frame", .input = "0001 04 0000", .n_frames = 1, .lens = {1},
+    {.name = "empty frame",
+     .input = "0001 04 0000",
+     .n_frames = 1,
+     .lens = {1},
      .final = JD_ERR_MALFORMED},
-    {.name = "length never arrives", .input = "0005 00A4", .keep_open = 1, .n_frames = 0,
+    {.name = "length never arrives",
+     .input = "0005 00A4",
+     .keep_open = 1,
+     .n_frames = 0,
      .final = JD_ERR_TIMEOUT},
 };
 
@@ -203,9 +219,21 @@ typedef struct {
     int fail_apdu; /* answer the next APDU with this fatal code */
 } fake_card;
 
-static int fk_on(void *ctx) { ((fake_card *)ctx)->on++; return 0; }
-static int fk_off(void *ctx) { ((fake_card *)ctx)->off++; return 0; }
-static int fk_reset(void *ctx) { ((fake_card *)ctx)->reset++; return 0; }
+static int fk_on(void *ctx)
+{
+    ((fake_card *)ctx)->on++;
+    return 0;
+}
+static int fk_off(void *ctx)
+{
+    ((fake_card *)ctx)->off++;
+    return 0;
+}
+static int fk_reset(void *ctx)
+{
+    ((fake_card *)ctx)->reset++;
+    return 0;
+}
 static int fk_atr(void *ctx, uint8_t *atr, size_t cap)
 {
     ((fake_card *)ctx)->atr++;
@@ -226,16 +254,24 @@ static int fk_apdu(void *ctx, const uint8_t *c, size_t len, uint8_t *r, size_t c
     r[2] = 0x00;
     return 3;
 }
-static void fk_lost(void *ctx, int why) { (void)why; ((fake_card *)ctx)->lost++; }
+static void fk_lost(void *ctx, int why)
+{
+    (void)why;
+    ((fake_card *)ctx)->lost++;
+}
 
-static const jd_card_ops fake_ops = {.power_on = fk_on, .power_off = fk_off, .reset = fk_reset,
-                                     .atr = fk_atr, .apdu = fk_apdu, .disconnected = fk_lost};
+static const jd_card_ops fake_ops = {.power_on = fk_on,
+                                     .power_off = fk_off,
+                                     .reset = fk_reset,
+                                     .atr = fk_atr,
+                                     .apdu = fk_apdu,
+                                     .disconnected = fk_lost};
 
 typedef struct {
     const char *name;
     bool announce;
     const char *input;
-    const char *output;    /* frames the card must send back */
+    const char *output; /* frames the card must send back */
     int result;
     bool announce_after;
     fake_card counts;
@@ -244,22 +280,45 @@ typedef struct {
 } serve_case;
 
 static const serve_case serve_cases[] = {
-    {.name = "re-announce answers the first 04 empty and stops", .announce = true,
-     .input = "0001 04 0001 04", .output = "0000", .result = JD_OK, .announce_after = false,
+    {.name = "re-announce answers the first 04 empty and stops",
+     .announce = true,
+     .input = "0001 04 0001 04",
+     .output = "0000",
+     .result = JD_OK,
+     .announce_after = false,
      .counts = {.atr = 0}},
-    {.name = "power on, ATR, APDU, power off", .announce = false,
-     .input = "0001 01 0001 04 0005 00A4040000 0001 00", .output = "0003 3B0011 0003 A49000",
-     .result = JD_ERR_CLOSED, .counts = {.on = 1, .atr = 1, .apdu = 1, .off = 1}},
-    {.name = "controls before the announce are served", .announce = true,
-     .input = "0001 00 0001 02 0001 04", .output = "0000", .result = JD_OK,
+    {.name = "power on, ATR, APDU, power off",
+     .announce = false,
+     .input = "0001 01 0001 04 0005 00A4040000 0001 00",
+     .output = "0003 3B0011 0003 A49000",
+     .result = JD_ERR_CLOSED,
+     .counts = {.on = 1, .atr = 1, .apdu = 1, .off = 1}},
+    {.name = "controls before the announce are served",
+     .announce = true,
+     .input = "0001 00 0001 02 0001 04",
+     .output = "0000",
+     .result = JD_OK,
      .counts = {.off = 1, .reset = 1}},
-    {.name = "unknown control ignored", .announce = false, .input = "0001 7F 0001 04",
-     .output = "0003 3B0011", .result = JD_ERR_CLOSED, .counts = {.atr = 1}},
-    {.name = "card fault ends the loop unanswered", .announce = false,
-     .input = "0004 00000000 0001 04", .output = "", .result = JD_ERR_CARD, .fail_apdu = -13,
-     .card_err = -13, .counts = {.apdu = 1}},
-    {.name = "short apdu goes to the card", .announce = false, .input = "0002 0010",
-     .output = "0003 109000", .result = JD_ERR_CLOSED, .counts = {.apdu = 1}},
+    {.name = "unknown control ignored",
+     .announce = false,
+     .input = "0001 7F 0001 04",
+     .output = "0003 3B0011",
+     .result = JD_ERR_CLOSED,
+     .counts = {.atr = 1}},
+    {.name = "card fault ends the loop unanswered",
+     .announce = false,
+     .input = "0004 00000000 0001 04",
+     .output = "",
+     .result = JD_ERR_CARD,
+     .fail_apdu = -13,
+     .card_err = -13,
+     .counts = {.apdu = 1}},
+    {.name = "short apdu goes to the card",
+     .announce = false,
+     .input = "0002 0010",
+     .output = "0003 109000",
+     .result = JD_ERR_CLOSED,
+     .counts = {.apdu = 1}},
 };
 
 static void test_serve_table(void **state)
@@ -342,10 +401,8 @@ static void test_hostport(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_frame_table),
-        cmocka_unit_test(test_max_frame_then_next),
-        cmocka_unit_test(test_garbage),
-        cmocka_unit_test(test_serve_table),
+        cmocka_unit_test(test_frame_table), cmocka_unit_test(test_max_frame_then_next),
+        cmocka_unit_test(test_garbage),     cmocka_unit_test(test_serve_table),
         cmocka_unit_test(test_hostport),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
