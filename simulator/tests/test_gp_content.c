@@ -288,6 +288,34 @@ static void test_j2e145_published_registry(void **state)
     gt_free(f);
 }
 
+/* SET STATUS P1=40: lock (b8 of the life cycle) and unlock an application. */
+static void test_app_lock(void **state)
+{
+    (void)state;
+    gt_fix *f = gt_new("J2A040");
+    assert_int_equal(gt_auth(f, 0, 1), 0x9000);
+    GT_EXPECT(f, INSTALL_FOR_LOAD, "009000");
+    assert_int_equal(load_blocks(f, LFDB, 255), 0x9000);
+    GT_EXPECT(f, INSTALL_AND_SELECTABLE, "009000");
+    GT_EXPECT(f, "80F0408009" APP, "9000");
+    GT_EXPECT(f, "80F24000024F0000", "09" APP "8700" "9000");
+    GT_EXPECT(f, "80F0408009" APP, "6985");        /* already locked */
+    GT_EXPECT(f, "80F0408009F06A636F7073696D09", "6A88");
+    GT_EXPECT(f, "80F0408008A000000003000000", "6A88"); /* the ISD is not an application */
+    GT_EXPECT(f, "80F0200009" APP, "6A86");
+    jc_scp02 saved = f->host;
+    jc_scp02_reset(&f->host);
+    GT_EXPECT(f, "00A4040009" APP "00", "6A82");   /* a locked application is not selectable */
+    f->host = saved;
+    jc_scp02_reset(&f->host);
+    assert_int_equal(gt_auth(f, 0, 1), 0x9000);
+    GT_EXPECT(f, "80F0400009" APP, "9000");
+    GT_EXPECT(f, "80F24000024F0000", "09" APP "0700" "9000");
+    jc_scp02_reset(&f->host);
+    GT_EXPECT(f, "00A4040009" APP "00", "9000");
+    gt_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -296,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_make_selectable_and_default),
         cmocka_unit_test(test_get_status_paging),
         cmocka_unit_test(test_j2e145_published_registry),
+        cmocka_unit_test(test_app_lock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
