@@ -11,6 +11,12 @@
 #
 # usage: jt_rig_suite.sh REPLAY JUNIT_DIR FRESH_IMG FUSED_IMG STEP...
 #   STEP = fresh:SCRIPT[:GOLDEN] | fused:SCRIPT[:GOLDEN] | restart-check:FUSE_SCRIPT:CHECK_SCRIPT
+#          | safe-fresh:SCRIPT | safe-fused:SCRIPT   (run WITHOUT --allow-irreversible: the read-only
+#            subset must pass as it would on a real card, where the harness refuses FUSE, PROTECT and
+#            one-way SET STATUS)
+#          | refused-check:FUSE_SCRIPT:CHECK_SCRIPT   (FUSE_SCRIPT without --allow-irreversible must
+#            exit 1: the harness refuses PROTECT/FUSE on a PC/SC reader; CHECK_SCRIPT then shows the
+#            card is still unfused)
 # Exit: 0 all passed, 1 a script failed, 2 usage or script error, 3 environment (a card did not
 # come back).
 set -u
@@ -48,14 +54,15 @@ restart() {
     usable "$1"
 }
 
-# run K INDEX SCRIPT [GOLDEN]: jcop-replay on card K's reader
+# run K INDEX SCRIPT [GOLDEN]: jcop-replay on card K's reader (ALLOW=no: without --allow-irreversible)
 run() {
     local name
     name=$(basename "$3")
     name=${name%.*}
     local -a extra=()
     [ -n "${4:-}" ] && extra=(--diff "$4")
-    timeout 120 "$replay" --reader "$(printenv "JCOP_READER_$1")" --allow-irreversible -q "${extra[@]}" \
+    [ "${ALLOW:-yes}" = yes ] && extra+=(--allow-irreversible)
+    timeout 120 "$replay" --reader "$(printenv "JCOP_READER_$1")" -q "${extra[@]}" \
         --junit "$junit/rig-$(printf %02d "$2")-$name.xml" "$3"
 }
 
@@ -68,11 +75,24 @@ worker() {
         [ $(((i - 1) % JCOP_CARDS)) -eq "$k" ] || continue
         IFS=: read -r kind a b <<<"$step"
         case $kind in
-        fresh | fused)
+        fresh | fused | safe-fresh | safe-fused)
             img=$fresh
-            [ "$kind" = fused ] && img=$fused
+            [ "${kind#safe-}" = fused ] && img=$fused
+            allow=yes
+            [ "${kind#safe-}" != "$kind" ] && allow=no
             restart "$k" TERM "$img" || { echo "jt_rig_suite: card $k did not come back for $a" >&2; note 3; break; }
-            run "$k" "$i" "$a" "${b:-}"; note $?
+            ALLOW=$allow run "$k" "$i" "$a" "${b:-}"; note $?
+            ;;
+        refused-check)
+            restart "$k" TERM "$fresh" || { note 3; break; }
+            # no JUnit file for this run: its failure (the refusal) is the expected outcome
+            timeout 120 "$replay" --reader "$(printenv "JCOP_READER_$k")" -q "$a" >/dev/null 2>&1
+            rc=$?
+            if [ "$rc" -ne 1 ]; then
+                echo "jt_rig_suite: $a without --allow-irreversible exited $rc, not 1 (refused)" >&2
+                note 1
+            fi
+            ALLOW=no run "$k" $((i * 100)) "$b"; note $?
             ;;
         restart-check)
             restart "$k" TERM "$fresh" || { note 3; break; }
