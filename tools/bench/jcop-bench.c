@@ -1117,7 +1117,7 @@ static int jb_pcsc(const jb_pcsc_opts *o, const char *ra, const char *rb)
     jb_row_rounds(what, a, o->rounds, o->apdus, "APDU/s", (jb_target){JB_T_NONE, 0});
     snprintf(what, sizeof what, "through pcscd -> vpcd: %s, APDU %s", o->label_b, o->apdu_hex);
     jb_row_rounds(what, b, o->rounds, o->apdus, "APDU/s", (jb_target){JB_T_NONE, 0});
-    snprintf(what, sizeof what, "ratio %s / %s (same pcscd, alternated rounds)", o->label_a,
+    snprintf(what, sizeof what, "ratio %s / %s (same pcscd, alternating)", o->label_a,
              o->label_b);
     jb_stats s = jb_summarize(q, o->rounds);
     char lo[64], hi[64], detail[300];
