@@ -12,6 +12,15 @@ if(JCOPSIM_TESTS)
            COMMAND timeout 100 /usr/bin/python3 ${_jd_tests}/fake_vpcd.py $<TARGET_FILE:jcopsim>)
   set_tests_properties(jcopsim_cli jcopsim_protocol PROPERTIES LABELS "daemon" TIMEOUT 120
                        ENVIRONMENT "JCOPSIM_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}")
+  # The same protocol session with jcopsim under valgrind: an invalid access or
+  # a definite leak turns into exit code 97, which the test reports.
+  find_program(JCOPSIM_VALGRIND valgrind)
+  if(JCOPSIM_VALGRIND AND NOT JCOPSIM_SANITIZE)
+    add_test(NAME jcopsim_protocol_valgrind
+             COMMAND timeout 300 /usr/bin/python3 ${_jd_tests}/fake_vpcd.py $<TARGET_FILE:jcopsim>)
+    set_tests_properties(jcopsim_protocol_valgrind PROPERTIES LABELS "daemon;valgrind" TIMEOUT 320
+      ENVIRONMENT "JCOPSIM_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR};JCOPSIM_WRAPPER=${JCOPSIM_VALGRIND} -q --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite")
+  endif()
 endif()
 
 if(NOT (JCOPSIM_TESTS AND JCOPSIM_RIG_TESTS))

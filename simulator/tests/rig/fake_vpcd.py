@@ -11,9 +11,12 @@ answered by a reconnect and never a crash, the trace file, SIGTERM (exit 0), and
 --cut-power-at (exit 4, no answer, the image keeps the old value).
 
 usage: fake_vpcd.py JCOPSIM
+JCOPSIM_WRAPPER (optional) runs jcopsim under a tool, e.g. valgrind with
+--error-exitcode: any error then shows as a wrong exit code.
 """
 import os
 import select
+import shlex
 import signal
 import socket
 import struct
@@ -25,6 +28,7 @@ import time
 KT = "404142434445464748494A4B4C4D4E4F"
 ATR = "3BF81300008131FE454A434F5076323431B7"
 TIMEOUT = 10
+WRAPPER = shlex.split(os.environ.get("JCOPSIM_WRAPPER", ""))
 
 
 class Failure(Exception):
@@ -115,7 +119,7 @@ def wait_exit(proc, what, code):
 def session(jcopsim, tmp):
     v = FakeVpcd()
     trace = os.path.join(tmp, "trace.jcsh")
-    proc = subprocess.Popen([jcopsim, "--memory", "--kt", KT, "--connect", "127.0.0.1:%d" % v.port,
+    proc = subprocess.Popen(WRAPPER + [jcopsim, "--memory", "--kt", KT, "--connect", "127.0.0.1:%d" % v.port,
                              "--trace", trace, "-v"], stderr=open(os.path.join(tmp, "log"), "w"))
     try:
         v.announce_cycle("start")
@@ -184,8 +188,8 @@ def session(jcopsim, tmp):
 def power_cut(jcopsim, tmp):
     img = os.path.join(tmp, "card.img")
     v = FakeVpcd()
-    args = [jcopsim, "--image", img, "--connect", "127.0.0.1:%d" % v.port]
-    proc = subprocess.Popen([jcopsim, "--new", "--image", img, "--kt", KT, "--connect",
+    args = WRAPPER + [jcopsim, "--image", img, "--connect", "127.0.0.1:%d" % v.port]
+    proc = subprocess.Popen(WRAPPER + [jcopsim, "--new", "--image", img, "--kt", KT, "--connect",
                              "127.0.0.1:%d" % v.port], stderr=subprocess.DEVNULL)
     v.announce_cycle("new image")
     v.ctl(1)
@@ -218,7 +222,7 @@ def reversed_mode(jcopsim, tmp):
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
-    proc = subprocess.Popen([jcopsim, "--memory", "--kt", KT, "--listen", "127.0.0.1:%d" % port],
+    proc = subprocess.Popen(WRAPPER + [jcopsim, "--memory", "--kt", KT, "--listen", "127.0.0.1:%d" % port],
                             stderr=subprocess.DEVNULL)
     v = FakeVpcd()
 
