@@ -236,7 +236,10 @@ if [ -n "$kt" ] && [ -n "$replay" ]; then
 fi
 "${pin[@]}" "$rig" -q --build "$build" "${card[@]}" --trivial-card=1 -- \
     bash "$self" --inside "$bench" "$apdus" "$rounds" "$vicc_apdus" "$vicc" "$replay" "$script" \
-    "$pcsc_rounds" || status=1
+    "$pcsc_rounds"
+rc=$?
+# the rig's own environment errors (not root, no pcscd, a card that never came) stay 3
+[ "$rc" -eq 0 ] || { [ "$rc" -eq 3 ] && status=3 || status=1; }
 echo
 echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit "$status"

@@ -799,6 +799,13 @@ static int jb_inproc(const jb_inproc_opts *o)
         return JB_EXIT_ENV;
     }
     char why[8192] = "";
+    if (o->dir) {
+        struct stat sb;
+        if (stat(o->dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            fprintf(stderr, "jcop-bench: --dir %s is not a folder\n", o->dir);
+            return JB_EXIT_ENV;
+        }
+    }
     int rc = jb_new_state(st);
     if (rc < 0) {
         fprintf(stderr, "jcop-bench: cannot create a card: %s\n", jc_strerror(rc));
@@ -932,13 +939,6 @@ static int jb_inproc(const jb_inproc_opts *o)
 
     /* 5. File image: durable writes and handshakes. */
     char fs_detail[64] = "";
-    if (o->dir) {
-        struct stat sb;
-        if (stat(o->dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-            fprintf(stderr, "jcop-bench: --dir %s is not a folder\n", o->dir);
-            return JB_EXIT_ENV;
-        }
-    }
     const char *dir = o->dir ? o->dir : ".";
     snprintf(fs_detail, sizeof fs_detail, "%s", dir);
     char wname[600];
