@@ -125,6 +125,8 @@ EOF
         vicc_pid=""
     }
     trap 'stop_vicc; rm -rf -- "$shim"' EXIT
+    trap 'exit 143' TERM
+    trap 'exit 130' INT
     "$JCOP_RIG" ctl kill-card 1 TERM && "$JCOP_RIG" ctl wait-empty 1 20 || { rm -rf "$shim"; return 1; }
     local port=$((JCOP_RIG_PORT + 1)) mode n label pp
     for mode in packaged quickack; do
