@@ -4,9 +4,9 @@
 # names, the path taken, transcript rows, changed bytes highlighted, keys
 # masked, nothing loaded from outside) and what was drawn (a screenshot:
 # pixels of the highlight and of the visited/final state colours).
-# usage: test_report_browser.sh PREPERS WORKDIR PNG_COLORS_PY
+# usage: test_report_browser.sh PREPERS WORKDIR PNG_COLORS_PY [REPLAY TUTORIAL_SCRIPT]
 set -uo pipefail
-P=$1 W=$2 COLORS=$3
+P=$1 W=$2 COLORS=$3 REPLAY=${4:-} TUT=${5:-}
 rm -rf "$W" && mkdir -p "$W"
 fails=0
 ok() { echo "ok - $1"; }
@@ -64,4 +64,16 @@ timeout 120 "$P" rehearse --kt 000102030405060708090A0B0C0D0E0F --key $KEY --gpi
     --html "$W/report-keys.html" > "$W/rehearse-keys.out" 2>&1 || bad "rehearsal --show-keys (exit $?)"
 chrome --dump-dom "file://$W/report-keys.html" > "$W/dom.html"
 has "--show-keys: key highlighted" '<mark class="chg">A1</mark> <mark class="chg">A2</mark>'
+
+# the same report written by jcop-replay --html for the tutorial script
+if [ -n "$REPLAY" ] && [ -x "$REPLAY" ]; then
+    timeout 120 "$REPLAY" --kt 000102030405060708090A0B0C0D0E0F --html "$W/replay.html" "$TUT" > "$W/replay.out" 2>&1 \
+        || bad "jcop-replay --html (exit $?)"
+    chrome --dump-dom "file://$W/replay.html" > "$W/dom.html"
+    has "replay: OP_READY reached" 'data-state="OP_READY" data-visited="yes"'
+    has "replay: CM_KEY1 changed" '<tr class="field changed" data-field="CM_KEY1">'
+    has "replay: the new key highlighted" '<mark class="chg">40</mark> <mark class="chg">41</mark>'
+    has "replay: script lines shown" 'tutorial.jcsh:'
+    has "replay: verdicts shown" '<td class="verdict">held'
+fi
 exit $((fails > 0))
