@@ -24,7 +24,8 @@ claim (SC00/SC01/SC03: OP_READY with a session open at that level; the card-stat
 session open): a claim none of whose steps ran in its state is an error.
 
 Columns: the card states the core names (jc_card_state_name), then the secure-channel
-columns SC00, SC01, SC03 (a fused OP_READY card with a session open at that level).
+columns SC00, SC01, SC03 (a fused OP_READY card with a session open at that level), then
+INITIALIZED+SC01, SECURED+SC01, CARD_LOCKED+SC01 (a C-MAC session in those states).
 
 Usage: jt_coverage.py --table TABLE.tsv [--text OUT.txt] [--html OUT.html] [--check]
                       [--replay JCOP_REPLAY --kt HEX] SCRIPT_DIR...
@@ -42,6 +43,8 @@ import subprocess
 import sys
 
 SC_COLUMNS = ["SC00", "SC01", "SC03"]
+# A C-MAC session in the other states that allow one (GP211 Table 9-1).
+STATE_SC_COLUMNS = ["INITIALIZED+SC01", "SECURED+SC01", "CARD_LOCKED+SC01"]
 # The error classes the suite must exercise (issue 6), each tagged in scripts by "# class: NAME"
 # before its cases; a case is a /send with an expectation up to the next class or covers line.
 ERROR_CLASSES = ["WRONG_CLA", "UNKNOWN_INS", "WRONG_P1P2", "LC_LE_MISMATCH", "EXTENDED_FORM",
@@ -195,7 +198,7 @@ def states_before(replay, kt, path):
 
 
 def build(states, rows, script_dirs, replay=None, kt=None):
-    columns = states + SC_COLUMNS
+    columns = states + SC_COLUMNS + STATE_SC_COLUMNS
     cells = {(r, c): [] for r in rows for c in columns}
     problems, nscripts = [], 0
     class_cases = {}
@@ -258,7 +261,9 @@ def sws(entries):
 
 def write_text(path, columns, rows, cells, problems, nscripts, class_cases):
     covered = sum(1 for v in cells.values() if v)
-    lines = [f"Coverage matrix of the conformance suite: {len(rows)} commands x {len(columns)} states, "
+    nsc = len(SC_COLUMNS) + len(STATE_SC_COLUMNS)
+    lines = [f"Coverage matrix of the conformance suite: {len(rows)} commands x {len(columns)} columns "
+             f"({len(columns) - nsc} card states, {nsc} with a secure channel open), "
              f"{covered}/{len(cells)} cells covered, {nscripts} scripts.",
              "A cell shows the status words the scripts assert there ('--' = no case).", ""]
     width = max(len(r) for r in rows) + 2
@@ -296,7 +301,8 @@ def write_html(path, columns, rows, cells, problems, nscripts, class_cases):
            "td,th{border:1px solid #999;padding:2px 4px;font-size:12px}"
            "td.ok{background:#d8f5d8}td.miss{background:#f8d0d0}td.allowed{font-weight:bold}</style>",
            "</head><body>",
-           f"<h1>Conformance coverage</h1><p>{len(rows)} commands &times; {len(columns)} states: "
+           f"<h1>Conformance coverage</h1><p>{len(rows)} commands &times; {len(columns)} card states "
+           "(the last six with a secure channel open): "
            f"<b id='covered'>{covered}</b> of <b id='cells'>{len(cells)}</b> cells covered by "
            f"{nscripts} scripts. A cell lists the status words asserted there; bold = the command "
            "table allows the command in that state; red = no case.</p>",
