@@ -228,8 +228,6 @@ static void jd_usage(FILE *f)
         "Test:\n"
         "  --cut-power-at N    the N-th durable write from now fails as a power cut: the\n"
         "                      process exits at once (code 4) without answering\n"
-        "  --no-reannounce     skip the empty-ATR re-announce after each new link (shows\n"
-        "                      the stuck-reader trap of vpcd-facts.md; never needed otherwise)\n"
         "\n"
         "An unpowered card answers vpcd's ATR request with the ATR of its next cold\n"
         "power-on without powering up. Every new link to vpcd starts with one empty ATR\n"
