@@ -13,7 +13,12 @@ acknowledged write is there; the one write in flight when the card died may be
 old or new, never anything else. Deterministic for a given --seed except for
 where the kill lands.
 
-usage: crash_kill.py --jcopsim PATH --kills N [--seed S] [--keep]
+With --mode gp the card is fused first and the loop opens SCP02 sessions
+instead: each EXTERNAL AUTHENTICATE persists the sequence counter before it
+answers, and after every restart the counter must be exactly where the last
+acknowledged session left it (one more if a session was in flight).
+
+usage: crash_kill.py --jcopsim PATH --kills N [--mode memory|gp] [--seed S] [--keep]
 exit 0 all checks held, 1 a check failed, 3 environment (no jcopsim, ...).
 """
 import argparse
@@ -61,9 +66,97 @@ def read_area(reader):
     return [data[i * 16:(i + 1) * 16] for i in range(SLOTS)]
 
 
+def gp_counter_run(a, rnd):
+    """--mode gp: a fused card; the loop opens SCP02 sessions (INITIALIZE UPDATE,
+    EXTERNAL AUTHENTICATE), each of which persists the sequence counter before
+    answering. After every kill, the counter INITIALIZE UPDATE reports must be
+    the one the last acknowledged session left, or one more if a session was
+    in flight (never lower: a counter that goes back reuses session keys)."""
+    work = tempfile.mkdtemp(prefix="jcopsim-crash-gp-")
+    image = os.path.join(work, "card.img")
+    log = os.path.join(work, "jcopsim.log")
+    reader = jrvpcd.Reader(timeout=15.0)
+    card = jrvpcd.Card(a.jcopsim, image, reader, log=log)
+    card.start(["--new", "--kt", KT])
+    reader.wait_card()
+    boot(reader)
+    for addr in ("0305", "0321", "033D"):
+        check_sw(reader, "C0D6" + addr + "10" + KT)
+    check_sw(reader, "00000000")  # FUSE
+    card.stop()
+    keys = bytes.fromhex(KT)
+    model = None  # the counter the next INITIALIZE UPDATE must report
+    acked = sessions_checked = inflight_new = 0
+    pending_prev = False
+    for rnd_i in range(1, a.kills + 1):
+        card.start()
+        try:
+            reader.wait_card()
+        except jrvpcd.VpcdError as e:
+            fail("gp round %d: jcopsim did not come back on the image (%s, exit %s); see %s"
+                 % (rnd_i, e, card.proc.poll(), log))
+        check_sw(reader, "00A4040000")
+        timer = threading.Timer(rnd.uniform(0.0, a.max_delay),
+                                lambda p=card.proc.pid: os.kill(p, signal.SIGKILL))
+        first = True
+        pending = False
+        timer.start()
+        try:
+            while True:
+                hc = os.urandom(8)
+                r = reader.transmit("8050000008" + hc.hex() + "00")
+                if len(r) != 30 or r[-2:] != b"\x90\x00":
+                    timer.cancel()
+                    fail("gp round %d: INITIALIZE UPDATE answered %s" % (rnd_i, r.hex()))
+                counter = r[12] << 8 | r[13]
+                if model is not None and counter != model:
+                    if not (first and pending_prev and counter == model + 1):
+                        timer.cancel()
+                        fail("gp round %d: counter %d, the last acknowledged session left %d%s"
+                             % (rnd_i, counter, model, " (+1 in flight)" if first and pending_prev else ""))
+                    inflight_new += 1
+                if first:
+                    sessions_checked += 1
+                first = False
+                model = counter
+                # the session (a fresh Scp02 re-sends INITIALIZE UPDATE: use the answer we have)
+                sc = jrvpcd.Scp02(reader, keys, keys, keys)
+                pending = True
+                sw = sc.open_from(r, 1, hc)
+                if sw != 0x9000:
+                    timer.cancel()
+                    fail("gp round %d: EXTERNAL AUTHENTICATE answered %04X" % (rnd_i, sw))
+                pending = False
+                model = counter + 1
+                acked += 1
+        except jrvpcd.CardGone:
+            pass
+        timer.join()
+        pending_prev = pending
+        rc = card.wait()
+        if rc != -signal.SIGKILL:
+            fail("gp round %d: jcopsim ended with %s, not by our SIGKILL; see %s" % (rnd_i, rc, log))
+        reader.drop()
+    reader.close()
+    print("crash_kill gp: %d SIGKILLs survived, %d acknowledged sessions (sequence counter commits), "
+          "counter checked after every restart (%d times), %d in-flight increments found applied"
+          % (a.kills, acked, sessions_checked, inflight_new))
+    if not a.keep:
+        shutil.rmtree(work)
+    return 0
+
+
+def check_sw(reader, apdu, want=0x9000):
+    sw = reader.sw(apdu)
+    if sw != want:
+        fail("%s answered %04X" % (apdu, sw))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--jcopsim", required=True)
+    ap.add_argument("--mode", choices=["memory", "gp"], default="memory",
+                    help="memory: WRITE MEMORY loop (default); gp: SCP02 sequence-counter loop")
     ap.add_argument("--kills", type=int, default=10)
     ap.add_argument("--seed", type=int, default=20261125)
     ap.add_argument("--max-delay", type=float, default=0.25, help="longest time before a kill, s")
@@ -73,6 +166,8 @@ def main():
         print("crash_kill: jcopsim not found at %s" % a.jcopsim)
         return 3
     rnd = random.Random(a.seed)
+    if a.mode == "gp":
+        return gp_counter_run(a, rnd)
     work = tempfile.mkdtemp(prefix="jcopsim-crash-")
     image = os.path.join(work, "card.img")
     log = os.path.join(work, "jcopsim.log")

@@ -223,6 +223,11 @@ class Scp02:
 
     def open(self, level=1, kvn=0, host_chal=bytes(range(1, 9))):
         r = self.r.transmit(bytes([0x80, 0x50, kvn, 0x00, 0x08]) + host_chal + b"\x00")
+        return self.open_from(r, level, host_chal)
+
+    def open_from(self, r, level, host_chal):
+        """EXTERNAL AUTHENTICATE after an INITIALIZE UPDATE the caller sent with
+        host_chal and whose answer is r."""
         if len(r) != 30 or r[-2:] != b"\x90\x00":
             raise VpcdError("INITIALIZE UPDATE answered %s" % r.hex())
         counter, card_chal, card_crypt = r[12:14], r[14:20], r[20:28]

@@ -7,7 +7,7 @@
 #                 valgrind on the daemon (label valgrind too)
 #   rig           20 pcscd restarts and 20 card kills through a private pcscd
 #                 (tools/rig/jcop-rig; root; JCOPSIM_RIG_TESTS)
-#   long          100 SIGKILLs (JCOPSIM_LONG_TESTS)
+#   long          100 SIGKILLs, memory and GP counter (JCOPSIM_LONG_TESTS)
 set(JR_DIR ${JCOPSIM_SOURCE_DIR}/simulator/tests/reliability CACHE INTERNAL "reliability tests")
 set(JR_PY /usr/bin/python3 CACHE INTERNAL "Debian's python3 (pycryptodome, pyscard)")
 
@@ -20,12 +20,18 @@ if(JCOPSIM_TESTS AND TARGET jcopsim AND EXISTS ${JR_PY})
   endif()
   add_test(NAME reliability_power_cut
            COMMAND ${JR_PY} ${JR_DIR}/power_cut.py --jcopsim $<TARGET_FILE:jcopsim> ${jr_capbuild})
-  set_tests_properties(reliability_crash_kill_10 reliability_power_cut PROPERTIES
-                       LABELS "reliability" TIMEOUT 300)
+  add_test(NAME reliability_crash_kill_gp_10
+           COMMAND ${JR_PY} ${JR_DIR}/crash_kill.py --jcopsim $<TARGET_FILE:jcopsim> --mode gp --kills 10)
+  set_tests_properties(reliability_crash_kill_10 reliability_crash_kill_gp_10 reliability_power_cut
+                       PROPERTIES LABELS "reliability" TIMEOUT 300)
   if(JCOPSIM_LONG_TESTS)
     add_test(NAME reliability_crash_kill_100
              COMMAND ${JR_PY} ${JR_DIR}/crash_kill.py --jcopsim $<TARGET_FILE:jcopsim> --kills 100 --seed 100)
-    set_tests_properties(reliability_crash_kill_100 PROPERTIES LABELS "reliability;long" TIMEOUT 1800)
+    add_test(NAME reliability_crash_kill_gp_100
+             COMMAND ${JR_PY} ${JR_DIR}/crash_kill.py --jcopsim $<TARGET_FILE:jcopsim> --mode gp --kills 100
+                     --seed 100)
+    set_tests_properties(reliability_crash_kill_100 reliability_crash_kill_gp_100 PROPERTIES
+                         LABELS "reliability;long" TIMEOUT 1800)
   endif()
   find_program(JR_VALGRIND valgrind)
   if(JCOPSIM_VALGRIND_TESTS AND JR_VALGRIND AND NOT JCOPSIM_SANITIZE AND NOT JCOPSIM_FUZZ)
