@@ -313,7 +313,8 @@ def write_html(path, columns, rows, cells, problems, nscripts, class_cases):
         for c in columns:
             v = cells[(r, c)]
             cls = "ok" if v else "miss"
-            if c in rows[r]["allowed"]:
+            base = "OP_READY" if c in SC_COLUMNS else c.split("+")[0]
+            if base in rows[r]["allowed"]:
                 cls += " allowed"
             title = html.escape("; ".join(w for w, _ in v)) if v else "no case"
             txt = html.escape(" ".join(sws(v))) if v else "&mdash;"
