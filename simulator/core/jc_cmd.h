@@ -58,6 +58,17 @@ const jc_cmd *jc_cmd_find(const jc_card *card, const jc_cmd *table, size_t n, co
 uint16_t jc_dispatch(jc_card *card, const jc_cmd *table, size_t n, const jc_apdu *apdu,
                      jc_resp *resp);
 
+/* The card's command tables, read-only, for programs that document or cover
+ * them (the conformance suite's coverage matrix). Table i (0-based) of
+ * jc_cmd_table_count(): its rows, with *n and a short name ("prefuse",
+ * "fused-open", "fused-isd"). NULL when i is out of range. */
+size_t jc_cmd_table_count(void);
+const jc_cmd *jc_cmd_table_at(size_t i, const char **name, size_t *n);
+/* Each table's owner hands it out (jc_prefuse.c, jc_fused.c). */
+const jc_cmd *jc_prefuse_table(size_t *n);
+const jc_cmd *jc_fused_open_table(size_t *n);
+const jc_cmd *jc_fused_isd_table(size_t *n);
+
 /* True for SWs after which a persistent change is kept (9000, 61xx, 62xx, 63xx). */
 static inline int jc_sw_is_success(uint16_t sw)
 {

@@ -115,3 +115,28 @@ uint16_t jc_dispatch(jc_card *card, const jc_cmd *table, size_t n, const jc_apdu
     }
     return sw;
 }
+
+/* The tables in the order a command meets them: unfused, then the fused card's
+ * OPEN (SELECT) and ISD. */
+static const struct {
+    const char *name;
+    const jc_cmd *(*get)(size_t *n);
+} jc_cmd_tables[] = {
+    {.name = "prefuse", .get = jc_prefuse_table},
+    {.name = "fused-open", .get = jc_fused_open_table},
+    {.name = "fused-isd", .get = jc_fused_isd_table},
+};
+
+size_t jc_cmd_table_count(void)
+{
+    return sizeof(jc_cmd_tables) / sizeof(jc_cmd_tables[0]);
+}
+
+const jc_cmd *jc_cmd_table_at(size_t i, const char **name, size_t *n)
+{
+    if (i >= jc_cmd_table_count())
+        return NULL;
+    if (name)
+        *name = jc_cmd_tables[i].name;
+    return jc_cmd_tables[i].get(n);
+}

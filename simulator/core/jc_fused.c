@@ -140,6 +140,8 @@ static uint16_t h_gone(jc_card *card, const jc_apdu *a, jc_resp *resp)
 #define ST_FUSED (ST_ALIVE | JC_ST(JC_CS_TERMINATED))
 #define ST_MANAGE (JC_ST(JC_CS_OP_READY) | JC_ST(JC_CS_INITIALIZED) | JC_ST(JC_CS_SECURED))
 
+#define N_ROWS(t) (sizeof(t) / sizeof((t)[0]))
+
 /* SELECT is handled by the OPEN in every state but TERMINATED. */
 static const jc_cmd open_table[] = {
     {.name = "SELECT", .cla_mask = 0xFC, .cla = 0x00, .ins = 0xA4, .states = ST_ALIVE,
@@ -179,7 +181,18 @@ static const jc_cmd isd_table[] = {
      .states = ST_FUSED, .flags = 0, .handler = h_gone},
 };
 
-#define N_ROWS(t) (sizeof(t) / sizeof((t)[0]))
+const jc_cmd *jc_fused_open_table(size_t *n)
+{
+    *n = N_ROWS(open_table);
+    return open_table;
+}
+
+const jc_cmd *jc_fused_isd_table(size_t *n)
+{
+    *n = N_ROWS(isd_table);
+    return isd_table;
+}
+
 
 /* Secure messaging before the ISD's table: returns 0 to go on with *clear,
  * or the SW that answers the command. */

@@ -204,11 +204,18 @@ static const jc_cmd prefuse_table[] = {
      .flags = JC_CMD_NO_DATA | JC_CMD_PERSISTENT,
      .handler = h_fuse},
 };
+#define JC_PREFUSE_ROWS (sizeof(prefuse_table) / sizeof(prefuse_table[0]))
+
+const jc_cmd *jc_prefuse_table(size_t *n)
+{
+    *n = JC_PREFUSE_ROWS;
+    return prefuse_table;
+}
 
 uint16_t jc_prefuse_process(jc_card *card, const jc_apdu *apdu, jc_resp *resp)
 {
     if (apdu->ins != 0xA4 && !card->root_selected)
         return card->profile->sw.nothing_selected.sw;
-    return jc_dispatch(card, prefuse_table, sizeof(prefuse_table) / sizeof(prefuse_table[0]), apdu,
+    return jc_dispatch(card, prefuse_table, JC_PREFUSE_ROWS, apdu,
                        resp);
 }

@@ -2,13 +2,10 @@
  * jt_cmdtable.c: prints the card's own command tables, for the coverage matrix.
  *
  * Place in the flow: the card core (simulator/core) keeps its command tables as
- * static const arrays inside the files that own them (jc_prefuse.c, jc_fused.c,
- * the GlobalPlatform files). CMake (testcases/tools/CMakeLists.txt) finds every
- * `static const jc_cmd NAME[]` in the core's sources and generates one small
- * wrapper per source that includes it read-only and hands back a pointer to each
- * table (jt_cmdtab_wrappers.h, generated into the build directory). This program
+ * static const arrays inside the files that own them (jc_prefuse.c, jc_fused.c)
+ * and hands them out read-only through jc_cmd_table_at (jc_cmd.h). This program
  * prints the rows; jt_coverage.py turns them into the matrix of (command, state)
- * cells the conformance scripts must assert. Nothing here changes the core.
+ * cells the conformance scripts must assert.
  *
  * Output (tab-separated, '#' comments):
  *   state  NAME                       one per observable card state (jc_card_state_name)
@@ -22,8 +19,6 @@
 
 #include "jc_card.h"
 #include "jc_cmd.h"
-#define JT_CMDTAB_DEFINE_LIST
-#include "jt_cmdtab_wrappers.h"
 
 static void jt_print_name(const char *name)
 {
@@ -71,10 +66,11 @@ int main(int argc, char **argv)
     printf("# the card's command tables, read from the core's own arrays\n");
     for (int s = JC_CS_UNFUSED_IDLE; s <= JC_CS_TERMINATED; s++)
         printf("state\t%s\n", jc_card_state_name(s));
-    for (size_t i = 0; i < JT_CMDTAB_COUNT; i++) {
+    for (size_t i = 0; i < jc_cmd_table_count(); i++) {
         size_t n = 0;
-        const jc_cmd *rows = jt_cmdtabs[i].get(&n);
-        jt_print_table(jt_cmdtabs[i].name, rows, n);
+        const char *name = NULL;
+        const jc_cmd *rows = jc_cmd_table_at(i, &name, &n);
+        jt_print_table(name, rows, n);
     }
     return 0;
 }
