@@ -61,7 +61,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             JF_CHECK(jc_card_process(card, cmds[i], sizeof cmds[i], rapdu, JC_RAPDU_MAX) >= 2);
         JF_CHECK(jc_card_reset(card, atr, sizeof atr) >= 0);
         free(rapdu);
-        jc_card_power_off(card);
         jc_card_free(card);
     }
     free(st);

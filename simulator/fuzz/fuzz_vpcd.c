@@ -148,7 +148,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                  r == JD_ERR_MALFORMED || r == JD_ERR_IO);
         shutdown(sv[1], SHUT_RDWR);
         pthread_join(th, NULL);
-        jc_card_power_off(v.card);
         jc_card_free(v.card);
         free(st);
     }
