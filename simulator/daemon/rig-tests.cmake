@@ -64,6 +64,20 @@ jcopsim_rig_test(rig_pcscd_restart 240 --new-card J2A040 --arg --kt=${_jd_kt}
 jcopsim_rig_test(rig_two_cards 120 --new-card J2A040:0 --arg --kt=${_jd_kt}
                  --new-card J2A040:1 --arg --kt=${_jd_kt1}
                  -- timeout 100 /usr/bin/python3 ${_jd_tests}/two_cards.py)
+# Three and more cards: two slots per vpcd configuration line, so these span
+# two and three lines (each line gets its own copy of the vpcd driver). Card i
+# has the transport key kt_of(i) of rigcard.py: 4041.., 5051.., 6061.., 7071..
+set(_jd_kt2 606162636465666768696A6B6C6D6E6F)
+set(_jd_kt3 707172737475767778797A7B7C7D7E7F)
+jcopsim_rig_test(rig_multi_cards 120 --new-card J2A040 --kt ${_jd_kt} --new-card J2A040 --kt ${_jd_kt1}
+                 --new-card J2A040 --kt ${_jd_kt2} --new-card J2A040 --kt ${_jd_kt3}
+                 -- timeout 100 /usr/bin/python3 ${_jd_tests}/multi_cards.py)
+jcopsim_rig_test(rig_multi_cards_3lines 120 --new-card J2A040:0 --kt ${_jd_kt}
+                 --new-card J2A040:3 --kt ${_jd_kt1} --new-card J2A040:4 --kt ${_jd_kt2}
+                 -- timeout 100 /usr/bin/python3 ${_jd_tests}/multi_cards.py)
+jcopsim_rig_test(rig_concurrent_restart 240 --new-card J2A040 --kt ${_jd_kt} --new-card J2A040 --kt ${_jd_kt1}
+                 --new-card J2A040 --kt ${_jd_kt2} --new-card J2A040 --kt ${_jd_kt3}
+                 -- timeout 200 /usr/bin/python3 ${_jd_tests}/concurrent_restart.py 6)
 jcopsim_rig_test(rig_extended_apdu 120 --new-card J2A040 --arg --kt=${_jd_kt}
                  -- timeout 100 /usr/bin/python3 ${_jd_tests}/extended.py)
 jcopsim_rig_test(rig_trivial_card 120 --trivial-card

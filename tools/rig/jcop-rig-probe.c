@@ -156,6 +156,74 @@ static int jt_probe_connect(jt_probe *p, const char *reader, SCARDHANDLE *h)
     return 3;
 }
 
+/* A harmless command for "does the card answer": SELECT by name of an AID that
+ * no card holds. An unfused JCOP answers 6A82 and has nothing selected (as at
+ * power-up), a fused one 6A82 with its ISD still selected (also as at
+ * power-up); the trivial card answers 9000. Any R-APDU of 2 bytes or more
+ * counts: the question is whether the card answers, not what. */
+static const BYTE jt_probe_ready_apdu[] = {0x00, 0xA4, 0x04, 0x00, 0x08, 0xF0, 0x4A, 0x43,
+                                           0x4F, 0x50, 0x52, 0x49, 0x47};
+
+/* Wait until the card in reader answers an APDU: present (not mute), connect,
+ * transmit jt_probe_ready_apdu, all retried until the deadline. A fresh
+ * insertion may say "card was reset" or "card is unpowered" while pcscd powers
+ * the new card up, and a card that has just been restarted may still be the
+ * old, gone one for pcscd until its next presence poll ("transaction failed",
+ * "no smart card"): each of these means "not ready yet". */
+static int jt_probe_cmd_ready(jt_probe *p, const char *reader)
+{
+    LONG rv = SCARD_E_TIMEOUT;
+    const char *step = "wait";
+    int tries = 0;
+    while (jt_probe_now_ms() < p->deadline) {
+        tries++;
+        step = "present";
+        SCARD_READERSTATE rs = {.szReader = reader, .dwCurrentState = SCARD_STATE_UNAWARE};
+        rv = jt_probe_context(p);
+        if (rv == SCARD_S_SUCCESS)
+            rv = SCardGetStatusChange(p->ctx, 0, &rs, 1);
+        if (rv == SCARD_S_SUCCESS &&
+            (!(rs.dwEventState & SCARD_STATE_PRESENT) || (rs.dwEventState & SCARD_STATE_MUTE))) {
+            uint64_t now = jt_probe_now_ms();
+            rs.dwCurrentState = rs.dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
+            /* Sleep until the reader changes, at most 200 ms: then look again. */
+            if (now < p->deadline) {
+                uint64_t left = p->deadline - now;
+                (void)SCardGetStatusChange(p->ctx, (DWORD)(left < 200 ? left : 200), &rs, 1);
+            }
+            continue;
+        }
+        if (rv == SCARD_S_SUCCESS) {
+            SCARDHANDLE h;
+            DWORD proto;
+            step = "connect";
+            rv = SCardConnect(p->ctx, reader, SCARD_SHARE_SHARED,
+                              SCARD_PROTOCOL_T1 | SCARD_PROTOCOL_T0, &h, &proto);
+            if (rv == SCARD_S_SUCCESS) {
+                BYTE resp[258];
+                DWORD rl = sizeof resp;
+                step = "transmit";
+                rv = SCardTransmit(h, proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1,
+                                   jt_probe_ready_apdu, sizeof jt_probe_ready_apdu, NULL, resp, &rl);
+                SCardDisconnect(h, SCARD_LEAVE_CARD);
+                if (rv == SCARD_S_SUCCESS && rl >= 2)
+                    return 0;
+                if (rv == SCARD_S_SUCCESS)
+                    rv = SCARD_F_COMM_ERROR; /* an answer without a status word */
+            }
+        }
+        if (rv == SCARD_E_NO_SERVICE || rv == SCARD_F_COMM_ERROR || rv == SCARD_E_SERVICE_STOPPED ||
+            rv == SCARD_E_INVALID_HANDLE)
+            jt_probe_drop(p); /* pcscd gone or restarting: reconnect to it */
+        jt_probe_pause(50);
+    }
+    fprintf(stderr,
+            "jcop-rig-probe: the card in '%s' did not answer before the deadline (%d tries, last "
+            "step %s: %s)\n",
+            reader, tries, step, pcsc_stringify_error(rv));
+    return 1;
+}
+
 static int jt_probe_cmd_atr(jt_probe *p, const char *reader)
 {
     SCARDHANDLE h;
@@ -306,6 +374,8 @@ static void jt_probe_usage(FILE *f)
             "  list [N]                 print the readers (wait until there are N, default 1)\n"
             "  wait-present READER      wait until a card is present in READER\n"
             "  wait-empty READER        wait until READER has no card\n"
+            "  ready READER             wait until the card in READER answers an APDU (a SELECT\n"
+            "                           of an AID no card holds, F04A434F50524947)\n"
             "  atr READER               print the card's ATR\n"
             "  bench READER_A READER_B N ROUNDS [APDU [SETUP...]]\n"
             "                           N APDUs on A then on B, ROUNDS times, alternated;\n"
@@ -347,6 +417,8 @@ int main(int argc, char **argv)
         rc = jt_probe_cmd_wait(&p, argv[i], SCARD_STATE_PRESENT);
     } else if (strcmp(cmd, "wait-empty") == 0 && rest == 1) {
         rc = jt_probe_cmd_wait(&p, argv[i], SCARD_STATE_EMPTY);
+    } else if (strcmp(cmd, "ready") == 0 && rest == 1) {
+        rc = jt_probe_cmd_ready(&p, argv[i]);
     } else if (strcmp(cmd, "atr") == 0 && rest == 1) {
         rc = jt_probe_cmd_atr(&p, argv[i]);
     } else if (strcmp(cmd, "bench") == 0 && rest >= 4) {

@@ -24,6 +24,12 @@ class Failure(Exception):
     pass
 
 
+def kt_of(i):
+    """Transport key the multi-card rig tests give card i: 4041..4F for card 0,
+    5051..5F for card 1, and so on (0x10 more per card)."""
+    return "".join("%02X" % ((0x40 + 0x10 * i + k) & 0xFF) for k in range(16))
+
+
 def reader(i=0):
     r = os.environ.get("JCOP_READER_%d" % i)
     if not r:
