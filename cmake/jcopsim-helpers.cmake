@@ -3,6 +3,9 @@
 # jcopsim_add_cmocka_test(NAME SOURCES... LIBS libs... [LABELS labels...])
 # Builds a cmocka test program and registers it with ctest.
 function(jcopsim_add_cmocka_test name)
+  if(NOT JCOPSIM_TESTS)
+    return()
+  endif()
   cmake_parse_arguments(T "" "" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBS} PkgConfig::CMOCKA)
