@@ -8,7 +8,7 @@
  *   /set-var NAME value         /echo text            /include FILE
  *   /identify [R-APDU]          /card [-a AID]        /terminal ... (ignored)
  *   set-key KVN/ID/DES-ECB/KEY | KVN/ENC/MAC/DEK | KVN/KEY   (one or more words)
- *   init-update [KVN]           ext-auth [plain|mac|enc]
+ *   init-update [KVN]           ext-auth [plain|mac|enc] [le]   (le: Le=00 at the end)
  * Card-manager verbs may also be written with a leading '/'.
  */
 #include <limits.h>
@@ -345,20 +345,34 @@ static const struct {
     {.name = "cmac", .level = 0x01},  {.name = "cdec", .level = 0x03},
 };
 
+/* ext-auth [LEVEL] [le], in either order: LEVEL defaults to mac; "le" appends
+ * Le=00 to EXTERNAL AUTHENTICATE, as GlobalPlatformPro sends it. */
 static int do_ext_auth(jh_parse *p, const char *verb, char *rest)
 {
-    char *words[3];
-    int n = jh_split_words(rest, words, 3);
-    int level = n == 0 ? 0x01 : -1;
-    for (size_t i = 0; n == 1 && i < sizeof level_table / sizeof level_table[0]; i++)
-        if (!strcasecmp(words[0], level_table[i].name))
-            level = level_table[i].level;
-    if (level < 0 || n > 1)
-        return jh_parse_error(p, "ext-auth takes plain, mac or enc");
+    char *words[4];
+    int n = jh_split_words(rest, words, 4);
+    int level = -1;
+    bool with_le = false, bad = n > 2;
+    for (int w = 0; w < n && !bad; w++) {
+        if (!strcasecmp(words[w], "le") && !with_le) {
+            with_le = true;
+            continue;
+        }
+        int found = -1;
+        for (size_t i = 0; i < sizeof level_table / sizeof level_table[0]; i++)
+            if (!strcasecmp(words[w], level_table[i].name))
+                found = level_table[i].level;
+        if (found < 0 || level >= 0)
+            bad = true;
+        level = found;
+    }
+    if (bad)
+        return jh_parse_error(p, "ext-auth takes plain, mac or enc, and optionally le");
     jh_step *st = add(p, JH_STEP_EXT_AUTH, verb);
     if (!st)
         return JH_SCRIPT_ERR;
-    st->level = (uint8_t)level;
+    st->level = (uint8_t)(level < 0 ? 0x01 : level);
+    st->with_le = with_le;
     return 0;
 }
 

@@ -708,14 +708,14 @@ static int init_update(run *r, const char *verb, uint8_t kvn, const jc_scp02_key
     return r->stop ? -1 : 0;
 }
 
-static int ext_auth(run *r, const char *verb, uint8_t level)
+static int ext_auth(run *r, const char *verb, uint8_t level, bool with_le)
 {
     if (r->sc.phase != JC_SCP02_INITIATED) {
         fatal(r, JH_EXIT_SCRIPT, "%s without a successful init-update", verb);
         return -1;
     }
     uint8_t apdu[32];
-    int n = jc_scp02_host_ext_auth(&r->sc, r->crypto, level, false, apdu, sizeof apdu);
+    int n = jc_scp02_host_ext_auth(&r->sc, r->crypto, level, with_le, apdu, sizeof apdu);
     if (n < 0) {
         fatal(r, JH_EXIT_SCRIPT, "cannot build EXTERNAL AUTHENTICATE: %s", jc_strerror(n));
         return -1;
@@ -734,7 +734,7 @@ static int do_init_update(run *r)
 
 static int do_ext_auth(run *r)
 {
-    return ext_auth(r, r->st->verb, r->st->level);
+    return ext_auth(r, r->st->verb, r->st->level, r->st->with_le);
 }
 
 static int do_open_sc(run *r)
@@ -746,7 +746,7 @@ static int do_open_sc(run *r)
     if (init_update(r, r->st->verb, (uint8_t)r->st->kvn, &keys) < 0 ||
         r->sc.phase != JC_SCP02_INITIATED)
         return r->stop ? -1 : 0;
-    return ext_auth(r, r->st->verb, r->st->level);
+    return ext_auth(r, r->st->verb, r->st->level, false);
 }
 
 static int do_get_data(run *r)

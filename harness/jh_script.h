@@ -62,6 +62,7 @@ typedef struct {
     uint8_t keys[3][16]; /* ENC, MAC, DEK */
     uint8_t key_mask;    /* set-key: bit i = keys[i] given */
     uint8_t level;       /* ext-auth / open_sc: 00, 01, 03 */
+    bool with_le;        /* ext-auth ... le: EXTERNAL AUTHENTICATE ends with Le=00 (GPPro's form) */
     uint16_t p1p2;       /* get_data tag, get_status element */
     int priv;            /* install privileges, -1 = default */
 } jh_step;

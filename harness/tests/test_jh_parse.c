@@ -111,6 +111,27 @@ static void test_jcsh_commands(void **state)
     jh_script_free(&s);
 }
 
+/* ext-auth [LEVEL] [le]: the level (default mac) and GlobalPlatformPro's Le=00, in either order. */
+static void test_jcsh_ext_auth_le(void **state)
+{
+    jh_script s = parse_ok("jcsh", "ext-auth mac le\n"
+                                   "ext-auth le\n"
+                                   "ext-auth LE enc\n"
+                                   "/ext-auth plain le\n"
+                                   "ext-auth mac\n");
+    static const struct {
+        uint8_t level;
+        bool with_le;
+    } want[] = {{0x01, true}, {0x01, true}, {0x03, true}, {0x00, true}, {0x01, false}};
+    assert_int_equal(s.n_steps, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < s.n_steps; i++) {
+        assert_int_equal(s.steps[i].kind, JH_STEP_EXT_AUTH);
+        assert_int_equal(s.steps[i].level, want[i].level);
+        assert_int_equal(s.steps[i].with_le, want[i].with_le);
+    }
+    jh_script_free(&s);
+}
+
 static void test_jcsh_set_key_forms(void **state)
 {
     jh_script s = parse_ok(
@@ -174,6 +195,10 @@ static const error_case errors[] = {
     {"jcsh", "init-update 300\n", 1, "key version"},
     {"jcsh", "init-update 1 2\n", 1, "key version"},
     {"jcsh", "ext-auth secret\n", 1, "plain, mac or enc"},
+    {"jcsh", "ext-auth le le\n", 1, "optionally le"},
+    {"jcsh", "ext-auth mac enc\n", 1, "optionally le"},
+    {"jcsh", "ext-auth mac le 00\n", 1, "optionally le"},
+    {"jcsh", "ext-auth le secret\n", 1, "optionally le"},
     {"jcsh", "/card -b 00\n", 1, "-a"},
     {"jcsh", "atr\n", 1, "unknown command"},
     {"jcsh", "set-key 1/4041424344454647 2 3 4 5 6 7 8 9\n", 1, "too many words"},
@@ -549,7 +574,8 @@ static void test_format_from_path(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_jcsh_commands), cmocka_unit_test(test_jcsh_set_key_forms),
+        cmocka_unit_test(test_jcsh_commands), cmocka_unit_test(test_jcsh_ext_auth_le),
+        cmocka_unit_test(test_jcsh_set_key_forms),
         cmocka_unit_test(test_errors),        cmocka_unit_test(test_gpsh_commands),
         cmocka_unit_test(test_bom_and_crlf),  cmocka_unit_test(test_long_apdus),
         cmocka_unit_test(test_scriptor),      cmocka_unit_test(test_data_eval),

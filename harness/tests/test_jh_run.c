@@ -278,6 +278,36 @@ static void test_scp02_raw_commands_not_wrapped(void **state)
     jh_transcript_free(&t);
 }
 
+/* `ext-auth mac le`: the published level-01 EXTERNAL AUTHENTICATE (jcop-facts.md §4, kaoh/globalplatform
+ * scp02Test.c) with Le=00 appended, as GlobalPlatformPro sends it. The C-MAC covers the header and
+ * the host cryptogram, never Le (GP211 §E.4.4), so the MAC and the next wrapped command (whose ICV
+ * chains from it) are the published bytes unchanged. */
+static void test_scp02_ext_auth_with_le(void **state)
+{
+    static const exch ex[] = {
+        {.c = "8050000008D5AD539A60CA5E7200",
+         .r = "000074746E6E6E6262620102069FAA2A0591E73367DD78794D04315E9000"},
+        {.c = "84820100107C799B3C771DBAE6BEF49310977617BA00", .r = "9000"},
+        {.c = "84F220020A4F00BB6E71C0EFCFCF0D00", .r = "9000"},
+    };
+    static const uint8_t hc[8] = {0xD5, 0xAD, 0x53, 0x9A, 0x60, 0xCA, 0x5E, 0x72};
+    mock m;
+    mock_init(&m, ex, 3, false);
+    jh_run_opts o = {.host_challenge = hc};
+    jh_transcript t;
+    int rc = run_text(&m.base,
+                      "set-key 1/404142434445464748494A4B4C4D4E4F\n"
+                      "init-update 0\n"
+                      "ext-auth mac le\n"
+                      "/send 80F22002024F0000 9000\n",
+                      &o, &t);
+    assert_int_equal(rc, JH_EXIT_OK);
+    assert_int_equal(m.transmits, 3);
+    assert_string_equal(m.sent[1], "84820100107C799B3C771DBAE6BEF49310977617BA00");
+    assert_string_equal(m.sent[2], "84F220020A4F00BB6E71C0EFCFCF0D00");
+    jh_transcript_free(&t);
+}
+
 static void test_scp02_level03_vector(void **state)
 {
     static const exch ex[] = {
@@ -493,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_guard_refuses),
         cmocka_unit_test(test_scp02_level01_vector),
         cmocka_unit_test(test_scp02_raw_commands_not_wrapped),
+        cmocka_unit_test(test_scp02_ext_auth_with_le),
         cmocka_unit_test(test_scp02_level03_vector),
         cmocka_unit_test(test_scp02_wrong_keys),
         cmocka_unit_test(test_runtime_variables),
