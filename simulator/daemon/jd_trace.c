@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +40,11 @@ int jd_trace_open(jd_trace *t, const char *path, const char *profile, const char
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0)
         return JC_ERR_IO;
+    /* A trace holds the keys a pre-personalization writes: an existing file
+     * is narrowed to 0600 too (a FIFO or terminal is left as it is). */
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 077) != 0)
+        fchmod(fd, 0600);
     t->file = fdopen(fd, "w");
     if (t->file == NULL) {
         close(fd);

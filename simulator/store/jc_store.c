@@ -11,9 +11,11 @@
  */
 #include "jc_store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +176,35 @@ int jc_store_commit(void *store, const jc_pstate *st)
     return 0;
 }
 
+/* A process killed between creating its temporary file and the rename leaves
+ * "<image>.tmp.<pid>.<n>" behind; the image itself is whole. Remove those of
+ * processes that no longer exist (a live writer's file is never touched). */
+static void remove_stale_temps(const jc_store *s)
+{
+    char *copy = strdup(s->path);
+    DIR *d = copy ? opendir(s->dir) : NULL;
+    if (!d) {
+        free(copy);
+        return;
+    }
+    const char *base = basename(copy);
+    size_t blen = strlen(base);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *name = e->d_name;
+        if (strncmp(name, base, blen) != 0 || strncmp(name + blen, ".tmp.", 5) != 0)
+            continue;
+        char *end = NULL;
+        long pid = strtol(name + blen + 5, &end, 10);
+        if (pid <= 0 || !end || *end != '.')
+            continue;
+        if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+            unlinkat(dirfd(d), name, 0);
+    }
+    closedir(d);
+    free(copy);
+}
+
 int jc_store_open_file(jc_store **out, const char *path, jc_pstate *st)
 {
     if (!out || !path || !st)
@@ -216,6 +247,7 @@ int jc_store_open_file(jc_store **out, const char *path, jc_pstate *st)
     free(rbuf);
     if (rc < 0)
         goto err;
+    remove_stale_temps(s);
     *out = s;
     return 0;
 err:

@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "jc_store.h"
@@ -243,6 +244,48 @@ static void test_memory_backend(void **state)
     jc_store_close(s);
 }
 
+static void touch(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    close(fd);
+}
+
+/* A writer killed before its rename leaves <image>.tmp.<pid>.<n>: opening the
+ * image removes those of dead processes and leaves a live writer's alone. */
+static void test_open_removes_stale_temporaries(void **state)
+{
+    (void)state;
+    char p[300], dead_tmp[400], live_tmp[400], other[400];
+    path_of(p, sizeof(p), "stale.img");
+    jc_pstate st;
+    tu_new_state(&st, NULL, 3);
+    jc_store *s = NULL;
+    assert_int_equal(jc_store_create_file(&s, p, &st), 0);
+    jc_store_close(s);
+
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0)
+        _exit(0);
+    assert_int_equal(waitpid(child, NULL, 0), child); /* reaped: the pid is dead */
+    snprintf(dead_tmp, sizeof(dead_tmp), "%s.tmp.%ld.0", p, (long)child);
+    snprintf(live_tmp, sizeof(live_tmp), "%s.tmp.%ld.0", p, (long)getpid());
+    snprintf(other, sizeof(other), "%s.tmpfile", p);
+    touch(dead_tmp);
+    touch(live_tmp);
+    touch(other);
+
+    jc_pstate back;
+    assert_int_equal(jc_store_open_file(&s, p, &back), 0);
+    jc_store_close(s);
+    assert_int_equal(access(dead_tmp, F_OK), -1);
+    assert_int_equal(access(live_tmp, F_OK), 0);
+    assert_int_equal(access(other, F_OK), 0);
+    unlink(live_tmp);
+    unlink(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +295,7 @@ int main(void)
         cmocka_unit_test(test_commit_failure_rolls_back),
         cmocka_unit_test(test_open_refuses),
         cmocka_unit_test(test_memory_backend),
+        cmocka_unit_test(test_open_removes_stale_temporaries),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
