@@ -32,7 +32,7 @@ status_dir=$(mktemp -d) || exit 3
 trap 'rm -rf "$status_dir"' EXIT
 
 # usable K: card K answers a power-up through PC/SC (a harmless script), retried until a deadline.
-# (`ctl wait-card` can return while pcscd still shows the previous card process: see the report.)
+# (`ctl wait-card` already waits until the card answers an APDU; this also checks a whole power-up.)
 usable() {
     local reader deadline=$((SECONDS + 20))
     reader=$(printenv "JCOP_READER_$1")
