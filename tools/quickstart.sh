@@ -26,7 +26,8 @@ install_missing() {
 }
 
 build_all() {
-    cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    # LONG_TESTS: the 100-kill crash-safety runs (about 30 s) belong to "every test".
+    cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DJCOPSIM_LONG_TESTS=ON >/dev/null
     cmake --build "$build" -j"$(nproc)"
 }
 
