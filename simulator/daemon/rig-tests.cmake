@@ -85,6 +85,29 @@ jcopsim_rig_test(rig_multi_cards 120 --new-card J2A040 --kt ${_jd_kt} --new-card
 jcopsim_rig_test(rig_multi_cards_3lines 120 --new-card J2A040:0 --kt ${_jd_kt}
                  --new-card J2A040:3 --kt ${_jd_kt1} --new-card J2A040:4 --kt ${_jd_kt2}
                  -- timeout 100 /usr/bin/python3 ${_jd_tests}/multi_cards.py)
+# pcscd's limit: 16 readers, 8 lines of 2 slots, every card answering only to its own key;
+# a 17th slot is a usage error (exit 2).
+set(_jd_16 "")
+foreach(i RANGE 15)
+  math(EXPR _b "64 + 16 * ${i}")
+  set(_k "")
+  foreach(j RANGE 15)
+    math(EXPR _v "(${_b} + ${j}) % 256")
+    math(EXPR _hi "${_v} / 16")
+    math(EXPR _lo "${_v} % 16")
+    string(SUBSTRING "0123456789ABCDEF" ${_hi} 1 _h)
+    string(SUBSTRING "0123456789ABCDEF" ${_lo} 1 _l)
+    string(APPEND _k "${_h}${_l}")
+  endforeach()
+  list(APPEND _jd_16 --memory-card J2A040 --kt ${_k})
+endforeach()
+jcopsim_rig_test(rig_sixteen_cards 120 ${_jd_16}
+                 -- timeout 100 /usr/bin/python3 ${_jd_tests}/multi_cards.py)
+add_test(NAME rig_slot_limit
+         COMMAND sh -c "\"$@\"; r=$?; [ $r -eq 77 ] && exit 77; test $r -eq 2" jd /bin/bash ${_jd_tests}/rig-test.sh
+                 ${JCOPSIM_SOURCE_DIR}/tools/rig/jcop-rig --jcopsim $<TARGET_FILE:jcopsim>
+                 --probe $<TARGET_FILE:jcop-rig-probe> --memory-card J2A040:16 -- true)
+set_tests_properties(rig_slot_limit PROPERTIES LABELS "rig" TIMEOUT 60 SKIP_RETURN_CODE 77)
 jcopsim_rig_test(rig_concurrent_restart 240 --new-card J2A040 --kt ${_jd_kt} --new-card J2A040 --kt ${_jd_kt1}
                  --new-card J2A040 --kt ${_jd_kt2} --new-card J2A040 --kt ${_jd_kt3}
                  -- timeout 200 /usr/bin/python3 ${_jd_tests}/concurrent_restart.py 6)
