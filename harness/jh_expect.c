@@ -6,6 +6,7 @@
  * exponential.
  */
 #include "jh_expect.h"
+#include "jc_hex.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,14 +22,9 @@ typedef struct {
 
 static int nib(int c, uint8_t *v, uint8_t *m)
 {
-    if (c >= '0' && c <= '9') {
-        *v = (uint8_t)(c - '0');
-        *m = 0xF;
-    } else if (c >= 'a' && c <= 'f') {
-        *v = (uint8_t)(c - 'a' + 10);
-        *m = 0xF;
-    } else if (c >= 'A' && c <= 'F') {
-        *v = (uint8_t)(c - 'A' + 10);
+    int h = jc_hex_nibble(c);
+    if (h >= 0) {
+        *v = (uint8_t)h;
         *m = 0xF;
     } else if (c == '?' || c == 'x' || c == 'X') {
         *v = 0;

@@ -6,6 +6,7 @@
  * entry, updates the response variables and judges the expectation.
  */
 #include "jh_run.h"
+#include "jc_hex.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -279,7 +280,7 @@ static int ensure_powered(run *r)
     e->atr_len = (size_t)n;
     record_state(r, e, false);
     char hex[2 * 33 + 1];
-    jh_tohex(e->atr, e->atr_len, hex);
+    jc_hex_encode(e->atr, e->atr_len, hex);
     jh_vars_set(&r->vars, "atr", hex);
     jc_scp02_reset(&r->sc);
     finish(r, e);
@@ -428,7 +429,7 @@ static int power_entry(run *r, jh_entry_kind kind)
     if (kind != JH_ENTRY_POWER_OFF) {
         e->atr_len = (size_t)n;
         char hex[2 * 33 + 1];
-        jh_tohex(e->atr, e->atr_len, hex);
+        jc_hex_encode(e->atr, e->atr_len, hex);
         jh_vars_set(&r->vars, "atr", hex);
         judge(e, expect, e->atr, e->atr_len);
     }

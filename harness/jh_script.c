@@ -6,6 +6,7 @@
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "jh_script.h"
+#include "jc_hex.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -154,17 +155,6 @@ static int dx_put(dx *d, uint8_t b)
     return 0;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Parse until end of string (nested = 0) or ')' (nested = 1). */
 static int dx_seq(dx *d, int nested)
 {
@@ -233,7 +223,7 @@ static int dx_seq(dx *d, int nested)
             d->p++;
             continue;
         }
-        int v = hexval(c);
+        int v = jc_hex_nibble(c);
         if (v < 0) {
             snprintf(d->err, d->errcap, "bad hex digit '%c'", c >= 0x20 && c < 0x7F ? c : '?');
             return -1;

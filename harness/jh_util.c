@@ -8,20 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jc_hex.h"
+
 bool jh_is_blank(int c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-static int nibble(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 int jh_unhex(const char *s, size_t n, uint8_t *out, size_t cap)
@@ -31,7 +22,7 @@ int jh_unhex(const char *s, size_t n, uint8_t *out, size_t cap)
     for (size_t i = 0; i < n && s[i]; i++) {
         if (jh_is_blank((unsigned char)s[i]))
             continue;
-        int v = nibble((unsigned char)s[i]);
+        int v = jc_hex_nibble((unsigned char)s[i]);
         if (v < 0)
             return -1;
         if (hi < 0) {
@@ -48,21 +39,12 @@ int jh_unhex(const char *s, size_t n, uint8_t *out, size_t cap)
     return (int)len;
 }
 
-void jh_tohex(const uint8_t *b, size_t n, char *out)
-{
-    static const char digits[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
 
 char *jh_tohex_dup(const uint8_t *b, size_t n)
 {
     char *s = malloc(2 * n + 1);
     if (s)
-        jh_tohex(b, n, s);
+        jc_hex_encode(b, n, s);
     return s;
 }
 
@@ -152,7 +134,7 @@ void jh_buf_hex(jh_buf *b, const uint8_t *p, size_t n)
 {
     if (!grow(b, 2 * n))
         return;
-    jh_tohex(p, n, b->s + b->len);
+    jc_hex_encode(p, n, b->s + b->len);
     b->len += 2 * n;
 }
 

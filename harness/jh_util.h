@@ -15,8 +15,6 @@
  * blanks. Returns the byte count, or -1 on a bad digit, an odd digit count or
  * more than cap bytes. */
 int jh_unhex(const char *s, size_t n, uint8_t *out, size_t cap);
-/* Write 2*n upper-case hex digits and a NUL to out (size >= 2n+1). */
-void jh_tohex(const uint8_t *b, size_t n, char *out);
 /* Same into a new heap string (NULL on out of memory). */
 char *jh_tohex_dup(const uint8_t *b, size_t n);
 

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "jc_card.h"
+#include "jc_hex.h"
 #include "jh_reader.h"
 #include "jh_run.h"
 #include "jh_script.h"
@@ -64,13 +65,13 @@ static int m_transmit(jh_reader *b, const uint8_t *c, size_t n, uint8_t *r, size
         return JC_ERR_IO;
     }
     if (m->transmits < 64)
-        jh_tohex(c, n, m->sent[m->transmits]);
+        jc_hex_encode(c, n, m->sent[m->transmits]);
     m->transmits++;
     const char *resp = "6F00";
     if (m->i < m->n) {
         const exch *e = &m->ex[m->i++];
         char hex[600];
-        jh_tohex(c, n, hex);
+        jc_hex_encode(c, n, hex);
         if (!e->c || !strcmp(e->c, hex))
             resp = e->r;
         else
@@ -239,7 +240,7 @@ static void test_scp02_level01_vector(void **state)
     const jh_entry *last = &t.entries[t.n_entries - 1];
     assert_true(last->wrapped);
     char plain[64];
-    jh_tohex(last->plain, last->plain_len, plain);
+    jc_hex_encode(last->plain, last->plain_len, plain);
     assert_string_equal(plain, "80F22002024F0000");
     jh_transcript_free(&t);
 }

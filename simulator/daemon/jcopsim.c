@@ -26,6 +26,7 @@
 #include <sys/random.h>
 
 #include "jc_card.h"
+#include "jc_hex.h"
 #include "jc_image.h"
 #include "jc_profile.h"
 #include "jc_store.h"
@@ -250,25 +251,7 @@ static int jd_parse_uint(const char *s, unsigned long max, unsigned long *out)
 
 static int jd_parse_kt(const char *hex, uint8_t kt[JC_KT_LEN])
 {
-    if (strlen(hex) != 2 * JC_KT_LEN)
-        return -1;
-    for (size_t i = 0; i < JC_KT_LEN; i++) {
-        unsigned v = 0;
-        for (size_t k = 0; k < 2; k++) {
-            char c = hex[2 * i + k];
-            v <<= 4;
-            if (c >= '0' && c <= '9')
-                v |= (unsigned)(c - '0');
-            else if (c >= 'a' && c <= 'f')
-                v |= (unsigned)(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F')
-                v |= (unsigned)(c - 'A' + 10);
-            else
-                return -1;
-        }
-        kt[i] = (uint8_t)v;
-    }
-    return 0;
+    return jc_hex_decode(hex, kt, JC_KT_LEN) == JC_KT_LEN ? 0 : -1;
 }
 
 static int jd_usage_error(const char *msg, const char *arg)

@@ -100,7 +100,7 @@ static int jf_apdu_send(jf_apdu *f, const uint8_t *capdu, size_t len)
 static void jf_apdu_send_hex(jf_apdu *f, const char *hex)
 {
     uint8_t b[64];
-    int n = jf_hex(hex, b, sizeof b);
+    int n = jc_hex_decode(hex, b, sizeof b);
     JF_CHECK(n > 0);
     jf_apdu_send(f, b, (size_t)n);
 }
@@ -120,7 +120,7 @@ static void jf_apdu_setup(jf_apdu *f, uint8_t flags)
     if ((flags & 2u) && jc_profile_at(1) != NULL)
         profile = jc_profile_at(1)->name;
     uint8_t kt[JC_KT_LEN];
-    JF_CHECK(jf_hex("404142434445464748494A4B4C4D4E4F", kt, sizeof kt) == JC_KT_LEN);
+    JF_CHECK(jc_hex_decode("404142434445464748494A4B4C4D4E4F", kt, sizeof kt) == JC_KT_LEN);
     JF_CHECK(jc_pstate_init(f->st, profile, kt, jf_random, &f->rng) == 0);
     memcpy(f->commit.kt, kt, JC_KT_LEN);
     f->env = (jc_env){.random = jf_random, .random_ctx = &f->rng, .commit = jf_apdu_commit_cb,

@@ -2,7 +2,7 @@
  * jf_fuzz.h: helpers shared by the fuzz targets (simulator/fuzz/fuzz_*.c):
  * an oracle check that aborts (so libFuzzer and the corpus replay both see a
  * crash), a cursor over the fuzzer's bytes, a deterministic random source for
- * the card's env, and hex parsing for fixed commands. Header-only, static
+ * the card's env (hex parsing comes from jc_hex.h). Header-only, static
  * inline: each target is one translation unit plus the replay main or libFuzzer.
  */
 #ifndef JF_FUZZ_H
@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "jc_hex.h"
 
 /* An oracle failed: say where, then abort (a crash to libFuzzer and ctest). */
 #define JF_CHECK(cond)                                                                             \
@@ -65,29 +67,5 @@ static inline int jf_random(void *ctx, uint8_t *out, size_t n)
     return 0;
 }
 
-/* Hex without blanks into out; the byte count or -1. */
-static inline int jf_hex(const char *hex, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    for (; hex[0] != '\0' && hex[1] != '\0'; hex += 2) {
-        int v = 0;
-        for (int k = 0; k < 2; k++) {
-            char c = hex[k];
-            v <<= 4;
-            if (c >= '0' && c <= '9')
-                v |= c - '0';
-            else if (c >= 'A' && c <= 'F')
-                v |= c - 'A' + 10;
-            else if (c >= 'a' && c <= 'f')
-                v |= c - 'a' + 10;
-            else
-                return -1;
-        }
-        if (n >= cap)
-            return -1;
-        out[n++] = (uint8_t)v;
-    }
-    return hex[0] == '\0' ? (int)n : -1;
-}
 
 #endif

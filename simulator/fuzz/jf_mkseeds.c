@@ -38,7 +38,7 @@ int main(int argc, char **argv)
     JF_CHECK(img && st);
     jf_rng rng = {.s = 42};
     uint8_t kt[JC_KT_LEN];
-    JF_CHECK(jf_hex("404142434445464748494A4B4C4D4E4F", kt, sizeof kt) == JC_KT_LEN);
+    JF_CHECK(jc_hex_decode("404142434445464748494A4B4C4D4E4F", kt, sizeof kt) == JC_KT_LEN);
     for (size_t i = 0; jc_profile_at(i) != NULL; i++) {
         char name[64];
         JF_CHECK(jc_pstate_init(st, jc_profile_at(i)->name, kt, jf_random, &rng) == 0);

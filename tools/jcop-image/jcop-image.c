@@ -22,6 +22,7 @@
 #include <sys/random.h>
 
 #include "jc_atr.h"
+#include "jc_hex.h"
 #include "jc_card.h"
 #include "jc_image.h"
 #include "jc_profile.h"
@@ -92,28 +93,9 @@ static void print_hex(FILE *f, const uint8_t *b, size_t n)
         fprintf(f, "%02X", b[i]);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int parse_hex(const char *s, uint8_t *out, size_t want)
 {
-    if (strlen(s) != 2 * want)
-        return -1;
-    for (size_t i = 0; i < want; i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return 0;
+    return jc_hex_decode(s, out, want) == (int)want ? 0 : -1;
 }
 
 static const uint8_t *mem_at(const jc_pstate *st, uint32_t addr)
