@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "jc_card.h"
+#include "jc_rng.h"
 #include "jc_image.h"
 #include "jc_profile.h"
 #include "jc_store.h"
@@ -33,17 +34,7 @@ static int card_random(void *ctx, uint8_t *out, size_t n)
 {
     card_reader *r = ctx;
     if (r->seed) {
-        /* splitmix64: a deterministic stream for reproducible runs (--seed) */
-        uint64_t w = 0;
-        for (size_t i = 0; i < n; i++) {
-            if ((i & 7) == 0) {
-                uint64_t z = (r->prng += 0x9E3779B97F4A7C15ull);
-                z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-                z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-                w = z ^ (z >> 31);
-            }
-            out[i] = (uint8_t)(w >> (8 * (i & 7)));
-        }
+        jc_splitmix_fill(&r->prng, out, n); /* reproducible runs (--seed) */
         return 0;
     }
     size_t got = 0;

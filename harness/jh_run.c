@@ -6,6 +6,7 @@
  * entry, updates the response variables and judges the expectation.
  */
 #include "jh_run.h"
+#include "jc_rng.h"
 #include "jc_hex.h"
 
 #include <errno.h>
@@ -206,16 +207,7 @@ static int expand(run *r, const char *s, char **out)
 static void host_random(run *r, uint8_t *out, size_t n)
 {
     if (r->o->seed || r->urandom < 0) {
-        uint64_t w = 0;
-        for (size_t i = 0; i < n; i++) {
-            if ((i & 7) == 0) {
-                uint64_t z = (r->prng += 0x9E3779B97F4A7C15ull);
-                z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-                z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-                w = z ^ (z >> 31);
-            }
-            out[i] = (uint8_t)(w >> (8 * (i & 7)));
-        }
+        jc_splitmix_fill(&r->prng, out, n);
         return;
     }
     size_t got = 0;

@@ -22,6 +22,7 @@
 #include <sys/random.h>
 
 #include "jc_atr.h"
+#include "jc_rng.h"
 #include "jc_hex.h"
 #include "jc_card.h"
 #include "jc_image.h"
@@ -76,12 +77,7 @@ static int rng_fill(void *ctx, uint8_t *out, size_t n)
         }
         return 0;
     }
-    for (size_t i = 0; i < n; i++) { /* splitmix64 */
-        uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        out[i] = (uint8_t)((z ^ (z >> 31)) >> 56);
-    }
+    jc_splitmix_fill(&r->s, out, n);
     return 0;
 }
 
