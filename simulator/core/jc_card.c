@@ -75,6 +75,24 @@ const char *jc_card_state_name(int state)
     }
 }
 
+const char *jc_lcs_name(uint8_t lcs)
+{
+    switch (lcs) {
+    case 0x01:
+        return jc_card_state_name(JC_CS_OP_READY);
+    case 0x07:
+        return jc_card_state_name(JC_CS_INITIALIZED);
+    case 0x0F:
+        return jc_card_state_name(JC_CS_SECURED);
+    case 0x7F:
+        return jc_card_state_name(JC_CS_CARD_LOCKED);
+    case 0xFF:
+        return jc_card_state_name(JC_CS_TERMINATED);
+    default:
+        return "unknown";
+    }
+}
+
 int jc_ct_memcmp(const void *a, const void *b, size_t n)
 {
     const volatile uint8_t *x = a;

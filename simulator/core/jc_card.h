@@ -78,6 +78,8 @@ typedef enum {
     JC_CS_TERMINATED,       /* FF */
 } jc_card_state;
 const char *jc_card_state_name(int state);
+/* Name of a GP card life-cycle byte (01 OP_READY, 07, 0F, 7F, FF), or "unknown". */
+const char *jc_lcs_name(uint8_t lcs);
 
 typedef struct {
     /* Fill out[0..n) with random bytes; return 0, or <0 on failure. Required. */

@@ -117,24 +117,6 @@ static int load(const char *path, jc_pstate *st)
     return 0;
 }
 
-static const char *lcs_name(uint8_t lcs)
-{
-    switch (lcs) {
-    case 0x01:
-        return "OP_READY";
-    case 0x07:
-        return "INITIALIZED";
-    case 0x0F:
-        return "SECURED";
-    case 0x7F:
-        return "CARD_LOCKED";
-    case 0xFF:
-        return "TERMINATED";
-    default:
-        return "?";
-    }
-}
-
 static const char *reg_kind(uint8_t k)
 {
     switch (k) {
@@ -283,7 +265,7 @@ static void show_fields(const jc_profile *p, const jc_pstate *st)
 static void show_gp(const jc_pstate *st)
 {
     printf("\nGlobalPlatform (after FUSE):\n");
-    printf("  card life cycle %02X %s\n", st->card_lcs, lcs_name(st->card_lcs));
+    printf("  card life cycle %02X %s\n", st->card_lcs, jc_lcs_name(st->card_lcs));
     printf("  KDD ");
     print_hex(stdout, st->kdd, JC_KDD_LEN);
     printf("\n  key sets:\n");
@@ -347,7 +329,7 @@ static int cmd_show(int argc, char **argv)
     uint8_t cm = *mem_at(st, p->cm_lifecycle_addr);
     bool mapped = true;
     uint8_t lcs = jc_profile_card_lcs(p, cm, &mapped);
-    printf("CM_LIFECYCLE %02X -> %s at FUSE%s\n", cm, lcs_name(lcs),
+    printf("CM_LIFECYCLE %02X -> %s at FUSE%s\n", cm, jc_lcs_name(lcs),
            mapped ? "" : " (unknown value: OP_READY and a warning)");
     show_atr(p, st);
     show_fields(p, st);
