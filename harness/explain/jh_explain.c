@@ -14,6 +14,7 @@
 
 #include "jc_card.h"
 #include "jc_crypto.h"
+#include "jc_hex.h"
 #include "jc_sw.h"
 #include "jh_explain.h"
 
@@ -91,7 +92,6 @@ __attribute__((format(printf, 3, 4))) static void jh_add(jh_explanation *x, jh_x
 /* Hex of b[0..n) into buf (truncated with "..." when too long). */
 static const char *jh_hex(char *buf, size_t cap, const uint8_t *b, size_t n)
 {
-    static const char dig[] = "0123456789ABCDEF";
     size_t o = 0;
     if (cap == 0)
         return buf;
@@ -101,8 +101,8 @@ static const char *jh_hex(char *buf, size_t cap, const uint8_t *b, size_t n)
             o += 3;
             break;
         }
-        buf[o++] = dig[b[i] >> 4];
-        buf[o++] = dig[b[i] & 15];
+        jc_hex_encode(b + i, 1, buf + o); /* two digits and a NUL */
+        o += 2;
     }
     buf[o] = 0;
     return buf;
@@ -123,16 +123,11 @@ int jh_hex_parse(const char *s, uint8_t *out, size_t cap)
     size_t n = 0;
     int hi = -1;
     for (; s && *s; s++) {
-        int c = (unsigned char)*s, v;
+        int c = (unsigned char)*s;
         if (c == ' ' || c == '\t' || c == ':' || c == '-' || c == '\r' || c == '\n')
             continue;
-        if (c >= '0' && c <= '9')
-            v = c - '0';
-        else if (c >= 'a' && c <= 'f')
-            v = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            v = c - 'A' + 10;
-        else
+        int v = jc_hex_nibble(c); /* the project's one hex codec (jc_hex.h) */
+        if (v < 0)
             return -1;
         if (hi < 0) {
             hi = v;
@@ -178,20 +173,7 @@ const char *jh_state_text(int s)
 
 const char *jh_lcs_name(uint8_t lcs)
 {
-    switch (lcs) {
-    case 0x01:
-        return "OP_READY";
-    case 0x07:
-        return "INITIALIZED";
-    case 0x0F:
-        return "SECURED";
-    case 0x7F:
-        return "CARD_LOCKED";
-    case 0xFF:
-        return "TERMINATED";
-    default:
-        return "unknown";
-    }
+    return jc_lcs_name(lcs); /* the core's one table */
 }
 
 static int jh_lcs_state(uint8_t lcs)

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "jc_hex.h"
 #include "jt_tparse.h"
 
 static const char *const jt_fmt_names[] = {
@@ -28,12 +29,7 @@ int jt_format_parse(const char *name)
 
 static int jt_hexval(int c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = tolower(c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
+    return jc_hex_nibble(c); /* the project's one hex codec (jc_hex.h) */
 }
 
 /* Read whitespace-separated hex tokens from s while each is pure hex of even
