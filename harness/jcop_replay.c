@@ -437,7 +437,7 @@ int main(int argc, char **argv)
     if (c.tap)
         jh_report_tap(stdout, (const jh_transcript *const *)tp, (size_t)nscripts);
     if (c.junit) {
-        FILE *f = fopen(c.junit, "w");
+        FILE *f = jh_fopen_private(c.junit);
         if (!f || jh_report_junit(f, (const jh_transcript *const *)tp, (size_t)nscripts) < 0 ||
             fclose(f) != 0) {
             fprintf(stderr, "jcop-replay: cannot write %s\n", c.junit);

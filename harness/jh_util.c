@@ -4,9 +4,12 @@
  */
 #include "jh_util.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "jc_hex.h"
 
@@ -153,4 +156,18 @@ void jh_buf_free(jh_buf *b)
 {
     free(b->s);
     jh_buf_init(b);
+}
+
+FILE *jh_fopen_private(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return NULL;
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 077) != 0)
+        fchmod(fd, 0600);
+    FILE *f = fdopen(fd, "w");
+    if (!f)
+        close(fd);
+    return f;
 }

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 /* Parse hex digits from s[0..n) (n = (size_t)-1: up to the NUL), ignoring
@@ -18,6 +19,9 @@ int jh_unhex(const char *s, size_t n, uint8_t *out, size_t cap);
 /* Same into a new heap string (NULL on out of memory). */
 char *jh_tohex_dup(const uint8_t *b, size_t n);
 
+/* Open path for writing (truncated) as a private file: created 0600, an existing
+ * regular file narrowed to 0600. Reports and transcripts can hold keys. */
+FILE *jh_fopen_private(const char *path);
 char *jh_strdup(const char *s);
 char *jh_strndup(const char *s, size_t n);
 /* Trim leading and trailing blanks in place; returns s moved past leading blanks. */

@@ -15,6 +15,7 @@
 #include "jc_sw.h"
 #include "jh_explain.h"
 #include "jh_html.h"
+#include "jh_util.h"
 
 #define JH_NSTATES 9
 static const int jh_tl_states[JH_NSTATES] = {
@@ -681,7 +682,7 @@ int jh_html_write(FILE *f, const jh_transcript *t, const jh_html_opts *opts)
 
 int jh_html_write_file(const char *path, const jh_transcript *t, const jh_html_opts *opts)
 {
-    FILE *f = fopen(path, "w");
+    FILE *f = jh_fopen_private(path);
     if (!f)
         return JC_ERR_IO;
     int rc = jh_html_write(f, t, opts);
