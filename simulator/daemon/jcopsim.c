@@ -5,7 +5,7 @@
  *   image file --(jcstore)--> jc_pstate --> jc_card (jccore) <--(jd_card_ops)-- jdvpcd <== vpcd
  *
  * It loads an image (or creates one, or runs a memory-only card), wires the
- * card's environment (random = getrandom, commit = the store, durable before
+ * card's environment (random = jc_sysrand, commit = the store, durable before
  * the answer leaves; trace = jd_trace), and hands the card to the vpcd
  * transport, which connects to vpcd (normal mode) or waits for it (reversed
  * mode) and reconnects whenever the link drops. SIGTERM/SIGINT end it cleanly
@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "jc_card.h"
 #include "jc_hex.h"
@@ -32,6 +31,7 @@
 #include "jc_store.h"
 #include "jd_trace.h"
 #include "jd_vpcd.h"
+#include "jc_sysrand.h"
 
 /* Exit codes (the project's, plus 4 for the power-cut test option). */
 enum { JD_EXIT_OK = 0, JD_EXIT_USAGE = 2, JD_EXIT_ENV = 3, JD_EXIT_POWER_CUT = 4 };
@@ -53,22 +53,6 @@ typedef struct {
     int cold_atr_len; /* 0 = not known: compute at the next 04 while unpowered */
     bool power_cut;   /* the card reported JC_ERR_POWER_CUT */
 } jd_daemon;
-
-static int jd_random(void *ctx, uint8_t *out, size_t n)
-{
-    (void)ctx;
-    while (n > 0) {
-        ssize_t r = getrandom(out, n, 0);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            return JC_ERR_RANDOM;
-        }
-        out += r;
-        n -= (size_t)r;
-    }
-    return 0;
-}
 
 /* ---- jd_card_ops ---- */
 
@@ -388,7 +372,7 @@ static int jd_open_card(const jd_options *o, jd_daemon *js, jc_pstate *st)
         uint8_t kt[JC_KT_LEN];
         if (o->kt_hex != NULL && jd_parse_kt(o->kt_hex, kt) != 0)
             return jd_usage_error("--kt wants 32 hex digits", o->kt_hex);
-        r = jc_pstate_init(st, profile, o->kt_hex ? kt : NULL, jd_random, NULL);
+        r = jc_pstate_init(st, profile, o->kt_hex ? kt : NULL, jc_sysrand, NULL);
         if (r == JC_ERR_PROFILE)
             return jd_usage_error("unknown profile (see --list-profiles)", profile);
         if (r < 0) {
@@ -469,7 +453,7 @@ int main(int argc, char **argv)
         rc = JD_EXIT_ENV;
         goto out;
     }
-    jc_env env = {.random = jd_random,
+    jc_env env = {.random = jc_sysrand,
                   .trace = jd_trace_event,
                   .trace_ctx = &js.trace,
                   .commit = jc_store_commit,

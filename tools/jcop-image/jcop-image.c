@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "jc_atr.h"
 #include "jc_rng.h"
@@ -29,6 +28,7 @@
 #include "jc_profile.h"
 #include "jc_state.h"
 #include "jc_store.h"
+#include "jc_sysrand.h"
 
 enum { EXIT_CHECK = 1, EXIT_USAGE = 2, EXIT_ENV = 3 };
 
@@ -64,19 +64,8 @@ typedef struct {
 static int rng_fill(void *ctx, uint8_t *out, size_t n)
 {
     rng_ctx *r = ctx;
-    if (!r->seeded) {
-        size_t got = 0;
-        while (got < n) {
-            ssize_t k = getrandom(out + got, n - got, 0);
-            if (k < 0) {
-                if (errno == EINTR)
-                    continue;
-                return JC_ERR_RANDOM;
-            }
-            got += (size_t)k;
-        }
-        return 0;
-    }
+    if (!r->seeded)
+        return jc_sysrand(NULL, out, n);
     jc_splitmix_fill(&r->s, out, n);
     return 0;
 }

@@ -10,25 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "jt_prepers.h"
+#include "jc_sysrand.h"
 
 int jt_random(uint8_t *out, size_t n)
 {
-    size_t got = 0;
-    while (got < n) {
-        ssize_t k = getrandom(out + got, n - got, 0);
-        if (k < 0) {
-            if (errno == EINTR)
-                continue;
-            return JT_EXIT_ENV;
-        }
-        got += (size_t)k;
-    }
-    return 0;
+    return jc_sysrand(NULL, out, n) == 0 ? 0 : JT_EXIT_ENV;
 }
 
 void jt_hex(FILE *f, const uint8_t *b, size_t n)
