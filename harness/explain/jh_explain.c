@@ -176,20 +176,11 @@ const char *jh_lcs_name(uint8_t lcs)
     return jc_lcs_name(lcs); /* the core's one table */
 }
 
+/* A fused card with an unknown life-cycle byte is taken as OP_READY. */
 static int jh_lcs_state(uint8_t lcs)
 {
-    switch (lcs) {
-    case 0x07:
-        return JC_CS_INITIALIZED;
-    case 0x0F:
-        return JC_CS_SECURED;
-    case 0x7F:
-        return JC_CS_CARD_LOCKED;
-    case 0xFF:
-        return JC_CS_TERMINATED;
-    default:
-        return JC_CS_OP_READY;
-    }
+    jc_card_state s = jc_lcs_state(lcs);
+    return s == JC_CS_OFF ? JC_CS_OP_READY : (int)s;
 }
 
 /* Life cycle of an application / load file entry in GET STATUS. */

@@ -75,22 +75,28 @@ const char *jc_card_state_name(int state)
     }
 }
 
-const char *jc_lcs_name(uint8_t lcs)
+jc_card_state jc_lcs_state(uint8_t lcs)
 {
     switch (lcs) {
     case 0x01:
-        return jc_card_state_name(JC_CS_OP_READY);
+        return JC_CS_OP_READY;
     case 0x07:
-        return jc_card_state_name(JC_CS_INITIALIZED);
+        return JC_CS_INITIALIZED;
     case 0x0F:
-        return jc_card_state_name(JC_CS_SECURED);
+        return JC_CS_SECURED;
     case 0x7F:
-        return jc_card_state_name(JC_CS_CARD_LOCKED);
+        return JC_CS_CARD_LOCKED;
     case 0xFF:
-        return jc_card_state_name(JC_CS_TERMINATED);
+        return JC_CS_TERMINATED;
     default:
-        return "unknown";
+        return JC_CS_OFF;
     }
+}
+
+const char *jc_lcs_name(uint8_t lcs)
+{
+    jc_card_state s = jc_lcs_state(lcs);
+    return s == JC_CS_OFF ? "unknown" : jc_card_state_name(s);
 }
 
 int jc_ct_memcmp(const void *a, const void *b, size_t n)
@@ -152,18 +158,8 @@ jc_card_state jc_card_state_get(const jc_card *card)
     if (!card || !card->powered)
         return JC_CS_OFF;
     if (card->st.flags & JC_PF_FUSED) {
-        switch (card->st.card_lcs) {
-        case 0x07:
-            return JC_CS_INITIALIZED;
-        case 0x0F:
-            return JC_CS_SECURED;
-        case 0x7F:
-            return JC_CS_CARD_LOCKED;
-        case 0xFF:
-            return JC_CS_TERMINATED;
-        default:
-            return JC_CS_OP_READY;
-        }
+        jc_card_state s = jc_lcs_state(card->st.card_lcs);
+        return s == JC_CS_OFF ? JC_CS_OP_READY : s;
     }
     if (!card->root_selected)
         return JC_CS_UNFUSED_IDLE;

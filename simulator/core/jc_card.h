@@ -78,6 +78,9 @@ typedef enum {
     JC_CS_TERMINATED,       /* FF */
 } jc_card_state;
 const char *jc_card_state_name(int state);
+/* The fused state a GP card life-cycle byte (01, 07, 0F, 7F, FF) stands for,
+ * or JC_CS_OFF for any other byte. */
+jc_card_state jc_lcs_state(uint8_t lcs);
 /* Name of a GP card life-cycle byte (01 OP_READY, 07, 0F, 7F, FF), or "unknown". */
 const char *jc_lcs_name(uint8_t lcs);
 
