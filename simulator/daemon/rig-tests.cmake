@@ -23,6 +23,13 @@ if(JCOPSIM_TESTS)
   endif()
 endif()
 
+# rigcard refuses PC/SC from a second thread (libpcsclite races between threads
+# of one process: one process per card). Needs neither root nor pcscd.
+if(JCOPSIM_TESTS)
+  add_test(NAME rig_rigcard_threads COMMAND timeout 50 /usr/bin/python3 ${_jd_tests}/rigcard_threads.py)
+  set_tests_properties(rig_rigcard_threads PROPERTIES LABELS "rig" TIMEOUT 60 SKIP_RETURN_CODE 77)
+endif()
+
 # The rig (tools/rig) and the trivial card (tools/bench) are targets of tools/,
 # which the top level adds after simulator/: the tests name them with generator
 # expressions (resolved at generation, in any folder order), so only their

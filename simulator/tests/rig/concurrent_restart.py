@@ -19,10 +19,26 @@ is a new process with fresh volatile state, not the one before. Every card
 answers only to its own transport key kt_of(i), so a reader talking to
 another card's process is caught at once.
 
+One PROCESS per card, not one thread (as the conformance suite's rig pass runs
+one worker process per card): Debian 12's libpcsclite (1.9.9) is not safe when
+threads of one process connect and disconnect at the same time. SCardDisconnect
+walks the process-wide list of contexts without its lock while another thread's
+SCardEstablishContext/SCardReleaseContext changes that list, and SCardConnect
+appends to a context's handle list while another thread's SCardTransmit walks it
+(helgrind shows these races on this very client; the threaded version of this
+test died by SIGSEGV once). A spawned process has its own libpcsclite, and
+rigcard refuses a Card opened outside the main thread.
+
 usage: concurrent_restart.py [ROUNDS]   (inside jcop-rig with 2 or more new cards; default 6)
 """
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
+import multiprocessing
 import os
+import queue
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -48,6 +64,44 @@ def open_booted(i, fresh):
     return c
 
 
+def worker(i, rounds, baseline, barrier, errors):
+    """Card i's rounds, in a process of its own (its own libpcsclite). A failed
+    check goes to the errors queue and breaks the barrier for the others."""
+    try:
+        expect = "%02X5A" % i
+        for r in range(rounds):
+            kind = ("replace", "restart", "kill")[r % 3]
+            with open_booted(i, r > 0) as c:
+                read_mem(c, ADDR, 2, expect)
+                marker = "%02X%02X" % (i, 0x80 + r)
+                write_mem(c, ADDR, marker)
+            barrier.wait(timeout=60)  # every card restarts at the same moment
+            if kind == "replace":
+                ctl("kill-card", i, "TERM")
+                ctl("wait-empty", i, 20)
+                shutil.copyfile(baseline, os.environ["JCOP_IMAGE_%d" % i])
+                ctl("start-card", i)
+                expect = "%02X5A" % i
+            elif kind == "restart":
+                ctl("restart-card", i)
+                expect = marker
+            else:
+                ctl("kill-card", i, "KILL")
+                ctl("start-card", i)
+                expect = marker
+            ctl("wait-card", i, 20)
+            print("# card %d round %d (%s) back" % (i, r + 1, kind), flush=True)
+        with open_booted(i, rounds > 0) as c:
+            read_mem(c, ADDR, 2, expect)
+    except threading.BrokenBarrierError:  # another card failed: it says why
+        errors.put("card %d: stopped at the barrier (another card failed)" % i)
+        sys.exit(1)
+    except Exception as e:  # report every card's failure, not just the first
+        errors.put("card %d: %s" % (i, e))
+        barrier.abort()
+        sys.exit(1)
+
+
 def test():
     n = int(os.environ.get("JCOP_CARDS", "0"))
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 6
@@ -61,47 +115,34 @@ def test():
                 write_mem(c, ADDR, "%02X5A" % i)
             base.append(os.path.join(tmp, "card%d.img" % i))
             shutil.copyfile(os.environ["JCOP_IMAGE_%d" % i], base[i])
-        errors = []
-        barrier = threading.Barrier(n)
-
-        def worker(i):
-            try:
-                expect = "%02X5A" % i
-                for r in range(rounds):
-                    kind = ("replace", "restart", "kill")[r % 3]
-                    with open_booted(i, r > 0) as c:
-                        read_mem(c, ADDR, 2, expect)
-                        marker = "%02X%02X" % (i, 0x80 + r)
-                        write_mem(c, ADDR, marker)
-                    barrier.wait(timeout=60)  # every card restarts at the same moment
-                    if kind == "replace":
-                        ctl("kill-card", i, "TERM")
-                        ctl("wait-empty", i, 20)
-                        shutil.copyfile(base[i], os.environ["JCOP_IMAGE_%d" % i])
-                        ctl("start-card", i)
-                        expect = "%02X5A" % i
-                    elif kind == "restart":
-                        ctl("restart-card", i)
-                        expect = marker
-                    else:
-                        ctl("kill-card", i, "KILL")
-                        ctl("start-card", i)
-                        expect = marker
-                    ctl("wait-card", i, 20)
-                    print("# card %d round %d (%s) back" % (i, r + 1, kind))
-                with open_booted(i, rounds > 0) as c:
-                    read_mem(c, ADDR, 2, expect)
-            except Exception as e:  # report every card's failure, not just the first
-                errors.append("card %d: %s" % (i, e))
-                barrier.abort()
-
-        threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        if errors:
-            raise Failure("; ".join(errors))
+        # spawn, not fork: a worker starts from a fresh interpreter, with nothing
+        # of the parent's libpcsclite state (the baseline above used it).
+        mp = multiprocessing.get_context("spawn")
+        barrier = mp.Barrier(n)
+        errors = mp.Queue()
+        procs = {i: mp.Process(target=worker, args=(i, rounds, base[i], barrier, errors)) for i in range(n)}
+        for p in procs.values():
+            p.start()
+        deaths = []
+        while procs:
+            for i, p in list(procs.items()):
+                p.join(0.1)
+                if p.exitcode is None:
+                    continue
+                del procs[i]
+                if p.exitcode != 0:  # the others must not wait for it at the barrier
+                    barrier.abort()
+                if p.exitcode < 0:
+                    deaths.append("card %d: its worker was killed by signal %d (%s)" %
+                                  (i, -p.exitcode, signal.Signals(-p.exitcode).name))
+        failed = []
+        try:
+            while True:
+                failed.append(errors.get(timeout=1))
+        except queue.Empty:
+            pass
+        if failed or deaths:
+            raise Failure("; ".join(sorted(failed) + deaths))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("# %d cards x %d simultaneous restarts, each back with its own state" % (n, rounds))

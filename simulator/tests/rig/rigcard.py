@@ -5,11 +5,19 @@ and names the readers in JCOP_READER_<i>. This module opens and releases PC/SC
 handles explicitly (never left to the garbage collector: a handle collected
 later disconnects with power-off, see vpcd-facts.md), sends APDUs, checks
 answers against patterns, and drives the rig's ctl actions (kill, restart).
+
+PC/SC from the main thread only: Debian 12's libpcsclite (1.9.9) is not safe when
+threads of one process connect, disconnect, establish or release contexts at the
+same time (SCardDisconnect walks the process-wide context list without its lock;
+SCardConnect grows a handle list that another thread's SCardTransmit walks). A
+test that drives cards side by side runs one process per card (see
+concurrent_restart.py); Card refuses to open outside the main thread.
 """
 import os
 import re
 import subprocess
 import sys
+import threading
 
 from smartcard import scard as S
 
@@ -60,6 +68,10 @@ class Card:
         self.reader = rdr
         self.ctx = None
         self.handle = None
+        if threading.current_thread() is not threading.main_thread():
+            raise Failure("rigcard: a Card opened from thread '%s': PC/SC only from the main thread, "
+                          "one process per card (libpcsclite races between threads)"
+                          % threading.current_thread().name)
         rv, self.ctx = S.SCardEstablishContext(S.SCARD_SCOPE_SYSTEM)
         if rv != S.SCARD_S_SUCCESS:
             raise Failure("SCardEstablishContext: %s" % S.SCardGetErrorMessage(rv))
