@@ -2,6 +2,9 @@
 # check_junit.py FILE SCRIPT WHERE [failure|error|pass]: parse a jcop-replay JUnit report back
 # and check its structure: <testsuites><testsuite> with one <testcase> named SCRIPT holding a
 # <failure> (or <error>) whose message starts with WHERE ("file:line:"), or neither for pass.
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import sys
 import xml.etree.ElementTree as ET
 

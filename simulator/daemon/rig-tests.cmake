@@ -23,11 +23,16 @@ if(JCOPSIM_TESTS)
   endif()
 endif()
 
+# Python test clients: every Python program of the project enables faulthandler
+# (a crash in pyscard/libpcsclite shows its Python stacks in the CI log), and
 # rigcard refuses PC/SC from a second thread (libpcsclite races between threads
-# of one process: one process per card). Needs neither root nor pcscd.
+# of one process: one process per card). Neither needs root nor pcscd.
 if(JCOPSIM_TESTS)
+  add_test(NAME rig_python_faulthandler
+           COMMAND /bin/bash ${_jd_tests}/python_faulthandler.sh ${JCOPSIM_SOURCE_DIR})
   add_test(NAME rig_rigcard_threads COMMAND timeout 50 /usr/bin/python3 ${_jd_tests}/rigcard_threads.py)
-  set_tests_properties(rig_rigcard_threads PROPERTIES LABELS "rig" TIMEOUT 60 SKIP_RETURN_CODE 77)
+  set_tests_properties(rig_python_faulthandler rig_rigcard_threads PROPERTIES LABELS "rig" TIMEOUT 60
+                       SKIP_RETURN_CODE 77)
 endif()
 
 # The rig (tools/rig) and the trivial card (tools/bench) are targets of tools/,

@@ -17,6 +17,9 @@ Usage: capbuild.py [--pkg HEX] [--applet HEX] [--path a/b] OUT.cap
        capbuild.py --lfdb ...      print the Load File Data Block in hex
 As a module: build_components(), lfdb(), write_cap().
 """
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import argparse
 import struct
 import sys

@@ -15,6 +15,9 @@ applet selected (no code runs: 6D00); DELETE; the card life cycle
 OP_READY -> INITIALIZED -> SECURED -> CARD_LOCKED -> SECURED -> TERMINATED.
 Exit 0 when every check held, 1 on the first failed check, 3 without a reader.
 """
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import argparse
 import hashlib
 import os

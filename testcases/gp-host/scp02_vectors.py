@@ -9,6 +9,9 @@ simulator/tests/test_scp02.c carries this output as its expected bytes.
 
 Run: /usr/bin/python3 testcases/gp-host/scp02_vectors.py
 """
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import sys
 
 from Cryptodome.Cipher import DES, DES3

@@ -35,6 +35,9 @@ scripts tag them with "# class: NAME" lines; --check fails while a class has no 
 Exit: 0 ok; 1 a cell is uncovered, a claim is unbacked or an error class has no case (with
 --check); 2 usage or parse error; 3 the table cannot be read.
 """
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import argparse
 import html
 import os

@@ -6,6 +6,9 @@ drew (highlighted bytes, visited states), not only what the DOM holds.
 usage: jt_png_colors.py FILE RRGGBB...  -> one "RRGGBB count" line per colour.
 Only the standard library: 8-bit RGB/RGBA, non-interlaced PNG (what Chromium writes).
 """
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import struct
 import sys
 import zlib

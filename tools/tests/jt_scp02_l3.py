@@ -10,6 +10,9 @@ encrypted with the session DEK and the whole data field with C-DEC (S-ENC,
 explainer does not check MACs. Output: the harness's '=> / <=' form, wire only.
 usage: jt_scp02_l3.py NEWKEY_HEX [BAD]   (BAD: corrupt the first KCV)
 """
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import sys
 
 from Cryptodome.Cipher import DES3

@@ -21,6 +21,9 @@ acknowledged session left it (one more if a session was in flight).
 usage: crash_kill.py --jcopsim PATH --kills N [--mode memory|gp] [--seed S] [--keep]
 exit 0 all checks held, 1 a check failed, 3 environment (no jcopsim, ...).
 """
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import argparse
 import os
 import random

@@ -21,6 +21,9 @@ GP steps the card does not implement yet are reported and left out.
 usage: power_cut.py --jcopsim PATH [--keep]
 exit 0 every cut left a consistent image, 1 a check failed, 3 environment.
 """
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import argparse
 import os
 import shutil

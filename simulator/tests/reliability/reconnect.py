@@ -18,6 +18,9 @@ deadline; every handle is released explicitly.
 usage: reconnect.py MODE [--rounds N] [--deadline SEC]   (inside jcop-rig)
 exit 0 every round came back, 1 a round did not, 2 usage, 3 environment.
 """
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import argparse
 import os
 import statistics

@@ -29,6 +29,9 @@ usage: security.py --jcopsim PATH --source DIR [--jcop-image PATH] [--jcop-prepe
                    [--only NAMES] [--skip NAMES]
 exit 0 all held, 1 a check failed, 3 environment.
 """
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import argparse
 import hashlib
 import os

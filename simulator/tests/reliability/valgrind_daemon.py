@@ -13,6 +13,9 @@ then SIGTERM. valgrind must report no error and no definite or indirect leak
 
 usage: valgrind_daemon.py --jcopsim PATH [--valgrind PATH]
 """
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import argparse
 import os
 import shutil

@@ -2,6 +2,9 @@
 """An extended APDU of several kilobytes through pcscd and vpcd: WRITE MEMORY with
 an extended Lc, then READ MEMORY with an extended Le; the bytes come back intact
 (and a short READ of a slice agrees)."""
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import os
 import sys
 

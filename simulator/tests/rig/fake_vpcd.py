@@ -14,6 +14,9 @@ usage: fake_vpcd.py JCOPSIM
 JCOPSIM_WRAPPER (optional) runs jcopsim under a tool, e.g. valgrind with
 --error-exitcode: any error then shows as a wrong exit code.
 """
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import os
 import select
 import shlex

@@ -10,6 +10,9 @@ writes a value acknowledged just before the kill and checks it survived.
 
 usage: kill_restart.py [ROUNDS [WAIT_SECONDS]]   (default 5 rounds, 20 s; issue 8's run uses 20)
 """
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import os
 import sys
 

@@ -8,6 +8,9 @@ same address, and has its own random CM key. Card i has the KT kt_of(i)
 
 usage: multi_cards.py   (inside jcop-rig with JCOP_CARDS >= 3 new or memory cards, up to 16)
 """
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import os
 import sys
 

@@ -4,6 +4,9 @@
 
 usage: pcscd_restart.py [ROUNDS]   (default 3; issue 8's reliability run uses 20)
 """
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import os
 import subprocess
 import sys

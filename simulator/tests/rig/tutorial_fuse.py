@@ -9,6 +9,9 @@ default test keys 40..4F into the three records, CM_LIFECYCLE 01, PROTECT, FUSE.
 After the restart: the KT no longer selects (6A82), IDENTIFY byte 14 says fused
 (01), and the ISD answers SELECT with its FCI.
 """
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import os
 import sys
 

@@ -2,6 +2,9 @@
 """Two jcopsim cards on two slots of one pcscd, separate images, used at the same
 time: each answers only to its own transport key and keeps its own memory.
 Card 0 has KT 4041..4F, card 1 has KT 5051..5F (given by the rig test)."""
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import os
 import sys
 
