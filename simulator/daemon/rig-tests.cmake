@@ -123,6 +123,13 @@ set_tests_properties(rig_slot_limit PROPERTIES LABELS "rig" TIMEOUT 60 SKIP_RETU
 jcopsim_rig_test(rig_concurrent_restart 240 --new-card J2A040 --kt ${_jd_kt} --new-card J2A040 --kt ${_jd_kt1}
                  --new-card J2A040 --kt ${_jd_kt2} --new-card J2A040 --kt ${_jd_kt3}
                  -- timeout 200 /usr/bin/python3 ${_jd_tests}/concurrent_restart.py 6)
+# A command that dies by a signal is named with it by the rig (exit 128+N), and a
+# Python command gets the rig's PYTHONFAULTHANDLER=1 (its stack in the log).
+add_test(NAME rig_signal_report
+         COMMAND /bin/bash ${_jd_tests}/rig-test.sh ${_jd_tests}/signal_report.sh
+                 ${JCOPSIM_SOURCE_DIR}/tools/rig/jcop-rig --jcopsim $<TARGET_FILE:jcopsim>
+                 --probe $<TARGET_FILE:jcop-rig-probe> --timeout 30 --memory-card J2A040)
+set_tests_properties(rig_signal_report PROPERTIES LABELS "rig" TIMEOUT 120 SKIP_RETURN_CODE 77)
 jcopsim_rig_test(rig_extended_apdu 120 --new-card J2A040 --arg --kt=${_jd_kt}
                  -- timeout 100 /usr/bin/python3 ${_jd_tests}/extended.py)
 if(_jd_have_trivial)
