@@ -491,6 +491,7 @@ int main(int argc, char **argv)
                      .slot = o.slot,
                      .retry_budget_ms = o.retry_budget_s * 1000u,
                      .frame_timeout_ms = 5000,
+                     .lone_control_ms = JD_LONE_CONTROL_MS,
                      .no_announce = o.no_announce,
                      .stop = &jd_stop,
                      .waitmask = &waitmask};
