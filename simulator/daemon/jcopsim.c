@@ -382,8 +382,10 @@ static int jd_open_card(const jd_options *o, jd_daemon *js, jc_pstate *st)
         r = o->create ? jc_store_create_file(&js->store, o->image, st)
                       : jc_store_open_memory(&js->store, st);
         if (r < 0) {
-            fprintf(stderr, "jcopsim: cannot create image %s: %s (it must not exist yet)\n",
-                    o->image ? o->image : "in memory", jc_strerror(r));
+            char why[300];
+            fprintf(stderr, "jcopsim: cannot create image %s: %s\n",
+                    o->image ? o->image : "in memory",
+                    jc_store_reason(o->image, r, true, why, sizeof why));
             return JD_EXIT_ENV;
         }
         return 0;
@@ -391,8 +393,10 @@ static int jd_open_card(const jd_options *o, jd_daemon *js, jc_pstate *st)
     jc_store *file;
     r = jc_store_open_file(&file, o->image, st);
     if (r < 0) {
-        fprintf(stderr, "jcopsim: cannot use image %s: %s; the file was left unchanged\n", o->image,
-                jc_strerror(r));
+        char why[300];
+        fprintf(stderr, "jcopsim: cannot use image %s: %s%s\n", o->image,
+                jc_store_reason(o->image, r, false, why, sizeof why),
+                access(o->image, F_OK) == 0 ? "; the file was left unchanged" : "");
         return JD_EXIT_ENV;
     }
     if (!o->memory) {

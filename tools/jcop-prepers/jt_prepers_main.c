@@ -473,7 +473,9 @@ static int jt_cmd_twin(const jt_opts *o)
     jc_store *store;
     int e = jc_store_create_file(&store, o->out, st);
     if (e < 0) {
-        rc = jt_err(JT_EXIT_ENV, "cannot create %s: %s", o->out, jc_strerror(e));
+        char why[300];
+        rc = jt_err(JT_EXIT_ENV, "cannot create %s: %s", o->out,
+                    jc_store_reason(o->out, e, true, why, sizeof why));
         goto done;
     }
     jc_store_close(store);
@@ -600,7 +602,9 @@ static int jt_cmd_rehearse(const jt_opts *o)
             jc_store *src;
             int e = jc_store_open_file(&src, o->image, before);
             if (e < 0) {
-                rc = jt_err(JT_EXIT_ENV, "cannot load the twin %s: %s", o->image, jc_strerror(e));
+                char why[300];
+                rc = jt_err(JT_EXIT_ENV, "cannot load the twin %s: %s", o->image,
+                            jc_store_reason(o->image, e, false, why, sizeof why));
                 goto out;
             }
             jc_store_close(src);
