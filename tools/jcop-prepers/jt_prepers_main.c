@@ -1108,8 +1108,13 @@ int main(int argc, char **argv)
     if (argc - optind > 1)
         return jt_err(JT_EXIT_USAGE, "one command at a time ('%s' is extra)", argv[optind + 1]);
     o.cmd = argv[optind];
-    if (o.profile && !jc_profile_find(o.profile))
-        return jt_err(JT_EXIT_USAGE, "unknown profile '%s' (J2A040, J2E145)", o.profile);
+    if (o.profile && !jc_profile_lookup(o.profile)) {
+        char names[128];
+        return jt_err(JT_EXIT_USAGE, "unknown profile '%s': valid profiles are %s (case does not matter)", o.profile,
+                      jc_profile_names(names, sizeof names));
+    }
+    if (o.profile)
+        o.profile = jc_profile_lookup(o.profile)->name;
     if (o.reader && o.image)
         return jt_err(JT_EXIT_USAGE, "--reader and --image both name a card: choose one");
     if (o.kvn_hex) {
