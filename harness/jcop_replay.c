@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jc_profile.h"
 #include "jc_card.h"
 #include "jc_state.h"
 #include "jh_reader.h"
@@ -65,7 +66,10 @@ static void usage(FILE *f)
           "Card (default: a fresh in-process card of the default profile, memory-only):\n"
           "      --image FILE          in-process card on a durable image (created if missing)\n"
           "      --profile NAME        card profile for a new card (J2A040, J2E145, ...)\n"
-          "      --kt HEX              transport key (16 bytes) for a new card\n"
+          "      --kt HEX              transport key (16 bytes) for a new card; without it the\n"
+          "                            default card's key is random, so a script that SELECTs by\n"
+          "                            transport key (testcases/ use 000102...0F) needs --kt\n"
+          "                            or --image\n"
           "      --seed N              deterministic card randomness and host challenges\n"
           "      --reader NAME         use the PC/SC reader NAME instead\n"
           "      --reader-index N      use the N-th PC/SC reader (0-based)\n"
@@ -330,7 +334,13 @@ int main(int argc, char **argv)
             c.image = optarg;
             break;
         case O_PROFILE:
-            c.profile = optarg;
+            if (!jc_profile_lookup(optarg)) {
+                char names[128];
+                fprintf(stderr, "jcop-replay: unknown profile '%s': valid profiles are %s (case does not matter)\n", optarg,
+                        jc_profile_names(names, sizeof names));
+                return JH_EXIT_SCRIPT;
+            }
+            c.profile = jc_profile_lookup(optarg)->name;
             break;
         case O_KT:
             if (jh_unhex(optarg, (size_t)-1, c.kt, sizeof c.kt) != 16) {

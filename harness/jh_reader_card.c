@@ -170,7 +170,9 @@ int jh_reader_card_open(jh_reader **out, const jh_card_opts *o, char *err, size_
     if (o->image && stat(o->image, &sb) == 0) {
         rc = jc_store_open_file(&r->store, o->image, st);
         if (rc < 0) {
-            snprintf(err, errcap, "cannot use image %s: %s", o->image, jc_strerror(rc));
+            char why[300];
+            snprintf(err, errcap, "cannot use image %s: %s", o->image,
+                     jc_store_reason(o->image, rc, false, why, sizeof why));
             goto fail;
         }
         if (o->profile && strcmp(o->profile, st->profile))
@@ -185,8 +187,10 @@ int jh_reader_card_open(jh_reader **out, const jh_card_opts *o, char *err, size_
         rc = o->image ? jc_store_create_file(&r->store, o->image, st)
                       : jc_store_open_memory(&r->store, st);
         if (rc < 0) {
+            char why[300];
             snprintf(err, errcap, "cannot create image %s: %s", o->image ? o->image : "(memory)",
-                     jc_strerror(rc));
+                     o->image ? jc_store_reason(o->image, rc, true, why, sizeof why)
+                              : jc_strerror(rc));
             goto fail;
         }
     }

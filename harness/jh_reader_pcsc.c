@@ -128,6 +128,14 @@ static int p_transmit(jh_reader *base, const uint8_t *capdu, size_t len, uint8_t
         snprintf(base->err, sizeof base->err, "reader \"%.120s\": not connected", r->name);
         return JC_ERR_NOT_POWERED;
     }
+    if (len < 4) {
+        /* vpcd frames a 1-byte C-APDU like its power controls and then waits for
+         * ever (THREAT-MODEL.md); no card takes fewer than CLA INS P1 P2 anyway. */
+        snprintf(base->err, sizeof base->err,
+                 "C-APDU of %zu bytes not sent to \"%.120s\": at least CLA INS P1 P2", len,
+                 r->name);
+        return JC_ERR_ARG;
+    }
     int n = raw_transmit(r, capdu, len, rapdu, cap);
     if (n < 0 || r->proto != SCARD_PROTOCOL_T0)
         return n;

@@ -405,7 +405,16 @@ int jh_script_load(jh_script *s, const char *path, const char *format)
     }
     fclose(f);
     jh_parse p = {.s = s};
-    return jh_parse_file(&p, path, s->format);
+    rc = jh_parse_file(&p, path, s->format);
+    if (rc == 0 && s->n_steps == 0) {
+        /* An empty or truncated golden file must not pass in CI. */
+        snprintf(s->err_file, sizeof s->err_file, "%s", path);
+        s->err_line = p.line ? p.line : 1;
+        snprintf(s->err, sizeof s->err,
+                 "no steps: an empty script (only comments and blank lines) checks nothing");
+        return JH_SCRIPT_ERR;
+    }
+    return rc;
 }
 
 int jh_script_parse_text(jh_script *s, const char *name, const char *text, const char *format)

@@ -88,7 +88,8 @@ const char *jh_format_from_path(const char *path);
 /* True for "jcsh", "gpsh", "scriptor". */
 bool jh_format_valid(const char *format);
 
-/* Load and parse a script file. format NULL = from the extension. Returns 0;
+/* Load and parse a script file. format NULL = from the extension. A file
+ * without a single step is a script error (it would check nothing). Returns 0;
  * JH_SCRIPT_ERR (script error, s->err* set) or JH_SCRIPT_ERR_IO (top-level
  * file unreadable, s->err set). On error the steps parsed so far stay. */
 #define JH_SCRIPT_ERR (-2)

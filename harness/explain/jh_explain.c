@@ -593,6 +593,16 @@ static void jh_mem_name(jh_ctx *c, uint32_t addr, uint32_t len, char *out, size_
     }
 }
 
+/* 6A82 to a SELECT by transport key: what the user does about it. jcop-replay's
+ * in-process card has a random transport key unless --kt gives one. */
+static void jh_explain_wrong_kt(jh_explanation *x)
+{
+    jh_add(x, JH_XL_DETAIL,
+           "6A82 here: wrong transport key (or a card already fused, its root applet gone): give "
+           "the card's key with --kt or use --image (jcop-replay's default card has a random "
+           "transport key)");
+}
+
 static void jh_cmd_select(jh_ctx *c)
 {
     jh_card_view *v = &c->ex->view;
@@ -677,8 +687,7 @@ static void jh_cmd_select(jh_ctx *c)
     } else {
         if (v->known && !v->fused) {
             if (kt_like && c->sw == 0x6A82)
-                jh_add(c->x, JH_XL_DETAIL,
-                       "6A82 here means a wrong transport key (or a card that is already fused)");
+                jh_explain_wrong_kt(c->x);
             v->sel = JH_SEL_NONE;
             v->booted = false;
         } else if (v->known && v->fused) {
@@ -687,8 +696,7 @@ static void jh_cmd_select(jh_ctx *c)
                        "a failed SELECT ends the secure channel; the ISD stays selected");
             v->sc = JH_SC_NONE;
         } else if (kt_like && c->sw == 0x6A82) {
-            jh_add(c->x, JH_XL_DETAIL,
-                   "6A82: wrong transport key, or the card is already fused (root applet gone)");
+            jh_explain_wrong_kt(c->x);
         }
     }
 }

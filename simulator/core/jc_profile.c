@@ -356,6 +356,44 @@ const jc_profile *jc_profile_find(const char *name)
     return NULL;
 }
 
+static char jc_ascii_upper(char c)
+{
+    return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
+}
+
+const jc_profile *jc_profile_lookup(const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t i = 0; i < jc_profile_count(); i++) {
+        const char *a = profiles[i].name, *b = name;
+        while (*a && jc_ascii_upper(*a) == jc_ascii_upper(*b)) {
+            a++;
+            b++;
+        }
+        if (*a == '\0' && *b == '\0')
+            return &profiles[i];
+    }
+    return NULL;
+}
+
+const char *jc_profile_names(char *buf, size_t cap)
+{
+    size_t used = 0;
+    if (cap == 0)
+        return buf;
+    for (size_t i = 0; i < jc_profile_count(); i++) {
+        size_t sep = i ? 2 : 0, n = strlen(profiles[i].name);
+        if (used + sep + n + 1 > cap)
+            break;
+        memcpy(buf + used, ", ", sep);
+        memcpy(buf + used + sep, profiles[i].name, n);
+        used += sep + n;
+    }
+    buf[used] = '\0';
+    return buf;
+}
+
 const jc_field *jc_profile_field(const jc_profile *p, const char *name)
 {
     if (!p || !name)

@@ -179,8 +179,13 @@ typedef struct jc_profile {
     size_t n_decisions;
 } jc_profile;
 
-/* Lookup by name (case-sensitive); NULL when unknown. */
+/* Lookup by name (case-sensitive, the name stored in images); NULL when unknown. */
 const jc_profile *jc_profile_find(const char *name);
+/* Lookup of a name a user typed, whatever its case ("j2e145" finds J2E145):
+ * every tool checks --profile with it and passes the profile's own name on. */
+const jc_profile *jc_profile_lookup(const char *name);
+/* The valid names, "J2A040, J2E145", for a refusal of an unknown one. Returns buf. */
+const char *jc_profile_names(char *buf, size_t cap);
 /* The default profile (J2A040). */
 const jc_profile *jc_profile_default(void);
 /* Iteration: index 0..jc_profile_count()-1, NULL past the end. */

@@ -360,6 +360,16 @@ static int jd_parse(int argc, char **argv, jd_options *o)
                               NULL);
     if (o->port + o->slot > 65535)
         return jd_usage_error("port + slot beyond 65535", NULL);
+    if (o->profile != NULL && jc_profile_lookup(o->profile) == NULL) {
+        char names[128];
+        fprintf(stderr,
+                "jcopsim: unknown profile '%s': valid profiles are %s (case does not matter; "
+                "--list-profiles describes them)\n",
+                o->profile, jc_profile_names(names, sizeof names));
+        return JD_EXIT_USAGE;
+    }
+    if (o->profile != NULL)
+        o->profile = jc_profile_lookup(o->profile)->name;
     return -1;
 }
 
@@ -382,8 +392,10 @@ static int jd_open_card(const jd_options *o, jd_daemon *js, jc_pstate *st)
         r = o->create ? jc_store_create_file(&js->store, o->image, st)
                       : jc_store_open_memory(&js->store, st);
         if (r < 0) {
-            fprintf(stderr, "jcopsim: cannot create image %s: %s (it must not exist yet)\n",
-                    o->image ? o->image : "in memory", jc_strerror(r));
+            char why[300];
+            fprintf(stderr, "jcopsim: cannot create image %s: %s\n",
+                    o->image ? o->image : "in memory",
+                    jc_store_reason(o->image, r, true, why, sizeof why));
             return JD_EXIT_ENV;
         }
         return 0;
@@ -391,8 +403,10 @@ static int jd_open_card(const jd_options *o, jd_daemon *js, jc_pstate *st)
     jc_store *file;
     r = jc_store_open_file(&file, o->image, st);
     if (r < 0) {
-        fprintf(stderr, "jcopsim: cannot use image %s: %s; the file was left unchanged\n", o->image,
-                jc_strerror(r));
+        char why[300];
+        fprintf(stderr, "jcopsim: cannot use image %s: %s%s\n", o->image,
+                jc_store_reason(o->image, r, false, why, sizeof why),
+                access(o->image, F_OK) == 0 ? "; the file was left unchanged" : "");
         return JD_EXIT_ENV;
     }
     if (!o->memory) {
@@ -406,6 +420,29 @@ static int jd_open_card(const jd_options *o, jd_daemon *js, jc_pstate *st)
         return JD_EXIT_ENV;
     }
     return 0;
+}
+
+/* The trace's "To replay" line: a card made new here is made again from its
+ * profile and transport key; a card loaded from an image needs that image as it
+ * was before this run (the run changes it). */
+static void jd_trace_how_to_replay(const jd_options *o, jd_trace *t, const jc_pstate *st)
+{
+    char how[600];
+    if (o->create || (o->memory && o->image == NULL)) {
+        char kt[2 * JC_KT_LEN + 1];
+        for (size_t i = 0; i < JC_KT_LEN; i++)
+            snprintf(kt + 2 * i, 3, "%02X", st->kt[i]);
+        snprintf(how, sizeof how,
+                 "jcop-replay --profile %s --kt %s TRACE (the card was made new: jcopsim "
+                 "--new --profile %s --kt %s)",
+                 st->profile, kt, st->profile, kt);
+    } else {
+        snprintf(how, sizeof how,
+                 "jcop-replay --image COPY TRACE, COPY being a copy of %.300s as it was before "
+                 "this run (profile %s)",
+                 o->image, st->profile);
+    }
+    jd_trace_reproduce(t, how);
 }
 
 static void jd_signals(sigset_t *waitmask)
@@ -453,6 +490,8 @@ int main(int argc, char **argv)
         rc = JD_EXIT_ENV;
         goto out;
     }
+    if (o.trace_path != NULL)
+        jd_trace_how_to_replay(&o, &js.trace, st);
     jc_env env = {.random = jc_sysrand,
                   .trace = jd_trace_event,
                   .trace_ctx = &js.trace,
@@ -491,6 +530,7 @@ int main(int argc, char **argv)
                      .slot = o.slot,
                      .retry_budget_ms = o.retry_budget_s * 1000u,
                      .frame_timeout_ms = 5000,
+                     .lone_control_ms = JD_LONE_CONTROL_MS,
                      .no_announce = o.no_announce,
                      .stop = &jd_stop,
                      .waitmask = &waitmask};

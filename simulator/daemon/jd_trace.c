@@ -66,6 +66,14 @@ int jd_trace_open(jd_trace *t, const char *path, const char *profile, const char
     return 0;
 }
 
+void jd_trace_reproduce(jd_trace *t, const char *how)
+{
+    if (t->file == NULL)
+        return;
+    fprintf(t->file, "# To replay on a card like this one: %s\n", how);
+    fflush(t->file);
+}
+
 void jd_trace_close(jd_trace *t)
 {
     if (t->file != NULL)

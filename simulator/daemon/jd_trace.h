@@ -32,6 +32,10 @@ typedef struct {
 /* Open path for appending (created 0600) and write the header. Returns 0 or
  * JC_ERR_IO. */
 int jd_trace_open(jd_trace *t, const char *path, const char *profile, const char *store_desc);
+/* One header line saying how to replay the trace on a card like the one that
+ * made it (jcopsim builds it: the profile and transport key of a new card, or
+ * the image a copy of which the replay needs). */
+void jd_trace_reproduce(jd_trace *t, const char *how);
 void jd_trace_close(jd_trace *t);
 
 /* jc_env.trace: buffers core events as comments. */

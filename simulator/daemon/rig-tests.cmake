@@ -54,7 +54,7 @@ function(jcopsim_rig_test name timeout)
   add_test(NAME ${name}
            COMMAND /bin/bash ${_jd_tests}/rig-test.sh ${JCOPSIM_SOURCE_DIR}/tools/rig/jcop-rig
                    --jcopsim $<TARGET_FILE:jcopsim> --probe $<TARGET_FILE:jcop-rig-probe>
-                   ${_jd_trivial} --timeout 30 ${ARGN})
+                   ${_jd_trivial} --ready-timeout 30 ${ARGN})
   set_tests_properties(${name} PROPERTIES LABELS "rig" TIMEOUT ${timeout} SKIP_RETURN_CODE 77)
 endfunction()
 
@@ -132,6 +132,16 @@ add_test(NAME rig_signal_report
 set_tests_properties(rig_signal_report PROPERTIES LABELS "rig" TIMEOUT 120 SKIP_RETURN_CODE 77)
 jcopsim_rig_test(rig_extended_apdu 120 --new-card J2A040 --arg --kt=${_jd_kt}
                  -- timeout 100 /usr/bin/python3 ${_jd_tests}/extended.py)
+# Issue 18: a client's 1-byte C-APDU (vpcd frames it like a control) does not
+# hang the reader; the rig itself: a card that ends at once, --timeout naming the
+# reader that hangs, nothing left in the temporary folder.
+jcopsim_rig_test(rig_one_byte_apdu 120 --memory-card J2A040
+                 -- timeout 100 /usr/bin/python3 ${_jd_tests}/one_byte_apdu.py)
+add_test(NAME rig_newcomer
+         COMMAND /bin/bash ${_jd_tests}/rig-test.sh ${_jd_tests}/newcomer_rig.sh
+                 ${JCOPSIM_SOURCE_DIR}/tools/rig/jcop-rig $<TARGET_FILE:jcopsim> $<TARGET_FILE:jcop-rig-probe>
+                 ${CMAKE_CURRENT_BINARY_DIR}/rig-newcomer)
+set_tests_properties(rig_newcomer PROPERTIES LABELS "rig" TIMEOUT 300 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
 if(_jd_have_trivial)
   jcopsim_rig_test(rig_trivial_card 120 --trivial-card
                    -- /bin/bash ${_jd_tests}/trivial.sh)

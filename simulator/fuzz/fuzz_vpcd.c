@@ -64,7 +64,7 @@ static int jf_v_atr(void *ctx, uint8_t *atr, size_t cap)
 static int jf_v_apdu(void *ctx, const uint8_t *capdu, size_t len, uint8_t *rapdu, size_t cap)
 {
     jf_vcard *v = ctx;
-    JF_CHECK(len >= 2 && len <= JD_FRAME_MAX);
+    JF_CHECK(len >= 1 && len <= JD_FRAME_MAX); /* 1: a client's 1-byte C-APDU */
     if (!jc_card_powered(v->card) && jf_v_power_on(ctx) < 0)
         return -1;
     int n = jc_card_process(v->card, capdu, len, rapdu, cap);

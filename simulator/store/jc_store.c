@@ -273,6 +273,51 @@ int jc_store_create_file(jc_store **out, const char *path, const jc_pstate *st)
     return 0;
 }
 
+const char *jc_store_reason(const char *path, int rc, bool create, char *buf, size_t cap)
+{
+    struct stat sb;
+    if (rc != JC_ERR_IO || path == NULL) {
+        snprintf(buf, cap, "%s", jc_strerror(rc));
+        return buf;
+    }
+    if (create) {
+        if (lstat(path, &sb) == 0) {
+            snprintf(buf, cap, "the file exists (a new image is never written over another)");
+            return buf;
+        }
+        /* the folder: missing, or not writable */
+        char *copy = strdup(path);
+        const char *dir = copy ? dirname(copy) : ".";
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+            snprintf(buf, cap, "folder %s: %s", dir, strerror(errno));
+        else if (access(dir, W_OK) != 0)
+            snprintf(buf, cap, "folder %s: %s", dir, strerror(errno));
+        else
+            snprintf(buf, cap, "%s", jc_strerror(rc));
+        if (fd >= 0)
+            close(fd);
+        free(copy);
+        return buf;
+    }
+    if (stat(path, &sb) != 0) {
+        snprintf(buf, cap, "%s", strerror(errno));
+        return buf;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        snprintf(buf, cap, "not a regular file");
+        return buf;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(buf, cap, "%s", strerror(errno));
+        return buf;
+    }
+    close(fd);
+    snprintf(buf, cap, "%s", jc_strerror(rc));
+    return buf;
+}
+
 int jc_store_open_memory(jc_store **out, const jc_pstate *st)
 {
     if (!out || !st)

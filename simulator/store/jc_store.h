@@ -12,6 +12,7 @@
 #define JC_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "jc_state.h"
 
@@ -23,6 +24,12 @@ typedef struct jc_store jc_store;
 int jc_store_open_file(jc_store **out, const char *path, jc_pstate *st);
 /* Create a new image file (mode 0600, must not exist) holding st. */
 int jc_store_create_file(jc_store **out, const char *path, const jc_pstate *st);
+/* Why jc_store_open_file (create false) or jc_store_create_file (create true)
+ * refused path with rc, in the user's terms: "No such file or directory", "the
+ * file exists (a new image is never written over another)", "not a regular
+ * file", the system's reason for an unreadable file or folder, or the image's
+ * own fault (corrupt, truncated, ...). Looks at the path again; writes buf. */
+const char *jc_store_reason(const char *path, int rc, bool create, char *buf, size_t cap);
 /* A memory-only store (no file). */
 int jc_store_open_memory(jc_store **out, const jc_pstate *st);
 

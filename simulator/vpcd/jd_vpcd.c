@@ -46,6 +46,8 @@ const char *jd_strerror(int err)
         return "address unusable";
     case JD_ERR_CARD:
         return "card fault";
+    case JD_ERR_LONE_CONTROL:
+        return "a power control byte followed by silence (a 1-byte C-APDU a client sent)";
     default:
         return "unknown transport error";
     }
@@ -233,6 +235,36 @@ static void jd_log(const jd_card_ops *ops, void *ctx, const char *fmt, ...)
     ops->log(ctx, line);
 }
 
+/* A 1-byte frame that is no vpcd control: a client's C-APDU, answered by the
+ * card. Returns JD_OK to go on serving, or the error that ends the connection. */
+static int jd_serve_one_byte_apdu(jd_conn *c, const jd_card_ops *ops, void *ctx, uint8_t byte,
+                                  int *card_err)
+{
+    jd_log(ops, ctx, "vpcd: 1-byte frame %02X is no control: a 1-byte C-APDU", byte);
+    int n = ops->apdu(ctx, &byte, 1, c->tx + 2, JD_FRAME_MAX);
+    if (n < 2) {
+        *card_err = n < 0 ? n : JD_ERR_CARD;
+        return JD_ERR_CARD;
+    }
+    return jd_frame_write(c, c->tx + 2, (size_t)n);
+}
+
+/* After a power control (00, 01, 02): see jd_serve in jd_vpcd.h. */
+static int jd_lone_control_watch(jd_conn *c, const jd_card_ops *ops, void *ctx, uint8_t ctl)
+{
+    if (c->lone_control_ms == 0 || c->rx_end > c->rx_start)
+        return JD_OK;
+    int w = jd_wait(c->fd, POLLIN, (int)c->lone_control_ms, c->stop, c->waitmask);
+    if (w != 0)
+        return w < 0 ? w : JD_OK;
+    jd_log(ops, ctx,
+           "vpcd: control %02X was followed by %u ms of silence: a client sent the 1-byte "
+           "C-APDU %02X, which vpcd cannot frame; closing the connection so its transmit fails "
+           "instead of hanging",
+           ctl, c->lone_control_ms, ctl);
+    return JD_ERR_LONE_CONTROL;
+}
+
 int jd_serve(jd_conn *c, const jd_card_ops *ops, void *ctx, bool *announce, int *card_err)
 {
     for (;;) {
@@ -264,8 +296,8 @@ int jd_serve(jd_conn *c, const jd_card_ops *ops, void *ctx, bool *announce, int 
                 else if (cr == 0)
                     cr = JD_ERR_CARD; /* an empty ATR would drop the card */
                 break;
-            default:
-                jd_log(ops, ctx, "vpcd: ignoring unknown control byte %02X", body[0]);
+            default: /* no control of vpcd's: a client's 1-byte C-APDU */
+                r = jd_serve_one_byte_apdu(c, ops, ctx, body[0], card_err);
                 break;
             }
             if (cr < 0) {
@@ -273,6 +305,8 @@ int jd_serve(jd_conn *c, const jd_card_ops *ops, void *ctx, bool *announce, int 
                 return JD_ERR_CARD;
             }
             if (r < 0)
+                return r;
+            if (body[0] <= JD_CTL_RESET && (r = jd_lone_control_watch(c, ops, ctx, body[0])) < 0)
                 return r;
             continue;
         }
@@ -414,6 +448,7 @@ static int jd_session(int fd, const jd_config *cfg, jd_conn *conn, const jd_card
 {
     unsigned keep = cfg->frame_timeout_ms;
     conn->frame_timeout_ms = keep;
+    conn->lone_control_ms = cfg->lone_control_ms;
     jd_conn_init(conn, fd, cfg->stop, cfg->waitmask);
     bool was_announce = *announce;
     int r = jd_serve(conn, ops, ctx, announce, card_err);

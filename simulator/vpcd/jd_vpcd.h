@@ -21,6 +21,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Silence after a power control that jcopsim and the trivial card take for a
+ * client's 1-byte C-APDU (jd_serve): pcscd polls presence every 0.4 s, so a
+ * real power-off is followed by a 04 well within it (measured in THREAT-MODEL.md). */
+#define JD_LONE_CONTROL_MS 3000u
+
 /* Faults of this module: negative codes. */
 enum {
     JD_OK = 0,
@@ -33,6 +38,7 @@ enum {
     JD_ERR_UNREACHABLE = -107, /* vpcd could not be reached within the retry budget */
     JD_ERR_ADDR = -108,        /* an address could not be parsed, resolved or bound */
     JD_ERR_CARD = -109,        /* a card callback reported a fatal fault */
+    JD_ERR_LONE_CONTROL = -110, /* a power control followed by silence: a 1-byte C-APDU (see below) */
 };
 const char *jd_strerror(int err);
 
@@ -50,6 +56,7 @@ typedef struct {
     size_t rx_start, rx_end; /* unread bytes are rx[rx_start..rx_end) */
     uint8_t tx[2u + JD_FRAME_MAX];
     unsigned frame_timeout_ms;         /* how long the rest of a started frame may take */
+    unsigned lone_control_ms;          /* see jd_serve; 0 = no watch */
     const volatile sig_atomic_t *stop; /* raised by a signal handler; may be NULL */
     const sigset_t *waitmask;          /* signal mask while waiting (ppoll); NULL = current */
 } jd_conn;
@@ -83,7 +90,25 @@ typedef struct {
  * answered with an empty frame, *announce is cleared and JD_OK is returned
  * (the caller closes and reconnects at once, so pcscd registers a fresh
  * insertion). Otherwise returns the JD_ERR_* that ended the connection, or
- * JD_ERR_CARD with *card_err set. */
+ * JD_ERR_CARD with *card_err set.
+ *
+ * One-byte C-APDUs. vpcd frames a client's C-APDU as it is, so an application
+ * that transmits one byte sends a 1-byte frame, which is what a control looks
+ * like. A byte that is no control vpcd sends (03, 05..FF) can only be such a
+ * C-APDU: it goes to the card (which answers it with a status word). 04 is
+ * answered with the ATR either way, and the client gets the ATR back. 00, 01
+ * and 02 get no answer as controls, so vpcd would wait for ever and hold the
+ * reader (pcscd's presence poll waits behind the transmit). The two cannot be
+ * told apart by their bytes, but by what follows: a real control is followed
+ * within pcscd's presence poll (about 0.4 s; 01 and 02 at once by 04), a
+ * transmit by silence. When c->lone_control_ms is set and nothing arrives
+ * within it after 00, 01 or 02, the control has been applied (as always) and
+ * jd_serve returns JD_ERR_LONE_CONTROL: the caller closes the connection, so
+ * vpcd's read fails, the client's transmit returns an error instead of
+ * hanging, and the card comes back through a fresh connection (re-announced).
+ * Answering the byte with a status word instead would desynchronise vpcd for
+ * good whenever the guess is wrong (the answer would be read as the ATR of the
+ * next poll, and every later answer one request late); closing cannot. */
 int jd_serve(jd_conn *c, const jd_card_ops *ops, void *ctx, bool *announce, int *card_err);
 
 typedef struct {
@@ -93,6 +118,7 @@ typedef struct {
     unsigned slot;            /* added to the port */
     unsigned retry_budget_ms; /* normal mode: give up after this long without vpcd; 0 = never */
     unsigned frame_timeout_ms;
+    unsigned lone_control_ms; /* silence after 00/01/02 that means a 1-byte C-APDU (jd_serve); 0 = off */
     bool no_announce; /* test only: skip the re-announce (shows the stuck-reader trap) */
     const volatile sig_atomic_t *stop;
     const sigset_t *waitmask;

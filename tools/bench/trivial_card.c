@@ -149,6 +149,7 @@ int main(int argc, char **argv)
                      .slot = slot,
                      .retry_budget_ms = 30000,
                      .frame_timeout_ms = 5000,
+                     .lone_control_ms = JD_LONE_CONTROL_MS,
                      .stop = &jt_trivial_stop,
                      .waitmask = &waitmask};
     jd_conn *conn = calloc(1, sizeof *conn);

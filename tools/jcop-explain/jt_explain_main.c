@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jc_profile.h"
 #include "jc_card.h"
 #include "jc_crypto.h"
 #include "jh_explain.h"
@@ -180,7 +181,13 @@ int main(int argc, char **argv)
             break;
         }
         case 'p':
-            profile = optarg;
+            if (!jc_profile_lookup(optarg)) {
+                char names[128];
+                fprintf(stderr, "jcop-explain: unknown profile '%s': valid profiles are %s (case does not matter)\n", optarg,
+                        jc_profile_names(names, sizeof names));
+                return 2;
+            }
+            profile = jc_profile_lookup(optarg)->name;
             break;
         case 's':
             assume = optarg;

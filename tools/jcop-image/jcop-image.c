@@ -176,10 +176,11 @@ static int cmd_new(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *path = argv[optind];
-    const jc_profile *p = jc_profile_find(profile);
+    const jc_profile *p = jc_profile_lookup(profile);
     if (!p) {
-        fprintf(stderr, "jcop-image: unknown profile '%s' (jcop-image profiles lists them)\n",
-                profile);
+        char names[128];
+        fprintf(stderr, "jcop-image: unknown profile '%s': valid profiles are %s (case does not matter)\n", profile,
+                jc_profile_names(names, sizeof names));
         return EXIT_USAGE;
     }
     jc_pstate *st = calloc(1, sizeof(*st));

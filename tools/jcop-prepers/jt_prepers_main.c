@@ -473,7 +473,9 @@ static int jt_cmd_twin(const jt_opts *o)
     jc_store *store;
     int e = jc_store_create_file(&store, o->out, st);
     if (e < 0) {
-        rc = jt_err(JT_EXIT_ENV, "cannot create %s: %s", o->out, jc_strerror(e));
+        char why[300];
+        rc = jt_err(JT_EXIT_ENV, "cannot create %s: %s", o->out,
+                    jc_store_reason(o->out, e, true, why, sizeof why));
         goto done;
     }
     jc_store_close(store);
@@ -600,7 +602,9 @@ static int jt_cmd_rehearse(const jt_opts *o)
             jc_store *src;
             int e = jc_store_open_file(&src, o->image, before);
             if (e < 0) {
-                rc = jt_err(JT_EXIT_ENV, "cannot load the twin %s: %s", o->image, jc_strerror(e));
+                char why[300];
+                rc = jt_err(JT_EXIT_ENV, "cannot load the twin %s: %s", o->image,
+                            jc_store_reason(o->image, e, false, why, sizeof why));
                 goto out;
             }
             jc_store_close(src);
@@ -1104,8 +1108,13 @@ int main(int argc, char **argv)
     if (argc - optind > 1)
         return jt_err(JT_EXIT_USAGE, "one command at a time ('%s' is extra)", argv[optind + 1]);
     o.cmd = argv[optind];
-    if (o.profile && !jc_profile_find(o.profile))
-        return jt_err(JT_EXIT_USAGE, "unknown profile '%s' (J2A040, J2E145)", o.profile);
+    if (o.profile && !jc_profile_lookup(o.profile)) {
+        char names[128];
+        return jt_err(JT_EXIT_USAGE, "unknown profile '%s': valid profiles are %s (case does not matter)", o.profile,
+                      jc_profile_names(names, sizeof names));
+    }
+    if (o.profile)
+        o.profile = jc_profile_lookup(o.profile)->name;
     if (o.reader && o.image)
         return jt_err(JT_EXIT_USAGE, "--reader and --image both name a card: choose one");
     if (o.kvn_hex) {

@@ -36,6 +36,7 @@ expect 2 --memory extra-argument
 
 expect 3 --image "$tmp/missing.img"
 grep -q 'cannot use image' "$tmp/err" || fail "message for a missing image: $(cat "$tmp/err")"
+grep -q 'No such file or directory' "$tmp/err" || fail "a missing image is not called missing: $(cat "$tmp/err")"
 
 # A new card: created 0600, then vpcd is unreachable within the budget.
 expect 3 --new --image "$tmp/card.img" --kt $kt --connect 127.0.0.1:1 --retry-budget 1
@@ -45,6 +46,7 @@ grep -q 'unreachable' "$tmp/err" || fail "unreachable message: $(cat "$tmp/err")
 cp "$tmp/card.img" "$tmp/orig.img"
 expect 3 --new --image "$tmp/card.img" --connect 127.0.0.1:1 --retry-budget 1
 cmp -s "$tmp/card.img" "$tmp/orig.img" || fail "--new overwrote an existing image"
+grep -q 'exists' "$tmp/err" || fail "--new on an existing image does not say it exists: $(cat "$tmp/err")"
 expect 3 --image "$tmp/card.img" --connect 127.0.0.1:1 --retry-budget 1
 
 # Corrupted: one byte flipped in the middle; truncated: the last 100 bytes gone.

@@ -159,8 +159,18 @@ def session(jcopsim, tmp):
         v.announce_cycle("after an empty frame")
         v.ctl(1)
         check(v.apdu("00A4040000") == "6A82", "serving again after an empty frame")
-        v.ctl(0x7F)  # unknown control byte: ignored, no answer
-        check(v.apdu("00A4040000") == "6A82", "an unknown control byte is ignored")
+        # a 1-byte frame that is no control of vpcd's is a client's C-APDU
+        check(v.apdu("7F") == "6700", "a 1-byte frame that is no control is answered 6700")
+        check(v.apdu("00A4040000") == "6A82", "serving after a 1-byte C-APDU")
+        # a power-off followed by silence is a client's 1-byte C-APDU 00 that vpcd
+        # framed as a control: jcopsim drops the link so vpcd's transmit fails
+        t0 = time.monotonic()
+        v.ctl(0)
+        check(v.closed_by_peer() and time.monotonic() - t0 < 8,
+              "a lone 00 followed by silence: jcopsim drops the link (after %.1f s)" % (time.monotonic() - t0))
+        v.announce_cycle("after a lone power-off")
+        v.ctl(1)
+        check(v.apdu("00A4040000") == "6A82", "serving again after a lone power-off")
         v.conn.close()  # pcscd going away: jcopsim reconnects by itself
         v.conn = None
         v.announce_cycle("after the peer closed between frames")

@@ -247,6 +247,11 @@ static int fk_apdu(void *ctx, const uint8_t *c, size_t len, uint8_t *r, size_t c
     f->apdu++;
     if (f->fail_apdu)
         return f->fail_apdu;
+    if (len == 1) { /* a 1-byte C-APDU: wrong length */
+        r[0] = 0x67;
+        r[1] = 0x00;
+        return 2;
+    }
     /* echo the INS then 9000 */
     assert_true(len >= 2 && cap >= 3);
     r[0] = c[1];
@@ -299,12 +304,12 @@ static const serve_case serve_cases[] = {
      .output = "0000",
      .result = JD_OK,
      .counts = {.off = 1, .reset = 1}},
-    {.name = "unknown control ignored",
+    {.name = "a 1-byte frame that is no vpcd control is a client's C-APDU, answered",
      .announce = false,
      .input = "0001 7F 0001 04",
-     .output = "0003 3B0011",
+     .output = "0002 6700 0003 3B0011",
      .result = JD_ERR_CLOSED,
-     .counts = {.atr = 1}},
+     .counts = {.atr = 1, .apdu = 1}},
     {.name = "card fault ends the loop unanswered",
      .announce = false,
      .input = "0004 00000000 0001 04",
@@ -359,6 +364,59 @@ static void test_serve_table(void **state)
     }
 }
 
+/* A power control followed by silence is a client's 1-byte C-APDU: the
+ * connection ends (JD_ERR_LONE_CONTROL) so vpcd's transmit fails instead of
+ * waiting for ever; a control followed by the next frame within the watch is
+ * served as before. The peer's end stays open: silence, not EOF. */
+static void test_lone_control(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *input;
+        int result;
+        int off, on, reset, atr;
+    } cases[] = {
+        {"0001 00", JD_ERR_LONE_CONTROL, 1, 0, 0, 0},
+        {"0001 01", JD_ERR_LONE_CONTROL, 0, 1, 0, 0},
+        {"0001 02", JD_ERR_LONE_CONTROL, 0, 0, 1, 0},
+        {"0001 00 0001 04", JD_ERR_TIMEOUT, 1, 0, 0, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int sv[2];
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        uint8_t in[16];
+        size_t n = hex2bin(cases[i].input, in, sizeof in);
+        assert_int_equal(write(sv[1], in, n), (ssize_t)n);
+        jd_conn *c = calloc(1, sizeof *c);
+        assert_non_null(c);
+        c->lone_control_ms = 100;
+        jd_conn_init(c, sv[0], NULL, NULL);
+        fake_card f = {0};
+        bool announce = false;
+        int card_err = 0;
+        int r;
+        if (cases[i].result == JD_ERR_TIMEOUT) {
+            /* served past the control; then one byte of a next frame that never
+             * completes ends the loop (the frame timeout), with the peer open */
+            c->frame_timeout_ms = 50;
+            assert_int_equal(write(sv[1], "\x00", 1), 1);
+            r = jd_serve(c, &fake_ops, &f, &announce, &card_err);
+        } else {
+            r = jd_serve(c, &fake_ops, &f, &announce, &card_err);
+        }
+        if (r != cases[i].result)
+            fail_msg("%s: result %d, want %d", cases[i].input, r, cases[i].result);
+        assert_int_equal(f.off, cases[i].off);
+        assert_int_equal(f.on, cases[i].on);
+        assert_int_equal(f.reset, cases[i].reset);
+        assert_int_equal(f.atr, cases[i].atr);
+        assert_int_equal(f.apdu, 0);
+        close(sv[0]);
+        close(sv[1]);
+        free(c);
+    }
+}
+
 typedef struct {
     const char *in;
     int result;
@@ -403,7 +461,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_frame_table), cmocka_unit_test(test_max_frame_then_next),
         cmocka_unit_test(test_garbage),     cmocka_unit_test(test_serve_table),
-        cmocka_unit_test(test_hostport),
+        cmocka_unit_test(test_hostport),    cmocka_unit_test(test_lone_control),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

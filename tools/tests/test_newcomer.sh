@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# test_newcomer.sh: the rough edges a new user met (issue 18), each checked as
+# the user met it, without pcscd (the rig's are in simulator/tests/rig).
+# usage: test_newcomer.sh SRC_DIR WORKDIR JCOPSIM JCOP_REPLAY JCOP_PREPERS JCOP_EXPLAIN JCOP_IMAGE
+set -uo pipefail
+SRC=$1 W=$2 JS=$3 RP=$4 PP=$5 EX=$6 IM=$7
+rm -rf "$W" && mkdir -p "$W"
+fails=0
+ok() { echo "ok - $1"; }
+bad() { echo "not ok - $1"; fails=$((fails + 1)); }
+# run NAME WANT CMD...: exit code WANT; output (both streams) in $W/NAME.out
+run() {
+    local name=$1 want=$2
+    shift 2
+    timeout 60 "$@" >"$W/$name.out" 2>&1 </dev/null
+    local rc=$?
+    if [ "$rc" -eq "$want" ]; then ok "$name exits $want"; else
+        bad "$name exits $rc, want $want"
+        tail -20 "$W/$name.out" | sed 's/^/    /'
+    fi
+}
+has() { # has NAME PATTERN WHAT: the output of NAME matches PATTERN (grep -E)
+    if grep -qE -- "$2" "$W/$1.out"; then ok "$3"; else
+        bad "$3 (no /$2/ in $1's output)"
+        tail -10 "$W/$1.out" | sed 's/^/    /'
+    fi
+}
+lacks() {
+    if grep -qE -- "$2" "$W/$1.out"; then bad "$3 (/$2/ in $1's output)"; else ok "$3"; fi
+}
+
+# Item 3: the cause, not "input/output error".
+run js-missing 3 "$JS" --image "$W/missing.img"
+has js-missing 'No such file or directory' "jcopsim --image missing.img says No such file"
+: >"$W/exists.img"
+run js-exists 3 "$JS" --new --image "$W/exists.img"
+has js-exists 'exists' "jcopsim --new --image exists.img says it exists"
+run pp-missing 3 "$PP" rehearse --image "$W/missing.img"
+has pp-missing 'No such file or directory' "jcop-prepers rehearse --image missing.img says No such file"
+lacks pp-missing 'input/output error' "jcop-prepers rehearse --image missing.img: no input/output error"
+
+# Item 4: the default in-process card's transport key is stated where the user looks.
+KT=000102030405060708090A0B0C0D0E0F
+run rp-help 0 "$RP" --help
+has rp-help 'random' "jcop-replay --help says the default card's transport key is random"
+if grep -q 'random' "$SRC/tools/man/jcop-replay.1"; then ok "jcop-replay(1) says the default key is random"; else
+    bad "jcop-replay(1) does not state the default card's transport key"; fi
+printf '/select %s\n' $KT >"$W/kt.jcsh"
+run rp-wrong-kt 0 "$RP" --explain "$W/kt.jcsh"
+has rp-wrong-kt "give the card's key with --kt or use --image" "a 6A82 to a transport-key SELECT says what to do"
+run js-trace 3 "$JS" --memory --profile J2E145 --kt $KT --trace="$W/t.trace" --connect 127.0.0.1:1 --retry-budget 1
+cp "$W/t.trace" "$W/trace.out"
+has trace "To replay.*jcop-replay --profile J2E145 --kt $KT" "a trace records how to replay it on a card like its own"
+
+# Item 5: a script with no steps is an error, not a PASS.
+printf '# nothing but a comment\n\n' >"$W/empty.jcsh"
+: >"$W/zero.gpsh"
+run rp-empty 2 "$RP" "$W/empty.jcsh"
+has rp-empty 'empty.jcsh:1: no steps' "an empty .jcsh is a file:line error"
+run rp-zero 2 "$RP" "$W/zero.gpsh"
+lacks rp-zero 'PASS' "an empty .gpsh does not PASS"
+
+# Item 6: --profile checked the same way everywhere; names in any case.
+names='J2A040, J2E145'
+run p-js 2 "$JS" --memory --profile nope
+run p-rp 2 "$RP" --profile nope "$W/kt.jcsh"
+run p-pp 2 "$PP" plan --profile nope
+run p-im 2 "$IM" new --profile nope "$W/p.img"
+run p-ex 2 "$EX" --profile nope "$W/kt.jcsh"
+for t in p-js p-rp p-pp p-im p-ex; do has $t "unknown profile 'nope': valid profiles are $names" "$t: unknown profile refused with the valid names"; done
+run p-rp-lower 0 "$RP" --profile j2e145 --kt $KT "$W/kt.jcsh"
+has p-rp-lower 'in-process J2E145' "jcop-replay --profile j2e145 makes a J2E145"
+run p-pp-lower 0 "$PP" plan --profile j2e145
+has p-pp-lower 'profile J2E145' "jcop-prepers plan --profile j2e145 plans for J2E145"
+run p-im-lower 0 "$IM" new --profile j2e145 "$W/lower.img"
+run p-ex-lower 0 "$EX" --profile j2e145 "$SRC/tools/tests/data/$(ls "$SRC/tools/tests/data" | head -n1)"
+run p-list 0 "$JS" --list-profiles
+has p-list '^J2E145' "jcopsim --list-profiles lists the profiles"
+
+exit $((fails > 0))
