@@ -288,6 +288,9 @@ static void show_gp(const jc_pstate *st)
             printf("\n");
         }
     }
+    if (st->rt_len > 0)
+        printf("  application runtime section: %u bytes (packages, instances, heap)\n",
+               (unsigned)st->rt_len);
 }
 
 static int cmd_show(int argc, char **argv)
@@ -325,6 +328,7 @@ static int cmd_show(int argc, char **argv)
     show_fields(p, st);
     if (fused)
         show_gp(st);
+    jc_pstate_release(st);
     free(st);
     return 0;
 }
