@@ -257,7 +257,13 @@ void jcc_ctx_free(jcc_ctx *c)
     for (int i = 0; i < 3; i++)
         EVP_CIPHER_free(c->aes_ecb[i]);
     EVP_CIPHER_free(c->seed_ecb);
-    /* Freeing the library context unloads its providers and DRBGs. */
+    /* Each load holds a reference: unload before the library context goes. */
+    if (c->prov_rand != NULL)
+        OSSL_PROVIDER_unload(c->prov_rand);
+    if (c->prov_legacy != NULL)
+        OSSL_PROVIDER_unload(c->prov_legacy);
+    if (c->prov_default != NULL)
+        OSSL_PROVIDER_unload(c->prov_default);
     OSSL_LIB_CTX_free(c->lib);
     if (c->scratch != NULL)
         OPENSSL_cleanse(c->scratch, JCC_MAX_IO + 64);
