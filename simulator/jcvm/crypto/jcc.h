@@ -348,6 +348,16 @@ int jcc_cipher_update(jcc_cipher *x, const uint8_t *in, size_t in_len, uint8_t *
 int jcc_cipher_final(jcc_cipher *x, const uint8_t *in, size_t in_len, uint8_t *out, size_t cap,
                      size_t *out_len);
 
+/* Card reset or tear (the VM calls it for every Cipher object): an
+ * initialised object goes back to its state after init, with a CBC IV of
+ * zeros (the API's note). */
+void jcc_cipher_card_reset(jcc_cipher *x);
+/* The transient key the object was initialised with was cleared (reset,
+ * deselect or clearKey): until the next init, update/doFinal throw
+ * UNINITIALIZED_KEY. The VM knows which key each object was initialised
+ * with (the engine keeps a copy of the value, not a reference). */
+void jcc_cipher_key_cleared(jcc_cipher *x);
+
 /* ---- Signature ---------------------------------------------------------- */
 
 typedef struct jcc_sig jcc_sig;
@@ -368,6 +378,10 @@ int jcc_sig_sign(jcc_sig *s, const uint8_t *in, size_t in_len, uint8_t *sig, siz
 /* Signature.verify: *ok = the boolean the Java method returns. */
 int jcc_sig_verify(jcc_sig *s, const uint8_t *in, size_t in_len, const uint8_t *sig, size_t sig_len,
                    bool *ok);
+
+/* The same two events for Signature objects. */
+void jcc_sig_card_reset(jcc_sig *s);
+void jcc_sig_key_cleared(jcc_sig *s);
 
 /* ---- MessageDigest ------------------------------------------------------- */
 
@@ -425,6 +439,8 @@ int jcc_checksum_init(jcc_checksum *k, const uint8_t *param, size_t len);
 int jcc_checksum_update(jcc_checksum *k, const uint8_t *in, size_t in_len);
 /* doFinal: writes 2 or 4 bytes big-endian, then the object is re-initialised
  * to its initial value. */
+/* Card reset or tear: back to the state upon construction (default initial value). */
+void jcc_checksum_card_reset(jcc_checksum *k);
 int jcc_checksum_final(jcc_checksum *k, const uint8_t *in, size_t in_len, uint8_t *out, size_t cap,
                        size_t *out_len);
 

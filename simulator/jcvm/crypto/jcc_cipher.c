@@ -139,6 +139,7 @@ struct jcc_cipher {
     bool cbc;
     pad_kind pad;
     bool inited, encrypt;
+    bool key_lost; /* the transient key it was initialised with was cleared */
     /* symmetric */
     jcc_blk blk;
     uint8_t iv0[16], chain[16], buf[16];
@@ -297,6 +298,8 @@ static int rsa_init(jcc_cipher *x, const jcc_key *key, bool encrypt)
     return JCC_OK;
 }
 
+static void sym_restart(jcc_cipher *x);
+
 int jcc_cipher_init(jcc_cipher *x, const jcc_key *key, int mode, const uint8_t *iv, size_t iv_len)
 {
     if (x == NULL)
@@ -332,8 +335,27 @@ int jcc_cipher_init(jcc_cipher *x, const jcc_key *key, int mode, const uint8_t *
         return rc;
     x->encrypt = encrypt;
     x->inited = true;
+    x->key_lost = false;
     x->total = 0;
     return JCC_OK;
+}
+
+void jcc_cipher_card_reset(jcc_cipher *x)
+{
+    if (x == NULL || !x->inited)
+        return;
+    /* The API: back to the state after init, with a CBC IV of zeros. */
+    memset(x->iv0, 0, sizeof(x->iv0));
+    sym_restart(x);
+    if (x->rbuf != NULL)
+        OPENSSL_cleanse(x->rbuf, x->k);
+    x->rlen = 0;
+}
+
+void jcc_cipher_key_cleared(jcc_cipher *x)
+{
+    if (x != NULL && x->inited)
+        x->key_lost = true;
 }
 
 /* Back to the state right after init. */
@@ -352,6 +374,8 @@ int jcc_cipher_update(jcc_cipher *x, const uint8_t *in, size_t in_len, uint8_t *
         return JCC_ERR_ARG;
     if (!x->inited)
         return JCC_INVALID_INIT;
+    if (x->key_lost)
+        return JCC_UNINITIALIZED_KEY;
     if (in == NULL && in_len > 0)
         return JCC_EX_NULL;
     if (in_len > JCC_MAX_IO)
@@ -464,6 +488,8 @@ int jcc_cipher_final(jcc_cipher *x, const uint8_t *in, size_t in_len, uint8_t *o
         return JCC_ERR_ARG;
     if (!x->inited)
         return JCC_INVALID_INIT;
+    if (x->key_lost)
+        return JCC_UNINITIALIZED_KEY;
     if (in == NULL && in_len > 0)
         return JCC_EX_NULL;
     if (in_len > JCC_MAX_IO)

@@ -56,6 +56,11 @@ int jcc_checksum_new(jcc_ctx *c, int alg, jcc_checksum **out)
     return JCC_OK;
 }
 
+void jcc_checksum_card_reset(jcc_checksum *k)
+{
+    k->init = k->crc = k->alg == JCC_CHECKSUM_ISO3309_CRC16 ? 0u : 0xFFFFFFFFu;
+}
+
 void jcc_checksum_free(jcc_checksum *k)
 {
     free(k);

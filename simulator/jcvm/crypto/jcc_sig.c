@@ -32,6 +32,7 @@ struct jcc_sig {
     int md_alg; /* RSA/ECDSA/HMAC digest */
     bool pss;
     bool inited, sign;
+    bool key_lost; /* the transient key it was initialised with was cleared */
     /* MAC */
     jcc_blk blk;
     uint8_t iv0[16], chain[16], buf[16];
@@ -372,8 +373,23 @@ int jcc_sig_init(jcc_sig *s, const jcc_key *key, int mode, const uint8_t *iv, si
     }
     s->sign = sign;
     s->inited = true;
+    s->key_lost = false;
     restart(s);
     return JCC_OK;
+}
+
+void jcc_sig_card_reset(jcc_sig *s)
+{
+    if (s == NULL || !s->inited)
+        return;
+    memset(s->iv0, 0, sizeof(s->iv0));
+    restart(s);
+}
+
+void jcc_sig_key_cleared(jcc_sig *s)
+{
+    if (s != NULL && s->inited)
+        s->key_lost = true;
 }
 
 /* MAC: feed data through CBC, keeping a partial (or, at the end, the last) block. */
@@ -404,6 +420,8 @@ int jcc_sig_update(jcc_sig *s, const uint8_t *in, size_t in_len)
         return JCC_ERR_ARG;
     if (!s->inited)
         return JCC_INVALID_INIT;
+    if (s->key_lost)
+        return JCC_UNINITIALIZED_KEY;
     if (in == NULL && in_len > 0)
         return JCC_EX_NULL;
     if (in_len > JCC_MAX_IO)
@@ -490,6 +508,8 @@ int jcc_sig_sign(jcc_sig *s, const uint8_t *in, size_t in_len, uint8_t *sig, siz
         return JCC_ERR_ARG;
     if (!s->inited)
         return JCC_INVALID_INIT;
+    if (s->key_lost)
+        return JCC_UNINITIALIZED_KEY;
     if ((in == NULL && in_len > 0) || sig == NULL)
         return JCC_EX_NULL;
     if (!s->sign || in_len > JCC_MAX_IO)
@@ -547,6 +567,8 @@ int jcc_sig_verify(jcc_sig *s, const uint8_t *in, size_t in_len, const uint8_t *
         return JCC_ERR_ARG;
     if (!s->inited)
         return JCC_INVALID_INIT;
+    if (s->key_lost)
+        return JCC_UNINITIALIZED_KEY;
     if ((in == NULL && in_len > 0) || (sig == NULL && sig_len > 0))
         return JCC_EX_NULL;
     if (s->sign || in_len > JCC_MAX_IO)

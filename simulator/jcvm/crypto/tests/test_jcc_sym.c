@@ -301,6 +301,59 @@ static void test_cipher_exceptions(void **state)
     jcc_ctx_free(c);
 }
 
+/* Card events the VM forwards: reset/tear (CBC IV to zeros, buffered data
+ * dropped) and the clearing of the transient key an object was initialised with. */
+static void test_card_events(void **state)
+{
+    jcc_ctx *c = test_ctx(JCC_PROFILE_JCOP241, &rng, 1);
+    jcc_key *k =
+        test_secret(c, JCC_TYPE_AES_TRANSIENT_RESET, 128, "2b7e151628aed2a6abf7158809cf4f3c");
+    jcc_cipher *x = NULL, *z = NULL;
+    uint8_t iv[16], in[32], a[32], b[32];
+    size_t n, m;
+    memset(iv, 0x5A, 16);
+    for (int i = 0; i < 32; i++)
+        in[i] = (uint8_t)i;
+    assert_int_equal(jcc_cipher_new(c, JCC_CIPHER_AES_BLOCK_128_CBC_NOPAD, &x), JCC_OK);
+    assert_int_equal(jcc_cipher_new(c, JCC_CIPHER_AES_BLOCK_128_CBC_NOPAD, &z), JCC_OK);
+    assert_int_equal(jcc_cipher_init(z, k, JCC_CIPHER_MODE_ENCRYPT, NULL, 0), JCC_OK);
+    assert_int_equal(jcc_cipher_final(z, in, 32, b, 32, &m), JCC_OK); /* zero IV */
+    assert_int_equal(jcc_cipher_init(x, k, JCC_CIPHER_MODE_ENCRYPT, iv, 16), JCC_OK);
+    assert_int_equal(jcc_cipher_update(x, in, 7, a, 32, &n), JCC_OK);
+    jcc_cipher_card_reset(x);
+    assert_int_equal(jcc_cipher_final(x, in, 32, a, 32, &n), JCC_OK);
+    assert_int_equal(n, 32);
+    assert_memory_equal(a, b, 32);
+    jcc_cipher_key_cleared(x);
+    assert_int_equal(jcc_cipher_final(x, in, 32, a, 32, &n), JCC_UNINITIALIZED_KEY);
+    assert_int_equal(jcc_cipher_update(x, in, 32, a, 32, &n), JCC_UNINITIALIZED_KEY);
+    assert_int_equal(jcc_cipher_init(x, k, JCC_CIPHER_MODE_ENCRYPT, NULL, 0), JCC_OK);
+    assert_int_equal(jcc_cipher_final(x, in, 32, a, 32, &n), JCC_OK);
+    jcc_sig *s = NULL;
+    assert_int_equal(jcc_sig_new(c, JCC_SIG_AES_MAC_128_NOPAD, &s), JCC_OK);
+    assert_int_equal(jcc_sig_init(s, k, JCC_SIG_MODE_SIGN, iv, 16), JCC_OK);
+    assert_int_equal(jcc_sig_update(s, in, 5), JCC_OK);
+    jcc_sig_card_reset(s);
+    assert_int_equal(jcc_sig_sign(s, in, 32, a, 16, &n), JCC_OK);
+    assert_memory_equal(a, b + 16, 16); /* CBC-MAC with a zero IV = last CBC block */
+    jcc_sig_key_cleared(s);
+    assert_int_equal(jcc_sig_sign(s, in, 32, a, 16, &n), JCC_UNINITIALIZED_KEY);
+    jcc_sig_free(s);
+    jcc_cipher_free(x);
+    jcc_cipher_free(z);
+    /* Checksum: back to the default initial value. */
+    jcc_checksum *ck = NULL;
+    assert_int_equal(jcc_checksum_new(c, JCC_CHECKSUM_ISO3309_CRC16, &ck), JCC_OK);
+    assert_int_equal(jcc_checksum_init(ck, (const uint8_t *)"\xFF\xFF", 2), JCC_OK);
+    assert_int_equal(jcc_checksum_update(ck, in, 3), JCC_OK);
+    jcc_checksum_card_reset(ck);
+    assert_int_equal(jcc_checksum_final(ck, (const uint8_t *)"123456789", 9, a, 2, &n), JCC_OK);
+    assert_hex(a, n, "2189");
+    jcc_checksum_free(ck);
+    jcc_key_free(k);
+    jcc_ctx_free(c);
+}
+
 /* AES CBC-MAC against libcrypto's own AES-CBC (last block). */
 static void test_aes_mac(void **state)
 {
@@ -444,7 +497,7 @@ int main(void)
         cmocka_unit_test(test_paddings),   cmocka_unit_test(test_cipher_exceptions),
         cmocka_unit_test(test_aes_mac),    cmocka_unit_test(test_hmac_rfc4231),
         cmocka_unit_test(test_checksum),   cmocka_unit_test(test_random_data),
-        cmocka_unit_test(test_profiles),
+        cmocka_unit_test(test_profiles),   cmocka_unit_test(test_card_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
