@@ -124,8 +124,15 @@ uint16_t jc_gp_init_update(jc_card *card, const jc_apdu *a, jc_resp *resp)
     if (c == NULL)
         return p->sw.memory_failure.sw;
     uint8_t card_chal[6];
-    if (card->env.random(card->env.random_ctx, card_chal, sizeof(card_chal)) < 0)
+    if (p->scp02_i & JC_SCP02_I_PSEUDO_CHALLENGE) {
+        /* i b7 (i=55): the pseudo-random challenge of GP 2.2.1 §E.4.2.3, over
+         * the AID of the application opening the channel (the ISD here). */
+        if (jc_scp02_pseudo_challenge(c, ks->key[1], ks->counter, card->selected.b,
+                                      card->selected.len, card_chal) != JC_OK)
+            return JC_SW_UNKNOWN;
+    } else if (card->env.random(card->env.random_ctx, card_chal, sizeof(card_chal)) < 0) {
         return JC_SW_UNKNOWN;
+    }
     jc_scp02_keys keys;
     memcpy(keys.enc, ks->key[0], JC_KEY_LEN);
     memcpy(keys.mac, ks->key[1], JC_KEY_LEN);

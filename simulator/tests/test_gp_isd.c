@@ -482,6 +482,38 @@ static void test_put_key(void **state)
     gt_free(f);
 }
 
+/* The card challenge of INITIALIZE UPDATE: i=55 (J2E145) derives it from the
+ * C-MAC session key and the ISD AID (GP 2.2.1 §E.4.2.3), so it repeats while the
+ * counter stands still and follows the known answers of scp02_vectors.py; i=15
+ * (J2A040) takes it from the injected random source. */
+static void test_card_challenge(void **state)
+{
+    (void)state;
+    static const char *iu = "8050000008010203040506070800";
+    for (int p = 0; p < 2; p++) {
+        gt_fix *f = gt_new(p == 0 ? "J2E145" : "J2A040");
+        char a[100], b[100], c[100];
+        gt_send(f, iu, a, sizeof(a));
+        gt_send(f, iu, b, sizeof(b)); /* no EXTERNAL AUTHENTICATE: the counter stays 0000 */
+        assert_int_equal(gt_auth(f, 0, 1), 0x9000); /* counter 0000 -> 0001 */
+        f->host.phase = JC_SCP02_IDLE;
+        gt_send(f, iu, c, sizeof(c));
+        /* kdd(10) kvn 02 counter(2) challenge(6) cryptogram(8) 9000, as hex */
+        assert_memory_equal(a + 24, "0000", 4);
+        assert_memory_equal(c + 24, "0001", 4);
+        if (p == 0) {
+            /* J2E145's ISD is A000000151000000 */
+            assert_memory_equal(a + 28, "8BA2FFCEA96C", 12);
+            assert_memory_equal(b + 28, "8BA2FFCEA96C", 12);
+            assert_memory_equal(c + 28, "3C2B9786B83B", 12);
+        } else {
+            assert_memory_not_equal(a + 28, b + 28, 12);
+            assert_memory_not_equal(a + 28, "8BA2FFCEA96C", 12);
+        }
+        gt_free(f);
+    }
+}
+
 /* Every GP status-word decision is listed, named, labelled and sourced. */
 static void test_policy_listing(void **state)
 {
@@ -515,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_state_table),
         cmocka_unit_test(test_card_locked_select),
         cmocka_unit_test(test_put_key),
+        cmocka_unit_test(test_card_challenge),
         cmocka_unit_test(test_policy_listing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
