@@ -54,6 +54,7 @@ void jc_gp_session_end(jc_card *card, const char *why)
     card->gp.sc_open = false;
     card->gp.sc_keyset = 0;
     card->gp.gs_pending = false;
+    jc_gp_put_key_chain_drop(card);
     card->gp.load_active = false;
     card->gp.load_len = 0;
     if (had && why != NULL)

@@ -20,6 +20,8 @@ jc_crypto *jc_gp_crypto(jc_card *card);
 /* End the secure channel and what depends on it (paging, a LOAD in progress). */
 void jc_gp_session_end(jc_card *card, const char *why);
 const jc_gp_policy *jc_gp_pol(const jc_card *card);
+/* Forget (and wipe) a PUT KEY chain in progress (jc_gp_isd.c). */
+void jc_gp_put_key_chain_drop(jc_card *card);
 
 /* Registry helpers (jc_gp_content.c). */
 int jc_gp_reg_find(const jc_card *card, const uint8_t *aid, size_t len);

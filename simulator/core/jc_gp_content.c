@@ -495,6 +495,55 @@ static void delete_entry(jc_card *card, int i)
     memset(e, 0, sizeof(*e));
 }
 
+/* DELETE [key] (GP 2.1.1 §9.2.2.3, Table 9-14): D0 01 <key id> and/or
+ * D2 01 <KVN>, each at most once. D2 alone deletes every key of that version,
+ * i.e. the key set; a key identifier (D0, alone or with D2) names single keys,
+ * which this model refuses: its SCP02 key sets are kept whole. The only key set
+ * and the set of the open session are kept (labelled decisions). */
+static uint16_t delete_key(jc_card *card, const uint8_t *d, size_t n, jc_resp *resp)
+{
+    const jc_gp_policy *pol = jc_gp_pol(card);
+    int key_id = -1, kvn = -1;
+    for (size_t off = 0; off < n;) {
+        if (n - off < 3 || d[off + 1] != 0x01)
+            return JC_SW_WRONG_DATA;
+        int *slot = d[off] == 0xD0 ? &key_id : d[off] == 0xD2 ? &kvn : NULL;
+        if (slot == NULL || *slot >= 0)
+            return JC_SW_WRONG_DATA; /* another tag, or D0/D2 twice */
+        *slot = d[off + 2];
+        off += 3;
+    }
+    int set = -1, sets = 0;
+    for (int i = 0; i < JC_MAX_KEYSETS; i++) {
+        if (!card->st.keysets[i].used)
+            continue;
+        sets++;
+        if (kvn >= 0 && card->st.keysets[i].kvn == kvn)
+            set = i;
+    }
+    if (kvn >= 0 && set < 0)
+        return pol->not_found.sw;
+    if (key_id >= 0) {
+        if (key_id < 1 || key_id > 3)
+            return pol->not_found.sw;
+        jc_card_warn(card, "DELETE [key]: a single key of an SCP02 key set is not deleted");
+        return pol->key_single.sw;
+    }
+    if (sets <= 1) {
+        jc_card_warn(card, "DELETE [key]: the card's only key set is kept");
+        return pol->key_last.sw;
+    }
+    if (jc_gp_vol_sc_open(card) && card->gp.sc_keyset == set) {
+        jc_card_warn(card, "DELETE [key]: the key set of the open session is kept");
+        return pol->key_in_use.sw;
+    }
+    memset(&card->st.keysets[set], 0, sizeof(card->st.keysets[set]));
+    jc_card_info(card, "DELETE [key]: key set deleted");
+    if (jc_resp_put_u8(resp, 0x00) < 0)
+        return card->profile->sw.wrong_length.sw;
+    return JC_SW_OK; /* 00 + 9000 (Table 9-15) */
+}
+
 uint16_t jc_gp_delete(jc_card *card, const jc_apdu *a, jc_resp *resp)
 {
     const jc_gp_policy *pol = jc_gp_pol(card);
@@ -502,8 +551,10 @@ uint16_t jc_gp_delete(jc_card *card, const jc_apdu *a, jc_resp *resp)
         return JC_SW_INCORRECT_P1P2;
     const uint8_t *d = a->data;
     size_t n = a->lc;
+    if (n >= 1 && (d[0] == 0xD0 || d[0] == 0xD2))
+        return delete_key(card, d, n, resp);
     if (n < 2 || d[0] != 0x4F)
-        return JC_SW_WRONG_DATA; /* key deletion (D0/D2) is not modelled */
+        return JC_SW_WRONG_DATA;
     size_t l = d[1];
     if (l < 1 || l > JC_AID_MAX || n - 2 < l)
         return JC_SW_WRONG_DATA;

@@ -124,8 +124,15 @@ uint16_t jc_gp_init_update(jc_card *card, const jc_apdu *a, jc_resp *resp)
     if (c == NULL)
         return p->sw.memory_failure.sw;
     uint8_t card_chal[6];
-    if (card->env.random(card->env.random_ctx, card_chal, sizeof(card_chal)) < 0)
+    if (p->scp02_i & JC_SCP02_I_PSEUDO_CHALLENGE) {
+        /* i b7 (i=55): the pseudo-random challenge of GP 2.2.1 §E.4.2.3, over
+         * the AID of the application opening the channel (the ISD here). */
+        if (jc_scp02_pseudo_challenge(c, ks->key[1], ks->counter, card->selected.b,
+                                      card->selected.len, card_chal) != JC_OK)
+            return JC_SW_UNKNOWN;
+    } else if (card->env.random(card->env.random_ctx, card_chal, sizeof(card_chal)) < 0) {
         return JC_SW_UNKNOWN;
+    }
     jc_scp02_keys keys;
     memcpy(keys.enc, ks->key[0], JC_KEY_LEN);
     memcpy(keys.mac, ks->key[1], JC_KEY_LEN);
@@ -250,12 +257,62 @@ uint16_t jc_gp_set_status(jc_card *card, const jc_apdu *a, jc_resp *resp)
 
 /* ------------------------------------------------------------------ PUT KEY */
 
+void jc_gp_put_key_chain_drop(jc_card *card)
+{
+    card->gp.pk_chain = false;
+    card->gp.pk_mask = 0;
+    memset(card->gp.pk_keys, 0, sizeof(card->gp.pk_keys));
+}
+
+/* Store the keys of a whole PUT KEY (one command or a finished chain): mask
+ * bit k = key id k+1 present in keys[k]. Returns the SW; on success the key
+ * set's slot is written. */
+static uint16_t put_key_apply(jc_card *card, uint8_t old_kvn, uint8_t new_kvn, uint8_t mask,
+                              uint8_t keys[3][JC_KEY_LEN])
+{
+    const jc_profile *p = card->profile;
+    const jc_gp_policy *pol = jc_gp_pol(card);
+    int slot;
+    int clash = keyset_by_kvn(card, new_kvn);
+    if (old_kvn == 0x00) {
+        /* Add a whole set: ENC, MAC, DEK. */
+        if (mask != 0x07 || clash >= 0)
+            return JC_SW_WRONG_DATA;
+        slot = -1;
+        if (pol->factory_set_replaced)
+            slot = keyset_by_kvn(card, p->default_kvn);
+        for (int i = 0; i < JC_MAX_KEYSETS && slot < 0; i++)
+            if (!card->st.keysets[i].used)
+                slot = i;
+        if (slot < 0)
+            return JC_SW_NOT_ENOUGH_MEMORY;
+    } else {
+        slot = keyset_by_kvn(card, old_kvn);
+        if (slot < 0)
+            return pol->unknown_kvn.sw;
+        if (clash >= 0 && clash != slot)
+            return JC_SW_WRONG_DATA;
+    }
+    jc_keyset *ks = &card->st.keysets[slot];
+    bool replaced_factory = ks->used && ks->kvn == p->default_kvn && old_kvn == 0x00;
+    ks->used = 1;
+    ks->kvn = new_kvn;
+    ks->counter = 0; /* any key change resets the set's sequence counter (§E.1.2) */
+    for (int k = 0; k < 3; k++)
+        if (mask & (1u << k))
+            memcpy(ks->key[k], keys[k], JC_KEY_LEN);
+    if (slot == card->gp.sc_keyset && jc_scp02_is_open(&card->gp.sc))
+        jc_card_info(card, "PUT KEY changed the key set of this session (the session keys stay)");
+    if (replaced_factory)
+        jc_card_info(card, "PUT KEY: the factory key set was replaced by the new set");
+    return JC_SW_OK;
+}
+
 uint16_t jc_gp_put_key(jc_card *card, const jc_apdu *a, jc_resp *resp)
 {
     const jc_profile *p = card->profile;
     const jc_gp_policy *pol = jc_gp_pol(card);
-    if (a->p1 & 0x80u)
-        return JC_SW_INCORRECT_P1P2; /* chained PUT KEY commands: not modelled */
+    bool more = (a->p1 & 0x80u) != 0; /* more PUT KEY commands follow (Table 9-47) */
     uint8_t old_kvn = a->p1 & 0x7Fu;
     uint8_t first_id = a->p2 & 0x7Fu;
     if (first_id == 0)
@@ -303,39 +360,48 @@ uint16_t jc_gp_put_key(jc_card *card, const jc_apdu *a, jc_resp *resp)
     }
     if (nkeys == 0)
         return JC_SW_WRONG_DATA;
-    int slot;
-    int clash = keyset_by_kvn(card, new_kvn);
-    if (old_kvn == 0x00) {
-        /* Add a whole set: ENC, MAC, DEK. */
-        if (first_id != 1 || nkeys != 3 || clash >= 0)
+    /* This command's keys with the chain's so far: a chain keeps its old and
+     * new key version, and names each key once. A refused command leaves the
+     * chain as it was. */
+    jc_gp_vol *g = &card->gp;
+    uint8_t all[3][JC_KEY_LEN];
+    uint8_t mask = 0;
+    if (g->pk_chain) {
+        if (old_kvn != g->pk_old_kvn || new_kvn != g->pk_new_kvn)
             return JC_SW_WRONG_DATA;
-        slot = -1;
-        if (pol->factory_set_replaced)
-            slot = keyset_by_kvn(card, p->default_kvn);
-        for (int i = 0; i < JC_MAX_KEYSETS && slot < 0; i++)
-            if (!card->st.keysets[i].used)
-                slot = i;
-        if (slot < 0)
-            return JC_SW_NOT_ENOUGH_MEMORY;
-    } else {
-        slot = keyset_by_kvn(card, old_kvn);
-        if (slot < 0)
-            return pol->unknown_kvn.sw;
-        if (clash >= 0 && clash != slot)
-            return JC_SW_WRONG_DATA;
+        memcpy(all, g->pk_keys, sizeof(all));
+        mask = g->pk_mask;
     }
-    jc_keyset *ks = &card->st.keysets[slot];
-    bool replaced_factory = ks->used && ks->kvn == p->default_kvn && old_kvn == 0x00;
-    ks->used = 1;
-    ks->kvn = new_kvn;
-    ks->counter = 0; /* any key change resets the set's sequence counter (§E.1.2) */
-    for (size_t k = 0; k < nkeys; k++)
-        memcpy(ks->key[first_id - 1 + k], keys[k], JC_KEY_LEN);
+    for (size_t k = 0; k < nkeys; k++) {
+        uint8_t bit = (uint8_t)(1u << (first_id - 1 + k));
+        if (mask & bit)
+            return JC_SW_WRONG_DATA;
+        mask |= bit;
+        memcpy(all[first_id - 1 + k], keys[k], JC_KEY_LEN);
+    }
     memset(keys, 0, sizeof(keys));
-    if (slot == card->gp.sc_keyset && jc_scp02_is_open(&card->gp.sc))
-        jc_card_info(card, "PUT KEY changed the key set of this session (the session keys stay)");
-    if (replaced_factory)
-        jc_card_info(card, "PUT KEY: the factory key set was replaced by the new set");
+    uint16_t sw = JC_SW_OK;
+    if (more) {
+        if (!g->pk_chain && old_kvn == 0x00 && keyset_by_kvn(card, new_kvn) >= 0)
+            sw = JC_SW_WRONG_DATA; /* refused now rather than at the chain's end */
+        else if (!g->pk_chain && old_kvn != 0x00 && keyset_by_kvn(card, old_kvn) < 0)
+            sw = pol->unknown_kvn.sw;
+        if (sw == JC_SW_OK) {
+            g->pk_chain = true;
+            g->pk_old_kvn = old_kvn;
+            g->pk_new_kvn = new_kvn;
+            g->pk_mask = mask;
+            memcpy(g->pk_keys, all, sizeof(all));
+            jc_card_info(card, "PUT KEY: chained, keys kept until the chain's last command");
+        }
+    } else {
+        sw = put_key_apply(card, old_kvn, new_kvn, mask, all);
+        if (sw == JC_SW_OK)
+            jc_gp_put_key_chain_drop(card);
+    }
+    memset(all, 0, sizeof(all));
+    if (sw != JC_SW_OK)
+        return sw;
     uint8_t *out = jc_resp_reserve(resp, 1 + nkeys * JC_KCV_LEN);
     if (out == NULL)
         return p->sw.wrong_length.sw;

@@ -25,6 +25,9 @@
     .locked_select = RULE(0x6283, CONFIRMED, "GlobalPlatformPro accepts 6283 as locked (S8)"),       \
     .locked_select_app = RULE(0x6A81, INFERRED, "GP 2.1.1 Table 9-57"),                              \
     .content_ok = RULE(0x9000, CONFIRMED, "jcop-facts §8: LOAD/INSTALL/DELETE answer 00 9000"),      \
+    .key_last = RULE(0x6985, ASSUMED, "GP 2.1.1 §9.2 gives no rule: no key set, no management"),      \
+    .key_in_use = RULE(0x6985, ASSUMED, "GP 2.1.1 §9.2 gives no rule: the session's keys stay"),      \
+    .key_single = RULE(0x6985, ASSUMED, "GP 2.1.1 Table 9-14; the model keeps SCP02 sets whole"),     \
     .factory_set_replaced = true, .counter_max = 0xFFFF, .response_max = 256
 
 static const struct {
@@ -68,6 +71,9 @@ static const struct {
     {"CARD_LOCKED: SELECT of the ISD", offsetof(jc_gp_policy, locked_select)},
     {"CARD_LOCKED: SELECT of an application", offsetof(jc_gp_policy, locked_select_app)},
     {"LOAD / INSTALL / DELETE success (00 + SW)", offsetof(jc_gp_policy, content_ok)},
+    {"DELETE [key]: the card's only key set", offsetof(jc_gp_policy, key_last)},
+    {"DELETE [key]: the key set of the open session", offsetof(jc_gp_policy, key_in_use)},
+    {"DELETE [key]: one key (D0) of an SCP02 key set", offsetof(jc_gp_policy, key_single)},
 };
 
 const jc_sw_rule *jc_gp_policy_rule_at(const jc_gp_policy *pol, size_t i, const char **what)

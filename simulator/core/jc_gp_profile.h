@@ -31,6 +31,9 @@ typedef struct {
     jc_sw_rule locked_select;         /* CARD_LOCKED: SELECT of the ISD answers 6283 + FCI */
     jc_sw_rule locked_select_app;     /* CARD_LOCKED: SELECT of an application 6A81 */
     jc_sw_rule content_ok;            /* LOAD/INSTALL/DELETE answer 00 + 9000 */
+    jc_sw_rule key_last;              /* DELETE [key] of the only key set: 6985 */
+    jc_sw_rule key_in_use;            /* DELETE [key] of the session's key set: 6985 */
+    jc_sw_rule key_single;            /* DELETE [key] of one key (D0) of an SCP02 set: 6985 */
     bool factory_set_replaced;        /* first added key set takes the factory FF set's place */
     uint16_t counter_max;             /* INIT UPDATE refused (6985) once the counter is here */
     uint16_t response_max;            /* GET STATUS bytes per answer before 6310 */

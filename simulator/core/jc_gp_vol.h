@@ -45,6 +45,14 @@ typedef struct {
                             * freed by jc_gp_vol_reset */
 
     uint8_t clear[256];    /* data field of the last unwrapped command */
+
+    /* PUT KEY chain (P1 b8 = more commands follow; GP 2.1.1 §9.8.2.1): the
+     * keys gathered so far, applied together by the chain's last command;
+     * dropped (and wiped) when the session ends. */
+    bool pk_chain;
+    uint8_t pk_old_kvn, pk_new_kvn;
+    uint8_t pk_mask;       /* bit k: key id k+1 received */
+    uint8_t pk_keys[3][16];
 } jc_gp_vol;
 
 /* Clear the GP volatile state (power on/off, reset); free the crypto context

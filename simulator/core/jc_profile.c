@@ -177,10 +177,11 @@ static const jc_profile profiles[] = {
                 0x06, 0x0A, 0x2B, 0x06, 0x01, 0x04, 0x01, 0x2A, 0x02, 0x6E, 0x01, 0x02},
         .fci_len = 103,
         .fci_label = JC_LABEL_CONFIRMED,
-        /* Built: J2A080 fields with the FCI's 9F6E (OSID 4791, date 0078, level 3300). */
+        /* Built: J2A080 fields with the FCI's 9F6E (OSID 4791, date 0078, level 3300);
+         * pre-perso date 1085 (YDDD) where the J2A080 has 2831, no day of a year. */
         .cplc = {0x47, 0x90, 0x50, 0x38, 0x47, 0x91, 0x00, 0x78, 0x33, 0x00, 0x10,
                  0x70, 0x01, 0x08, 0x08, 0x95, 0x52, 0x58, 0x48, 0x12, 0x10, 0x77,
-                 0x00, 0x00, 0x00, 0x00, 0x19, 0x08, 0x28, 0x31, 0x30, 0x38, 0x30,
+                 0x00, 0x00, 0x00, 0x00, 0x19, 0x08, 0x10, 0x85, 0x30, 0x38, 0x30,
                  0x38, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
         .cplc_label = JC_LABEL_ASSUMED,
         .iin = {0x47, 0x90},
@@ -218,8 +219,9 @@ static const jc_profile profiles[] = {
         .decisions = {JC_DECISIONS_JCOP24,
                       DEC("IDENTIFY bytes", "those of a CJ3A080 v2.4.1 (NX011C)", ASSUMED,
                           "jcop-facts §8"),
-                      DEC("CPLC", "J2A080 values with OSID 4791, date 0078, level 3300", ASSUMED,
-                          "jcop-facts §8"),
+                      DEC("CPLC", "J2A080 values with OSID 4791, date 0078, level 3300, "
+                          "pre-perso date 1085 (valid YDDD; the card's 2831 is none)", ASSUMED,
+                          "jcop-facts §8; GPPro CPLC.java warns on invalid dates"),
                       DEC("IIN / CIN", "4790 / CPLC serial and batch", ASSUMED, "model decision")},
         .n_decisions = 19,
     },
@@ -283,10 +285,11 @@ static const jc_profile profiles[] = {
                 0x0A, 0x2B, 0x06, 0x01, 0x04, 0x01, 0x2A, 0x02, 0x6E, 0x01, 0x02},
         .fci_len = 102,
         .fci_label = JC_LABEL_INFERRED,
-        /* J2E145G CPLC with the FCI's 9F6E (OSID 4791, date 2081, level 3B00). */
+        /* J2E145G CPLC with the FCI's 9F6E (OSID 4791, date 2081, level 3B00);
+         * pre-perso date 3040 (YDDD) where the J2E145G has 3930, no day of a year. */
         .cplc = {0x47, 0x90, 0x50, 0x74, 0x47, 0x91, 0x20, 0x81, 0x3B, 0x00, 0x30,
                  0x25, 0x00, 0x25, 0x02, 0x96, 0x55, 0x31, 0x48, 0x12, 0x30, 0x32,
-                 0x00, 0x00, 0x00, 0x00, 0x17, 0x25, 0x39, 0x30, 0x32, 0x35, 0x30,
+                 0x00, 0x00, 0x00, 0x00, 0x17, 0x25, 0x30, 0x40, 0x32, 0x35, 0x30,
                  0x32, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
         .cplc_label = JC_LABEL_ASSUMED,
         .iin = {0x47, 0x90},
@@ -323,8 +326,9 @@ static const jc_profile profiles[] = {
         .sw = JC_SW_POLICY_JCOP24,
         .decisions = {JC_DECISIONS_JCOP24,
                       DEC("FCI", "the JCOP 2.4.2 R2 FCI", INFERRED, "jcop-facts §8"),
-                      DEC("CPLC", "J2E145G values with OSID 4791, date 2081, level 3B00", ASSUMED,
-                          "jcop-facts §8"),
+                      DEC("CPLC", "J2E145G values with OSID 4791, date 2081, level 3B00, "
+                          "pre-perso date 3040 (valid YDDD; the card's 3930 is none)", ASSUMED,
+                          "jcop-facts §8; GPPro CPLC.java warns on invalid dates"),
                       DEC("pre-installed load file", "the JCOP 2.4.2 R2 one (A0000001515350)",
                           INFERRED, "jcop-facts §8")},
         .n_decisions = 19,

@@ -70,6 +70,24 @@ static int mac_command(jc_scp02 *s, jc_crypto *c, const uint8_t hdr[4], const ui
 
 /* ------------------------------------------------------------------ card side */
 
+int jc_scp02_pseudo_challenge(jc_crypto *c, const uint8_t static_mac[JC_3DES_KEY_LEN],
+                              uint16_t counter, const uint8_t *aid, size_t aid_len,
+                              uint8_t card_chal[6])
+{
+    if (c == NULL || static_mac == NULL || aid == NULL || card_chal == NULL || aid_len == 0 ||
+        aid_len > 16)
+        return JC_ERR_ARG;
+    uint8_t c_mac[JC_3DES_KEY_LEN];
+    uint8_t mac[8];
+    int rc = jc_scp02_derive(c, static_mac, JC_SCP02_CONST_CMAC, counter, c_mac);
+    if (rc == JC_OK)
+        rc = jc_mac_retail(c, c_mac, NULL, aid, aid_len, mac);
+    if (rc == JC_OK)
+        memcpy(card_chal, mac, 6);
+    memset(c_mac, 0, sizeof(c_mac));
+    return rc;
+}
+
 int jc_scp02_card_init_update(jc_scp02 *s, jc_crypto *c, const jc_scp02_keys *keys, uint8_t kvn,
                               uint16_t counter, const uint8_t kdd[10], const uint8_t host_chal[8],
                               const uint8_t card_chal[6], uint8_t out[JC_SCP02_IU_RESP_LEN])

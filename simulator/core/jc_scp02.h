@@ -29,6 +29,10 @@ enum {
     JC_SCP02_LEVEL_CDEC = 0x03,  /* C-DECRYPTION + C-MAC */
 };
 
+/* "i" parameter bit b7 (GP 2.2.1 Table E-1): well-known pseudo-random card
+ * challenge (i=55), else an unspecified (here: random) one (i=15). */
+#define JC_SCP02_I_PSEUDO_CHALLENGE 0x40u
+
 /* Session phase. */
 typedef enum {
     JC_SCP02_IDLE = 0,     /* no session */
@@ -72,6 +76,17 @@ bool jc_scp02_is_open(const jc_scp02 *s);
 int jc_scp02_card_init_update(jc_scp02 *s, jc_crypto *c, const jc_scp02_keys *keys, uint8_t kvn,
                               uint16_t counter, const uint8_t kdd[10], const uint8_t host_chal[8],
                               const uint8_t card_chal[6], uint8_t out[JC_SCP02_IU_RESP_LEN]);
+
+/* The pseudo-random card challenge of "i" b7 (i=55; GP 2.2.1 §E.4.2.3, an
+ * option GP 2.1.1 §E.1.1 does not list): the six leftmost bytes of the retail
+ * MAC (single DES plus final triple DES, ICV zero, method-2 padding) over the
+ * AID of the application opening the channel, with the C-MAC session key
+ * derived from static_mac and counter. Deterministic: the same counter gives
+ * the same challenge; it is unique per session because a successful session
+ * moves the counter. Returns 0 or a negative error. */
+int jc_scp02_pseudo_challenge(jc_crypto *c, const uint8_t static_mac[JC_3DES_KEY_LEN],
+                              uint16_t counter, const uint8_t *aid, size_t aid_len,
+                              uint8_t card_chal[6]);
 
 /* EXTERNAL AUTHENTICATE: hdr = CLA INS P1 P2 as received, data/lc its data
  * field (host cryptogram 8 | C-MAC 8). Checks order (INITIATED, else 6985,

@@ -482,6 +482,106 @@ static void test_put_key(void **state)
     gt_free(f);
 }
 
+/* One key (40..4F, KCV 8BAF47) in a PUT KEY: P1 (b8 = more follow), P2 = its key id. */
+static void put_key1_hex(gt_fix *f, uint8_t p1, uint8_t p2, uint8_t new_kvn, char *out)
+{
+    uint8_t k[16], e[16];
+    tu_hex(GT_KEYS, k, 16);
+    assert_int_equal(jc_scp02_host_dek_encrypt(&f->host, f->crypto, k, e), 0);
+    char eh[33];
+    tu_tohex(e, 16, eh);
+    sprintf(out, "80D8%02X%02X17%02X8010%s038BAF4700", p1, p2, new_kvn, eh);
+}
+
+/* DELETE [key] (GP 2.1.1 §9.2, Table 9-14) with the registry's rules, and
+ * PUT KEY chains (P1 b8, Table 9-47) applied at their last command. */
+static void test_delete_key_and_chain(void **state)
+{
+    (void)state;
+    gt_fix *f = gt_new("J2A040");
+    char cmd[300];
+    assert_int_equal(gt_auth(f, 0, 3), 0x9000);
+    GT_EXPECT(f, "80E4000003D201FF00", "6985"); /* the card's only key set */
+    put_key_hex(f, 0x00, 0x81, 0x01, GT_KEYS, "8BAF47", cmd); /* replaces FF */
+    GT_EXPECT(f, cmd, "018BAF478BAF478BAF479000");
+    put_key_hex(f, 0x00, 0x81, 0x02, GT_KEYS, "8BAF47", cmd);
+    GT_EXPECT(f, cmd, "028BAF478BAF478BAF479000");
+    assert_int_equal(gt_auth(f, 0x01, 3), 0x9000);
+    GT_EXPECT(f, "80E4000003D2010100", "6985");             /* the session's set */
+    GT_EXPECT(f, "80E4000003D2010500", "6A88");             /* no such version */
+    GT_EXPECT(f, "80E4000006D00101D2010200", "6985");       /* one key of a set */
+    GT_EXPECT(f, "80E4000003D0010400", "6A88");             /* no such key id */
+    GT_EXPECT(f, "80E4000006D20102D2010200", "6A80");       /* D2 twice */
+    GT_EXPECT(f, "80E4000004D202000200", "6A80");           /* length 2 */
+    GT_EXPECT(f, "80E4000003D20102", "009000");             /* GPPro's form, no Le */
+    GT_EXPECT(f, "80CA00E000", "E012C00401018010C00402018010C00403018010" "9000");
+    GT_EXPECT(f, "80E4008003D2010200", "6A88");             /* gone; GPShell's P2=80 */
+
+    /* a chain of three PUT KEY commands adds set 02 at its last command */
+    put_key1_hex(f, 0x80, 0x01, 0x02, cmd);
+    GT_EXPECT(f, cmd, "028BAF479000");
+    put_key1_hex(f, 0x80, 0x02, 0x02, cmd);
+    GT_EXPECT(f, cmd, "028BAF479000");
+    GT_EXPECT(f, "80CA00E000", "E012C00401018010C00402018010C00403018010" "9000");
+    put_key1_hex(f, 0x80, 0x02, 0x02, cmd); /* key 2 twice: refused, the chain stays */
+    GT_EXPECT(f, cmd, "6A80");
+    put_key1_hex(f, 0x80, 0x03, 0x04, cmd); /* another new version: refused */
+    GT_EXPECT(f, cmd, "6A80");
+    put_key1_hex(f, 0x00, 0x03, 0x02, cmd);
+    GT_EXPECT(f, cmd, "028BAF479000");
+    GT_EXPECT(f, "80CA00E000",
+              "E024C00401018010C00402018010C00403018010C00401028010C00402028010C00403028010" "9000");
+    assert_int_equal(gt_auth(f, 0x02, 1), 0x9000);
+    /* a chain is dropped when its session ends: its last key alone adds nothing */
+    put_key1_hex(f, 0x80, 0x01, 0x03, cmd);
+    GT_EXPECT(f, cmd, "038BAF479000");
+    put_key1_hex(f, 0x80, 0x02, 0x03, cmd);
+    GT_EXPECT(f, cmd, "038BAF479000");
+    assert_int_equal(gt_auth(f, 0x02, 1), 0x9000);
+    put_key1_hex(f, 0x00, 0x03, 0x03, cmd);
+    GT_EXPECT(f, cmd, "6A80");
+    /* a chain replacing key 2 of set 01 in place: the counter of 01 restarts */
+    put_key1_hex(f, 0x81, 0x02, 0x01, cmd);
+    GT_EXPECT(f, cmd, "018BAF479000");
+    put_key1_hex(f, 0x01, 0x03, 0x01, cmd);
+    GT_EXPECT(f, cmd, "018BAF479000");
+    assert_int_equal(gt_auth(f, 0x01, 1), 0x9000);
+    GT_EXPECT(f, "80CA00C100", "C10200019000");
+    gt_free(f);
+}
+
+/* The card challenge of INITIALIZE UPDATE: i=55 (J2E145) derives it from the
+ * C-MAC session key and the ISD AID (GP 2.2.1 §E.4.2.3), so it repeats while the
+ * counter stands still and follows the known answers of scp02_vectors.py; i=15
+ * (J2A040) takes it from the injected random source. */
+static void test_card_challenge(void **state)
+{
+    (void)state;
+    static const char *iu = "8050000008010203040506070800";
+    for (int p = 0; p < 2; p++) {
+        gt_fix *f = gt_new(p == 0 ? "J2E145" : "J2A040");
+        char a[100], b[100], c[100];
+        gt_send(f, iu, a, sizeof(a));
+        gt_send(f, iu, b, sizeof(b)); /* no EXTERNAL AUTHENTICATE: the counter stays 0000 */
+        assert_int_equal(gt_auth(f, 0, 1), 0x9000); /* counter 0000 -> 0001 */
+        f->host.phase = JC_SCP02_IDLE;
+        gt_send(f, iu, c, sizeof(c));
+        /* kdd(10) kvn 02 counter(2) challenge(6) cryptogram(8) 9000, as hex */
+        assert_memory_equal(a + 24, "0000", 4);
+        assert_memory_equal(c + 24, "0001", 4);
+        if (p == 0) {
+            /* J2E145's ISD is A000000151000000 */
+            assert_memory_equal(a + 28, "8BA2FFCEA96C", 12);
+            assert_memory_equal(b + 28, "8BA2FFCEA96C", 12);
+            assert_memory_equal(c + 28, "3C2B9786B83B", 12);
+        } else {
+            assert_memory_not_equal(a + 28, b + 28, 12);
+            assert_memory_not_equal(a + 28, "8BA2FFCEA96C", 12);
+        }
+        gt_free(f);
+    }
+}
+
 /* Every GP status-word decision is listed, named, labelled and sourced. */
 static void test_policy_listing(void **state)
 {
@@ -497,7 +597,7 @@ static void test_policy_listing(void **state)
             assert_true(r->sw >= 0x6000 && r->sw <= 0x9FFF);
             assert_true(r->label <= JC_LABEL_ASSUMED);
         }
-        assert_int_equal(n, 15);
+        assert_int_equal(n, 18);
         assert_int_equal(jc_gp_policy_rule_at(pol, 10, &what)->sw, p == 0 ? 0x6A86 : 0x9000);
     }
 }
@@ -515,6 +615,8 @@ int main(void)
         cmocka_unit_test(test_state_table),
         cmocka_unit_test(test_card_locked_select),
         cmocka_unit_test(test_put_key),
+        cmocka_unit_test(test_delete_key_and_chain),
+        cmocka_unit_test(test_card_challenge),
         cmocka_unit_test(test_policy_listing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

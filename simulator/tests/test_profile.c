@@ -127,12 +127,42 @@ static void test_profile_specifics(void **state)
     assert_string_equal(jc_label_name(a->cplc_label), "assumed");
 }
 
+/* Every CPLC date of every profile is YDDD (a BCD year digit and a day 001-365,
+ * valid in any year) or 0000/FFFF (no date), so GlobalPlatformPro prints dates,
+ * never "Invalid CPLC date" (CPLC.java). Offsets: OS release 6, IC fabrication
+ * 10, module packaging 20, embedding 24, pre-personalization 28,
+ * personalization 36 (jcop-facts §3 layout). */
+static void test_cplc_dates(void **state)
+{
+    (void)state;
+    static const size_t at[] = {6, 10, 20, 24, 28, 36};
+    for (size_t i = 0; i < jc_profile_count(); i++) {
+        const jc_profile *p = jc_profile_at(i);
+        for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+            uint8_t hi = p->cplc[at[k]], lo = p->cplc[at[k] + 1];
+            if ((hi == 0x00 && lo == 0x00) || (hi == 0xFF && lo == 0xFF))
+                continue;
+            int digits[4] = {hi >> 4, hi & 0x0F, lo >> 4, lo & 0x0F};
+            for (int d = 0; d < 4; d++) {
+                if (digits[d] > 9)
+                    print_error("%s: CPLC date at %zu is not BCD\n", p->name, at[k]);
+                assert_true(digits[d] <= 9);
+            }
+            int day = digits[1] * 100 + digits[2] * 10 + digits[3];
+            if (day < 1 || day > 365)
+                print_error("%s: CPLC date at %zu has day %d\n", p->name, at[k], day);
+            assert_true(day >= 1 && day <= 365);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lookup),
         cmocka_unit_test(test_consistency),
         cmocka_unit_test(test_profile_specifics),
+        cmocka_unit_test(test_cplc_dates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -423,6 +423,27 @@ static void test_wrap_formats(void **state)
     assert_int_equal(jc_scp02_host_wrap(&closed, *state, c1, 4, out, sizeof(out)), JC_ERR_ARG);
 }
 
+/* i=55: the pseudo-random card challenge (GP 2.2.1 §E.4.2.3) for keys 40..4F
+ * and the JCOP ISD AID, as testcases/gp-host/scp02_vectors.py computes it
+ * independently (python3-pycryptodome). */
+static void test_pseudo_challenge(void **state)
+{
+    static const struct {
+        uint16_t counter;
+        const char *chal;
+    } kat[] = {{0x0000, "3D029C31C789"}, {0x0001, "6C7FFC113FB9"},
+               {0x0002, "598DD3961BFD"}, {0x069F, "A9265B1A3A64"}};
+    uint8_t aid[8], got[6], want[6];
+    hex("A000000003000000", aid, sizeof(aid));
+    for (size_t i = 0; i < sizeof(kat) / sizeof(kat[0]); i++) {
+        hex(kat[i].chal, want, sizeof(want));
+        assert_int_equal(
+            jc_scp02_pseudo_challenge(*state, KEY4x, kat[i].counter, aid, sizeof(aid), got), 0);
+        assert_memory_equal(got, want, sizeof(want));
+    }
+    assert_int_equal(jc_scp02_pseudo_challenge(*state, KEY4x, 0, aid, 0, got), JC_ERR_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -430,6 +451,7 @@ int main(void)
         cmocka_unit_test(test_session_keys),
         cmocka_unit_test(test_padding),
         cmocka_unit_test(test_cbc_roundtrip),
+        cmocka_unit_test(test_pseudo_challenge),
         cmocka_unit_test(test_card_side_traces),
         cmocka_unit_test(test_host_side_traces),
         cmocka_unit_test(test_host_wrong_key),

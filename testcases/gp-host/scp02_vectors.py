@@ -119,6 +119,18 @@ def main():
     # DEK encryption of key 40..4F under the level-03 session DEK (PUT KEY).
     print("DEK", host.dek.hex().upper(),
           DES3.new(host.dek, DES3.MODE_ECB).encrypt(KEY).hex().upper())
+    # i=55: the pseudo-random card challenge (GP 2.2.1 E.4.2.3): the six leftmost
+    # bytes of the retail MAC, with the C-MAC session key of the counter, over the
+    # padded AID of the application opening the channel (the ISD).
+    for aid, counter, want in (("A000000003000000", "0000", "3D029C31C789"),
+                               ("A000000003000000", "0001", "6C7FFC113FB9"),
+                               ("A000000003000000", "0002", "598DD3961BFD"),
+                               ("A000000003000000", "069F", "A9265B1A3A64"),
+                               ("A000000151000000", "0000", "8BA2FFCEA96C"),
+                               ("A000000151000000", "0001", "3C2B9786B83B")):
+        chal = retail_mac(session_key(KEY, b"\x01\x01", h(counter)), h(aid))[:6]
+        assert chal == h(want), (aid, counter, chal.hex())
+        print("PSEUDO", aid, counter, chal.hex().upper())
     return 0
 
 
