@@ -530,7 +530,11 @@ int main(int argc, char **argv)
                      .slot = o.slot,
                      .retry_budget_ms = o.retry_budget_s * 1000u,
                      .frame_timeout_ms = 5000,
-                     .lone_control_ms = JD_LONE_CONTROL_MS,
+                     /* --no-reannounce (test only) shows the stuck-reader trap: the
+                        lone-control watch would heal it too (it reconnects), so it is
+                        off there as well, and the trap test still proves the
+                        re-announce is what keeps a restarted card visible. */
+                     .lone_control_ms = o.no_announce ? 0 : JD_LONE_CONTROL_MS,
                      .no_announce = o.no_announce,
                      .stop = &jd_stop,
                      .waitmask = &waitmask};

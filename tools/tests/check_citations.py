@@ -8,6 +8,9 @@ repository (issue 18, item 7). This test reads every text file of the source
 tree and fails on a citation that SOURCES.md (public sources and the notes'
 sections) or DESIGN.md (its numbered sections) does not resolve. ../shared/applets
 is test data that the tests look for and SKIP without, not a citation."""
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import os
 import re
 import sys

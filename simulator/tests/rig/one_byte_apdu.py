@@ -9,6 +9,9 @@ power controls look like. The reader must not hang:
   - after either, a new client of the same reader works.
 Each transmit runs in a child process under a deadline, so a hang fails the test
 instead of blocking it."""
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import os
 import subprocess
 import sys
