@@ -293,6 +293,7 @@ int jcvm_save(jcvm *vm, uint8_t **blob, size_t *len)
         w2(&w, in->cls);
         w2(&w, in->applet);
         w2(&w, in->aid_obj);
+        w1(&w, in->app_state);
     }
     for (unsigned h = 1; h < JCVM_MAX_OBJS; h++) {
         const jcvm_obj *o = &vm->objs[h];
@@ -405,6 +406,7 @@ int jcvm_restore(jcvm *vm, const uint8_t *blob, size_t len)
             in->cls = (uint16_t)rn(&r, 2);
             in->applet = (uint16_t)rn(&r, 2);
             in->aid_obj = (uint16_t)rn(&r, 2);
+            in->app_state = (uint8_t)rn(&r, 1);
             if (r.bad || in->pkg >= JCVM_MAX_PKGS || !vm->pkgs[in->pkg].used)
                 goto bad;
             in->used = true;

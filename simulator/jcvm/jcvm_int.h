@@ -81,6 +81,7 @@ typedef struct {
     bool multiselectable;
     bool ext_length;
     bool app_event;
+    uint8_t app_state;   /* GP application life cycle when no hook holds it (07 SELECTABLE) */
 } jcvm_inst;
 
 typedef struct {

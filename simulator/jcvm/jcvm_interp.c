@@ -787,7 +787,7 @@ next:
             CP(idx, JCVM_CP_STATIC_FIELD);
             const jcvm_res *r = &P->res[idx];
             jcvm_pkg *tp = &vm->pkgs[r->pkg];
-            unsigned k = op & 3; /* 0 a, 1 b, 2 s, 3 i */
+            unsigned k = (op - 0x7Bu) & 3u; /* 0 a, 1 b, 2 s, 3 i */
             unsigned sz = k == 1 ? 1 : k == 3 ? 4 : 2;
             if (r->pkg < 0 || !tp->used || (unsigned)r->off + sz > tp->cap->sf_image)
                 BAD("static field offset %u outside the image", r->off);

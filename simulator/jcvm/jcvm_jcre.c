@@ -337,6 +337,7 @@ int jcvm_install(jcvm *vm, const jc_aid *pkg, const jc_aid *module, const jc_aid
     in->used = true;
     in->aid = *instance;
     in->pkg = (uint8_t)p;
+    in->app_state = 0x07;
     vm->installing = (int8_t)slot;
     vm->registered = false;
     vm->cur_inst = (int8_t)slot;
@@ -512,7 +513,9 @@ int jcvm_select(jcvm *vm, const jc_aid *instance, uint8_t channel, const uint8_t
     uint16_t ret[2] = {0, 0};
     int rc;
     uint16_t h = vm->insts[i].applet;
-    if (implements(vm, i, "MultiSelectable")) {
+    /* JCRE 2.2.2 §4.5: MultiSelectable.select(boolean) when multiselection is involved (this
+       instance or another of its package active on another channel), Applet.select() otherwise */
+    if (implements(vm, i, "MultiSelectable") && pkg_active_elsewhere(vm, vm->insts[i].pkg, channel)) {
         uint16_t args[2] = {h, active_elsewhere(vm, i, channel) ? 1 : 0};
         int tp;
         uint16_t to;
@@ -569,7 +572,7 @@ void jcvm_deselect(jcvm *vm, const jc_aid *instance, uint8_t channel)
     vm->cur_inst = (int8_t)i;
     uint16_t h = vm->insts[i].applet;
     vm->apdu.selecting = false;
-    if (implements(vm, i, "MultiSelectable")) {
+    if (implements(vm, i, "MultiSelectable") && pkg_active_elsewhere(vm, vm->insts[i].pkg, channel)) {
         uint16_t args[2] = {h, active_elsewhere(vm, i, channel) ? 1 : 0};
         int tp;
         uint16_t to;

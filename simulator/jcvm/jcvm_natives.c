@@ -607,7 +607,8 @@ NAT(n_array_compare)
     int16_t so = S16(a[1]), dof = S16(a[3]), len = S16(a[4]);
     if (!range_ok(vm, s, so, len) || !range_ok(vm, d, dof, len))
         return -1;
-    const int8_t *x = (const int8_t *)s->data + so, *y = (const int8_t *)d->data + dof;
+    /* unsigned byte order, as the reference implementation compares */
+    const uint8_t *x = (const uint8_t *)s->data + so, *y = (const uint8_t *)d->data + dof;
     r[0] = 0;
     for (int i = 0; i < len; i++)
         if (x[i] != y[i]) {
@@ -882,7 +883,11 @@ NAT(n_gp_card_state)
 NAT(n_gp_content_state)
 {
     jc_aid id = cur_aid(vm);
-    r[0] = vm->cfg.gp_app_state ? vm->cfg.gp_app_state(vm->cfg.gp_ctx, &id) : 0x07;
+    unsigned ci = jcvm_cur_ctx_inst(vm);
+    if (vm->cfg.gp_app_state)
+        r[0] = vm->cfg.gp_app_state(vm->cfg.gp_ctx, &id);
+    else
+        r[0] = ci && vm->insts[ci - 1].app_state ? vm->insts[ci - 1].app_state : 0x07;
     return 1;
 }
 NAT(n_gp_set_content_state)
@@ -894,7 +899,16 @@ NAT(n_gp_set_content_state)
         return 1;
     }
     jc_aid id = cur_aid(vm);
-    r[0] = vm->cfg.gp_set_app_state ? vm->cfg.gp_set_app_state(vm->cfg.gp_ctx, &id, s) : 1;
+    unsigned ci = jcvm_cur_ctx_inst(vm);
+    if (vm->cfg.gp_set_app_state) {
+        r[0] = vm->cfg.gp_set_app_state(vm->cfg.gp_ctx, &id, s);
+    } else {
+        if (ci) {
+            vm->insts[ci - 1].app_state = s;
+            vm->dirty = true;
+        }
+        r[0] = ci != 0;
+    }
     return 1;
 }
 NAT(n_false)
@@ -925,7 +939,10 @@ static int sc_xwrap(jcvm *vm, uint16_t *a, uint16_t *r, bool wrap)
         wrap ? vm->cfg.sc_wrap : vm->cfg.sc_unwrap;
     uint8_t level = vm->cfg.sc_security_level ? vm->cfg.sc_security_level(vm->cfg.gp_ctx) : 0;
     if (fn == NULL || level == 0) {
-        /* no secure channel session: the data is returned unchanged (GP 2.1.1 API) */
+        /* no secure channel session: unwrap refuses a command whose CLA announces secure
+           messaging (6982); otherwise the data is returned unchanged (GP 2.1.1 API) */
+        if (!wrap && len > 0 && (((uint8_t *)o->data)[off] & 0x04))
+            return throw_named(vm, "ISOException", 0x6982);
         r[0] = (uint16_t)len;
         return 1;
     }
