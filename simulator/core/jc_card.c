@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "jc_card_int.h"
+#include "jc_image.h"
 #include "jc_sw.h"
 
 const char *jc_strerror(int err)
@@ -143,14 +144,62 @@ void jc_card_state_event(const jc_card *card, jc_card_state old_state, jc_card_s
     }
 }
 
+/* Commit the persistent state, with the runtime's state staged into it when
+ * it changed: the runtime section and the rest of the card reach the image
+ * in one commit. On failure the runtime goes back to the last committed
+ * section. */
 int jc_card_commit(jc_card *card)
 {
-    if (!card->env.commit)
-        return 0;
-    int rc = card->env.commit(card->env.commit_ctx, &card->st);
-    if (rc == JC_ERR_POWER_CUT)
-        card->fault = JC_ERR_POWER_CUT;
-    return rc < 0 ? rc : 0;
+    uint8_t *old = card->st.rt;
+    uint32_t old_len = card->st.rt_len;
+    bool staged = false;
+    int rc = 0;
+    if (jc_rt_dirty(card)) {
+        uint8_t *blob = NULL;
+        size_t len = 0;
+        rc = card->rt_ops->save(card->rt, &blob, &len);
+        if (rc >= 0 && len > JC_RT_SECTION_MAX)
+            rc = JC_ERR_NOMEM;
+        if (rc < 0) {
+            free(blob);
+            jc_rt_rollback(card);
+            jc_card_warn(card, "the application runtime could not save its state");
+            return rc == JC_ERR_POWER_CUT ? JC_ERR_NOMEM : rc;
+        }
+        if (len == 0) {
+            free(blob);
+            blob = NULL;
+        }
+        card->st.rt = blob;
+        card->st.rt_len = (uint32_t)len;
+        staged = true;
+    }
+    if (card->env.commit)
+        rc = card->env.commit(card->env.commit_ctx, &card->st);
+    if (rc < 0) {
+        if (rc == JC_ERR_POWER_CUT)
+            card->fault = JC_ERR_POWER_CUT;
+        if (staged) {
+            free(card->st.rt);
+            card->st.rt = old;
+            card->st.rt_len = old_len;
+            if (card->rt_ops->restore(card->rt, old, old_len) < 0)
+                jc_card_warn(card, "the application runtime could not return to its last state");
+        }
+        return rc;
+    }
+    if (staged)
+        free(old);
+    return 0;
+}
+
+void jc_card_restore_snap(jc_card *card)
+{
+    uint8_t *rt = card->st.rt;
+    uint32_t rt_len = card->st.rt_len;
+    memcpy(&card->st, &card->snap, sizeof(card->st));
+    card->st.rt = rt;
+    card->st.rt_len = rt_len;
 }
 
 jc_card_state jc_card_state_get(const jc_card *card)
@@ -194,7 +243,10 @@ int jc_card_create(jc_card **out, const jc_pstate *st, const jc_env *env)
         return JC_ERR_NOMEM;
     card->profile = p;
     card->env = *env;
-    memcpy(&card->st, st, sizeof(card->st));
+    if (jc_pstate_copy(&card->st, st) < 0) {
+        free(card);
+        return JC_ERR_NOMEM;
+    }
     card->powered = false;
     card->atr_len = 0;
     card->atr_malformed = false;
@@ -212,6 +264,7 @@ void jc_card_free(jc_card *card)
     if (!card)
         return;
     jc_gp_vol_reset(card); /* releases the crypto contexts and any LOAD buffer */
+    jc_pstate_release(&card->st);
     free(card);
 }
 
@@ -220,6 +273,7 @@ static void clear_volatile(jc_card *card)
     card->root_selected = false;
     card->booted = false;
     memset(&card->selected, 0, sizeof(card->selected));
+    card->sel_instance = false;
     jc_gp_vol_reset(card);
 }
 
@@ -228,6 +282,8 @@ static int power_up(jc_card *card, bool warm, uint8_t *atr, size_t cap)
     jc_card_state old = jc_card_state_get(card);
     clear_volatile(card);
     card->powered = true;
+    if (card->rt_ops)
+        card->rt_ops->reset(card->rt);
     card->atr_len = jc_atr_build(card->profile, card->st.mem, warm, card->atr, sizeof(card->atr),
                                  &card->atr_malformed);
     if (card->st.flags & JC_PF_FUSED)
@@ -308,6 +364,13 @@ int jc_card_process(jc_card *card, const uint8_t *capdu, size_t len, uint8_t *ra
         sw = jc_fused_process(card, &a, &r);
     else
         sw = jc_prefuse_process(card, &a, &r);
+    if (jc_rt_dirty(card) && card->fault == 0 && jc_card_commit(card) < 0 && card->fault == 0) {
+        /* the runtime's state changed (an applet wrote persistent data) but
+         * could not be made durable: rolled back, the answer is 6581 */
+        jc_resp_clear(&r);
+        jc_card_warn(card, "commit of the card image failed: the applet's change rolled back");
+        sw = card->profile->sw.memory_failure.sw;
+    }
 
     if (card->fault) {
         int fault = card->fault;

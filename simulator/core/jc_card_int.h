@@ -18,12 +18,15 @@
 #include "jc_card.h"
 #include "jc_gp_vol.h"
 #include "jc_profile.h"
+#include "jc_runtime.h"
 #include "jc_state.h"
 
 struct jc_card {
     const jc_profile *profile;
     jc_env env;
-    jc_pstate st; /* persistent state */
+    jc_pstate st; /* persistent state; st.rt (the runtime section) is the card's own */
+    const jc_runtime_ops *rt_ops; /* the application runtime (jc_runtime.h); NULL = none */
+    void *rt;
 
     /* volatile */
     bool powered;
@@ -33,6 +36,7 @@ struct jc_card {
     bool root_selected; /* unfused: root applet selected by KT */
     bool booted;        /* unfused: BOOT done since the KT SELECT */
     jc_aid selected;    /* fused: selected application (len 0 = none) */
+    bool sel_instance;  /* fused: `selected` is an instance of the runtime */
     jc_gp_vol gp;       /* fused: GlobalPlatform volatile state (jc_gp_vol.h) */
     int fault;          /* JC_ERR_POWER_CUT set by a commit during this APDU */
 
@@ -54,6 +58,26 @@ void jc_card_state_event(const jc_card *card, jc_card_state old_state, jc_card_s
  * when the card has no commit hook) or <0; on JC_ERR_POWER_CUT card->fault is
  * set. The caller rolls back its own change on failure. */
 int jc_card_commit(jc_card *card);
+/* Put back the persistent state of a snapshot (card->snap), keeping the card's
+ * current runtime section, which jc_card_commit manages. */
+void jc_card_restore_snap(jc_card *card);
+
+/* The application runtime (jc_runtime.c). */
+static inline bool jc_rt_active(const jc_card *card)
+{
+    return card->rt_ops != NULL;
+}
+/* True when the runtime's persistent state changed since the last commit. */
+bool jc_rt_dirty(const jc_card *card);
+/* After a command that failed: bring a dirty runtime back to the last
+ * committed section. */
+void jc_rt_rollback(jc_card *card);
+/* Run the runtime's select/process for the selected instance and move its
+ * R-APDU into resp; returns the SW (6F00 for a runtime fault). */
+uint16_t jc_rt_select(jc_card *card, const jc_aid *instance, const jc_apdu *a, jc_resp *resp,
+                      bool *selected);
+uint16_t jc_rt_process(jc_card *card, const jc_apdu *a, jc_resp *resp);
+void jc_rt_deselect(jc_card *card);
 
 /* Constant-time comparison: 0 when equal. */
 int jc_ct_memcmp(const void *a, const void *b, size_t n);

@@ -11,7 +11,7 @@
  * JC_CMD_PERSISTENT are wrapped: snapshot of the persistent state -> handler ->
  * env.commit -> on failure roll back and answer 6581 (or, for an injected power
  * cut, record card->fault = JC_ERR_POWER_CUT so jc_card_process returns it).
- * With env.commit NULL (memory-only card) no snapshot is taken.
+ * With env.commit NULL (memory-only card) and no runtime no snapshot is taken.
  */
 #ifndef JC_CMD_H
 #define JC_CMD_H

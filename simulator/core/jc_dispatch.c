@@ -31,6 +31,7 @@ typedef struct {
     bool root_selected;
     bool booted;
     jc_aid selected;
+    bool sel_instance;
     jc_gp_vol gp;
 } vol_snapshot;
 
@@ -39,6 +40,7 @@ static void vol_save(const jc_card *card, vol_snapshot *v)
     v->root_selected = card->root_selected;
     v->booted = card->booted;
     v->selected = card->selected;
+    v->sel_instance = card->sel_instance;
     v->gp = card->gp;
 }
 
@@ -47,6 +49,7 @@ static void vol_restore(jc_card *card, const vol_snapshot *v)
     card->root_selected = v->root_selected;
     card->booted = v->booted;
     card->selected = v->selected;
+    card->sel_instance = v->sel_instance;
     card->gp = v->gp;
 }
 
@@ -87,7 +90,9 @@ uint16_t jc_dispatch(jc_card *card, const jc_cmd *table, size_t n, const jc_apdu
         card->env.trace(card->env.trace_ctx, &ev);
     }
 
-    bool snap = (row->flags & JC_CMD_PERSISTENT) && card->env.commit;
+    bool persistent = (row->flags & JC_CMD_PERSISTENT) != 0;
+    /* a memory-only card without a runtime needs no snapshot: nothing can fail */
+    bool snap = persistent && (card->env.commit || jc_rt_active(card));
     vol_snapshot vs;
     if (snap) {
         memcpy(&card->snap, &card->st, sizeof(card->st));
@@ -96,19 +101,19 @@ uint16_t jc_dispatch(jc_card *card, const jc_cmd *table, size_t n, const jc_apdu
     sw = row->handler(card, apdu, resp);
     if (!jc_sw_is_success(sw)) {
         if (snap) {
-            memcpy(&card->st, &card->snap, sizeof(card->st));
+            jc_card_restore_snap(card);
             vol_restore(card, &vs);
         }
+        if (persistent)
+            jc_rt_rollback(card);
         return sw; /* data with an error SW is the handler's choice (IDENTIFY + 6A82) */
     }
-    if (snap && memcmp(&card->snap, &card->st, sizeof(card->st)) != 0) {
-        int rc = card->env.commit(card->env.commit_ctx, &card->st);
+    if (snap && (memcmp(&card->snap, &card->st, sizeof(card->st)) != 0 || jc_rt_dirty(card))) {
+        int rc = jc_card_commit(card);
         if (rc < 0) {
-            memcpy(&card->st, &card->snap, sizeof(card->st));
+            jc_card_restore_snap(card);
             vol_restore(card, &vs);
             jc_resp_clear(resp);
-            if (rc == JC_ERR_POWER_CUT)
-                card->fault = JC_ERR_POWER_CUT;
             jc_card_warn(card, "commit of the card image failed: change rolled back");
             return card->profile->sw.memory_failure.sw;
         }

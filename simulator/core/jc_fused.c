@@ -98,6 +98,7 @@ static uint16_t h_select(jc_card *card, const jc_apdu *a, jc_resp *resp)
         return p->sw.select_failed.sw;
     if (a->lc == 0 || jc_gp_aid_eq(&p->isd_aid, a->data, a->lc) ||
         (a->lc >= 5 && a->lc < p->isd_aid.len && memcmp(p->isd_aid.b, a->data, a->lc) == 0)) {
+        jc_rt_deselect(card);
         card->selected = p->isd_aid;
         if (jc_resp_put(resp, p->fci, p->fci_len) < 0)
             return p->sw.wrong_length.sw;
@@ -124,6 +125,21 @@ static uint16_t h_select(jc_card *card, const jc_apdu *a, jc_resp *resp)
         return p->sw.select_failed.sw; /* the current selection stays */
     if (locked)
         return pol->locked_select_app.sw;
+    jc_rt_deselect(card);
+    if (jc_rt_active(card)) {
+        bool selected = false;
+        jc_aid inst = card->st.reg[hit].aid;
+        uint16_t sw = jc_rt_select(card, &inst, a, resp, &selected);
+        memset(&card->selected, 0, sizeof(card->selected));
+        if (selected) {
+            card->selected = inst;
+            card->sel_instance = true;
+            jc_card_info(card, "application selected: its select() accepted");
+        } else {
+            jc_card_info(card, "application not selected: nothing is selected on the channel");
+        }
+        return sw;
+    }
     card->selected = card->st.reg[hit].aid;
     jc_card_info(card, "application selected (its code is not executed: it answers 6D00)");
     return p->sw.done.sw;
@@ -244,6 +260,8 @@ uint16_t jc_fused_process(jc_card *card, const jc_apdu *apdu, jc_resp *resp)
         return jc_gp_pol(card)->channel.sw; /* logical channels are not modelled */
     if (apdu->ins == 0xA4 && (apdu->cla & 0xFCu) == 0x00)
         return jc_dispatch(card, open_table, N_ROWS(open_table), apdu, resp);
+    if (card->sel_instance)
+        return jc_rt_process(card, apdu, resp);
     if (!isd_selected(card))
         return p->sw.unknown_ins.sw; /* an installed applet: its code is not executed */
     /* Unknown instructions and classes are answered before secure messaging,

@@ -53,6 +53,42 @@ static bool lv(const uint8_t *d, size_t n, size_t *off, size_t max, const uint8_
     return true;
 }
 
+/* "what: why" into line (why may be NULL or empty). */
+static const char *rt_line(char *line, size_t cap, const char *what, const char *why)
+{
+    size_t n = 0;
+    for (const char *parts[3] = {what, why && why[0] ? ": " : "", why ? why : ""}, **p = parts;
+         p < parts + 3; p++)
+        for (const char *c = *p; *c && n + 1 < cap; c++)
+            line[n++] = *c;
+    line[n] = '\0';
+    return line;
+}
+
+/* Find the value of a one-byte tag in the install parameters field (GP 2.1.1
+ * §9.5.2.3.2: C9 application specific parameters, then optional TLVs).
+ * Absent -> true with *v NULL, *vl 0; malformed -> false. */
+static bool install_param(const uint8_t *d, size_t n, uint8_t tag, const uint8_t **v, size_t *vl)
+{
+    *v = NULL;
+    *vl = 0;
+    size_t off = 0;
+    while (off < n) {
+        if (n - off < 2)
+            return false;
+        uint8_t t = d[off];
+        size_t l = d[off + 1];
+        if (l > n - off - 2)
+            return false;
+        if (t == tag && *v == NULL) {
+            *v = d + off + 2;
+            *vl = l;
+        }
+        off += 2 + l;
+    }
+    return true;
+}
+
 /* ------------------------------------------------------------------ GET STATUS */
 
 static bool in_scope(const jc_reg_entry *e, uint8_t p1)
@@ -259,6 +295,23 @@ static uint16_t install_for_install(jc_card *card, uint8_t p1, const uint8_t *d,
     int slot = jc_gp_reg_free_slot(card);
     if (slot < 0)
         return JC_SW_NOT_ENOUGH_MEMORY;
+    if (jc_rt_active(card)) {
+        jc_aid inst = {.len = (uint8_t)app_l};
+        memcpy(inst.b, app, app_l);
+        const uint8_t *c9 = NULL;
+        size_t c9_l = 0;
+        if (!install_param(params, params_l, 0xC9, &c9, &c9_l))
+            return JC_SW_WRONG_DATA;
+        uint16_t sw = JC_SW_WRONG_DATA;
+        char why[160] = "";
+        if (card->rt_ops->install(card->rt, &lf->aid, &lf->modules[m], &inst, c9, c9_l, pv, &sw,
+                                  why, sizeof(why)) != 0) {
+            char line[256];
+            jc_card_warn(
+                card, rt_line(line, sizeof(line), "INSTALL: the applet's install() failed", why));
+            return sw == JC_SW_OK ? JC_SW_WRONG_DATA : sw;
+        }
+    }
     jc_reg_entry *ne = &card->st.reg[slot];
     memset(ne, 0, sizeof(*ne));
     ne->kind = (pv & 0x80u) ? JC_REG_SD : JC_REG_APP;
@@ -355,6 +408,18 @@ static uint16_t load_finish(jc_card *card)
     int slot = jc_gp_reg_free_slot(card);
     if (slot < 0)
         return load_fail(card, JC_SW_NOT_ENOUGH_MEMORY, "LOAD: registry full");
+    if (jc_rt_active(card)) {
+        uint16_t sw = JC_SW_WRONG_DATA;
+        char why[160] = "";
+        if (card->rt_ops->load(card->rt, lf.lfdb, lf.lfdb_len, &sw, why, sizeof(why)) != 0) {
+            char line[256];
+            jc_rt_rollback(card);
+            return load_fail(card, sw == JC_SW_OK ? JC_SW_WRONG_DATA : sw,
+                             rt_line(line, sizeof(line),
+                                     "LOAD: the runtime refused the package, nothing registered",
+                                     why));
+        }
+    }
     jc_reg_entry *e = &card->st.reg[slot];
     memset(e, 0, sizeof(*e));
     e->kind = JC_REG_ELF;
@@ -370,7 +435,7 @@ static uint16_t load_finish(jc_card *card)
     /* The LOAD row is not a persistent row (its blocks are volatile): commit
      * the new registry entry here, before the answer. */
     if (jc_card_commit(card) < 0) {
-        memset(e, 0, sizeof(*e));
+        memset(e, 0, sizeof(*e)); /* jc_card_commit took the runtime back as well */
         jc_card_warn(card, "commit of the card image failed: load dropped");
         return card->profile->sw.memory_failure.sw;
     }
@@ -404,6 +469,20 @@ uint16_t jc_gp_load(jc_card *card, const jc_apdu *a, jc_resp *resp)
 }
 
 /* ------------------------------------------------------------------ DELETE */
+
+/* Tell the runtime an instance or a load file goes; 0 or the SW refusing it. */
+static uint16_t rt_delete(jc_card *card, const jc_reg_entry *e)
+{
+    if (!jc_rt_active(card))
+        return 0;
+    uint16_t sw = card->profile->sw.wrong_state.sw;
+    int rc = e->kind == JC_REG_ELF ? card->rt_ops->delete_package(card->rt, &e->aid, &sw)
+                                   : card->rt_ops->delete_instance(card->rt, &e->aid, &sw);
+    if (rc == 0)
+        return 0;
+    jc_card_warn(card, "DELETE: the runtime refused");
+    return sw == JC_SW_OK ? card->profile->sw.wrong_state.sw : sw;
+}
 
 static void delete_entry(jc_card *card, int i)
 {
@@ -445,10 +524,17 @@ uint16_t jc_gp_delete(jc_card *card, const jc_apdu *a, jc_resp *resp)
         }
         for (int k = 0; k < JC_MAX_REGISTRY; k++) {
             const jc_reg_entry *x = &card->st.reg[k];
-            if ((x->kind == JC_REG_APP || x->kind == JC_REG_SD) && jc_gp_aid_eq(&x->elf, aid, l))
+            if ((x->kind == JC_REG_APP || x->kind == JC_REG_SD) && jc_gp_aid_eq(&x->elf, aid, l)) {
+                uint16_t sw = rt_delete(card, x);
+                if (sw != 0)
+                    return sw; /* the dispatcher rolls back what was deleted */
                 delete_entry(card, k);
+            }
         }
     }
+    uint16_t rsw = rt_delete(card, e);
+    if (rsw != 0)
+        return rsw;
     delete_entry(card, i);
     jc_card_info(card, "DELETE: registry entry removed");
     if (jc_resp_put_u8(resp, 0x00) < 0)

@@ -8,7 +8,13 @@
  *   | card_lcs | kdd[10] | keysets (8 x {used, kvn, counter u16, 3 x 16 key})
  *   | registry (32 x {kind, lcs, priv, aid, elf, module, n_modules,
  *     8 x module aid, ver_major, ver_minor}; an aid is {len, 16 bytes})
+ *   [ | runtime section: format u16 (1) | length u32 | the runtime's blob ]
  *   | SHA-256 of everything before it.
+ * The runtime section (jc_runtime.h) is present only when the state holds
+ * one, announced by bit 0x40 of the encoded flags byte (IMG_F_RUNTIME, never a
+ * jc_pstate flag), which the digest covers: an image cut before its section
+ * is refused, and an image of a card that never had a runtime is the same
+ * version-1 image as before the runtime existed.
  * Decoding checks magic, version, length and digest, then every field's range
  * and the consistency of the fuse flag with the GP state, into a local copy;
  * the caller's struct is written only when all of it is valid.
@@ -29,6 +35,10 @@
 #define IMG_AID_SIZE (1u + JC_AID_MAX)
 #define IMG_KEYSET_SIZE (4u + 3u * JC_KEY_LEN)
 #define IMG_REG_SIZE (3u + 3u * IMG_AID_SIZE + 1u + JC_MAX_MODULES * IMG_AID_SIZE + 2u)
+#define IMG_F_RUNTIME 0x40u
+#define IMG_OFF_FLAGS (IMG_MAGIC_LEN + 2u + JC_PROFILE_NAME_MAX + JC_KT_LEN)
+#define IMG_RT_FORMAT 1u
+#define IMG_RT_HEAD 6u /* format u16 | length u32 */
 #define IMG_BODY_SIZE                                                                              \
     (IMG_MAGIC_LEN + 2u + JC_PROFILE_NAME_MAX + JC_KT_LEN + 1u + JC_MEM_SIZE + 1u + JC_KDD_LEN +   \
      JC_MAX_KEYSETS * IMG_KEYSET_SIZE + JC_MAX_REGISTRY * IMG_REG_SIZE)
@@ -36,6 +46,41 @@
 size_t jc_image_encoded_size(void)
 {
     return IMG_BODY_SIZE + IMG_DIGEST_LEN;
+}
+
+size_t jc_image_size(const jc_pstate *st)
+{
+    size_t n = jc_image_encoded_size();
+    if (st && st->rt_len > 0)
+        n += IMG_RT_HEAD + st->rt_len;
+    return n;
+}
+
+void jc_pstate_release(jc_pstate *st)
+{
+    if (!st)
+        return;
+    free(st->rt);
+    st->rt = NULL;
+    st->rt_len = 0;
+}
+
+int jc_pstate_copy(jc_pstate *dst, const jc_pstate *src)
+{
+    if (!dst || !src)
+        return JC_ERR_ARG;
+    uint8_t *rt = NULL;
+    if (src->rt_len > 0) {
+        if (!src->rt)
+            return JC_ERR_ARG;
+        rt = malloc(src->rt_len);
+        if (!rt)
+            return JC_ERR_NOMEM;
+        memcpy(rt, src->rt, src->rt_len);
+    }
+    memcpy(dst, src, sizeof(*dst));
+    dst->rt = rt;
+    return 0;
 }
 
 typedef struct {
@@ -56,6 +101,11 @@ static void put_u16(wr *w, uint16_t v)
     put_u8(w, (uint8_t)(v >> 8));
     put_u8(w, (uint8_t)v);
 }
+static void put_u32(wr *w, uint32_t v)
+{
+    put_u16(w, (uint16_t)(v >> 16));
+    put_u16(w, (uint16_t)v);
+}
 static void put_aid(wr *w, const jc_aid *a)
 {
     put_u8(w, a->len);
@@ -74,7 +124,9 @@ int jc_image_encode(const jc_pstate *st, uint8_t *buf, size_t cap)
 {
     if (!st || !buf)
         return JC_ERR_ARG;
-    if (cap < jc_image_encoded_size())
+    if (st->rt_len > JC_RT_SECTION_MAX || (st->rt_len > 0 && !st->rt))
+        return JC_ERR_ARG;
+    if (cap < jc_image_size(st))
         return JC_ERR_BUFFER;
     wr w = {.p = buf};
     put(&w, IMG_MAGIC, IMG_MAGIC_LEN);
@@ -84,7 +136,7 @@ int jc_image_encode(const jc_pstate *st, uint8_t *buf, size_t cap)
     memcpy(name, st->profile, nl);
     put(&w, name, sizeof(name));
     put(&w, st->kt, JC_KT_LEN);
-    put_u8(&w, st->flags);
+    put_u8(&w, (uint8_t)(st->flags | (st->rt_len > 0 ? IMG_F_RUNTIME : 0u)));
     put(&w, st->mem, JC_MEM_SIZE);
     put_u8(&w, st->card_lcs);
     put(&w, st->kdd, JC_KDD_LEN);
@@ -110,13 +162,18 @@ int jc_image_encode(const jc_pstate *st, uint8_t *buf, size_t cap)
         put_u8(&w, e->ver_major);
         put_u8(&w, e->ver_minor);
     }
-    size_t body = (size_t)(w.p - buf);
-    if (body != IMG_BODY_SIZE)
+    if ((size_t)(w.p - buf) != IMG_BODY_SIZE)
         return JC_ERR_FORMAT;
+    if (st->rt_len > 0) {
+        put_u16(&w, IMG_RT_FORMAT);
+        put_u32(&w, st->rt_len);
+        put(&w, st->rt, st->rt_len);
+    }
+    size_t body = (size_t)(w.p - buf);
     int rc = sha256(buf, body, w.p);
     if (rc < 0)
         return rc;
-    return (int)jc_image_encoded_size();
+    return (int)jc_image_size(st);
 }
 
 typedef struct {
@@ -222,13 +279,28 @@ int jc_image_decode(const uint8_t *buf, size_t len, jc_pstate *st)
         return JC_ERR_VERSION;
     if (len < jc_image_encoded_size())
         return JC_ERR_TRUNCATED;
-    if (len > jc_image_encoded_size())
+    size_t body = IMG_BODY_SIZE;
+    uint32_t rt_len = 0;
+    if (buf[IMG_OFF_FLAGS] & IMG_F_RUNTIME) {
+        if (len < IMG_BODY_SIZE + IMG_RT_HEAD + IMG_DIGEST_LEN)
+            return JC_ERR_TRUNCATED;
+        const uint8_t *h = buf + IMG_BODY_SIZE;
+        if ((uint16_t)(h[0] << 8 | h[1]) != IMG_RT_FORMAT)
+            return JC_ERR_VERSION;
+        rt_len = (uint32_t)h[2] << 24 | (uint32_t)h[3] << 16 | (uint32_t)h[4] << 8 | h[5];
+        if (rt_len == 0 || rt_len > JC_RT_SECTION_MAX)
+            return JC_ERR_FORMAT; /* an empty section is written as none */
+        body += IMG_RT_HEAD + rt_len;
+        if (len < body + IMG_DIGEST_LEN)
+            return JC_ERR_TRUNCATED;
+    }
+    if (len > body + IMG_DIGEST_LEN)
         return JC_ERR_FORMAT;
     uint8_t digest[IMG_DIGEST_LEN];
-    int rc = sha256(buf, IMG_BODY_SIZE, digest);
+    int rc = sha256(buf, body, digest);
     if (rc < 0)
         return rc;
-    if (memcmp(digest, buf + IMG_BODY_SIZE, IMG_DIGEST_LEN) != 0)
+    if (memcmp(digest, buf + body, IMG_DIGEST_LEN) != 0)
         return JC_ERR_CORRUPT;
 
     jc_pstate *t = malloc(sizeof(*t));
@@ -239,7 +311,7 @@ int jc_image_decode(const uint8_t *buf, size_t len, jc_pstate *st)
     bool ok = true;
     get(&r, t->profile, JC_PROFILE_NAME_MAX);
     get(&r, t->kt, JC_KT_LEN);
-    t->flags = get_u8(&r);
+    t->flags = (uint8_t)(get_u8(&r) & ~IMG_F_RUNTIME);
     get(&r, t->mem, JC_MEM_SIZE);
     t->card_lcs = get_u8(&r);
     get(&r, t->kdd, JC_KDD_LEN);
@@ -266,6 +338,14 @@ int jc_image_decode(const uint8_t *buf, size_t len, jc_pstate *st)
         e->ver_minor = get_u8(&r);
     }
     rc = ok ? validate(t) : JC_ERR_FORMAT;
+    if (rc == 0 && rt_len > 0) {
+        t->rt = malloc(rt_len);
+        if (!t->rt)
+            rc = JC_ERR_NOMEM;
+        else
+            memcpy(t->rt, buf + IMG_BODY_SIZE + IMG_RT_HEAD, rt_len);
+        t->rt_len = rt_len;
+    }
     if (rc == 0)
         memcpy(st, t, sizeof(*t));
     free(t);

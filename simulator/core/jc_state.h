@@ -69,6 +69,17 @@ typedef struct jc_pstate {
     uint8_t kdd[JC_KDD_LEN];           /* key diversification data */
     jc_keyset keysets[JC_MAX_KEYSETS];
     jc_reg_entry reg[JC_MAX_REGISTRY];
+    /* The application runtime's persistent state (jc_runtime.h): an opaque
+     * blob, stored as the image's runtime section; NULL and 0 when there is
+     * none. It belongs to whoever filled the struct (the card for its own
+     * state; the caller of jc_image_decode / jc_store_open_file, who frees it
+     * with jc_pstate_release). A plain copy of the struct borrows it;
+     * jc_pstate_copy duplicates it. */
+    uint8_t *rt;
+    uint32_t rt_len;
 } jc_pstate;
+
+/* Largest runtime section an image may hold. */
+#define JC_RT_SECTION_MAX (16u * 1024u * 1024u)
 
 #endif

@@ -542,6 +542,7 @@ out:
         jc_store_close(js.store);
     jd_trace_close(&js.trace);
     free(conn);
+    jc_pstate_release(st);
     free(st);
     return rc;
 }
