@@ -24,7 +24,7 @@
 #include <zip.h>
 
 #include "jca.h"
-#include "jcop_api_tokens.h"
+#include "jcvm_api.h"
 #include "jcvm_cap.h"
 #include "jcvm_opcodes.h"
 #include "jcvm_verify.h"
@@ -120,23 +120,53 @@ static int api_pkg_of(const jcvm_cap *cap, unsigned imp)
 {
     if (!cap || imp >= cap->n_imports)
         return -1;
-    char h[40] = "";
-    for (unsigned i = 0; i < cap->imports[imp].aid.len && i < 16; i++)
-        snprintf(h + 2 * i, sizeof h - 2 * i, "%02X", cap->imports[imp].aid.b[i]);
-    for (size_t p = 0; p < jcop_api_npkgs; p++)
-        if (strcmp(jcop_api_pkgs[p].aid, h) == 0)
+    for (unsigned p = 0; p < jcvm_api_n_pkgs; p++)
+        if (jcvm_api_pkgs[p].aid_len == cap->imports[imp].aid.len &&
+            memcmp(jcvm_api_pkgs[p].aid, cap->imports[imp].aid.b, jcvm_api_pkgs[p].aid_len) == 0)
             return (int)p;
     return -1;
 }
 
-static const char *api_member(int pkg, int cls, char kind, int token)
+static int api_class(int pkg, unsigned token)
 {
-    for (size_t i = 0; i < jcop_api_nmembers; i++) {
-        const jcop_api_member *m = &jcop_api_members[i];
-        if (m->pkg == pkg && m->cls == cls && m->kind == kind && (kind == 'C' || m->token == token))
-            return m->name;
+    for (unsigned c = 0; c < jcvm_api_n_classes; c++)
+        if (jcvm_api_classes[c].pkg == pkg && jcvm_api_classes[c].token == token)
+            return (int)c;
+    return -1;
+}
+
+/* "name(sig)ret" of a method of an API class or of its supers/superinterfaces
+ * (tokens are inherited); constructors count as static (invoked through
+ * static method references). */
+static const char *api_method_sig(int cls, bool is_static, unsigned token, int depth)
+{
+    if (cls < 0 || depth > 16)
+        return NULL;
+    for (unsigned m = 0; m < jcvm_api_n_methods; m++) {
+        const jcvm_api_method *am = &jcvm_api_methods[m];
+        bool st = am->is_static || strncmp(am->sig, "<init>", 6) == 0;
+        if (am->cls == cls && am->token == token && st == is_static)
+            return am->sig;
     }
-    return NULL;
+    if (is_static)
+        return NULL;
+    const char *r = api_method_sig(jcvm_api_classes[cls].super, false, token, depth + 1);
+    for (int k = 0; !r && k < 6 && jcvm_api_classes[cls].ifaces[k] >= 0; k++)
+        r = api_method_sig(jcvm_api_classes[cls].ifaces[k], false, token, depth + 1);
+    return r;
+}
+
+/* kind: 'C' class name, 'S' static method, 'V' virtual method; fields: NULL */
+static const char *api_member(int pkg, int cls_token, char kind, int token)
+{
+    int c = api_class(pkg, (unsigned)cls_token);
+    if (c < 0)
+        return NULL;
+    if (kind == 'C')
+        return jcvm_api_classes[c].name;
+    if (kind != 'S' && kind != 'V')
+        return NULL;
+    return api_method_sig(c, kind == 'S', (unsigned)token, 0);
 }
 
 /* "javacard/framework/APDU" or "import 2 class 7" or "@0x0012" */
@@ -150,7 +180,7 @@ static void class_name(const jcvm_cap *cap, jcvm_classref r, char *out, size_t n
     const char *cn = p >= 0 ? api_member(p, r.token, 'C', 0) : NULL;
     if (cn) {
         char pk[128];
-        snprintf(pk, sizeof pk, "%s", jcop_api_pkgs[p].name);
+        snprintf(pk, sizeof pk, "%s", jcvm_api_pkgs[p].name);
         for (char *c = pk; *c; c++)
             if (*c == '.')
                 *c = '/';
@@ -201,8 +231,7 @@ static void cp_describe(const jcvm_cap *cap, unsigned idx, char *out, size_t n)
         }
     }
     if (mn) {
-        const char *dot = strchr(mn, '.');
-        snprintf(out, n, "%s %s.%s", kind, cn, dot ? dot + 1 : mn);
+        snprintf(out, n, "%s %s.%s", kind, cn, mn);
     } else {
         snprintf(out, n, "%s %s token %u", kind, cn, e->token);
     }
@@ -587,7 +616,7 @@ static int cmd_info(const char *path)
         printf("import %-6u ", i);
         hex(stdout, cap->imports[i].aid.b, cap->imports[i].aid.len);
         printf(" %u.%u  %s\n", cap->imports[i].major, cap->imports[i].minor,
-               p >= 0 ? jcop_api_pkgs[p].name : "(not a Java Card 2.2.2 / GP 2.1.1 API package)");
+               p >= 0 ? jcvm_api_pkgs[p].name : "(not a Java Card 2.2.2 / GP 2.1.1 API package)");
     }
     printf("components   ");
     size_t total = 0;
@@ -813,7 +842,7 @@ static int cmd_dump(const char *path)
                 printf("  %u: ", i);
                 hex(stdout, cap->imports[i].aid.b, cap->imports[i].aid.len);
                 printf(" %u.%u %s\n", cap->imports[i].major, cap->imports[i].minor,
-                       p >= 0 ? jcop_api_pkgs[p].name : "");
+                       p >= 0 ? jcvm_api_pkgs[p].name : "");
             }
             break;
         case JCVM_COMP_CONSTANT_POOL:
@@ -1094,17 +1123,17 @@ static int cmd_verify(const char *path, const char *profile, char **libs, size_t
         }
         bool have = false;
         for (const char *const *q = api->pkgs; *q; q++)
-            if (strcmp(*q, jcop_api_pkgs[p].name) == 0)
+            if (strcmp(*q, jcvm_api_pkgs[p].name) == 0)
                 have = true;
         if (!have) {
             printf("%s: REFUSED (link): import %u %s (%s) is absent from the %s card\n", path, i,
-                   jcop_api_pkgs[p].name, aid, profile);
+                   jcvm_api_pkgs[p].name, aid, profile);
             refused = 1;
-        } else if (cap->imports[i].major != jcop_api_pkgs[p].major ||
-                   cap->imports[i].minor > jcop_api_pkgs[p].minor) {
+        } else if (cap->imports[i].major != jcvm_api_pkgs[p].major ||
+                   cap->imports[i].minor > jcvm_api_pkgs[p].minor) {
             printf("%s: REFUSED (link): import %u %s %u.%u, the %s card has %d.%d\n", path, i,
-                   jcop_api_pkgs[p].name, cap->imports[i].major, cap->imports[i].minor, profile,
-                   jcop_api_pkgs[p].major, jcop_api_pkgs[p].minor);
+                   jcvm_api_pkgs[p].name, cap->imports[i].major, cap->imports[i].minor, profile,
+                   jcvm_api_pkgs[p].major, jcvm_api_pkgs[p].minor);
             refused = 1;
         }
     }
