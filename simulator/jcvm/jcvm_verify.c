@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jcvm_api.h"
 #include "jcvm_opcodes.h"
 
 #define MAX_STATE_BYTES (16u << 20)
@@ -155,6 +156,213 @@ static int sig_from_desc(const vctx *c, unsigned off, vsig *out, bool method)
     return 0;
 }
 
+/* ---- API packages (jcvm_api.h): signatures of the natives ---- */
+
+static int api_pkg(const jcvm_cap *cap, unsigned imp)
+{
+    if (imp >= cap->n_imports)
+        return -1;
+    for (unsigned p = 0; p < jcvm_api_n_pkgs; p++)
+        if (jcvm_api_pkgs[p].aid_len == cap->imports[imp].aid.len &&
+            memcmp(jcvm_api_pkgs[p].aid, cap->imports[imp].aid.b, jcvm_api_pkgs[p].aid_len) == 0)
+            return (int)p;
+    return -1;
+}
+
+static const char *api_sig_in(int cls, bool is_static, unsigned token, int depth)
+{
+    if (cls < 0 || depth > 16)
+        return NULL;
+    for (unsigned m = 0; m < jcvm_api_n_methods; m++) {
+        const jcvm_api_method *am = &jcvm_api_methods[m];
+        bool st = am->is_static || strncmp(am->sig, "<init>", 6) == 0;
+        if (am->cls == cls && am->token == token && st == is_static)
+            return strchr(am->sig, '(');
+    }
+    if (is_static)
+        return NULL;
+    const char *r = api_sig_in(jcvm_api_classes[cls].super, false, token, depth + 1);
+    for (int k = 0; !r && k < 6 && jcvm_api_classes[cls].ifaces[k] >= 0; k++)
+        r = api_sig_in(jcvm_api_classes[cls].ifaces[k], false, token, depth + 1);
+    return r;
+}
+
+/* Signature of an API method: class (import, token), method token. */
+static const char *api_sig(const jcvm_cap *cap, jcvm_classref cls, bool is_static, unsigned token)
+{
+    int p = cls.external ? api_pkg(cap, cls.pkg) : -1;
+    if (p < 0)
+        return NULL;
+    for (unsigned k = 0; k < jcvm_api_n_classes; k++)
+        if (jcvm_api_classes[k].pkg == p && jcvm_api_classes[k].token == cls.token)
+            return api_sig_in((int)k, is_static, token, 0);
+    return NULL;
+}
+
+/* ---- internal methods without a Descriptor: argument words from the
+ * method header, return type from the method's own return instructions ---- */
+
+static int internal_sig(const vctx *c, uint16_t moff, bool has_this, vsig *out)
+{
+    memset(out, 0, sizeof(*out));
+    jcvm_cap_method m;
+    if (!jcvm_cap_method_at(c->cap, moff, &m) || (m.flags & JCVM_METH_ABSTRACT))
+        return -1;
+    int words = (int)m.nargs - (has_this ? 1 : 0);
+    if (words < 0 || words > (int)sizeof(out->args))
+        return -1;
+    memset(out->args, '*', (size_t)words);
+    out->nargs = words;
+    /* Follow the control flow from the entry: without a Descriptor the known
+     * end of a method may include an unreferenced method after it, whose
+     * returns must not count. */
+    unsigned end = (unsigned)(m.end - m.code);
+    const uint8_t *code = c->cap->method + m.code;
+    uint8_t *seen = calloc(end + 1, 1);
+    unsigned *stack = malloc(sizeof(unsigned) * (end + 1));
+    if (!seen || !stack) {
+        free(seen);
+        free(stack);
+        return -1;
+    }
+    unsigned sp = 0;
+    char ret = 0;
+    int rc = 0;
+    stack[sp++] = 0;
+    for (unsigned h = 0; h < c->cap->n_handlers; h++) {
+        const jcvm_cap_handler *hd = &c->cap->handlers[h];
+        if (hd->start >= m.code && hd->start < m.end && hd->handler >= m.code &&
+            hd->handler < m.end && sp <= end)
+            stack[sp++] = hd->handler - m.code;
+    }
+    while (sp && rc == 0) {
+        unsigned pc = stack[--sp];
+        if (pc >= end || seen[pc])
+            continue;
+        seen[pc] = 1;
+        size_t l = jcvm_insn_len(code, end, pc);
+        if (l == 0) {
+            rc = -1;
+            break;
+        }
+        const jcvm_opinfo *op = jcvm_op(code[pc]);
+        if (op->flags & JCVM_OPF_RETURN) {
+            char r = op->opcode == 0x77   ? 'a'
+                     : op->opcode == 0x78 ? 's'
+                     : op->opcode == 0x79 ? 'I'
+                                          : 'V';
+            if (ret && ret != r)
+                rc = -1;
+            ret = r;
+        }
+        unsigned next[3];
+        unsigned nn = 0;
+        if (!(op->flags & JCVM_OPF_NOFALL))
+            next[nn++] = pc + (unsigned)l;
+        if ((op->flags & JCVM_OPF_BRANCH) && !(op->flags & JCVM_OPF_SWITCH)) {
+            long d =
+                op->opnd == JCVM_OPND_BR1 ? (int8_t)code[pc + 1] : (int16_t)be16(code + pc + 1);
+            if ((long)pc + d >= 0)
+                next[nn++] = (unsigned)((long)pc + d);
+        }
+        for (unsigned k = 0; k < nn; k++)
+            if (next[k] < end && !seen[next[k]] && sp <= end)
+                stack[sp++] = next[k];
+        if (op->flags & JCVM_OPF_SWITCH) {
+            int w = (op->opnd == JCVM_OPND_STABLESW || op->opnd == JCVM_OPND_SLOOKUPSW) ? 2 : 4;
+            bool table = op->opnd == JCVM_OPND_STABLESW || op->opnd == JCVM_OPND_ITABLESW;
+            unsigned cnt = table ? (unsigned)((l - 3 - 2 * (unsigned)w) / 2) : be16(code + pc + 3);
+            unsigned first = table ? pc + 3 + 2 * (unsigned)w : pc + 5 + (unsigned)w;
+            unsigned stride = table ? 2 : (unsigned)w + 2;
+            long t0 = (long)pc + (int16_t)be16(code + pc + 1);
+            if (t0 >= 0 && (unsigned)t0 < end && sp <= end)
+                stack[sp++] = (unsigned)t0;
+            for (unsigned k = 0; k < cnt; k++) {
+                long t = (long)pc + (int16_t)be16(code + first + k * stride);
+                if (t >= 0 && (unsigned)t < end && !seen[t] && sp <= end)
+                    stack[sp++] = (unsigned)t;
+            }
+        }
+    }
+    free(seen);
+    free(stack);
+    if (rc != 0 || !ret)
+        return -1;
+    out->ret = ret;
+    return 0;
+}
+
+static int virtual_sig(const vctx *c, jcvm_classref cls, unsigned token, vsig *out);
+
+/* An implementation of virtual method `token` in a class of this package that
+ * extends the class at `base` (for an abstract method's return type). */
+static int subclass_sig(const vctx *c, uint16_t base, unsigned token, vsig *out)
+{
+    const jcvm_cap *cap = c->cap;
+    for (unsigned k = 0; k < cap->n_classes; k++) {
+        const jcvm_cap_class *cl = &cap->classes[k];
+        if (cl->is_interface || cl->offset == base)
+            continue;
+        const jcvm_cap_class *up = cl;
+        bool extends = false;
+        for (int d = 0; d < 32 && up && up->has_super && !up->super.external; d++) {
+            if (up->super.offset == base) {
+                extends = true;
+                break;
+            }
+            up = jcvm_cap_class_at(cap, up->super.offset);
+        }
+        if (!extends)
+            continue;
+        bool pkg = (token & 0x80) != 0;
+        unsigned t = token & 0x7F, b = pkg ? cl->pkg_base : cl->pub_base;
+        unsigned cnt = pkg ? cl->pkg_count : cl->pub_count;
+        const uint8_t *tab = pkg ? cl->pkg_table : cl->pub_table;
+        if (t >= b && t - b < cnt) {
+            unsigned off = be16(tab + 2 * (t - b));
+            if (off != 0xFFFF && internal_sig(c, (uint16_t)off, true, out) == 0)
+                return 0;
+        }
+    }
+    return -1;
+}
+
+/* The method a virtual token selects in an internal class (following the
+ * superclasses) or, inherited from an API class, its API signature. */
+static int virtual_sig(const vctx *c, jcvm_classref cls, unsigned token, vsig *out)
+{
+    const jcvm_cap *cap = c->cap;
+    for (int depth = 0; depth < 32; depth++) {
+        if (cls.external) {
+            const char *s = api_sig(cap, cls, false, token);
+            return s ? sig_from_jvm(s, out) : -1;
+        }
+        const jcvm_cap_class *k = jcvm_cap_class_at(cap, cls.offset);
+        if (!k || k->is_interface)
+            return -1;
+        bool pkg = (token & 0x80) != 0;
+        unsigned t = token & 0x7F, base = pkg ? k->pkg_base : k->pub_base;
+        unsigned cnt = pkg ? k->pkg_count : k->pub_count;
+        const uint8_t *tab = pkg ? k->pkg_table : k->pub_table;
+        if (t >= base && t - base < cnt) {
+            unsigned off = be16(tab + 2 * (t - base));
+            if (off != 0xFFFF) {
+                if (internal_sig(c, (uint16_t)off, true, out) == 0)
+                    return 0;
+                /* abstract: the return type is that of an implementation in a subclass */
+                return subclass_sig(c, k->offset, token, out);
+            }
+        }
+        if (!k->has_super)
+            return -1;
+        cls = k->super;
+    }
+    return -1;
+}
+
+/* 0 and *out; -1 unknown; -2 an internal static method (internal_sig with
+ * `this` decided by the opcode). Order: the caller's resolver, the
+ * Descriptor, the API tables, the package's own method headers. */
 static int cp_sig(const vctx *c, uint16_t idx, vsig *out)
 {
     if (c->env && c->env->cp_sig) {
@@ -166,6 +374,26 @@ static int cp_sig(const vctx *c, uint16_t idx, vsig *out)
         unsigned off = be16(c->types + 2 + 2 * idx);
         if (off != 0xFFFF)
             return sig_from_desc(c, off, out, true);
+    }
+    const jcvm_cp_entry *e = &c->cap->cp[idx];
+    switch (e->tag) {
+    case JCVM_CP_STATIC_METHOD:
+        if (e->internal)
+            return -2;
+        {
+            const char *s = api_sig(c->cap, e->cls, true, e->token);
+            return s ? sig_from_jvm(s, out) : -1;
+        }
+    case JCVM_CP_VIRTUAL_METHOD:
+        return virtual_sig(c, e->cls, e->token, out);
+    case JCVM_CP_SUPER_METHOD: {
+        if (e->cls.external)
+            return -1;
+        const jcvm_cap_class *k = jcvm_cap_class_at(c->cap, e->cls.offset);
+        if (!k || !k->has_super)
+            return -1;
+        return virtual_sig(c, k->super, e->token, out);
+    }
     }
     return -1;
 }
@@ -180,9 +408,31 @@ static int iface_sig(const vctx *c, uint16_t idx, uint8_t token, vsig *out)
             return sig_from_jvm(s, out);
     }
     const jcvm_cp_entry *e = &c->cap->cp[idx];
+    if (e->cls.external) {
+        const char *s = api_sig(c->cap, e->cls, false, token);
+        return s ? sig_from_jvm(s, out) : -1;
+    }
     const jcvm_cap_comp *d = &c->cap->comp[JCVM_COMP_DESCRIPTOR];
-    if (e->cls.external || !d->present || !c->types)
+    if (!d->present || !c->types) {
+        /* no Descriptor: a class of this package implementing the interface
+         * maps the interface token to one of its own virtual methods */
+        const jcvm_cap *cap = c->cap;
+        for (unsigned k = 0; k < cap->n_classes; k++) {
+            const jcvm_cap_class *cl = &cap->classes[k];
+            if (cl->is_interface)
+                continue;
+            for (unsigned j = 0; j < cl->n_ifaces; j++) {
+                const jcvm_cap_impl *im = &cl->impls[j];
+                if (im->iface.external || im->iface.offset != e->cls.offset || token >= im->count)
+                    continue;
+                jcvm_classref self = {.external = false, .offset = cl->offset};
+                if (virtual_sig(c, self, im->index[token], out) == 0)
+                    return 0;
+            }
+        }
         return -1;
+    }
+
     const uint8_t *b = d->info;
     size_t n = d->size, o = 1;
     unsigned ncls = b[0];
@@ -473,11 +723,15 @@ static int invoke(mctx *mc, unsigned pc, uint8_t opc, unsigned idx, unsigned ifa
                          "the signature of method %u of the interface at constant pool "
                          "entry %u is unknown (no linker entry, no Descriptor)",
                          token, idx);
-    } else if (cp_sig(mc->c, (uint16_t)idx, &s) != 0) {
-        return MFAIL(mc, pc,
-                     "the signature of constant pool entry %u is unknown (no linker "
-                     "entry, no Descriptor)",
-                     idx);
+    } else {
+        int r = cp_sig(mc->c, (uint16_t)idx, &s);
+        if (r == -2)
+            r = internal_sig(mc->c, mc->c->cap->cp[idx].offset, opc != JCVM_OP_INVOKESTATIC, &s);
+        if (r != 0)
+            return MFAIL(mc, pc,
+                         "the signature of constant pool entry %u is unknown (no linker "
+                         "entry, no Descriptor)",
+                         idx);
     }
     const jcvm_cap *cap = mc->c->cap;
     const jcvm_cp_entry *e = &cap->cp[idx];
@@ -496,12 +750,25 @@ static int invoke(mctx *mc, unsigned pc, uint8_t opc, unsigned idx, unsigned ifa
             return MFAIL(mc, pc, "method @0x%04X takes %u argument words, the call passes %d",
                          e->offset, callee.nargs, s.nargs + (has_this ? 1 : 0));
     }
-    for (int k = s.nargs - 1; k >= 0; k--) {
-        char t = s.args[k];
-        if (t == 'i')
-            continue;
-        if (pop_t(mc, pc, stk, h, t))
-            return -1;
+    if (s.nargs > 0 && s.args[0] == '*') {
+        /* argument types unknown here (no Descriptor): the words must be there
+         * and must not cut an int in two; the callee's own check types them */
+        if (*h < s.nargs)
+            return MFAIL(mc, pc, "operand stack underflow");
+        if (splits(stk, *h, s.nargs))
+            return MFAIL(mc, pc, "would split an int on the stack");
+        for (int k = 0; k < s.nargs; k++)
+            if (stk[*h - 1 - k] == 'T')
+                return MFAIL(mc, pc, "passes %s as an argument", tname('T'));
+        *h -= s.nargs;
+    } else {
+        for (int k = s.nargs - 1; k >= 0; k--) {
+            char t = s.args[k];
+            if (t == 'i')
+                continue;
+            if (pop_t(mc, pc, stk, h, t))
+                return -1;
+        }
     }
     if (has_this && pop_t(mc, pc, stk, h, 'a'))
         return -1;
