@@ -24,6 +24,8 @@
 #include <zip.h>
 
 #include "jca.h"
+#include "jc_profile.h"
+#include "jcvm.h"
 #include "jcvm_api.h"
 #include "jcvm_cap.h"
 #include "jcvm_opcodes.h"
@@ -951,29 +953,6 @@ static int cmd_dump(const char *path)
 
 /* ---- verify ---- */
 
-/* The API packages a card model offers: an assumed model decision (no public
- * listing of a JCOP 2.4.x's packages exists); see simulator/FIDELITY.md. */
-typedef struct {
-    const char *profile;
-    const char *const *pkgs; /* names with the version the card has */
-    bool has_int;
-} card_api;
-
-static const char *const jcop24_pkgs[] = {"java.lang",
-                                          "java.io",
-                                          "java.rmi",
-                                          "javacard.framework",
-                                          "javacard.framework.service",
-                                          "javacard.security",
-                                          "javacardx.crypto",
-                                          "javacardx.apdu",
-                                          "org.globalplatform",
-                                          NULL};
-static const card_api card_apis[] = {
-    {"J2A040", jcop24_pkgs, true},
-    {"J2E145", jcop24_pkgs, true},
-};
-
 /* Signatures for the verifier: the API token tables, and the Descriptor of
  * library packages given with --library (packages already on the card). */
 typedef struct {
@@ -1059,24 +1038,28 @@ static const char *res_iface_sig(void *ctx, const jcvm_cap *cap, uint16_t idx, u
 
 static int cmd_verify(const char *path, const char *profile, char **libs, size_t nlibs)
 {
-    const card_api *api = NULL;
-    for (size_t i = 0; i < sizeof card_apis / sizeof card_apis[0]; i++)
-        if (strcmp(card_apis[i].profile, profile) == 0)
-            api = &card_apis[i];
-    if (!api) {
+    const jc_profile *prof = jc_profile_find(profile);
+    if (!prof) {
         fprintf(stderr, "jcop-cap: unknown profile %s (J2A040, J2E145)\n", profile);
         return EXIT_USAGE;
     }
+    /* The card's VM as the card is configured (jcvm_config_default). */
+    jcvm_config cfg;
+    jcvm_config_default(&cfg);
+    jcvm *vm = jcvm_new(&cfg);
     resolver res = {0};
     res.libs = calloc(nlibs + 1, sizeof(capfile));
     res.ldesc = calloc(nlibs + 1, sizeof(descinfo));
-    if (!res.libs || !res.ldesc) {
+    if (!vm || !res.libs || !res.ldesc) {
+        jcvm_free(vm);
         free(res.libs);
         free(res.ldesc);
         fprintf(stderr, "jcop-cap: out of memory\n");
         return EXIT_ENV;
     }
-    int rc = EXIT_ENV;
+    int rc = EXIT_ENV, refused = 0;
+    uint16_t sw = 0;
+    char why[400];
     capfile cf;
     memset(&cf, 0, sizeof cf);
     for (size_t i = 0; i < nlibs; i++, res.nlibs++) {
@@ -1088,23 +1071,38 @@ static int cmd_verify(const char *path, const char *profile, char **libs, size_t
             goto done;
         }
         decode_descriptor(&res.libs[i], &res.ldesc[i], NULL);
+        if (jcvm_load(vm, res.libs[i].zip.lfdb, res.libs[i].zip.lfdb_len, &sw, why, sizeof why)) {
+            printf("%s: the library %s is refused by the card itself (SW %04X): %s\n", path,
+                   libs[i], sw, why);
+            rc = EXIT_CHECK;
+            res.nlibs++;
+            goto done;
+        }
     }
     if (load_cap(path, &cf))
         goto done;
-    int refused = 0;
     if (!cf.cap) {
         printf("%s: REFUSED (structure): %s\n", path, cf.why);
         rc = EXIT_CHECK;
         goto done;
     }
     const jcvm_cap *cap = cf.cap;
+    /* every import, each with its reason (the card's LOAD stops at the first) */
     for (unsigned i = 0; i < cap->n_imports; i++) {
         int p = api_pkg_of(cap, i);
+        int li = lib_of(&res, cap, i);
         char aid[40] = "";
         for (unsigned k = 0; k < cap->imports[i].aid.len; k++)
             snprintf(aid + 2 * k, sizeof aid - 2 * k, "%02X", cap->imports[i].aid.b[k]);
-        int li = lib_of(&res, cap, i);
-        if (p < 0 && li >= 0) {
+        if (p >= 0) {
+            if (cap->imports[i].major != jcvm_api_pkgs[p].major ||
+                cap->imports[i].minor > jcvm_api_pkgs[p].minor) {
+                printf("%s: REFUSED (link): import %u %s %u.%u, the %s card has %u.%u\n", path, i,
+                       jcvm_api_pkgs[p].name, cap->imports[i].major, cap->imports[i].minor, profile,
+                       jcvm_api_pkgs[p].major, jcvm_api_pkgs[p].minor);
+                refused = 1;
+            }
+        } else if (li >= 0) {
             const jcvm_cap *l = res.libs[li].cap;
             if (l->pkg.major != cap->imports[i].major || l->pkg.minor < cap->imports[i].minor) {
                 printf("%s: REFUSED (link): import %u %s %u.%u, the library %s is %u.%u\n", path, i,
@@ -1112,45 +1110,31 @@ static int cmd_verify(const char *path, const char *profile, char **libs, size_t
                        l->pkg.minor);
                 refused = 1;
             }
-            continue;
-        }
-        if (p < 0) {
+        } else {
             printf("%s: REFUSED (link): import %u %s %u.%u is neither an API package of the %s "
                    "card nor a --library package\n",
                    path, i, aid, cap->imports[i].major, cap->imports[i].minor, profile);
             refused = 1;
-            continue;
-        }
-        bool have = false;
-        for (const char *const *q = api->pkgs; *q; q++)
-            if (strcmp(*q, jcvm_api_pkgs[p].name) == 0)
-                have = true;
-        if (!have) {
-            printf("%s: REFUSED (link): import %u %s (%s) is absent from the %s card\n", path, i,
-                   jcvm_api_pkgs[p].name, aid, profile);
-            refused = 1;
-        } else if (cap->imports[i].major != jcvm_api_pkgs[p].major ||
-                   cap->imports[i].minor > jcvm_api_pkgs[p].minor) {
-            printf("%s: REFUSED (link): import %u %s %u.%u, the %s card has %d.%d\n", path, i,
-                   jcvm_api_pkgs[p].name, cap->imports[i].major, cap->imports[i].minor, profile,
-                   jcvm_api_pkgs[p].major, jcvm_api_pkgs[p].minor);
-            refused = 1;
         }
     }
-    if ((cap->flags & JCVM_HDR_INT) && !api->has_int) {
+    if ((cap->flags & JCVM_HDR_INT) && !cfg.int_support) {
         printf("%s: REFUSED (link): the CAP uses int and the %s card has no int support\n", path,
                profile);
         refused = 1;
     }
-    char why[400];
     jcvm_verify_env env = {.cp_sig = res_cp_sig, .iface_sig = res_iface_sig, .ctx = &res};
     if (jcvm_verify_package_env(cap, &env, why, sizeof why) != 0) {
         printf("%s: REFUSED (verifier): %s\n", path, why);
         refused = 1;
     }
+    /* and the card's own LOAD (parse, verify, link by tokens), as LOAD delivers it */
+    if (!refused && jcvm_load(vm, cf.zip.lfdb, cf.zip.lfdb_len, &sw, why, sizeof why) != 0) {
+        printf("%s: REFUSED (LOAD, SW %04X): %s\n", path, sw, why);
+        refused = 1;
+    }
     if (!refused)
-        printf("%s: accepted by the %s card's verifier and linker checks (%u methods)\n", path,
-               profile, cap->n_method_starts);
+        printf("%s: accepted by the %s card's verifier and linker (%u methods)\n", path, profile,
+               cap->n_method_starts);
     rc = refused ? EXIT_CHECK : 0;
 done:
     for (size_t i = 0; i < res.nlibs; i++) {
@@ -1160,6 +1144,7 @@ done:
     free(res.libs);
     free(res.ldesc);
     free_cap(&cf);
+    jcvm_free(vm);
     return rc;
 }
 

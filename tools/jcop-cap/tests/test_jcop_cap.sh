@@ -77,11 +77,11 @@ vbad "return type mismatch" 's/^\(\t\t\t\t\t\)return;$/\1sconst_0;\n\1sreturn;/'
 vbad "an int where a short is needed" 's/^\(\t*\)sconst_1;$/\1iconst_1;/' "pc 14 (baload): needs a short on the stack, finds an int"
 
 # 4. linker: an import the card lacks, named with exit 1
-sed 's|^\t\t0xA0:0x0:0x0:0x0:0x62:0x0:0x1 1.0;.*|&\n\t\t0xA0:0x0:0x0:0x0:0x62:0x2:0x2 1.2;\t\t//javacardx/biometry|' "$HELLO" >"$T/bio.jca"
+sed 's|^\t\t0xA0:0x0:0x0:0x0:0x62:0x0:0x1 1.0;.*|&\n\t\t0xA0:0x0:0x0:0x0:0x62:0x2:0x2 1.3;\t\t//javacardx/biometry|' "$HELLO" >"$T/bio.jca"
 "$J" asm -o "$T/bio.cap" "$T/bio.jca" >/dev/null 2>&1
 "$J" verify "$T/bio.cap" >"$T/out" 2>&1
-[ $? -eq 1 ] && grep -q "import 2 javacardx.biometry (A0000000620202) is absent from the J2A040 card" "$T/out" \
-    && ok "verify names an API package the card lacks" || no "biometry: $(cat "$T/out")"
+[ $? -eq 1 ] && grep -q "import 2 javacardx.biometry 1.3, the J2A040 card has 1.2" "$T/out" \
+    && ok "verify names an API package version the card lacks" || no "biometry: $(cat "$T/out")"
 sed 's|^\t\t0xA0:0x0:0x0:0x0:0x62:0x0:0x1 1.0;.*|&\n\t\t0xF0:0x1:0x2:0x3:0x4 1.0;|' "$HELLO" >"$T/lib.jca"
 "$J" asm -o "$T/lib.cap" "$T/lib.jca" >/dev/null 2>&1
 "$J" verify "$T/lib.cap" >"$T/out" 2>&1
@@ -90,6 +90,12 @@ sed 's|0xA0:0x0:0x0:0x0:0x62:0x1:0x1 1.3;|0xA0:0x0:0x0:0x0:0x62:0x1:0x1 1.6;|' "
 "$J" asm -o "$T/v16.cap" "$T/v16.jca" >/dev/null 2>&1
 "$J" verify "$T/v16.cap" >"$T/out" 2>&1
 [ $? -eq 1 ] && grep -q "javacard.framework 1.6, the J2A040 card has 1.3" "$T/out" && ok "verify refuses a newer API version" || no "1.6: $(cat "$T/out")"
+
+sed 's|^\t\tinstanceFieldRef byte HelloApplet/greetings;|&\n\t\t.classRef 0.99;|' "$HELLO" >"$T/nocls.jca"
+"$J" asm -o "$T/nocls.cap" "$T/nocls.jca" >/dev/null 2>&1
+"$J" verify "$T/nocls.cap" >"$T/out" 2>&1
+[ $? -eq 1 ] && grep -q "REFUSED (LOAD, SW 6A80): .*constant pool 11: class 0.99 not found" "$T/out" \
+    && ok "verify runs the card's own LOAD: unknown API class token" || no "class 0.99: $(cat "$T/out")"
 
 # 5. not a CAP; usage
 echo "not a zip" >"$T/x.cap"
