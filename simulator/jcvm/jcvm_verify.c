@@ -777,6 +777,29 @@ static int invoke(mctx *mc, unsigned pc, uint8_t opc, unsigned idx, unsigned ifa
     return 0;
 }
 
+/* With a Descriptor, the field's declared type must match the opcode's
+ * width (getfield_b: byte or boolean; _s short; _i int; _a a reference). */
+static int field_width_check(mctx *mc, unsigned pc, const jcvm_opinfo *op, unsigned cpi)
+{
+    const vctx *c = mc->c;
+    if (!c->types || cpi >= c->n_cp_types)
+        return 0;
+    unsigned off = be16(c->types + 2 + 2 * cpi);
+    if (off == 0xFFFF || off + 1 >= c->types_len)
+        return 0;
+    unsigned first = c->types[off + 1] >> 4;
+    char have = first == 2 || first == 3 ? 'b' : first == 4 ? 's' : first == 5 ? 'i' : 'a';
+    const char *us = strchr(op->mnemonic, '_');
+    char want = us ? us[1] : 0;
+    if (want && want != have) {
+        static const char *const names[] = {"a reference", "a byte or boolean", "a short",
+                                            "an int"};
+        const char *hn = names[have == 'a' ? 0 : have == 'b' ? 1 : have == 's' ? 2 : 3];
+        return MFAIL(mc, pc, "constant pool entry %u is a field of %s type", cpi, hn);
+    }
+    return 0;
+}
+
 /* Apply the instruction at index i to a copy of its state; propagate. */
 static int step(mctx *mc, unsigned i)
 {
@@ -826,6 +849,9 @@ static int step(mctx *mc, unsigned i)
         break;
     }
     if (op->cpkind && op->cpkind != JCVM_CPK_CLASS_OR_NONE && cp_check(mc, pc, cpi, op->cpkind))
+        return -1;
+    if ((op->cpkind == JCVM_CPK_INSTANCE_FIELD || op->cpkind == JCVM_CPK_STATIC_FIELD) &&
+        field_width_check(mc, pc, op, cpi))
         return -1;
     if (op->opcode == JCVM_OP_CHECKCAST || op->opcode == JCVM_OP_INSTANCEOF) {
         uint8_t at = p[1];

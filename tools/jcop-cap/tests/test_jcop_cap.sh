@@ -67,6 +67,7 @@ vbad "max_stack too small" '0,/\.stack 5;/s//.stack 4;/' "pc 31 (getstatic_a): o
 vbad "short arithmetic on a reference" 's/^\(\t*\)s2b;$/\1aload_0;/' "needs a short on the stack, finds a reference"
 vbad "local outside max_locals" 's/sstore_3;/sstore 9;/' "local 9 outside the method's 4 locals"
 vbad "getfield on a static field ref" 's/getfield_b 10;/getfield_b 6;/' "constant pool entry 6 is a static field reference, not an instance field reference"
+vbad "field width against the Descriptor" 's/getfield_b 10;/getfield_s 10;/' "pc 41 (getfield_s): constant pool entry 10 is a field of a byte or boolean type"
 vbad "invokestatic of a virtual method ref" 's/invokestatic 9;/invokestatic 8;/' "entry 8 is a virtual method reference, not a static method reference"
 vbad "cp index out of range" 's/invokestatic 9;/invokestatic 60;/' "constant pool index 60 out of range"
 last=$(grep -n 'return;' "$HELLO" | tail -1 | cut -d: -f1)
