@@ -148,7 +148,7 @@ static int enc_jvm(dctx *c, const char **s, nibs *t, int line)
     const char *pp = ch ? strchr(prim, ch) : NULL;
     if (pp) {
         (*s)++;
-        unsigned code = (unsigned)(pp - prim) + 1; /* V1 Z2 B3 S4 I5 */
+        unsigned code = (unsigned)(pp - prim) + 1; /* V=1 Z=2 B=3 S=4 I=5 */
         if (arr && code == 1)
             return dfail(c, line, "array of void");
         return nib_add(t, arr ? code + 8 : code);

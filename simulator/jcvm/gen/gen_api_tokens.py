@@ -1,11 +1,15 @@
 #!/usr/bin/python3
 """Turn the Java Card 2.2.2 + GlobalPlatform 2.1.1 API token listing (a text
 file of facts taken from the reference export files) into C data for the
-VM's linker: jcvm_api_tokens.c. The generated file is committed, because the
-listing is not part of the project's tree.
+VM's linker: jcvm_api_tokens.c. The listing is in this folder
+(javacard-api-tokens.txt); the generated file is committed so a build needs no
+Python.
 
 Usage: gen_api_tokens.py javacard-api-tokens.txt > ../jcvm_api_tokens.c
 """
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import re
 import sys
 
