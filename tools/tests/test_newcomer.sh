@@ -77,4 +77,11 @@ run p-ex-lower 0 "$EX" --profile j2e145 "$SRC/tools/tests/data/$(ls "$SRC/tools/
 run p-list 0 "$JS" --list-profiles
 has p-list '^J2E145' "jcopsim --list-profiles lists the profiles"
 
+# Item 8: README and man pages.
+if [ -s "$SRC/tools/man/jcop-rig.1" ]; then ok "jcop-rig has a man page"; else bad "jcop-rig has no man page"; fi
+if grep -q 'sudo' "$SRC/README.md"; then bad "the README still starts a command with sudo"; else ok "no sudo in the README"; fi
+if grep -q 'as root' "$SRC/README.md"; then ok "the README says as root"; else bad "the README does not say as root"; fi
+run fused-probe 1 "$RP" "$SRC/testcases/safe/fused-probe.jcsh"
+has fused-probe 'needs a FUSED card' "safe/fused-probe.jcsh on an unfused card says it needs a fused one"
+
 exit $((fails > 0))
