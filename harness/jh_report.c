@@ -21,6 +21,19 @@ static void hexline(FILE *f, const char *prefix, const uint8_t *b, size_t n)
         fprintf(f, "%02X", b[i]);
 }
 
+/* hexline with the bytes [from, to) hidden as "**" (a masked secret). */
+static void hexline_masked(FILE *f, const char *prefix, const uint8_t *b, size_t n, bool mask,
+                           size_t from, size_t to)
+{
+    fputs(prefix, f);
+    for (size_t i = 0; i < n; i++) {
+        if (mask && i >= from && i < to)
+            fputs("**", f);
+        else
+            fprintf(f, "%02X", b[i]);
+    }
+}
+
 static const char *verdict_word(jh_verdict v)
 {
     switch (v) {
@@ -41,13 +54,16 @@ void jh_report_entry(FILE *f, const jh_entry *e)
     case JH_ENTRY_APDU: {
         fprintf(f, "%s:%u: %s%s%s\n", e->file, e->line, e->verb, e->verdict ? "  " : "",
                 verdict_word(e->verdict));
-        hexline(f, "=> ", e->capdu, e->capdu_len);
+        hexline_masked(f, "=> ", e->capdu, e->capdu_len, e->masked & JH_MASK_CDATA, 5,
+                       e->capdu_len);
         fputc('\n', f);
         if (e->wrapped) {
-            hexline(f, "   (plain ", e->plain, e->plain_len);
+            hexline_masked(f, "   (plain ", e->plain, e->plain_len, e->masked & JH_MASK_CDATA, 5,
+                           e->plain_len);
             fputs(")\n", f);
         }
-        hexline(f, "<= ", e->rapdu, e->rapdu_len);
+        hexline_masked(f, "<= ", e->rapdu, e->rapdu_len, e->masked & JH_MASK_RDATA, 0,
+                       e->rapdu_len >= 2 ? e->rapdu_len - 2 : 0);
         char buf[96];
         fprintf(f, "  %s: %s\n", jc_sw_name(e->sw), jc_sw_text(e->sw, buf, sizeof buf));
         break;

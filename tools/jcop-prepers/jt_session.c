@@ -203,6 +203,8 @@ static int jt_xchg_inner(jt_session *s, const char *what, const uint8_t *capdu, 
         jh_entry_set_bytes(&e->capdu, &e->capdu_len, mc, wlen);
         jt_masked(s, secret && !is_read && !is_mem, capdu, len, 5, len, mc);
         jh_entry_set_bytes(&e->plain, &e->plain_len, mc, len);
+        if (secret && !is_read && !is_mem && !s->show_keys)
+            e->masked |= JH_MASK_CDATA;
         e->wrapped = s->wrapped;
     }
     if (n < 2) {
@@ -219,6 +221,8 @@ static int jt_xchg_inner(jt_session *s, const char *what, const uint8_t *capdu, 
     if (e) {
         jt_masked(s, secret && is_read && !is_mem, rapdu, (size_t)n, 0, (size_t)n - 2, mr);
         jh_entry_set_bytes(&e->rapdu, &e->rapdu_len, mr, (size_t)n);
+        if (secret && is_read && !is_mem && !s->show_keys)
+            e->masked |= JH_MASK_RDATA;
         e->sw = sw;
         int st = s->rd->ops->state(s->rd);
         if (st >= 0 && st_before >= 0) {
