@@ -77,7 +77,7 @@ typedef struct {
     bool wrapped;
     uint8_t *rapdu;
     size_t rapdu_len;
-    uint16_t sw;     /* SW1<<8|SW2 of rapdu; 0 when there is none */
+    uint16_t sw; /* SW1<<8|SW2 of rapdu; 0 when there is none */
     /* Secrets the recorder replaced by placeholder bytes (JH_MASK_*): reports
      * show those bytes as hidden, never as the placeholder's hex. */
     uint8_t masked;

@@ -89,7 +89,8 @@ static void jh_hexout_m(FILE *f, const uint8_t *b, size_t n, size_t max, bool ma
     for (size_t i = 0; i < n && i < max; i++) {
         if (mask && i >= from && i < to) {
             size_t end = to < n ? to : n;
-            fprintf(f, "<span class=\"masked\" title=\"%zu bytes hidden (--show-keys shows them)\">",
+            fprintf(f,
+                    "<span class=\"masked\" title=\"%zu bytes hidden (--show-keys shows them)\">",
                     end - i);
             for (; i < end && i < max; i++)
                 fputs("**", f);

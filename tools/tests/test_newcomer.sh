@@ -84,4 +84,44 @@ if grep -q 'as root' "$SRC/README.md"; then ok "the README says as root"; else b
 run fused-probe 1 "$RP" "$SRC/testcases/safe/fused-probe.jcsh"
 has fused-probe 'needs a FUSED card' "safe/fused-probe.jcsh on an unfused card says it needs a fused one"
 
+# Item 11: small things users notice.
+TUT=$SRC/testcases/tutorial.jcsh
+# colour on a terminal (script(1) gives the program a pseudo-terminal), none otherwise
+esc=$'\033['
+if command -v script >/dev/null; then
+    TERM=xterm script -qec "'$RP' --kt $KT '$TUT'" /dev/null >"$W/tty.out" 2>&1 </dev/null
+    if grep -qF "$esc" "$W/tty.out"; then ok "colour on a terminal"; else bad "no colour on a terminal"; fi
+    NO_COLOR=1 TERM=xterm script -qec "'$RP' --kt $KT '$TUT'" /dev/null >"$W/nocolor.out" 2>&1 </dev/null
+    if grep -qF "$esc" "$W/nocolor.out"; then bad "colour despite NO_COLOR"; else ok "NO_COLOR turns colour off"; fi
+else
+    echo "# script(1) missing: colour on a terminal not checked"
+fi
+run pipe 0 "$RP" --kt $KT "$TUT"
+lacks pipe "$(printf '\033')" "no colour when standard output is not a terminal"
+# one "power on" per power-up in verify
+"$IM" new --kt $KT "$W/v.img" >/dev/null 2>&1
+"$PP" backup --image "$W/v.img" --kt $KT --out "$W/v.bak" >/dev/null 2>&1
+"$PP" plan --save-plan "$W/v.plan" >/dev/null 2>&1
+"$PP" apply --image "$W/v.img" --plan "$W/v.plan" --backup "$W/v.bak" --protect --fuse --yes >/dev/null 2>&1
+run verify 0 "$PP" verify --image "$W/v.img" --plan "$W/v.plan"
+n=$(grep -c '^power on' "$W/verify.out")
+if [ "$n" = 1 ]; then ok "verify: one power on for one power-up"; else bad "verify prints $n power on lines for one power-up"; fi
+# files the tools write end with a newline
+run reports 0 "$RP" --kt $KT --junit "$W/r.xml" --html "$W/r.html" "$TUT"
+for f in "$W/r.xml" "$W/r.html" "$W/v.plan" "$W/v.bak" "$W/t.trace"; do
+    if [ "$(tail -c 1 "$f" | od -An -tx1 | tr -d ' ')" = 0a ]; then ok "${f##*/} ends with a newline"; else
+        bad "${f##*/} does not end with a newline"; fi
+done
+# jcop-explain does not copy binary input to the terminal
+run explain-binary 1 "$EX" "$W/v.img"
+has explain-binary 'binary data' "jcop-explain names binary input"
+if LC_ALL=C grep -q 'JCOPSIMG\|[[:cntrl:]]' <(grep -v 'jcop-explain:' "$W/explain-binary.out"); then
+    bad "jcop-explain copied binary input"; else ok "jcop-explain copies nothing of a binary file"; fi
+# --report-mode for a CI artefact collector; never writable by others
+run mode 0 "$RP" --kt $KT --report-mode 0644 --junit "$W/m.xml" --html "$W/m.html" "$TUT"
+[ "$(stat -c %a "$W/m.xml") $(stat -c %a "$W/m.html")" = "644 644" ] && ok "--report-mode 0644 applies to both reports" ||
+    bad "--report-mode: modes $(stat -c %a "$W/m.xml") $(stat -c %a "$W/m.html")"
+[ "$(stat -c %a "$W/r.xml")" = 600 ] && ok "reports stay 0600 by default" || bad "default report mode $(stat -c %a "$W/r.xml")"
+run mode-bad 2 "$RP" --report-mode 0666 --junit "$W/m2.xml" "$TUT"
+
 exit $((fails > 0))
