@@ -156,6 +156,31 @@ static uint8_t lcs_of_state(int s)
     }
 }
 
+/* One line per state change: when the card reported its own change (in-process
+ * card), its line says it, with the state's meaning; the explainer's line on the
+ * same change (read from the bytes) is dropped, so a change is never told twice
+ * in two vocabularies. */
+static bool has_card_state_event(const jh_entry *e)
+{
+    for (size_t i = 0; i < e->n_events; i++)
+        if (e->events[i].kind == JC_EV_STATE)
+            return true;
+    return false;
+}
+
+static void drop_explainer_state_lines(jh_explanation *x)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < x->n; i++) {
+        if (x->line[i].kind == JH_XL_STATE && strncmp(x->line[i].text, "card state:", 11) == 0)
+            continue;
+        if (k != i)
+            x->line[k] = x->line[i];
+        k++;
+    }
+    x->n = k;
+}
+
 static void explain_entry(printer *p, const jh_entry *e)
 {
     jh_explanation x;
@@ -184,6 +209,8 @@ static void explain_entry(printer *p, const jh_entry *e)
     default:
         break;
     }
+    if (n > 0 && has_card_state_event(e))
+        drop_explainer_state_lines(&x);
     if (n > 0)
         jh_explanation_print(p->out, &x, "   | ");
     for (size_t i = 0; i < e->n_events; i++) {
@@ -191,9 +218,9 @@ static void explain_entry(printer *p, const jh_entry *e)
         if (ev->kind == JC_EV_WARN)
             fprintf(p->out, "   ! card: %s\n", ev->text ? ev->text : "warning");
         else if (ev->kind == JC_EV_STATE)
-            fprintf(p->out, "   | card state: %s -> %s%s%s\n", jc_card_state_name(ev->old_state),
-                    jc_card_state_name(ev->new_state), ev->text ? ": " : "",
-                    ev->text ? ev->text : "");
+            fprintf(p->out, "   | card state: %s -> %s%s%s (now %s)\n",
+                    jc_card_state_name(ev->old_state), jc_card_state_name(ev->new_state),
+                    ev->text ? ": " : "", ev->text ? ev->text : "", jh_state_text(ev->new_state));
     }
 }
 #endif

@@ -326,6 +326,15 @@ int jt_authenticate(jt_session *s, const jc_profile *prof, const uint8_t keys[3]
     if (n < 0)
         return n;
     sw = (uint16_t)(r[n - 2] << 8 | r[n - 1]);
+    if (sw == 0x6A88) {
+        fprintf(s->out,
+                "  FAILED: the card has no key set with version %02X (INITIALIZE UPDATE answered "
+                "6A88): a freshly fused card holds one set, version FF (from the CM_KEY records); "
+                "use --kvn 00 (the first set) or --kvn FF\n",
+                kvn);
+        jt_judge(s, false, "28 bytes + 9000", "no key set with that version on the card");
+        return 1;
+    }
     if (sw != 0x9000 || n != 30) {
         fprintf(s->out, "  FAILED: INITIALIZE UPDATE answered %04X with %d bytes\n", sw, n - 2);
         jt_judge(s, false, "28 bytes + 9000", "unexpected answer to INITIALIZE UPDATE");

@@ -124,4 +124,25 @@ run mode 0 "$RP" --kt $KT --report-mode 0644 --junit "$W/m.xml" --html "$W/m.htm
 [ "$(stat -c %a "$W/r.xml")" = 600 ] && ok "reports stay 0600 by default" || bad "default report mode $(stat -c %a "$W/r.xml")"
 run mode-bad 2 "$RP" --report-mode 0666 --junit "$W/m2.xml" "$TUT"
 
+# Item 9: explanations that do not stop short.
+run tut-x 0 "$RP" --kt $KT --explain "$TUT"
+has tut-x 'GlobalPlatform version 2\.1\.1' "FCI card recognition data (tag 73): GP version decoded"
+has tut-x 'secure channel: SCP02 with i=15' "FCI card recognition data (tag 73): SCP decoded"
+has tut-x 'privileges 9E = security domain, card lock, card terminate, default selected, CVM management' \
+    "the privileges byte spelled out"
+has tut-x 'combo 3C' "IDENTIFY's remaining field (combo) decoded"
+has tut-x 'new bytes \(before -> after\): ' "a memory change shown as before -> after"
+has tut-x 'why it cannot be undone' "FUSE says why it cannot be undone"
+lacks tut-x 'mapping assumed\) \[confirmed\]' "no label contradicting its own text"
+lacks tut-x '\* card state:' "one line per state change (the card's own), not two vocabularies"
+n=$(grep -c 'card state: ROOT_SELECTED -> BOOTED' "$W/tut-x.out")
+[ "$n" = 1 ] && ok "BOOT's state change told once" || bad "BOOT's state change told $n times"
+printf '/select %s\n/send 00F00000\n/send C0B0012323\n' $KT >"$W/cfg.jcsh"
+run cfg 0 "$RP" --kt $KT --explain "$W/cfg.jcsh"
+has cfg 'ATR_COLD_T0_IFACE = 08F01300008131FE45: length 8, T0 F0' "the configuration block read by C0B0012323: ATR bytes"
+has cfg 'ATR_COLD_HIST = 084A434F5076323431: length 8, historical bytes "JCOPv241"' \
+    "the configuration block read by C0B0012323: historical bytes"
+run kvn01 1 "$PP" rehearse -q --kvn 01
+has kvn01 'no key set with version 01' "rehearse --kvn 01 on a card without that key set says so"
+
 exit $((fails > 0))
