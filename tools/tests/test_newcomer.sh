@@ -29,6 +29,17 @@ lacks() {
     if grep -qE -- "$2" "$W/$1.out"; then bad "$3 (/$2/ in $1's output)"; else ok "$3"; fi
 }
 
+# Item 1: a C-APDU shorter than 4 bytes never reaches a reader: file:line, exit 2,
+# in every script language (the rig side is simulator/tests/rig/one_byte_apdu.py).
+printf '/send 00\n' >"$W/short.jcsh"
+printf '00\n' >"$W/short.scriptor"
+printf 'send_apdu -sc 0 -APDU 04\n' >"$W/short.gpsh"
+printf '/set-var X 00\n/send ${X}\n' >"$W/short-var.jcsh"
+for f in short.jcsh short.scriptor short.gpsh short-var.jcsh; do
+    run "$f" 2 "$RP" "$W/$f"
+    has "$f" "$f:[0-9]+: " "$f: a 1-byte C-APDU is refused with file:line"
+done
+
 # Item 3: the cause, not "input/output error".
 run js-missing 3 "$JS" --image "$W/missing.img"
 has js-missing 'No such file or directory' "jcopsim --image missing.img says No such file"
