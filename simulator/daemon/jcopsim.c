@@ -530,10 +530,9 @@ int main(int argc, char **argv)
                      .slot = o.slot,
                      .retry_budget_ms = o.retry_budget_s * 1000u,
                      .frame_timeout_ms = 5000,
-                     /* --no-reannounce (test only) shows the stuck-reader trap: the
-                        lone-control watch would heal it too (it reconnects), so it is
-                        off there as well, and the trap test still proves the
-                        re-announce is what keeps a restarted card visible. */
+                     /* --no-reannounce shows vpcd's stuck-reader trap on purpose
+                      * (rig_stuck_reader_trap): the lone-control watch, which drops and
+                      * renews the link too, would clear it, so it goes with it */
                      .lone_control_ms = o.no_announce ? 0 : JD_LONE_CONTROL_MS,
                      .no_announce = o.no_announce,
                      .stop = &jd_stop,
