@@ -369,7 +369,8 @@ int jcvm_link(jcvm *vm, int slot, uint16_t *sw, char *why, size_t whylen)
     jcvm_cap *cap = p->cap;
     char a[40];
     if ((cap->flags & JCVM_HDR_INT) && !vm->cfg.int_support)
-        return lfail(sw, 0x6A80, why, whylen, "package uses int, the card profile has no int support");
+        return lfail(sw, 0x6A80, why, whylen,
+                     "package uses int, the card profile has no int support");
     for (unsigned i = 0; i < cap->n_imports; i++) {
         const jcvm_cap_pkg *im = &cap->imports[i];
         p->imp_api[i] = -1;
@@ -518,13 +519,13 @@ int jcvm_link(jcvm *vm, int slot, uint16_t *sw, char *why, size_t whylen)
                 int s = p->imp_pkg[e->cls.pkg];
                 const jcvm_cap *oc = vm->pkgs[s].cap;
                 if (e->cls.token >= oc->n_export)
-                    return lfail(sw, 0x6A80, why, whylen, "constant pool %u: class token %u not exported", i,
-                                 e->cls.token);
+                    return lfail(sw, 0x6A80, why, whylen,
+                                 "constant pool %u: class token %u not exported", i, e->cls.token);
                 const jcvm_cap_export_class *ex = &oc->exports[e->cls.token];
                 if (e->tag == JCVM_CP_STATIC_FIELD) {
                     if (e->token >= ex->n_fields)
-                        return lfail(sw, 0x6A80, why, whylen, "constant pool %u: field token %u not exported",
-                                     i, e->token);
+                        return lfail(sw, 0x6A80, why, whylen,
+                                     "constant pool %u: field token %u not exported", i, e->token);
                     r->off = jcvm_rd2(ex->field_offsets + 2 * e->token);
                 } else {
                     if (e->token >= ex->n_methods)
@@ -550,7 +551,8 @@ int jcvm_link(jcvm *vm, int slot, uint16_t *sw, char *why, size_t whylen)
         } else if (e->tag == JCVM_CP_SUPER_METHOD || e->tag == JCVM_CP_STATIC_METHOD) {
             na = target_nargs(vm, r->pkg, r->off);
             if (na < 0)
-                return lfail(sw, 0x6A80, why, whylen, "constant pool %u: no method at %u", i, r->off);
+                return lfail(sw, 0x6A80, why, whylen, "constant pool %u: no method at %u", i,
+                             r->off);
         }
         r->nargs = (uint8_t)(na < 0 ? 0 : na);
     }
