@@ -61,6 +61,8 @@ void jh_cap_free(jh_cap *cap)
     if (cap == NULL)
         return;
     free(cap->lfdb);
+    for (size_t t = 0; t < JH_CAP_NTAGS; t++)
+        free(cap->comp[t]);
     memset(cap, 0, sizeof(*cap));
 }
 
@@ -191,8 +193,14 @@ static int read_zip(zip_t *z, jh_cap *cap, char *err, size_t errlen)
             snprintf(cap->path, sizeof(cap->path), "%s", dir);
         }
     }
-    for (size_t c = 0; c < N_COMPONENTS; c++)
-        free(data[c]);
+    for (size_t c = 0; c < N_COMPONENTS; c++) {
+        if (rc == JH_CAP_OK && data[c] != NULL) {
+            cap->comp[components[c].tag] = data[c]; /* ownership moves to cap */
+            cap->comp_len[components[c].tag] = lens[c];
+        } else {
+            free(data[c]);
+        }
+    }
     if (rc != JH_CAP_OK)
         jh_cap_free(cap);
     return rc;

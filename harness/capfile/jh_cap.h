@@ -16,6 +16,7 @@
 
 #define JH_CAP_AID_MAX 16
 #define JH_CAP_MAX_APPLETS 8
+#define JH_CAP_NTAGS 13 /* component tags 1..12 */
 
 /* Errors: negative; 0 is success. */
 enum {
@@ -40,6 +41,11 @@ typedef struct {
     size_t n_applets;
     jh_cap_aid applets[JH_CAP_MAX_APPLETS];
     char path[256];      /* package path inside the ZIP, e.g. "com/example/javacard" */
+    /* Every component found, by tag (1 Header .. 12 Debug; 0 unused), each
+     * with its tag and u2 size; NULL when absent. Owned. Descriptor and Debug
+     * are kept here for inspection tools although the LFDB drops them. */
+    uint8_t *comp[JH_CAP_NTAGS];
+    size_t comp_len[JH_CAP_NTAGS];
 } jh_cap;
 
 /* Read a CAP file from disk / from memory. On failure *cap is left empty and
