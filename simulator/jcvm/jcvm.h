@@ -31,6 +31,7 @@ typedef struct jcvm_config {
     uint16_t max_frames;      /* frame depth budget (0 = default) */
     uint16_t commit_capacity; /* transaction undo capacity in bytes (0 = default) */
     uint8_t protocol;         /* APDU.getProtocol(): 0 T=0, 1 T=1 */
+    bool no_verify;           /* tests of the run-time checks only: LOAD skips the verifier */
     /* Randomness (RandomData, key generation): fill buf, return 0. */
     int (*random)(void *ctx, uint8_t *buf, size_t n);
     void *random_ctx;

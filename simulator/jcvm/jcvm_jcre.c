@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "jcvm_int.h"
+#include "jcvm_verify.h"
 
 void jcvm_config_default(jcvm_config *cfg)
 {
@@ -185,6 +186,24 @@ int jcvm_load(jcvm *vm, const uint8_t *lfdb, size_t len, uint16_t *sw, char *why
             snprintf(why, whylen, "CAP refused: %s", w);
         jcvm_trace(vm, "LOAD refused: %s", w);
         return -1;
+    }
+    /* bytecode verification before anything of the package can run. The signatures of
+       methods of other loaded packages come from the CAP's own Descriptor when it has one;
+       without it (GP tools drop the Descriptor) such an invocation cannot be typed here: the
+       package is accepted and the interpreter's run-time checks (argument cells against the
+       callee's header, stack and local bounds) stand for that part (FIDELITY.md) */
+    if (!vm->cfg.no_verify && jcvm_verify_package(cap, w, sizeof w) != 0) {
+        if (strstr(w, "is unknown (no linker entry, no Descriptor)") != NULL &&
+            cap->n_imports > 0) {
+            jcvm_trace(vm, "LOAD: verification incomplete (%s): run-time checks apply", w);
+        } else {
+            jcvm_cap_free(cap);
+            *sw = 0x6A80;
+            if (why && whylen)
+                snprintf(why, whylen, "bytecode refused: %s", w);
+            jcvm_trace(vm, "LOAD refused: %s", w);
+            return -1;
+        }
     }
     if (find_pkg(vm, &cap->pkg.aid) >= 0) {
         jcvm_cap_free(cap);

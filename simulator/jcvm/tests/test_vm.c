@@ -40,6 +40,10 @@ static jcvm *vm_with(const tapp_spec *s, const jcvm_config *cfg)
         c = *cfg;
     else
         jcvm_config_default(&c);
+    /* these tests exercise the interpreter itself, some on bodies no verifier would pass
+       (unbalanced stack heights, deliberately broken code): LOAD skips the verifier here;
+       test_verifier_at_load shows the card's LOAD refusing such code */
+    c.no_verify = true;
     c.trace = trace;
     last_trace[0] = 0;
     jcvm *vm = jcvm_new(&c);
@@ -279,6 +283,34 @@ static void test_memory_safety_unverified(void **state)
     (void)truncated;
 }
 
+static void test_verifier_at_load(void **state)
+{
+    (void)state;
+    /* the card's LOAD runs the bytecode verifier: a method reading a local outside its frame
+       is refused with 6A80 and the method and pc in the reason; nothing stays */
+    const uint8_t local_oob[] = {0x16, 0x40};
+    tapp_spec s = {
+        .body = local_oob, .body_len = sizeof local_oob, .max_stack = 2, .max_locals = 1};
+    size_t n = tapp_build(&s, &tb);
+    jcvm *vm = jcvm_new(NULL);
+    uint16_t sw = 0;
+    char why[300] = "";
+    assert_int_not_equal(jcvm_load(vm, tb.b, n, &sw, why, sizeof why), 0);
+    assert_int_equal(sw, 0x6A80);
+    if (strstr(why, "local 64") == NULL || strstr(why, "pc") == NULL)
+        fail_msg("reason: %s", why);
+    jc_aid pkg = aid_of(TAPP_PKG, sizeof TAPP_PKG);
+    assert_false(jcvm_has_package(vm, &pkg));
+    /* a well-typed body loads */
+    const uint8_t ok[] = {0x11, 0x12, 0x34};
+    s.body = ok;
+    s.body_len = sizeof ok;
+    n = tapp_build(&s, &tb);
+    if (jcvm_load(vm, tb.b, n, &sw, why, sizeof why) != 0)
+        fail_msg("a verifiable package refused: %s", why);
+    jcvm_free(vm);
+}
+
 static void test_transactions(void **state)
 {
     (void)state;
@@ -483,6 +515,7 @@ int main(void)
         cmocka_unit_test(test_iso_exception_reason),
         cmocka_unit_test(test_runaway_budget),
         cmocka_unit_test(test_memory_safety_unverified),
+        cmocka_unit_test(test_verifier_at_load),
         cmocka_unit_test(test_transactions),
         cmocka_unit_test(test_save_restore),
         cmocka_unit_test(test_linker_refusals),
