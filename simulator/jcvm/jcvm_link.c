@@ -34,9 +34,37 @@ static bool is_ctor(const jcvm_api_method *m)
     return strncmp(m->sig, "<init>", 6) == 0;
 }
 
-/* is_static: static methods and constructors (one token space); else virtual */
+/* is_static: static methods and constructors (one token space); else virtual.
+   A table (class, token, kind) -> method index built on first use: this is on the path
+   of every native call. */
+static int16_t *method_map;
+
+static void build_method_map(void)
+{
+    size_t n = (size_t)jcvm_api_n_classes * 256u * 2u;
+    int16_t *m = malloc(n * sizeof *m);
+    if (m == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        m[i] = -1;
+    for (unsigned i = 0; i < jcvm_api_n_methods; i++) {
+        const jcvm_api_method *am = &jcvm_api_methods[i];
+        bool st = am->is_static || is_ctor(am);
+        size_t at = ((size_t)am->cls * 256u + am->token) * 2u + (st ? 1u : 0u);
+        if (m[at] < 0)
+            m[at] = (int16_t)i;
+    }
+    method_map = m;
+}
+
 int jcvm_api_method_find(int cls, uint8_t token, bool is_static)
 {
+    if (cls < 0 || (unsigned)cls >= jcvm_api_n_classes)
+        return -1;
+    if (method_map == NULL)
+        build_method_map();
+    if (method_map != NULL)
+        return method_map[((size_t)cls * 256u + token) * 2u + (is_static ? 1u : 0u)];
     for (unsigned i = 0; i < jcvm_api_n_methods; i++) {
         const jcvm_api_method *m = &jcvm_api_methods[i];
         if (m->cls != cls || m->token != token)
