@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "jc_card.h"
+#include "jcvm_runtime.h"
 #include "jc_hex.h"
 #include "jc_image.h"
 #include "jc_profile.h"
@@ -47,6 +48,7 @@ static void jd_on_signal(int sig)
 
 typedef struct {
     jc_card *card;
+    jcvm_rt *vm; /* the Java Card VM running the card's applets */
     jc_store *store;
     jd_trace trace;
     uint8_t cold_atr[JC_ATR_MAX];
@@ -464,6 +466,12 @@ int main(int argc, char **argv)
         rc = JD_EXIT_ENV;
         goto out;
     }
+    r = jcvm_attach(js.card, &env, NULL, &js.vm);
+    if (r < 0) {
+        fprintf(stderr, "jcopsim: cannot start the card's Java Card VM: %s\n", jc_strerror(r));
+        rc = JD_EXIT_ENV;
+        goto out;
+    }
     if (o.cut_power_at != 0)
         jc_store_cut_power_at(js.store, o.cut_power_at);
     if (!jd_host_is_loopback(o.host))
@@ -538,6 +546,7 @@ int main(int argc, char **argv)
 out:
     if (js.card != NULL)
         jc_card_free(js.card);
+    jcvm_detach(js.vm);
     if (js.store != NULL)
         jc_store_close(js.store);
     jd_trace_close(&js.trace);
