@@ -379,6 +379,36 @@ static void test_shared_applets(void **state)
     }
 }
 
+/* A package importing another loaded package: the client's calls into the
+ * server (a Shareable interface) are typed from the server's own components,
+ * with no Descriptor on either side; without the server they cannot be. */
+static void test_library_import(void **state)
+{
+    (void)state;
+    char dir[4096];
+    if (tcap_shared_dir(dir, sizeof dir) == NULL) {
+        print_message("skipped: ../shared/applets absent\n");
+        skip();
+    }
+    static tbuf srv, cli;
+    char path[4200], why[300];
+    snprintf(path, sizeof path, "%s/shareable/server/shserver.cap", dir);
+    size_t ns = read_lfdb(path, &srv, false);
+    snprintf(path, sizeof path, "%s/shareable/client/shclient.cap", dir);
+    size_t nc = read_lfdb(path, &cli, false);
+    assert_true(ns > 0 && nc > 0);
+    jcvm_cap *s = NULL, *c = NULL;
+    assert_int_equal(jcvm_cap_parse(srv.b, ns, &s, why, sizeof why), 0);
+    assert_int_equal(jcvm_cap_parse(cli.b, nc, &c, why, sizeof why), 0);
+    assert_int_not_equal(jcvm_verify_package(c, why, sizeof why), 0);
+    assert_non_null(strstr(why, "is unknown"));
+    const jcvm_cap *loaded[] = {s};
+    if (jcvm_verify_package_with(c, loaded, 1, NULL, why, sizeof why) != 0)
+        fail_msg("client with its server loaded: %s", why);
+    jcvm_cap_free(s);
+    jcvm_cap_free(c);
+}
+
 /* Mutated Method components (as LOAD delivers them, no Descriptor) never
  * crash the verifier, and every refusal has a reason; run under the
  * sanitizer build this is the verifier's robustness test. Uses the project's
@@ -446,6 +476,7 @@ int main(void)
         cmocka_unit_test(test_table),          cmocka_unit_test(test_handlers),
         cmocka_unit_test(test_install_arity),  cmocka_unit_test(test_env_resolver),
         cmocka_unit_test(test_shared_applets), cmocka_unit_test(test_mutations_never_crash),
+        cmocka_unit_test(test_library_import),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
