@@ -1087,9 +1087,13 @@ next:
                     ninst = o->owner_inst;
                 }
             } else {
-                CP(idx, op == 0x8B   ? JCVM_CP_VIRTUAL_METHOD
-                        : op == 0x8D ? JCVM_CP_STATIC_METHOD
-                                     : P->res[idx].kind);
+                if (op == 0x8C) { /* invokespecial: a static (private, <init>) or super method */
+                    if (idx >= P->cap->n_cp || (P->res[idx].kind != JCVM_CP_STATIC_METHOD &&
+                                                P->res[idx].kind != JCVM_CP_SUPER_METHOD))
+                        BAD("constant pool index %u is no static or super method", idx);
+                } else {
+                    CP(idx, op == 0x8B ? JCVM_CP_VIRTUAL_METHOD : JCVM_CP_STATIC_METHOD);
+                }
                 const jcvm_res *r = &P->res[idx];
                 nargs = r->nargs;
                 if (sp < sbase + nargs)
@@ -1121,6 +1125,16 @@ next:
                 jcvm_native_fn fn = jcvm_native_for(toff);
                 uint16_t ret[2] = {0, 0};
                 int nr;
+                const jcvm_api_method *am = &jcvm_api_methods[toff];
+                if (!am->is_static) { /* an instance method or constructor: `this` must be an
+                                         instance of the native's class (its cells exist) */
+                    h = st[sp - nargs];
+                    OBJ(h, o);
+                    if (nargs < 1 || o->kind != OK_INST ||
+                        !jcvm_instance_of(vm, o->cid, JCVM_CID_API | (uint32_t)am->cls) ||
+                        o->len < jcvm_instance_cells(vm, JCVM_CID_API | (uint32_t)am->cls))
+                        BAD("native %s on an object of another class", am->sig);
+                }
                 vm->budget = budget;
                 if (fn == NULL) {
                     jcvm_trace(vm, "native %s.%s not implemented",

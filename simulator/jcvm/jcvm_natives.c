@@ -13,6 +13,8 @@
 #define NAT(name) static int name(jcvm *vm, uint16_t *a, uint16_t *r)
 #define S16(x) ((int16_t)(x))
 
+static bool is_arr(jcvm *vm, uint16_t h, uint8_t kind, uint16_t minlen);
+
 static uint16_t cur_ctx(jcvm *vm)
 {
     return jcvm_cur_ctx_pkg(vm);
@@ -672,17 +674,27 @@ NAT(n_pin_init)
 static void pin_set_validated(jcvm *vm, uint16_t self, bool v)
 {
     uint16_t va = cell(vm, self, 4);
-    if (va)
+    if (is_arr(vm, va, OK_ARR_BOOL, 1))
         ((uint8_t *)vm->objs[va].data)[0] = v;
 }
 static bool pin_validated(jcvm *vm, uint16_t self)
 {
     uint16_t va = cell(vm, self, 4);
-    return va && ((uint8_t *)vm->objs[va].data)[0];
+    return is_arr(vm, va, OK_ARR_BOOL, 1) && ((uint8_t *)vm->objs[va].data)[0];
+}
+/* An OwnerPIN whose constructor never ran has no PIN array: uninitialised, like the API's
+   PINException ILLEGAL_VALUE for a bad state */
+static bool pin_ok(jcvm *vm, uint16_t self)
+{
+    uint16_t pa = cell(vm, self, 3);
+    return is_arr(vm, pa, OK_ARR_BYTE, (uint16_t)(cell(vm, self, 1) + 1u)) &&
+           cell(vm, self, 1) < 128;
 }
 NAT(n_pin_check)
 {
     uint16_t self = a[0];
+    if (!pin_ok(vm, self))
+        return throw_named(vm, "PINException", 1);
     pin_set_validated(vm, self, false);
     uint16_t tries = cell(vm, self, 2);
     if (tries == 0) {
@@ -698,7 +710,8 @@ NAT(n_pin_check)
     set_cell(vm, self, 2, (uint16_t)(tries - 1), false); /* not subject to transactions */
     uint16_t pa = cell(vm, self, 3);
     const uint8_t *pin = vm->objs[pa].data;
-    if (len == pin[0] && memcmp(pin + 1, (uint8_t *)o->data + off, (size_t)len) == 0) {
+    if (len == pin[0] && len <= (int16_t)cell(vm, self, 1) &&
+        memcmp(pin + 1, (uint8_t *)o->data + off, (size_t)len) == 0) {
         set_cell(vm, self, 2, cell(vm, self, 0), false);
         pin_set_validated(vm, self, true);
         r[0] = 1;
@@ -738,6 +751,8 @@ NAT(n_pin_reset_unblock)
 }
 NAT(n_pin_update)
 {
+    if (!pin_ok(vm, a[0]))
+        return throw_named(vm, "PINException", 1);
     jcvm_obj *o = barr(vm, a[1]);
     if (o == NULL)
         return -1;
@@ -776,17 +791,33 @@ NAT(n_aid_init)
     set_cell(vm, a[0], 0, b, false);
     return 0;
 }
+static bool is_arr(jcvm *vm, uint16_t h, uint8_t kind, uint16_t minlen)
+{
+    return h != 0 && h < JCVM_MAX_OBJS && vm->objs[h].kind == kind && vm->objs[h].len >= minlen;
+}
+
+/* The bytes of an AID object; an AID whose constructor never ran has none. */
 static const uint8_t *aid_bytes(jcvm *vm, uint16_t self, uint16_t *len)
 {
+    static const uint8_t none[1] = {0};
     uint16_t b = cell(vm, self, 0);
+    if (!is_arr(vm, b, OK_ARR_BYTE, 0)) {
+        *len = 0;
+        return none;
+    }
     *len = vm->objs[b].len;
     return vm->objs[b].data;
+}
+
+static bool is_aid(jcvm *vm, uint16_t h)
+{
+    return h != 0 && h < JCVM_MAX_OBJS && vm->objs[h].kind == OK_INST && vm->objs[h].len >= 1 &&
+           jcvm_instance_of(vm, vm->objs[h].cid, jcvm_api_cid("javacard.framework", "AID"));
 }
 NAT(n_aid_equals_obj)
 {
     r[0] = 0;
-    if (a[1] == 0 || vm->objs[a[1]].kind != OK_INST ||
-        !jcvm_instance_of(vm, vm->objs[a[1]].cid, jcvm_api_cid("javacard.framework", "AID")))
+    if (!is_aid(vm, a[1]))
         return 1;
     uint16_t l1, l2;
     const uint8_t *x = aid_bytes(vm, a[0], &l1), *y = aid_bytes(vm, a[1], &l2);
@@ -797,9 +828,13 @@ NAT(n_aid_rid_equals)
 {
     if (a[1] == 0)
         return throw_named(vm, "NullPointerException", 0);
+    if (!is_aid(vm, a[1])) {
+        r[0] = 0;
+        return 1;
+    }
     uint16_t l1, l2;
     const uint8_t *x = aid_bytes(vm, a[0], &l1), *y = aid_bytes(vm, a[1], &l2);
-    r[0] = memcmp(x, y, 5) == 0;
+    r[0] = l1 >= 5 && l2 >= 5 && memcmp(x, y, 5) == 0;
     return 1;
 }
 NAT(n_aid_equals_bytes)
@@ -1123,7 +1158,8 @@ NAT(n_throw_it)
     }
 static int thunk_idx[40];
 THUNK(0)
-THUNK(1) THUNK(2) THUNK(3) THUNK(4) THUNK(5) THUNK(6) THUNK(7) THUNK(8) THUNK(9) THUNK(10) THUNK(11)
+THUNK(1)
+THUNK(2) THUNK(3) THUNK(4) THUNK(5) THUNK(6) THUNK(7) THUNK(8) THUNK(9) THUNK(10) THUNK(11)
     THUNK(12) THUNK(13) THUNK(14) THUNK(15) THUNK(16) THUNK(17) THUNK(18) THUNK(19) THUNK(20)
         THUNK(21) THUNK(22) THUNK(23) THUNK(24) THUNK(25) THUNK(26) THUNK(27) THUNK(28) THUNK(29)
             THUNK(30) THUNK(31) THUNK(32) THUNK(33) THUNK(34) THUNK(35) THUNK(36) THUNK(37)
