@@ -55,6 +55,7 @@ void jc_gp_session_end(jc_card *card, const char *why)
     card->gp.sc_keyset = 0;
     card->gp.gs_pending = false;
     jc_gp_put_key_chain_drop(card);
+    jc_gp_store_end(card);
     card->gp.load_active = false;
     card->gp.load_len = 0;
     if (had && why != NULL)
@@ -171,6 +172,9 @@ static const jc_cmd isd_table[] = {
      .flags = JC_CMD_NEEDS_SC | JC_CMD_NEEDS_DATA, .handler = jc_gp_load},
     {.name = "DELETE", .cla_mask = 0xF8, .cla = 0x80, .ins = 0xE4, .states = ST_MANAGE,
      .flags = JC_CMD_NEEDS_SC | JC_CMD_NEEDS_DATA | JC_CMD_PERSISTENT, .handler = jc_gp_delete},
+    /* STORE DATA commits its own change (its forwarded blocks keep their sequence) */
+    {.name = "STORE DATA", .cla_mask = 0xF8, .cla = 0x80, .ins = 0xE2, .states = ST_MANAGE,
+     .flags = JC_CMD_NEEDS_SC | JC_CMD_NEEDS_DATA, .handler = jc_gp_store_data},
     /* SELECT with a GP class: the ISD knows the INS, not the class (6E00) */
     {.name = "SELECT", .cla_mask = 0xFC, .cla = 0x00, .ins = 0xA4, .states = ST_ALIVE,
      .flags = 0, .handler = h_select},

@@ -28,6 +28,16 @@ int jc_gp_reg_find(const jc_card *card, const uint8_t *aid, size_t len);
 int jc_gp_reg_free_slot(const jc_card *card);
 bool jc_gp_aid_eq(const jc_aid *a, const uint8_t *b, size_t len);
 
+/* STORE DATA state ends (jc_gp_store.c): block sequence, personalization target. */
+void jc_gp_store_end(jc_card *card);
+/* The ISD data objects: what STORE DATA wrote, else the profile's. */
+size_t jc_gp_isd_iin(const jc_card *card, const uint8_t **v);
+size_t jc_gp_isd_cin(const jc_card *card, const uint8_t **v);
+size_t jc_gp_isd_card_data(const jc_card *card, const uint8_t **v);
+void jc_gp_isd_cplc(const jc_card *card, uint8_t out[JC_CPLC_LEN]);
+/* INSTALL [for personalization] (called by jc_gp_install). */
+uint16_t jc_gp_install_perso(jc_card *card, const uint8_t *d, size_t n);
+
 /* Handlers (ISD table rows). */
 uint16_t jc_gp_get_data(jc_card *card, const jc_apdu *a, jc_resp *resp);
 uint16_t jc_gp_init_update(jc_card *card, const jc_apdu *a, jc_resp *resp);
@@ -38,5 +48,6 @@ uint16_t jc_gp_get_status(jc_card *card, const jc_apdu *a, jc_resp *resp);
 uint16_t jc_gp_install(jc_card *card, const jc_apdu *a, jc_resp *resp);
 uint16_t jc_gp_load(jc_card *card, const jc_apdu *a, jc_resp *resp);
 uint16_t jc_gp_delete(jc_card *card, const jc_apdu *a, jc_resp *resp);
+uint16_t jc_gp_store_data(jc_card *card, const jc_apdu *a, jc_resp *resp);
 
 #endif

@@ -316,7 +316,8 @@ uint16_t jc_gp_install(jc_card *card, const jc_apdu *a, jc_resp *resp)
     case 0x04:
     case 0x0C: sw = install_for_install(card, a->p1, a->data, a->lc); break;
     case 0x08: sw = install_make_selectable(card, a->data, a->lc); break;
-    default: return JC_SW_INCORRECT_P1P2; /* extradition, personalization: not modelled */
+    case 0x20: sw = jc_gp_install_perso(card, a->data, a->lc); break;
+    default: return JC_SW_INCORRECT_P1P2; /* extradition: not modelled */
     }
     if (sw == JC_SW_OK && jc_resp_put_u8(resp, 0x00) < 0)
         return card->profile->sw.wrong_length.sw;

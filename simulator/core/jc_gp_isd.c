@@ -57,17 +57,19 @@ uint16_t jc_gp_get_data(jc_card *card, const jc_apdu *a, jc_resp *resp)
     size_t n = 0;
     switch (tag) {
     case 0x9F7F:
-        return put_tlv(card, resp, tag, p->cplc, JC_CPLC_LEN, tl);
+        jc_gp_isd_cplc(card, v); /* STORE DATA 9F67 / 9F66 over the profile's */
+        return put_tlv(card, resp, tag, v, JC_CPLC_LEN, tl);
     case 0x0066:
-        return put_tlv(card, resp, 0x66, p->card_data, p->card_data_len, tl);
     case 0x0042:
-        if (p->iin_len == 0)
+    case 0x0045: {
+        const uint8_t *obj;
+        size_t len = tag == 0x66   ? jc_gp_isd_card_data(card, &obj)
+                     : tag == 0x42 ? jc_gp_isd_iin(card, &obj)
+                                   : jc_gp_isd_cin(card, &obj);
+        if (len == 0)
             break;
-        return put_tlv(card, resp, 0x42, p->iin, p->iin_len, tl);
-    case 0x0045:
-        if (p->cin_len == 0)
-            break;
-        return put_tlv(card, resp, 0x45, p->cin, p->cin_len, tl);
+        return put_tlv(card, resp, tag, obj, len, tl);
+    }
     case 0x0067:
         if (p->card_caps_len == 0)
             break;

@@ -28,6 +28,8 @@
     .key_last = RULE(0x6985, ASSUMED, "GP 2.1.1 §9.2 gives no rule: no key set, no management"),      \
     .key_in_use = RULE(0x6985, ASSUMED, "GP 2.1.1 §9.2 gives no rule: the session's keys stay"),      \
     .key_single = RULE(0x6985, ASSUMED, "GP 2.1.1 Table 9-14; the model keeps SCP02 sets whole"),     \
+    .store_sequence = RULE(0x6A86, ASSUMED, "GP 2.1.1 §9.11.2.2 gives no SW; as LOAD"),             \
+    .perso_forward = RULE(0x6D00, ASSUMED, "applet code not executed: it answers 6D00 (§9.11.1)"),   \
     .factory_set_replaced = true, .counter_max = 0xFFFF, .response_max = 256
 
 static const struct {
@@ -74,6 +76,9 @@ static const struct {
     {"DELETE [key]: the card's only key set", offsetof(jc_gp_policy, key_last)},
     {"DELETE [key]: the key set of the open session", offsetof(jc_gp_policy, key_in_use)},
     {"DELETE [key]: one key (D0) of an SCP02 key set", offsetof(jc_gp_policy, key_single)},
+    {"STORE DATA: block out of sequence", offsetof(jc_gp_policy, store_sequence)},
+    {"STORE DATA after INSTALL [for personalization] (applet not run)",
+     offsetof(jc_gp_policy, perso_forward)},
 };
 
 const jc_sw_rule *jc_gp_policy_rule_at(const jc_gp_policy *pol, size_t i, const char **what)

@@ -34,6 +34,8 @@ typedef struct {
     jc_sw_rule key_last;              /* DELETE [key] of the only key set: 6985 */
     jc_sw_rule key_in_use;            /* DELETE [key] of the session's key set: 6985 */
     jc_sw_rule key_single;            /* DELETE [key] of one key (D0) of an SCP02 set: 6985 */
+    jc_sw_rule store_sequence;        /* STORE DATA block out of sequence: 6A86 */
+    jc_sw_rule perso_forward;         /* STORE DATA for the application being personalized */
     bool factory_set_replaced;        /* first added key set takes the factory FF set's place */
     uint16_t counter_max;             /* INIT UPDATE refused (6985) once the counter is here */
     uint16_t response_max;            /* GET STATUS bytes per answer before 6310 */

@@ -8,7 +8,13 @@
  *   | card_lcs | kdd[10] | keysets (8 x {used, kvn, counter u16, 3 x 16 key})
  *   | registry (32 x {kind, lcs, priv, aid, elf, module, n_modules,
  *     8 x module aid, ver_major, ver_minor}; an aid is {len, 16 bytes})
+ *   [ | ISD data section: iin_len iin[16] | cin_len cin[16] | card_data_len
+ *       card_data[127] | cplc_set | cplc_preperso[8] | cplc_perso[8] ]
  *   | SHA-256 of everything before it.
+ * The ISD data section (what STORE DATA wrote to the ISD) is present only
+ * when the state holds some, announced by bit 0x20 of the encoded flags byte
+ * (IMG_F_ISD, never a jc_pstate flag): an image of a card that never had
+ * STORE DATA is byte for byte the image it was before the section existed.
  * Decoding checks magic, version, length and digest, then every field's range
  * and the consistency of the fuse flag with the GP state, into a local copy;
  * the caller's struct is written only when all of it is valid.
@@ -29,6 +35,10 @@
 #define IMG_AID_SIZE (1u + JC_AID_MAX)
 #define IMG_KEYSET_SIZE (4u + 3u * JC_KEY_LEN)
 #define IMG_REG_SIZE (3u + 3u * IMG_AID_SIZE + 1u + JC_MAX_MODULES * IMG_AID_SIZE + 2u)
+#define IMG_F_ISD 0x20u
+#define IMG_OFF_FLAGS (IMG_MAGIC_LEN + 2u + JC_PROFILE_NAME_MAX + JC_KT_LEN)
+#define IMG_ISD_SIZE                                                                               \
+    (3u + 2u * JC_ISD_ID_MAX + JC_ISD_CARD_DATA_MAX + 1u + 2u * JC_ISD_CPLC_PART)
 #define IMG_BODY_SIZE                                                                              \
     (IMG_MAGIC_LEN + 2u + JC_PROFILE_NAME_MAX + JC_KT_LEN + 1u + JC_MEM_SIZE + 1u + JC_KDD_LEN +   \
      JC_MAX_KEYSETS * IMG_KEYSET_SIZE + JC_MAX_REGISTRY * IMG_REG_SIZE)
@@ -36,6 +46,17 @@
 size_t jc_image_encoded_size(void)
 {
     return IMG_BODY_SIZE + IMG_DIGEST_LEN;
+}
+
+static bool isd_data_present(const jc_pstate *st)
+{
+    static const jc_isd_data none;
+    return memcmp(&st->isd, &none, sizeof(none)) != 0;
+}
+
+size_t jc_image_size_of(const jc_pstate *st)
+{
+    return jc_image_encoded_size() + (st != NULL && isd_data_present(st) ? IMG_ISD_SIZE : 0u);
 }
 
 typedef struct {
@@ -74,8 +95,9 @@ int jc_image_encode(const jc_pstate *st, uint8_t *buf, size_t cap)
 {
     if (!st || !buf)
         return JC_ERR_ARG;
-    if (cap < jc_image_encoded_size())
+    if (cap < jc_image_size_of(st))
         return JC_ERR_BUFFER;
+    bool isd = isd_data_present(st);
     wr w = {.p = buf};
     put(&w, IMG_MAGIC, IMG_MAGIC_LEN);
     put_u16(&w, IMG_VERSION);
@@ -84,7 +106,7 @@ int jc_image_encode(const jc_pstate *st, uint8_t *buf, size_t cap)
     memcpy(name, st->profile, nl);
     put(&w, name, sizeof(name));
     put(&w, st->kt, JC_KT_LEN);
-    put_u8(&w, st->flags);
+    put_u8(&w, (uint8_t)(st->flags | (isd ? IMG_F_ISD : 0u)));
     put(&w, st->mem, JC_MEM_SIZE);
     put_u8(&w, st->card_lcs);
     put(&w, st->kdd, JC_KDD_LEN);
@@ -110,13 +132,25 @@ int jc_image_encode(const jc_pstate *st, uint8_t *buf, size_t cap)
         put_u8(&w, e->ver_major);
         put_u8(&w, e->ver_minor);
     }
-    size_t body = (size_t)(w.p - buf);
-    if (body != IMG_BODY_SIZE)
+    if ((size_t)(w.p - buf) != IMG_BODY_SIZE)
         return JC_ERR_FORMAT;
+    if (isd) {
+        const jc_isd_data *d = &st->isd;
+        put_u8(&w, d->iin_len);
+        put(&w, d->iin, JC_ISD_ID_MAX);
+        put_u8(&w, d->cin_len);
+        put(&w, d->cin, JC_ISD_ID_MAX);
+        put_u8(&w, d->card_data_len);
+        put(&w, d->card_data, JC_ISD_CARD_DATA_MAX);
+        put_u8(&w, d->cplc_set);
+        put(&w, d->cplc_preperso, JC_ISD_CPLC_PART);
+        put(&w, d->cplc_perso, JC_ISD_CPLC_PART);
+    }
+    size_t body = (size_t)(w.p - buf);
     int rc = sha256(buf, body, w.p);
     if (rc < 0)
         return rc;
-    return (int)jc_image_encoded_size();
+    return (int)(body + IMG_DIGEST_LEN);
 }
 
 typedef struct {
@@ -149,6 +183,35 @@ static bool get_aid(rd *r, jc_aid *a)
         if (a->b[i])
             return false;
     return true;
+}
+
+/* A length field with its bytes: len <= max and zero past it (one encoding). */
+static bool lv_valid(uint8_t len, const uint8_t *v, size_t max)
+{
+    if (len > max)
+        return false;
+    for (size_t i = len; i < max; i++)
+        if (v[i])
+            return false;
+    return true;
+}
+
+static bool part_valid(bool set, const uint8_t *v)
+{
+    for (size_t i = 0; !set && i < JC_ISD_CPLC_PART; i++)
+        if (v[i])
+            return false;
+    return true;
+}
+
+static bool isd_data_valid(const jc_isd_data *d)
+{
+    return lv_valid(d->iin_len, d->iin, JC_ISD_ID_MAX) &&
+           lv_valid(d->cin_len, d->cin, JC_ISD_ID_MAX) &&
+           lv_valid(d->card_data_len, d->card_data, JC_ISD_CARD_DATA_MAX) &&
+           !(d->cplc_set & ~(JC_ISD_CPLC_PREPERSO | JC_ISD_CPLC_PERSO)) &&
+           part_valid(d->cplc_set & JC_ISD_CPLC_PREPERSO, d->cplc_preperso) &&
+           part_valid(d->cplc_set & JC_ISD_CPLC_PERSO, d->cplc_perso);
 }
 
 static bool lcs_valid_card(uint8_t v)
@@ -193,8 +256,10 @@ static int validate(const jc_pstate *st)
         if (e->aid.len < 5 || e->n_modules > JC_MAX_MODULES)
             return JC_ERR_FORMAT;
     }
+    if (!isd_data_valid(&st->isd))
+        return JC_ERR_FORMAT;
     if (!fused) {
-        if (st->card_lcs != 0 || n_keysets || n_reg)
+        if (st->card_lcs != 0 || n_keysets || n_reg || isd_data_present(st))
             return JC_ERR_FORMAT; /* GP state without the fuse flag: refused */
         for (unsigned i = 0; i < JC_KDD_LEN; i++)
             if (st->kdd[i])
@@ -222,13 +287,17 @@ int jc_image_decode(const uint8_t *buf, size_t len, jc_pstate *st)
         return JC_ERR_VERSION;
     if (len < jc_image_encoded_size())
         return JC_ERR_TRUNCATED;
-    if (len > jc_image_encoded_size())
+    bool isd = (buf[IMG_OFF_FLAGS] & IMG_F_ISD) != 0;
+    size_t body = IMG_BODY_SIZE + (isd ? IMG_ISD_SIZE : 0u);
+    if (len < body + IMG_DIGEST_LEN)
+        return JC_ERR_TRUNCATED;
+    if (len > body + IMG_DIGEST_LEN)
         return JC_ERR_FORMAT;
     uint8_t digest[IMG_DIGEST_LEN];
-    int rc = sha256(buf, IMG_BODY_SIZE, digest);
+    int rc = sha256(buf, body, digest);
     if (rc < 0)
         return rc;
-    if (memcmp(digest, buf + IMG_BODY_SIZE, IMG_DIGEST_LEN) != 0)
+    if (memcmp(digest, buf + body, IMG_DIGEST_LEN) != 0)
         return JC_ERR_CORRUPT;
 
     jc_pstate *t = malloc(sizeof(*t));
@@ -239,7 +308,7 @@ int jc_image_decode(const uint8_t *buf, size_t len, jc_pstate *st)
     bool ok = true;
     get(&r, t->profile, JC_PROFILE_NAME_MAX);
     get(&r, t->kt, JC_KT_LEN);
-    t->flags = get_u8(&r);
+    t->flags = (uint8_t)(get_u8(&r) & ~IMG_F_ISD);
     get(&r, t->mem, JC_MEM_SIZE);
     t->card_lcs = get_u8(&r);
     get(&r, t->kdd, JC_KDD_LEN);
@@ -264,6 +333,19 @@ int jc_image_decode(const uint8_t *buf, size_t len, jc_pstate *st)
             ok &= get_aid(&r, &e->modules[j]);
         e->ver_major = get_u8(&r);
         e->ver_minor = get_u8(&r);
+    }
+    if (isd) {
+        jc_isd_data *d = &t->isd;
+        d->iin_len = get_u8(&r);
+        get(&r, d->iin, JC_ISD_ID_MAX);
+        d->cin_len = get_u8(&r);
+        get(&r, d->cin, JC_ISD_ID_MAX);
+        d->card_data_len = get_u8(&r);
+        get(&r, d->card_data, JC_ISD_CARD_DATA_MAX);
+        d->cplc_set = get_u8(&r);
+        get(&r, d->cplc_preperso, JC_ISD_CPLC_PART);
+        get(&r, d->cplc_perso, JC_ISD_CPLC_PART);
+        ok &= isd_data_present(t); /* an empty section is written as none */
     }
     rc = ok ? validate(t) : JC_ERR_FORMAT;
     if (rc == 0)

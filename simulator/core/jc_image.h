@@ -15,10 +15,14 @@
 
 #include "jc_state.h"
 
-/* Exact encoded size of any image of this format version. */
+/* Encoded size of an image without optional sections. */
 size_t jc_image_encoded_size(void);
+/* The size of st's image: jc_image_encoded_size() plus the optional ISD data
+ * section when STORE DATA wrote some (at most JC_IMAGE_MAX_EXTRA more). */
+size_t jc_image_size_of(const jc_pstate *st);
+#define JC_IMAGE_MAX_EXTRA 256u
 
-/* Encode st into buf (cap >= jc_image_encoded_size()). Returns the length or <0. */
+/* Encode st into buf (cap >= jc_image_size_of(st)). Returns the length or <0. */
 int jc_image_encode(const jc_pstate *st, uint8_t *buf, size_t cap);
 
 /* Decode and validate. Returns 0, or JC_ERR_TRUNCATED / JC_ERR_CORRUPT /

@@ -59,6 +59,25 @@ typedef struct {
 
 #define JC_KDD_LEN 10
 
+/* Issuer Security Domain data written by STORE DATA (GP 2.1.1 §9.11.2.3,
+ * GlobalPlatformPro's --set-pre-perso / --set-perso); a length 0 (or a clear
+ * cplc_set bit) means the profile's value stands. */
+#define JC_ISD_ID_MAX 16
+#define JC_ISD_CARD_DATA_MAX 127
+#define JC_ISD_CPLC_PART 8
+enum { JC_ISD_CPLC_PREPERSO = 0x01, JC_ISD_CPLC_PERSO = 0x02 };
+typedef struct {
+    uint8_t iin_len; /* tag 42 */
+    uint8_t iin[JC_ISD_ID_MAX];
+    uint8_t cin_len; /* tag 45 */
+    uint8_t cin[JC_ISD_ID_MAX];
+    uint8_t card_data_len; /* tag 66 (its value) */
+    uint8_t card_data[JC_ISD_CARD_DATA_MAX];
+    uint8_t cplc_set;                        /* JC_ISD_CPLC_* */
+    uint8_t cplc_preperso[JC_ISD_CPLC_PART]; /* CPLC bytes 26-33 (9F67) */
+    uint8_t cplc_perso[JC_ISD_CPLC_PART];    /* CPLC bytes 34-41 (9F66) */
+} jc_isd_data;
+
 typedef struct jc_pstate {
     char profile[JC_PROFILE_NAME_MAX]; /* NUL-terminated profile name */
     uint8_t kt[JC_KT_LEN];             /* transport key */
@@ -69,6 +88,7 @@ typedef struct jc_pstate {
     uint8_t kdd[JC_KDD_LEN];           /* key diversification data */
     jc_keyset keysets[JC_MAX_KEYSETS];
     jc_reg_entry reg[JC_MAX_REGISTRY];
+    jc_isd_data isd;                   /* STORE DATA to the ISD (all zero: none) */
 } jc_pstate;
 
 #endif

@@ -53,7 +53,7 @@ static jc_store *store_alloc(bool durable, const char *path)
     if (!s)
         return NULL;
     s->durable = durable;
-    s->buf_len = jc_image_encoded_size();
+    s->buf_len = jc_image_encoded_size() + JC_IMAGE_MAX_EXTRA;
     s->buf = malloc(s->buf_len);
     if (!s->buf)
         goto err;

@@ -597,7 +597,7 @@ static void test_policy_listing(void **state)
             assert_true(r->sw >= 0x6000 && r->sw <= 0x9FFF);
             assert_true(r->label <= JC_LABEL_ASSUMED);
         }
-        assert_int_equal(n, 18);
+        assert_int_equal(n, 20);
         assert_int_equal(jc_gp_policy_rule_at(pol, 10, &what)->sw, p == 0 ? 0x6A86 : 0x9000);
     }
 }
