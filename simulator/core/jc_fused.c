@@ -64,7 +64,7 @@ void jc_gp_session_end(jc_card *card, const char *why)
 
 static bool isd_selected(const jc_card *card)
 {
-    return jc_gp_aid_eq(&card->profile->isd_aid, card->selected.b, card->selected.len);
+    return jc_gp_aid_eq(jc_gp_isd_aid(card), card->selected.b, card->selected.len);
 }
 
 static bool app_selectable(const jc_reg_entry *e)
@@ -74,7 +74,7 @@ static bool app_selectable(const jc_reg_entry *e)
 
 void jc_fused_power_up(jc_card *card)
 {
-    card->selected = card->profile->isd_aid;
+    card->selected = *jc_gp_isd_aid(card);
     uint8_t lcs = card->st.card_lcs;
     if (lcs == 0x7F || lcs == 0xFF)
         return; /* CARD_LOCKED, TERMINATED: the ISD is selected */
@@ -98,10 +98,11 @@ static uint16_t h_select(jc_card *card, const jc_apdu *a, jc_resp *resp)
     bool locked = card->st.card_lcs == 0x7F;
     if (a->p1 != 0x04)
         return p->sw.select_failed.sw;
-    if (a->lc == 0 || jc_gp_aid_eq(&p->isd_aid, a->data, a->lc) ||
-        (a->lc >= 5 && a->lc < p->isd_aid.len && memcmp(p->isd_aid.b, a->data, a->lc) == 0)) {
-        card->selected = p->isd_aid;
-        if (jc_resp_put(resp, p->fci, p->fci_len) < 0)
+    const jc_aid *isd = jc_gp_isd_aid(card); /* the profile's, or STORE DATA's 4F */
+    if (a->lc == 0 || jc_gp_aid_eq(isd, a->data, a->lc) ||
+        (a->lc >= 5 && a->lc < isd->len && memcmp(isd->b, a->data, a->lc) == 0)) {
+        card->selected = *isd;
+        if (jc_gp_isd_fci(card, resp) != JC_SW_OK)
             return p->sw.wrong_length.sw;
         if (locked) {
             jc_card_info(card, "card is CARD_LOCKED: ISD selected with warning 6283");

@@ -35,6 +35,12 @@ size_t jc_gp_isd_iin(const jc_card *card, const uint8_t **v);
 size_t jc_gp_isd_cin(const jc_card *card, const uint8_t **v);
 size_t jc_gp_isd_card_data(const jc_card *card, const uint8_t **v);
 void jc_gp_isd_cplc(const jc_card *card, uint8_t out[JC_CPLC_LEN]);
+/* The ISD's AID (its registry entry's: the profile's until STORE DATA 4F
+ * renames it), its registry index (-1 when absent), and its FCI with that AID
+ * in tag 84 (jc_gp_store.c). */
+const jc_aid *jc_gp_isd_aid(const jc_card *card);
+int jc_gp_isd_index(const jc_card *card);
+uint16_t jc_gp_isd_fci(const jc_card *card, jc_resp *resp);
 /* INSTALL [for personalization] (called by jc_gp_install). */
 uint16_t jc_gp_install_perso(jc_card *card, const uint8_t *d, size_t n);
 

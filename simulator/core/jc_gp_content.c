@@ -195,7 +195,7 @@ static uint16_t install_for_load(jc_card *card, const uint8_t *d, size_t n)
         !lv(d, n, &off, 255, &hash, &hash_l) || !lv(d, n, &off, 255, &params, &params_l) ||
         !lv(d, n, &off, 255, &token, &token_l) || off != n || elf_l < 5)
         return JC_SW_WRONG_DATA;
-    if (sd_l != 0 && !jc_gp_aid_eq(&card->profile->isd_aid, sd, sd_l))
+    if (sd_l != 0 && !jc_gp_aid_eq(jc_gp_isd_aid(card), sd, sd_l))
         return pol->not_found.sw; /* only the ISD accepts load files here */
     if (hash_l != 0 && hash_l != 20)
         return JC_SW_WRONG_DATA; /* SHA-1 only */
@@ -250,7 +250,7 @@ static uint16_t install_for_install(jc_card *card, uint8_t p1, const uint8_t *d,
     bool selectable = p1 == 0x0C;
     int isd = -1;
     if (pv & 0x04u) { /* Default Selected: only with make selectable, only while the ISD holds it */
-        isd = jc_gp_reg_find(card, card->profile->isd_aid.b, card->profile->isd_aid.len);
+        isd = jc_gp_isd_index(card);
         if (!selectable)
             return JC_SW_WRONG_DATA;
         if (isd < 0 || !(card->st.reg[isd].priv & 0x04u))
@@ -294,7 +294,7 @@ static uint16_t install_make_selectable(jc_card *card, const uint8_t *d, size_t 
     if (e->lcs != 0x03)
         return card->profile->sw.wrong_state.sw;
     if (priv[0] & 0x04u) {
-        int isd = jc_gp_reg_find(card, card->profile->isd_aid.b, card->profile->isd_aid.len);
+        int isd = jc_gp_isd_index(card);
         if (isd < 0 || !(card->st.reg[isd].priv & 0x04u))
             return card->profile->sw.wrong_state.sw;
         card->st.reg[isd].priv &= (uint8_t)~0x04u;
@@ -410,7 +410,7 @@ static void delete_entry(jc_card *card, int i)
 {
     jc_reg_entry *e = &card->st.reg[i];
     if (e->priv & 0x04u) { /* Default Selected goes back to the ISD */
-        int isd = jc_gp_reg_find(card, card->profile->isd_aid.b, card->profile->isd_aid.len);
+        int isd = jc_gp_isd_index(card);
         if (isd >= 0)
             card->st.reg[isd].priv |= 0x04u;
     }

@@ -11,7 +11,8 @@
  * Blocks: P1 b8 marks the last block, P2 numbers the blocks from 00, strictly
  * sequential (the SD checks the sequence, §9.11.2.2). Blocks for the ISD
  * itself are gathered and their BER-TLV data objects applied together at the
- * last block (42 IIN, 45 CIN, 66 Card Data, the ISD's list of §9.11.2.3; 9F67
+ * last block (42 IIN, 45 CIN, 4F the ISD's AID, 66 Card Data: the ISD's list of
+ * §9.11.2.3; 9F67
  * and 9F66, the CPLC pre-personalization and personalization fields that
  * GlobalPlatformPro's --set-pre-perso / --set-perso send). After INSTALL [for
  * personalization] the blocks go to that application instead.
@@ -36,6 +37,37 @@ void jc_gp_store_end(jc_card *card)
 }
 
 /* ------------------------------------------------------------ ISD data objects */
+
+int jc_gp_isd_index(const jc_card *card)
+{
+    for (int i = 0; i < JC_MAX_REGISTRY; i++)
+        if (card->st.reg[i].kind == JC_REG_ISD)
+            return i;
+    return -1;
+}
+
+const jc_aid *jc_gp_isd_aid(const jc_card *card)
+{
+    int i = jc_gp_isd_index(card);
+    return i >= 0 ? &card->st.reg[i].aid : &card->profile->isd_aid;
+}
+
+/* The profile's FCI (6F L 84 len AID, then the rest) with the ISD's AID. */
+uint16_t jc_gp_isd_fci(const jc_card *card, jc_resp *resp)
+{
+    const jc_profile *p = card->profile;
+    const jc_aid *aid = jc_gp_isd_aid(card);
+    const uint8_t *f = p->fci;
+    if (p->fci_len < 4 || f[0] != 0x6F || f[1] >= 0x80 || f[2] != 0x84 ||
+        4u + f[3] > p->fci_len || jc_gp_aid_eq(aid, f + 4, f[3]))
+        return jc_resp_put(resp, f, p->fci_len) < 0 ? JC_SW_WRONG_LENGTH : JC_SW_OK;
+    size_t rest = p->fci_len - 4u - f[3];
+    uint8_t head[4 + JC_AID_MAX] = {0x6F, (uint8_t)(2u + aid->len + rest), 0x84, aid->len};
+    memcpy(head + 4, aid->b, aid->len);
+    if (jc_resp_put(resp, head, 4u + aid->len) < 0 || jc_resp_put(resp, f + 4 + f[3], rest) < 0)
+        return JC_SW_WRONG_LENGTH;
+    return JC_SW_OK;
+}
 
 size_t jc_gp_isd_iin(const jc_card *card, const uint8_t **v)
 {
@@ -102,6 +134,7 @@ static size_t tlv_head(const uint8_t *d, size_t n, uint16_t *tag, size_t *len)
 static uint16_t apply_isd_objects(jc_card *card, const uint8_t *d, size_t n)
 {
     jc_isd_data isd = card->st.isd;
+    jc_aid new_aid = {0};
     if (n == 0)
         return JC_SW_WRONG_DATA;
     for (size_t off = 0; off < n;) {
@@ -134,17 +167,40 @@ static uint16_t apply_isd_objects(jc_card *card, const uint8_t *d, size_t n)
             memcpy(tag == 0x9F67 ? isd.cplc_preperso : isd.cplc_perso, v, len);
             isd.cplc_set |= tag == 0x9F67 ? JC_ISD_CPLC_PREPERSO : JC_ISD_CPLC_PERSO;
             break;
+        case 0x4F: {
+            /* a new ISD AID (GPPro --rename-isd): not another entry's */
+            if (len < 5 || len > JC_AID_MAX)
+                return JC_SW_WRONG_DATA;
+            int at = jc_gp_reg_find(card, v, len);
+            if (at >= 0 && at != jc_gp_isd_index(card))
+                return jc_gp_pol(card)->duplicate_aid.sw;
+            memset(&new_aid, 0, sizeof(new_aid));
+            new_aid.len = (uint8_t)len;
+            memcpy(new_aid.b, v, len);
+            break;
+        }
         default:
-            /* 4F (ISD AID) and anything else: not taken (Table 9-63) */
+            /* anything else: not taken (Table 9-63) */
             jc_card_warn(card, "STORE DATA: a data object the ISD does not take");
             return JC_SW_WRONG_DATA;
         }
         off += h + len;
     }
     jc_isd_data before = card->st.isd;
+    int isd_at = jc_gp_isd_index(card);
+    jc_aid aid_before = isd_at >= 0 ? card->st.reg[isd_at].aid : card->profile->isd_aid;
     card->st.isd = isd;
+    if (new_aid.len && isd_at >= 0) {
+        /* renamed: the ISD stays selected under its new name */
+        card->st.reg[isd_at].aid = new_aid;
+        card->selected = new_aid;
+    }
     if (jc_card_commit(card) < 0) {
         card->st.isd = before;
+        if (new_aid.len && isd_at >= 0) {
+            card->st.reg[isd_at].aid = aid_before;
+            card->selected = aid_before;
+        }
         jc_card_warn(card, "commit of the card image failed: STORE DATA rolled back");
         return card->profile->sw.memory_failure.sw;
     }
