@@ -58,8 +58,8 @@ uint16_t jc_gp_isd_fci(const jc_card *card, jc_resp *resp)
     const jc_profile *p = card->profile;
     const jc_aid *aid = jc_gp_isd_aid(card);
     const uint8_t *f = p->fci;
-    if (p->fci_len < 4 || f[0] != 0x6F || f[1] >= 0x80 || f[2] != 0x84 ||
-        4u + f[3] > p->fci_len || jc_gp_aid_eq(aid, f + 4, f[3]))
+    if (p->fci_len < 4 || f[0] != 0x6F || f[1] >= 0x80 || f[2] != 0x84 || 4u + f[3] > p->fci_len ||
+        jc_gp_aid_eq(aid, f + 4, f[3]))
         return jc_resp_put(resp, f, p->fci_len) < 0 ? JC_SW_WRONG_LENGTH : JC_SW_OK;
     size_t rest = p->fci_len - 4u - f[3];
     uint8_t head[4 + JC_AID_MAX] = {0x6F, (uint8_t)(2u + aid->len + rest), 0x84, aid->len};
