@@ -12,14 +12,13 @@
 #include <stdint.h>
 
 #include "jc_apdu.h"
-#include "jc_card_int.h"
-#include "jc_gp_profile.h"
+#include "jc_cardctx.h"
+#include "jc_profile.h"
 
 /* The crypto context of the card, created on first use (NULL on failure). */
 jc_crypto *jc_gp_crypto(jc_card *card);
 /* End the secure channel and what depends on it (paging, a LOAD in progress). */
 void jc_gp_session_end(jc_card *card, const char *why);
-const jc_gp_policy *jc_gp_pol(const jc_card *card);
 
 /* Registry helpers (jc_gp_content.c). */
 int jc_gp_reg_find(const jc_card *card, const uint8_t *aid, size_t len);

@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jc_card.h"
+#include "jc_err.h"
 #include "jc_profile.h"
 
 #define IMG_MAGIC "JCOPSIMG"
@@ -210,7 +210,8 @@ static bool get_aid(rd *r, jc_aid *a)
 
 static bool lcs_valid_card(uint8_t v)
 {
-    return v == 0x01 || v == 0x07 || v == 0x0F || v == 0x7F || v == 0xFF;
+    return v == JC_LCS_OP_READY || v == JC_LCS_INITIALIZED || v == JC_LCS_SECURED ||
+           v == JC_LCS_CARD_LOCKED || v == JC_LCS_TERMINATED;
 }
 
 /* Field ranges and the fuse flag's consistency with the GP state. */
@@ -251,7 +252,7 @@ static int validate(const jc_pstate *st)
             return JC_ERR_FORMAT;
     }
     if (!fused) {
-        if (st->card_lcs != 0 || n_keysets || n_reg)
+        if (st->card_lcs != JC_LCS_NONE || n_keysets || n_reg)
             return JC_ERR_FORMAT; /* GP state without the fuse flag: refused */
         for (unsigned i = 0; i < JC_KDD_LEN; i++)
             if (st->kdd[i])
@@ -259,7 +260,7 @@ static int validate(const jc_pstate *st)
     } else {
         if (!lcs_valid_card(st->card_lcs) || n_isd != 1)
             return JC_ERR_FORMAT;
-        if (n_keysets == 0 && st->card_lcs != 0xFF)
+        if (n_keysets == 0 && st->card_lcs != JC_LCS_TERMINATED)
             return JC_ERR_FORMAT;
     }
     return 0;

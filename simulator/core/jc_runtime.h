@@ -50,7 +50,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jc_card.h"
+#include "jc_types.h"
 #include "jc_state.h"
 
 /* What select() reports besides its R-APDU. */

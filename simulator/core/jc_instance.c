@@ -1,49 +1,17 @@
 /*
- * jc_runtime.c: the card's side of the application runtime (jc_runtime.h):
- * attaching a runtime, keeping its persistent state as the image's runtime
- * section (staged and committed by jc_card_commit in jc_card.c), and running
- * an instance's select/process into the card's response buffer.
+ * jc_instance.c: the applet instances as an application of the card: their
+ * select/process/deselect run by the application runtime (jc_runtime.h) into
+ * the card's response buffer. Attaching the runtime is jc_card.c's; keeping
+ * its persistent state (the image's runtime section) is jc_card_commit's in
+ * jc_cardctx.c.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "jc_card_int.h"
+#include "jc_cardctx.h"
+#include "jc_instance.h"
+#include "jc_runtime.h"
 #include "jc_sw.h"
-
-int jc_card_set_runtime(jc_card *card, const jc_runtime_ops *ops, void *rt)
-{
-    if (!card)
-        return JC_ERR_ARG;
-    card->rt_ops = NULL;
-    card->rt = NULL;
-    card->sel_instance = false;
-    if (!ops)
-        return 0;
-    if (!ops->load || !ops->install || !ops->select || !ops->process || !ops->deselect ||
-        !ops->delete_instance || !ops->delete_package || !ops->reset || !ops->save ||
-        !ops->restore || !ops->dirty)
-        return JC_ERR_ARG;
-    if (ops->restore(rt, card->st.rt, card->st.rt_len) < 0) {
-        jc_card_warn(card, "the application runtime refused the image's runtime section");
-        return JC_ERR_CORRUPT;
-    }
-    card->rt_ops = ops;
-    card->rt = rt;
-    if (card->powered)
-        ops->reset(rt);
-    return 0;
-}
-
-bool jc_rt_dirty(const jc_card *card)
-{
-    return card->rt_ops != NULL && card->rt_ops->dirty(card->rt);
-}
-
-void jc_rt_rollback(jc_card *card)
-{
-    if (jc_rt_dirty(card) && card->rt_ops->restore(card->rt, card->st.rt, card->st.rt_len) < 0)
-        jc_card_warn(card, "the application runtime could not return to its last committed state");
-}
 
 /* Move the R-APDU the runtime wrote at the end of resp into data + SW. */
 static uint16_t take_answer(jc_card *card, jc_resp *resp, int rc, size_t n, size_t cap)
