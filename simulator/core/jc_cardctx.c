@@ -152,8 +152,44 @@ void jc_gp_vol_reset(jc_card *card)
     if (card->atr_len != 0) {
         jc_crypto_free(card->gp.crypto);
         free(card->gp.load_buf);
+        for (size_t i = 0; i < JC_CHANNELS; i++) {
+            jc_crypto_free(card->chan[i].gp.crypto);
+            free(card->chan[i].gp.load_buf);
+        }
     }
     memset(&card->gp, 0, sizeof(card->gp));
+    /* every supplementary channel closes with the volatile state */
+    memset(card->chan, 0, sizeof(card->chan));
+    card->chan[0].open = true;
+    card->cur_ch = 0;
+}
+
+void jc_chan_switch(jc_card *card, uint8_t ch)
+{
+    if (ch == card->cur_ch || ch >= JC_CHANNELS)
+        return;
+    jc_chan *out = &card->chan[card->cur_ch];
+    out->selected = card->selected;
+    out->sel_instance = card->sel_instance;
+    out->gp = card->gp; /* the parked copy owns the heap blocks now */
+    jc_chan *in = &card->chan[ch];
+    card->selected = in->selected;
+    card->sel_instance = in->sel_instance;
+    card->gp = in->gp;
+    memset(&in->gp, 0, sizeof(in->gp));
+    card->cur_ch = ch;
+}
+
+void jc_chan_close(jc_card *card, uint8_t ch)
+{
+    if (ch == 0 || ch >= JC_CHANNELS || ch == card->cur_ch)
+        return;
+    jc_chan *c = &card->chan[ch];
+    if (c->sel_instance && card->rt_ops)
+        card->rt_ops->deselect(card->rt, &c->selected, ch);
+    jc_crypto_free(c->gp.crypto);
+    free(c->gp.load_buf);
+    memset(c, 0, sizeof(*c));
 }
 
 bool jc_gp_vol_sc_open(const jc_card *card)

@@ -22,6 +22,18 @@
 #include "jc_profile.h"
 #include "jc_state.h"
 
+/* Logical channels of a fused card: the basic channel 0 and three supplementary
+ * ones (JCOP 2.4.1's count is not published: assumed, FIDELITY.md). */
+#define JC_CHANNELS 4
+
+/* The state of a logical channel while another one is active. */
+typedef struct {
+    bool open;         /* channel 0 is always open */
+    jc_aid selected;   /* len 0 = nothing selected */
+    bool sel_instance; /* `selected` is an instance of the runtime */
+    jc_gp_vol gp;      /* the channel's own secure channel session, paging, LOAD */
+} jc_chan;
+
 struct jc_card {
     const jc_profile *profile;
     jc_env env;
@@ -39,6 +51,10 @@ struct jc_card {
     jc_aid selected;    /* fused: selected application (len 0 = none) */
     bool sel_instance;  /* fused: `selected` is an instance of the runtime */
     jc_gp_vol gp;       /* fused: GlobalPlatform volatile state (jc_gp_vol.h) */
+    /* selected, sel_instance and gp above are the active channel's (cur_ch);
+     * the other channels' are parked in chan[] (jc_chan_switch) */
+    uint8_t cur_ch;
+    jc_chan chan[JC_CHANNELS];
     int fault;          /* JC_ERR_POWER_CUT set by a commit during this APDU */
 
     /* work areas (never cleared per APDU) */
@@ -50,6 +66,13 @@ struct jc_card {
 void jc_card_trace(const jc_card *card, const jc_event *ev);
 void jc_card_warn(const jc_card *card, const char *text);
 void jc_card_info(const jc_card *card, const char *text);
+/* Make channel ch the active one: park the active channel's selection and GP
+ * state in chan[cur_ch] and bring ch's in (ch < JC_CHANNELS). */
+void jc_chan_switch(jc_card *card, uint8_t ch);
+/* Close channel ch (1..3): deselect and drop its GP state. The active channel
+ * must be another one. */
+void jc_chan_close(jc_card *card, uint8_t ch);
+
 /* The observable state (jc_card_state_get of the public API). */
 jc_card_state jc_ctx_state(const jc_card *card);
 /* Report a state change (JC_EV_STATE) when old != new. */

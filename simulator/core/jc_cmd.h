@@ -65,6 +65,11 @@ const jc_cmd *jc_cmd_find(const jc_card *card, const jc_cmd *table, size_t n, co
  * the SW that answers the command. */
 typedef uint16_t (*jc_cmd_unwrap)(jc_card *card, const jc_apdu *apdu, jc_apdu *clear);
 
+/* The shared checks and the handler of a row already found with
+ * jc_cmd_find (the OPEN finds its row to know whether the command is its). */
+uint16_t jc_dispatch_row(jc_card *card, const jc_cmd *row, jc_cmd_unwrap unwrap,
+                         const jc_apdu *apdu, jc_resp *resp);
+
 /* jc_dispatch with the application's secure messaging (unwrap may be NULL). */
 uint16_t jc_dispatch_sm(jc_card *card, const jc_cmd *table, size_t n, jc_cmd_unwrap unwrap,
                         const jc_apdu *apdu, jc_resp *resp);

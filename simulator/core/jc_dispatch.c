@@ -87,6 +87,13 @@ uint16_t jc_dispatch_sm(jc_card *card, const jc_cmd *table, size_t n, jc_cmd_unw
     const jc_cmd *row = jc_cmd_find(card, table, n, wire, &sw);
     if (!row)
         return sw;
+    return jc_dispatch_row(card, row, unwrap, wire, resp);
+}
+
+uint16_t jc_dispatch_row(jc_card *card, const jc_cmd *row, jc_cmd_unwrap unwrap,
+                         const jc_apdu *wire, jc_resp *resp)
+{
+    uint16_t sw = 0;
     jc_apdu clear = *wire;
     if (unwrap && !(row->flags & (JC_CMD_SM_SELF | JC_CMD_SM_NONE))) {
         sw = unwrap(card, wire, &clear);

@@ -29,19 +29,31 @@ static bool app_selectable(const jc_reg_entry *e)
            (e->lcs & JC_APP_LCS_SELECTABLE_BIT) && !(e->lcs & JC_APP_LCS_LOCKED_BIT);
 }
 
-void jc_fused_power_up(jc_card *card)
+/* Select what the basic channel gets at power-up on the active channel: the
+ * ISD, or the holder of the Default Selected privilege. */
+static void select_default(jc_card *card)
 {
     card->selected = card->profile->isd_aid;
+    card->sel_instance = false;
     uint8_t lcs = card->st.card_lcs;
     if (lcs == JC_LCS_CARD_LOCKED || lcs == JC_LCS_TERMINATED)
         return; /* CARD_LOCKED, TERMINATED: the ISD is selected */
     for (size_t i = 0; i < JC_MAX_REGISTRY; i++) {
         const jc_reg_entry *e = &card->st.reg[i];
         if (app_selectable(e) && (e->priv & JC_PRIV_DEFAULT_SELECTED)) {
-            card->selected = e->aid; /* Default Selected privilege (GP 2.1.1 §6.6.2.4) */
+            /* Default Selected privilege (GP 2.1.1 §6.6.2.4) */
+            if (jc_rt_active(card))
+                jc_rt_select_implicit(card, &e->aid);
+            else
+                card->selected = e->aid;
             return;
         }
     }
+}
+
+void jc_fused_power_up(jc_card *card)
+{
+    select_default(card);
 }
 
 /* SELECT by name, handled by the OPEN whatever is selected. */
@@ -104,6 +116,77 @@ static uint16_t h_select(jc_card *card, const jc_apdu *a, jc_resp *resp)
     return p->sw.done.sw;
 }
 
+/* MANAGE CHANNEL (GP 2.1.1 §9.7; gp211-reference §3.13), handled by the OPEN:
+ * P1=00 opens a channel (P2=00: the lowest free one, answered as one byte;
+ * P2=01..03: that one), P1=80 closes channel P2. */
+static uint16_t h_manage_channel(jc_card *card, const jc_apdu *a, jc_resp *resp)
+{
+    const jc_profile *p = card->profile;
+    const jc_gp_policy *pol = &p->gp;
+    if (a->cla & 0x04u)
+        return p->sw.channel_sm.sw; /* no secure messaging on MANAGE CHANNEL */
+    uint8_t lcs = card->st.card_lcs;
+    if (lcs == JC_LCS_CARD_LOCKED || lcs == JC_LCS_TERMINATED)
+        return p->sw.channel_locked.sw;
+    if (a->p1 == 0x80) {
+        if (a->p2 == 0 || a->p2 >= JC_CHANNELS || a->lc != 0 || a->has_le)
+            return a->p2 == 0 || a->p2 >= JC_CHANNELS ? JC_SW_INCORRECT_P1P2
+                                                      : p->sw.wrong_length.sw;
+        if (!card->chan[a->p2].open)
+            return p->sw.channel_closed.sw; /* warning: already closed */
+        if (a->p2 == card->cur_ch) {
+            /* the channel the command came on: its registers are the live
+             * ones; they are cleared and parked with the next command */
+            jc_rt_deselect(card);
+            jc_gp_session_end(card, "MANAGE CHANNEL: the channel closes, its session ends");
+            jc_crypto_free(card->gp.crypto);
+            free(card->gp.load_buf);
+            memset(&card->gp, 0, sizeof(card->gp));
+            memset(&card->selected, 0, sizeof(card->selected));
+            card->chan[a->p2].open = false;
+        } else {
+            jc_chan_close(card, a->p2);
+        }
+        jc_card_info(card, "MANAGE CHANNEL: logical channel closed");
+        return p->sw.done.sw;
+    }
+    if (a->p1 != 0x00 || a->p2 >= JC_CHANNELS || a->lc != 0)
+        return a->lc != 0 ? p->sw.wrong_length.sw : JC_SW_INCORRECT_P1P2;
+    uint8_t ch = a->p2;
+    if (ch == 0) {
+        for (ch = 1; ch < JC_CHANNELS && card->chan[ch].open; ch++)
+            ;
+        if (ch == JC_CHANNELS)
+            return pol->channel.sw; /* none free */
+        if (!a->has_le)
+            return p->sw.wrong_length.sw; /* the card's answer is the channel number */
+    } else if (card->chan[ch].open || a->has_le) {
+        return card->chan[ch].open ? pol->channel.sw : p->sw.wrong_length.sw;
+    }
+    /* the new channel starts with the basic channel's default application when
+     * opened from channel 0, else with the originating channel's application */
+    uint8_t from = card->cur_ch;
+    jc_aid origin = card->selected;
+    bool origin_instance = card->sel_instance;
+    jc_chan_switch(card, ch);
+    card->chan[ch].open = true;
+    if (from == 0 || !origin_instance) {
+        if (from == 0) {
+            select_default(card);
+        } else {
+            card->selected = origin;
+            card->sel_instance = false;
+        }
+    } else {
+        jc_rt_select_implicit(card, &origin);
+    }
+    jc_chan_switch(card, from);
+    jc_card_info(card, "MANAGE CHANNEL: logical channel opened");
+    if (a->p2 == 0 && jc_resp_put_u8(resp, ch) < 0)
+        return p->sw.wrong_length.sw;
+    return p->sw.done.sw;
+}
+
 static uint16_t h_gone(jc_card *card, const jc_apdu *a, jc_resp *resp)
 {
     return card->profile->sw.fused_prefuse_ins.sw;
@@ -122,8 +205,20 @@ static uint16_t h_gone(jc_card *card, const jc_apdu *a, jc_resp *resp)
 
 /* SELECT is handled by the OPEN in every state but TERMINATED. */
 static const jc_cmd open_table[] = {
-    {.name = "SELECT", .cla_mask = 0xFC, .cla = 0x00, .ins = 0xA4, .states = ST_ALIVE,
-     .flags = 0, .handler = h_select},
+    {.name = "SELECT",
+     .cla_mask = 0xFC,
+     .cla = 0x00,
+     .ins = 0xA4,
+     .states = ST_ALIVE,
+     .flags = 0,
+     .handler = h_select},
+    {.name = "MANAGE CHANNEL",
+     .cla_mask = 0xF8,
+     .cla = 0x00,
+     .ins = 0x70,
+     .states = ST_FUSED,
+     .flags = 0,
+     .handler = h_manage_channel},
 };
 
 /* The ISD's commands (GP 2.1.1 Table 9-1; gp211-reference §1.3). GP commands
@@ -254,7 +349,8 @@ static uint16_t secure_messaging(jc_card *card, const jc_apdu *a, jc_apdu *clear
         jc_crypto *c = jc_gp_crypto(card);
         if (c == NULL)
             return card->profile->sw.memory_failure.sw;
-        uint8_t hdr[4] = {a->cla, a->ins, a->p1, a->p2};
+        /* the MAC covers CLA with the channel bits 0 (GP 2.1.1 §E.4.4) */
+        uint8_t hdr[4] = {(uint8_t)(a->cla & ~0x03u), a->ins, a->p1, a->p2};
         size_t n = 0;
         int rc = jc_scp02_card_unwrap(sc, c, hdr, a->data, a->lc, card->gp.clear,
                                       sizeof(card->gp.clear), &n);
@@ -280,11 +376,17 @@ uint16_t jc_fused_process(jc_card *card, const jc_apdu *apdu, jc_resp *resp)
     const jc_profile *p = card->profile;
     if (apdu->cla == 0xC0)
         return p->sw.fused_cla_c0.sw;
+    /* the logical channel: CLA b1-b2 of the first interindustry and the GP
+     * proprietary classes; a channel that is not open: 6881 */
     uint8_t cls = apdu->cla & 0xF0u;
-    if ((cls == 0x00u || cls == 0x80u) && (apdu->cla & 0x03u) != 0)
-        return card->profile->gp.channel.sw; /* logical channels are not modelled */
-    if (apdu->ins == 0xA4 && (apdu->cla & 0xFCu) == 0x00)
-        return jc_dispatch(card, open_table, N_ROWS(open_table), apdu, resp);
+    uint8_t ch = (cls == 0x00u || cls == 0x80u) ? (uint8_t)(apdu->cla & 0x03u) : 0u;
+    if (!card->chan[ch].open)
+        return card->profile->gp.channel.sw;
+    jc_chan_switch(card, ch);
+    /* the OPEN: SELECT and MANAGE CHANNEL, whatever the channel has selected */
+    const jc_cmd *open = jc_cmd_find(card, open_table, N_ROWS(open_table), apdu, NULL);
+    if (open != NULL)
+        return jc_dispatch_row(card, open, NULL, apdu, resp);
     if (card->sel_instance)
         return jc_rt_process(card, apdu, resp);
     if (!isd_selected(card))

@@ -155,7 +155,8 @@ uint16_t jc_gp_ext_auth(jc_card *card, const jc_apdu *a, jc_resp *resp)
         jc_gp_session_end(card, "EXTERNAL AUTHENTICATE without INITIALIZE UPDATE: session closed");
         return pol->no_session_order.sw;
     }
-    uint8_t hdr[4] = {a->cla, a->ins, a->p1, a->p2};
+    /* the MAC covers CLA with the channel bits 0 (GP 2.1.1 §E.4.4) */
+    uint8_t hdr[4] = {(uint8_t)(a->cla & ~0x03u), a->ins, a->p1, a->p2};
     bool mac_ok = false;
     int sw = jc_scp02_card_ext_auth(&card->gp.sc, c, hdr, a->data, a->lc, &mac_ok);
     if (mac_ok) {

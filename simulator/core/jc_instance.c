@@ -40,8 +40,7 @@ uint16_t jc_rt_select(jc_card *card, const jc_aid *instance, const jc_apdu *a, j
     size_t cap;
     uint8_t *out = room(resp, &cap);
     size_t n = cap;
-    int rc = card->rt_ops->select(card->rt, instance, (uint8_t)(a->cla & 0x03u), a->raw, a->raw_len,
-                                  out, &n);
+    int rc = card->rt_ops->select(card->rt, instance, card->cur_ch, a->raw, a->raw_len, out, &n);
     *selected = rc == JC_RT_SELECTED && n >= 2 && n <= cap;
     return take_answer(card, resp, rc, n, cap);
 }
@@ -51,14 +50,31 @@ uint16_t jc_rt_process(jc_card *card, const jc_apdu *a, jc_resp *resp)
     size_t cap;
     uint8_t *out = room(resp, &cap);
     size_t n = cap;
-    int rc = card->rt_ops->process(card->rt, &card->selected, (uint8_t)(a->cla & 0x03u), a->raw,
-                                   a->raw_len, out, &n);
+    int rc =
+        card->rt_ops->process(card->rt, &card->selected, card->cur_ch, a->raw, a->raw_len, out, &n);
     return take_answer(card, resp, rc, n, cap);
 }
 
 void jc_rt_deselect(jc_card *card)
 {
     if (card->rt_ops && card->sel_instance)
-        card->rt_ops->deselect(card->rt, &card->selected, 0);
+        card->rt_ops->deselect(card->rt, &card->selected, card->cur_ch);
     card->sel_instance = false;
+}
+
+bool jc_rt_select_implicit(jc_card *card, const jc_aid *instance)
+{
+    uint8_t scratch[2];
+    size_t n = 0;
+    int rc = card->rt_ops->select(card->rt, instance, card->cur_ch, NULL, 0, scratch, &n);
+    bool selected = rc == JC_RT_SELECTED;
+    if (selected) {
+        card->selected = *instance;
+        card->sel_instance = true;
+    } else {
+        memset(&card->selected, 0, sizeof(card->selected));
+        card->sel_instance = false;
+        jc_card_warn(card, "the Default Selected applet refused its selection: nothing selected");
+    }
+    return selected;
 }

@@ -17,5 +17,9 @@ uint16_t jc_rt_select(jc_card *card, const jc_aid *instance, const jc_apdu *a, j
                       bool *selected);
 uint16_t jc_rt_process(jc_card *card, const jc_apdu *a, jc_resp *resp);
 void jc_rt_deselect(jc_card *card);
+/* Implicit selection of an instance on the active channel (power-up with a
+ * Default Selected instance, MANAGE CHANNEL open): select() only, no APDU.
+ * Sets the channel's selection; false when select() refused. */
+bool jc_rt_select_implicit(jc_card *card, const jc_aid *instance);
 
 #endif

@@ -46,6 +46,9 @@ const char *jc_label_name(jc_label label)
         .done = SWR(0x9000, INFERRED, "jcop-facts §1 (scripts go on past each step)"),             \
         .fused_cla_c0 = SWR(0x6E00, ASSUMED, "DESIGN.md §4"),                                      \
         .fused_prefuse_ins = SWR(0x6D00, ASSUMED, "DESIGN.md §4"),                                 \
+        .channel_sm = SWR(0x6882, INFERRED, "GP 2.1.1 §9.7; gp211-reference §3.13"),               \
+        .channel_locked = SWR(0x6A81, INFERRED, "GP 2.1.1 §9.7; gp211-reference §3.13"),           \
+        .channel_closed = SWR(0x6200, INFERRED, "GP 2.1.1 §9.7; gp211-reference §3.13"),           \
     }
 
 #define FIELD(n, a, l, lab, d)                                                                     \
@@ -142,7 +145,7 @@ const char *jc_label_name(jc_label label)
     .duplicate_aid = GP_RULE(0x6985, ASSUMED, "GP 2.1.1 §6.4.1 gives no SW"),                      \
     .load_sequence = GP_RULE(0x6A86, ASSUMED, "GP 2.1.1 §9.6 gives no SW"),                        \
     .referenced = GP_RULE(0x6985, ASSUMED, "GP 2.1.1 §6.4.2 gives no SW"),                         \
-    .channel = GP_RULE(0x6881, ASSUMED, "logical channels not modelled; GP 2.1.1 Table 9-8"),      \
+    .channel = GP_RULE(0x6881, INFERRED, "GP 2.1.1 Table 9-8, §9.7; gp211-reference §1.4, §3.13"), \
     .locked_select = GP_RULE(0x6283, CONFIRMED, "GlobalPlatformPro accepts 6283 as locked (S8)"),  \
     .locked_select_app = GP_RULE(0x6A81, INFERRED, "GP 2.1.1 Table 9-57"),                         \
     .content_ok = GP_RULE(0x9000, CONFIRMED, "jcop-facts §8: LOAD/INSTALL/DELETE answer 00 9000"), \

@@ -87,7 +87,7 @@ typedef struct jc_gp_policy {
     jc_sw_rule load_sequence;     /* LOAD block out of order: 6A86 */
     jc_sw_rule referenced;        /* DELETE of a still-referenced ELF: 6985 */
     jc_sw_rule make_selectable;   /* INSTALL [for make selectable]: 6A86 on J2A040, 9000 */
-    jc_sw_rule channel;           /* CLA with a logical channel != 0: 6881 */
+    jc_sw_rule channel;           /* channel not open, none free, open already: 6881 */
     jc_sw_rule locked_select;     /* CARD_LOCKED: SELECT of the ISD answers 6283 + FCI */
     jc_sw_rule locked_select_app; /* CARD_LOCKED: SELECT of an application 6A81 */
     jc_sw_rule content_ok;        /* LOAD/INSTALL/DELETE answer 00 + 9000 */
@@ -118,6 +118,10 @@ typedef struct {
     /* fused card (minimal model; the GP engine refines) */
     jc_sw_rule fused_cla_c0;      /* 6E00 */
     jc_sw_rule fused_prefuse_ins; /* 6D00 for 00F0 / 0010 / 0000 */
+    /* logical channels of the fused card (the OPEN's MANAGE CHANNEL) */
+    jc_sw_rule channel_sm;     /* MANAGE CHANNEL with secure messaging: 6882 */
+    jc_sw_rule channel_locked; /* MANAGE CHANNEL in CARD_LOCKED/TERMINATED: 6A81 */
+    jc_sw_rule channel_closed; /* MANAGE CHANNEL close of a closed channel: 6200 */
 } jc_sw_policy;
 
 #define JC_IDENTIFY_MAX 24
