@@ -46,6 +46,8 @@ typedef struct {
     const char *junit;
     const char *html;
     const char *diff;
+    const char **vars; /* --var NAME=VALUE, in the order given */
+    size_t n_vars;
 } cli;
 
 typedef struct {
@@ -77,6 +79,8 @@ static void usage(FILE *f)
           "Script:\n"
           "  -f, --format FMT          jcsh, gpsh or scriptor (default: from the extension)\n"
           "  -k, --keep-going          go on after a failed expectation (default: stop)\n"
+          "      --var NAME=VALUE      define ${NAME} for the scripts (repeatable); it wins over\n"
+          "                            the script's own /set-var NAME\n"
           "Output:\n"
           "  -x, --explain             explain every command, answer and state change\n"
           "  -q, --quiet               no transcript, only the summary and errors\n"
@@ -241,6 +245,8 @@ static int run_one(const cli *c, const char *path, jh_transcript *t, uint8_t **m
         .seed = c->seed,
         .on_entry = on_entry,
         .on_entry_ctx = &p,
+        .vars = c->vars,
+        .n_vars = c->n_vars,
     };
     if (c->html)
         *mem_before = memory_snapshot(rd);
@@ -301,7 +307,8 @@ int main(int argc, char **argv)
         O_TAP,
         O_JUNIT,
         O_HTML,
-        O_DIFF
+        O_DIFF,
+        O_VAR
     };
     static const struct option longopts[] = {
         {"format", required_argument, NULL, 'f'},
@@ -320,6 +327,7 @@ int main(int argc, char **argv)
         {"junit", required_argument, NULL, O_JUNIT},
         {"html", required_argument, NULL, O_HTML},
         {"diff", required_argument, NULL, O_DIFF},
+        {"var", required_argument, NULL, O_VAR},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -396,6 +404,27 @@ int main(int argc, char **argv)
         case O_DIFF:
             c.diff = optarg;
             break;
+        case O_VAR: {
+            char name[128], err[300];
+            const char *value;
+            if (jh_run_var_arg(optarg, name, sizeof name, &value, err, sizeof err) < 0) {
+                fprintf(stderr, "jcop-replay: %s\n", err);
+                return JH_EXIT_SCRIPT;
+            }
+            if (!c.vars && !(c.vars = calloc((size_t)argc, sizeof *c.vars))) {
+                fprintf(stderr, "jcop-replay: out of memory\n");
+                return JH_EXIT_ENV;
+            }
+            /* a later --var of the same name replaces the earlier one */
+            size_t k = 0;
+            while (k < c.n_vars && (strncmp(c.vars[k], optarg, strlen(name)) != 0 ||
+                                    c.vars[k][strlen(name)] != '='))
+                k++;
+            c.vars[k] = optarg;
+            if (k == c.n_vars)
+                c.n_vars++;
+            break;
+        }
         case 'h':
             usage(stdout);
             return 0;
@@ -485,5 +514,6 @@ int main(int argc, char **argv)
     free(tp);
     free(mb);
     free(ma);
+    free(c.vars);
     return status;
 }

@@ -278,10 +278,12 @@ int jh_reader_card_open(jh_reader **out, const jh_card_opts *o, char *err, size_
     }
     snprintf(r->base.desc, sizeof r->base.desc, "in-process %s%s, %s", st->profile,
              r->t0 ? " (T=0)" : "", jc_store_describe(r->store));
+    jc_pstate_release(st);
     free(st);
     *out = &r->base;
     return 0;
 fail:
+    jc_pstate_release(st);
     free(st);
     if (r)
         c_close(&r->base);

@@ -518,8 +518,61 @@ static int do_select(run *r)
     return rc;
 }
 
+bool jh_run_reserved_var(const char *name)
+{
+    static const char *const reserved[] = {"response", "data", "sw", "sw1", "sw2", "atr"};
+    for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+        if (strcmp(name, reserved[i]) == 0)
+            return true;
+    return false;
+}
+
+int jh_run_var_arg(const char *arg, char *name, size_t cap, const char **value, char *err,
+                   size_t errcap)
+{
+    const char *eq = strchr(arg, '=');
+    size_t n = eq ? (size_t)(eq - arg) : 0;
+    if (!eq || n == 0 || n >= cap) {
+        snprintf(err, errcap, "--var %s: give NAME=VALUE", arg);
+        return -1;
+    }
+    memcpy(name, arg, n);
+    name[n] = '\0';
+    if (!jh_var_name_ok(name)) {
+        snprintf(err, errcap,
+                 "--var %s: a name starts with a letter or '_' and holds letters, digits, '_', "
+                 "'.', '-'",
+                 arg);
+        return -1;
+    }
+    if (jh_run_reserved_var(name)) {
+        snprintf(err, errcap, "--var %s: %s is set by the runner after every exchange", arg, name);
+        return -1;
+    }
+    *value = eq + 1;
+    return 0;
+}
+
+/* The index of NAME among the outside variables, or -1. */
+static int outside_var(const run *r, const char *name)
+{
+    for (size_t i = 0; i < r->o->n_vars; i++) {
+        const char *v = r->o->vars[i];
+        const char *eq = strchr(v, '=');
+        if (eq && (size_t)(eq - v) == strlen(name) && strncmp(v, name, (size_t)(eq - v)) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
 static int do_set_var(run *r)
 {
+    if (outside_var(r, r->st->arg) >= 0) {
+        char text[300];
+        snprintf(text, sizeof text, "%.100s = %.150s (kept: given by --var)", r->st->arg,
+                 jh_vars_get(&r->vars, r->st->arg));
+        return note_entry(r, text);
+    }
     char *value;
     if (expand(r, r->st->arg2, &value) < 0)
         return -1;
@@ -948,6 +1001,14 @@ int jh_run(jh_reader *rd, const jh_script *sc, const jh_run_opts *o, jh_transcri
     if (!o->seed)
         r.urandom = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
     jc_scp02_reset(&r.sc);
+    for (size_t i = 0; i < o->n_vars && !r.stop; i++) {
+        char name[128], err[300];
+        const char *value;
+        if (jh_run_var_arg(o->vars[i], name, sizeof name, &value, err, sizeof err) < 0)
+            fatal(&r, JH_EXIT_SCRIPT, "%s", err);
+        else if (jh_vars_set(&r.vars, name, value) < 0)
+            fatal(&r, JH_EXIT_ENV, "out of memory");
+    }
     for (size_t i = 0; i < sc->n_steps && !r.stop; i++) {
         r.st = &sc->steps[i];
         step_fn fn =

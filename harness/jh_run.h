@@ -32,11 +32,25 @@ typedef struct {
         *host_challenge; /* tests: this 8-byte host challenge for every INITIALIZE UPDATE */
     void (*on_entry)(void *ctx, const jh_transcript *t, const jh_entry *e);
     void *on_entry_ctx;
+    /* Variables given from outside ("NAME=VALUE", jcop-replay --var): defined
+     * before the first step; a /set-var of the same name keeps them (a note
+     * says so). Names the runner sets itself (jh_run_reserved_var) are refused. */
+    const char *const *vars;
+    size_t n_vars;
 } jh_run_opts;
 
 /* Run sc on rd, appending to t (initialised by the caller). Returns the exit
  * status, also stored in t->status (t->error* set for 2 and 3). */
 int jh_run(jh_reader *rd, const jh_script *sc, const jh_run_opts *o, jh_transcript *t);
+
+/* True for the names the runner sets after exchanges (response, data, sw,
+ * sw1, sw2, atr): not settable from outside. */
+bool jh_run_reserved_var(const char *name);
+
+/* Split "NAME=VALUE" into name (copied into name, cap bytes) and *value.
+ * Returns 0, or -1 (no '=', bad or reserved name) with err set. */
+int jh_run_var_arg(const char *arg, char *name, size_t cap, const char **value, char *err,
+                   size_t errcap);
 
 /* The irreversible command a C-APDU is, or NULL: "FUSE", "PROTECT",
  * "SET STATUS to INITIALIZED" (SECURED, CARD_LOCKED, TERMINATED). */

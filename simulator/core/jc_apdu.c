@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "jc_card.h"
+#include "jc_err.h"
 #include "jc_sw.h"
 
 static uint16_t parse_fail(jc_apdu *out)
@@ -31,6 +31,8 @@ uint16_t jc_apdu_parse(const uint8_t *buf, size_t len, jc_apdu *out)
     out->le = 0;
     out->has_le = false;
     out->extended = false;
+    out->raw = buf;
+    out->raw_len = len;
 
     if (len == 4) { /* case 1 */
         out->apdu_case = 1;

@@ -21,7 +21,9 @@ typedef struct {
     uint32_t le;         /* Ne: 0 when absent; Le=00 -> 256 (short), 0000 -> 65536 (extended) */
     bool has_le;
     bool extended;
-    uint8_t apdu_case; /* 1..4 */
+    uint8_t apdu_case;  /* 1..4 */
+    const uint8_t *raw; /* the whole C-APDU as received (for an applet runtime) */
+    size_t raw_len;
 } jc_apdu;
 
 /* Parse buf[0..len). Returns 0 and fills *out, or the status word for a

@@ -1,13 +1,15 @@
 /*
  * jc_dispatch.c: the generic command dispatcher (jc_cmd.h). Shared checks in
  * a fixed order before any handler; the persistent-change wrapper (snapshot,
- * handler, commit, rollback). Used by the pre-FUSE table and the GP engine.
+ * handler, commit, rollback). A leaf above the card context (jc_cardctx.c):
+ * the applications (pre-perso mode, ISD) hand it their tables; it knows none
+ * of them.
  */
 #include "jc_cmd.h"
 
 #include <string.h>
 
-#include "jc_card_int.h"
+#include "jc_cardctx.h"
 
 const jc_cmd *jc_cmd_find(const jc_card *card, const jc_cmd *table, size_t n, const jc_apdu *apdu,
                           uint16_t *sw)
@@ -31,6 +33,7 @@ typedef struct {
     bool root_selected;
     bool booted;
     jc_aid selected;
+    bool sel_instance;
     jc_gp_vol gp;
 } vol_snapshot;
 
@@ -39,6 +42,7 @@ static void vol_save(const jc_card *card, vol_snapshot *v)
     v->root_selected = card->root_selected;
     v->booted = card->booted;
     v->selected = card->selected;
+    v->sel_instance = card->sel_instance;
     v->gp = card->gp;
 }
 
@@ -47,6 +51,7 @@ static void vol_restore(jc_card *card, const vol_snapshot *v)
     card->root_selected = v->root_selected;
     card->booted = v->booted;
     card->selected = v->selected;
+    card->sel_instance = v->sel_instance;
     card->gp = v->gp;
 }
 
@@ -70,11 +75,33 @@ static uint16_t check_lengths(const jc_card *card, const jc_cmd *row, const jc_a
 uint16_t jc_dispatch(jc_card *card, const jc_cmd *table, size_t n, const jc_apdu *apdu,
                      jc_resp *resp)
 {
+    return jc_dispatch_sm(card, table, n, NULL, apdu, resp);
+}
+
+uint16_t jc_dispatch_sm(jc_card *card, const jc_cmd *table, size_t n, jc_cmd_unwrap unwrap,
+                        const jc_apdu *wire, jc_resp *resp)
+{
     uint16_t sw = 0;
-    const jc_cmd *row = jc_cmd_find(card, table, n, apdu, &sw);
+    /* Unknown instructions and classes are answered before secure messaging,
+     * so they neither need nor end a session. */
+    const jc_cmd *row = jc_cmd_find(card, table, n, wire, &sw);
     if (!row)
         return sw;
-    if (!(row->states & JC_ST(jc_card_state_get(card))))
+    return jc_dispatch_row(card, row, unwrap, wire, resp);
+}
+
+uint16_t jc_dispatch_row(jc_card *card, const jc_cmd *row, jc_cmd_unwrap unwrap,
+                         const jc_apdu *wire, jc_resp *resp)
+{
+    uint16_t sw = 0;
+    jc_apdu clear = *wire;
+    if (unwrap && !(row->flags & (JC_CMD_SM_SELF | JC_CMD_SM_NONE))) {
+        sw = unwrap(card, wire, &clear);
+        if (sw != 0)
+            return sw;
+    }
+    const jc_apdu *apdu = &clear;
+    if (!(row->states & JC_ST(jc_ctx_state(card))))
         return card->profile->sw.wrong_state.sw;
     if ((row->flags & JC_CMD_NEEDS_SC) && !jc_gp_vol_sc_open(card))
         return card->profile->sw.security.sw;
@@ -87,7 +114,9 @@ uint16_t jc_dispatch(jc_card *card, const jc_cmd *table, size_t n, const jc_apdu
         card->env.trace(card->env.trace_ctx, &ev);
     }
 
-    bool snap = (row->flags & JC_CMD_PERSISTENT) && card->env.commit;
+    bool persistent = (row->flags & JC_CMD_PERSISTENT) != 0;
+    /* a memory-only card without a runtime needs no snapshot: nothing can fail */
+    bool snap = persistent && (card->env.commit || jc_rt_active(card));
     vol_snapshot vs;
     if (snap) {
         memcpy(&card->snap, &card->st, sizeof(card->st));
@@ -96,47 +125,22 @@ uint16_t jc_dispatch(jc_card *card, const jc_cmd *table, size_t n, const jc_apdu
     sw = row->handler(card, apdu, resp);
     if (!jc_sw_is_success(sw)) {
         if (snap) {
-            memcpy(&card->st, &card->snap, sizeof(card->st));
+            jc_card_restore_snap(card);
             vol_restore(card, &vs);
         }
+        if (persistent)
+            jc_rt_rollback(card);
         return sw; /* data with an error SW is the handler's choice (IDENTIFY + 6A82) */
     }
-    if (snap && memcmp(&card->snap, &card->st, sizeof(card->st)) != 0) {
-        int rc = card->env.commit(card->env.commit_ctx, &card->st);
+    if (snap && (memcmp(&card->snap, &card->st, sizeof(card->st)) != 0 || jc_rt_dirty(card))) {
+        int rc = jc_card_commit(card);
         if (rc < 0) {
-            memcpy(&card->st, &card->snap, sizeof(card->st));
+            jc_card_restore_snap(card);
             vol_restore(card, &vs);
             jc_resp_clear(resp);
-            if (rc == JC_ERR_POWER_CUT)
-                card->fault = JC_ERR_POWER_CUT;
             jc_card_warn(card, "commit of the card image failed: change rolled back");
             return card->profile->sw.memory_failure.sw;
         }
     }
     return sw;
-}
-
-/* The tables in the order a command meets them: unfused, then the fused card's
- * OPEN (SELECT) and ISD. */
-static const struct {
-    const char *name;
-    const jc_cmd *(*get)(size_t *n);
-} jc_cmd_tables[] = {
-    {.name = "prefuse", .get = jc_prefuse_table},
-    {.name = "fused-open", .get = jc_fused_open_table},
-    {.name = "fused-isd", .get = jc_fused_isd_table},
-};
-
-size_t jc_cmd_table_count(void)
-{
-    return sizeof(jc_cmd_tables) / sizeof(jc_cmd_tables[0]);
-}
-
-const jc_cmd *jc_cmd_table_at(size_t i, const char **name, size_t *n)
-{
-    if (i >= jc_cmd_table_count())
-        return NULL;
-    if (name)
-        *name = jc_cmd_tables[i].name;
-    return jc_cmd_tables[i].get(n);
 }

@@ -16,28 +16,8 @@
 #include "jc_cmd.h"
 #include "jc_gp.h"
 #include "jc_loadfile.h"
+#include "jc_runtime.h"
 #include "jc_sw.h"
-
-bool jc_gp_aid_eq(const jc_aid *a, const uint8_t *b, size_t len)
-{
-    return a->len == len && len > 0 && memcmp(a->b, b, len) == 0;
-}
-
-int jc_gp_reg_find(const jc_card *card, const uint8_t *aid, size_t len)
-{
-    for (int i = 0; i < JC_MAX_REGISTRY; i++)
-        if (card->st.reg[i].kind != JC_REG_FREE && jc_gp_aid_eq(&card->st.reg[i].aid, aid, len))
-            return i;
-    return -1;
-}
-
-int jc_gp_reg_free_slot(const jc_card *card)
-{
-    for (int i = 0; i < JC_MAX_REGISTRY; i++)
-        if (card->st.reg[i].kind == JC_REG_FREE)
-            return i;
-    return -1;
-}
 
 /* Read one LV field at d[*off] (length limit max); NULL-safe. */
 static bool lv(const uint8_t *d, size_t n, size_t *off, size_t max, const uint8_t **v, size_t *vl)
@@ -50,6 +30,42 @@ static bool lv(const uint8_t *d, size_t n, size_t *off, size_t max, const uint8_
     *v = d + *off + 1;
     *vl = l;
     *off += 1 + l;
+    return true;
+}
+
+/* "what: why" into line (why may be NULL or empty). */
+static const char *rt_line(char *line, size_t cap, const char *what, const char *why)
+{
+    size_t n = 0;
+    for (const char *parts[3] = {what, why && why[0] ? ": " : "", why ? why : ""}, **p = parts;
+         p < parts + 3; p++)
+        for (const char *c = *p; *c && n + 1 < cap; c++)
+            line[n++] = *c;
+    line[n] = '\0';
+    return line;
+}
+
+/* Find the value of a one-byte tag in the install parameters field (GP 2.1.1
+ * §9.5.2.3.2: C9 application specific parameters, then optional TLVs).
+ * Absent -> true with *v NULL, *vl 0; malformed -> false. */
+static bool install_param(const uint8_t *d, size_t n, uint8_t tag, const uint8_t **v, size_t *vl)
+{
+    *v = NULL;
+    *vl = 0;
+    size_t off = 0;
+    while (off < n) {
+        if (n - off < 2)
+            return false;
+        uint8_t t = d[off];
+        size_t l = d[off + 1];
+        if (l > n - off - 2)
+            return false;
+        if (t == tag && *v == NULL) {
+            *v = d + off + 2;
+            *vl = l;
+        }
+        off += 2 + l;
+    }
     return true;
 }
 
@@ -130,7 +146,7 @@ static size_t encode_entry(const jc_card *card, const jc_reg_entry *e, uint8_t p
 
 uint16_t jc_gp_get_status(jc_card *card, const jc_apdu *a, jc_resp *resp)
 {
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = &card->profile->gp;
     jc_gp_vol *g = &card->gp;
     uint8_t p1 = a->p1, p2 = a->p2;
     if (p1 != 0x80 && p1 != 0x40 && p1 != 0x20 && p1 != 0x10)
@@ -188,7 +204,7 @@ uint16_t jc_gp_get_status(jc_card *card, const jc_apdu *a, jc_resp *resp)
 
 static uint16_t install_for_load(jc_card *card, const uint8_t *d, size_t n)
 {
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = &card->profile->gp;
     const uint8_t *elf, *sd, *hash, *params, *token;
     size_t elf_l, sd_l, hash_l, params_l, token_l, off = 0;
     if (!lv(d, n, &off, JC_AID_MAX, &elf, &elf_l) || !lv(d, n, &off, JC_AID_MAX, &sd, &sd_l) ||
@@ -220,7 +236,7 @@ static uint16_t install_for_load(jc_card *card, const uint8_t *d, size_t n)
 
 static uint16_t install_for_install(jc_card *card, uint8_t p1, const uint8_t *d, size_t n)
 {
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = &card->profile->gp;
     const uint8_t *elf, *mod, *app, *priv, *params, *token;
     size_t elf_l, mod_l, app_l, priv_l, params_l, token_l, off = 0;
     if (!lv(d, n, &off, JC_AID_MAX, &elf, &elf_l) || !lv(d, n, &off, JC_AID_MAX, &mod, &mod_l) ||
@@ -249,27 +265,45 @@ static uint16_t install_for_install(jc_card *card, uint8_t p1, const uint8_t *d,
     uint8_t pv = priv[0];
     bool selectable = p1 == 0x0C;
     int isd = -1;
-    if (pv & 0x04u) { /* Default Selected: only with make selectable, only while the ISD holds it */
+    if (pv & JC_PRIV_DEFAULT_SELECTED) { /* Default Selected: only with make selectable, only while
+                                            the ISD holds it */
         isd = jc_gp_isd_index(card);
         if (!selectable)
             return JC_SW_WRONG_DATA;
-        if (isd < 0 || !(card->st.reg[isd].priv & 0x04u))
+        if (isd < 0 || !(card->st.reg[isd].priv & JC_PRIV_DEFAULT_SELECTED))
             return card->profile->sw.wrong_state.sw;
     }
     int slot = jc_gp_reg_free_slot(card);
     if (slot < 0)
         return JC_SW_NOT_ENOUGH_MEMORY;
+    if (jc_rt_active(card)) {
+        jc_aid inst = {.len = (uint8_t)app_l};
+        memcpy(inst.b, app, app_l);
+        const uint8_t *c9 = NULL;
+        size_t c9_l = 0;
+        if (!install_param(params, params_l, 0xC9, &c9, &c9_l))
+            return JC_SW_WRONG_DATA;
+        uint16_t sw = JC_SW_WRONG_DATA;
+        char why[160] = "";
+        if (card->rt_ops->install(card->rt, &lf->aid, &lf->modules[m], &inst, c9, c9_l, pv, &sw,
+                                  why, sizeof(why)) != 0) {
+            char line[256];
+            jc_card_warn(
+                card, rt_line(line, sizeof(line), "INSTALL: the applet's install() failed", why));
+            return sw == JC_SW_OK ? JC_SW_WRONG_DATA : sw;
+        }
+    }
     jc_reg_entry *ne = &card->st.reg[slot];
     memset(ne, 0, sizeof(*ne));
-    ne->kind = (pv & 0x80u) ? JC_REG_SD : JC_REG_APP;
-    ne->lcs = selectable ? 0x07 : 0x03;
+    ne->kind = (pv & JC_PRIV_SECURITY_DOMAIN) ? JC_REG_SD : JC_REG_APP;
+    ne->lcs = selectable ? JC_APP_LCS_SELECTABLE : JC_APP_LCS_INSTALLED;
     ne->priv = pv;
     ne->aid.len = (uint8_t)app_l;
     memcpy(ne->aid.b, app, app_l);
     ne->elf = lf->aid;
     ne->module = lf->modules[m];
     if (isd >= 0)
-        card->st.reg[isd].priv &= (uint8_t)~0x04u;
+        card->st.reg[isd].priv &= (uint8_t)~JC_PRIV_DEFAULT_SELECTED;
     jc_card_info(card, selectable ? "INSTALL: application installed and selectable"
                                   : "INSTALL: application installed");
     return JC_SW_OK;
@@ -277,7 +311,7 @@ static uint16_t install_for_install(jc_card *card, uint8_t p1, const uint8_t *d,
 
 static uint16_t install_make_selectable(jc_card *card, const uint8_t *d, size_t n)
 {
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = &card->profile->gp;
     if (pol->make_selectable.sw != JC_SW_OK)
         return pol->make_selectable.sw; /* what the profile's real card answers, whatever named */
     const uint8_t *elf, *mod, *app, *priv, *params, *token;
@@ -291,23 +325,23 @@ static uint16_t install_make_selectable(jc_card *card, const uint8_t *d, size_t 
     if (i < 0 || (card->st.reg[i].kind != JC_REG_APP && card->st.reg[i].kind != JC_REG_SD))
         return pol->not_found.sw;
     jc_reg_entry *e = &card->st.reg[i];
-    if (e->lcs != 0x03)
+    if (e->lcs != JC_APP_LCS_INSTALLED)
         return card->profile->sw.wrong_state.sw;
-    if (priv[0] & 0x04u) {
+    if (priv[0] & JC_PRIV_DEFAULT_SELECTED) {
         int isd = jc_gp_isd_index(card);
-        if (isd < 0 || !(card->st.reg[isd].priv & 0x04u))
+        if (isd < 0 || !(card->st.reg[isd].priv & JC_PRIV_DEFAULT_SELECTED))
             return card->profile->sw.wrong_state.sw;
-        card->st.reg[isd].priv &= (uint8_t)~0x04u;
-        e->priv |= 0x04u;
+        card->st.reg[isd].priv &= (uint8_t)~JC_PRIV_DEFAULT_SELECTED;
+        e->priv |= JC_PRIV_DEFAULT_SELECTED;
     }
-    e->lcs = 0x07;
+    e->lcs = JC_APP_LCS_SELECTABLE;
     jc_card_info(card, "INSTALL [for make selectable]: application selectable");
     return JC_SW_OK;
 }
 
 uint16_t jc_gp_install(jc_card *card, const jc_apdu *a, jc_resp *resp)
 {
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = &card->profile->gp;
     if (a->p2 != 0x00)
         return JC_SW_INCORRECT_P1P2;
     uint16_t sw;
@@ -336,7 +370,7 @@ static uint16_t load_fail(jc_card *card, uint16_t sw, const char *why)
 
 static uint16_t load_finish(jc_card *card)
 {
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = &card->profile->gp;
     jc_gp_vol *g = &card->gp;
     jc_loadfile lf;
     if (jc_loadfile_parse(g->load_buf, g->load_len, &lf) != JC_OK)
@@ -356,10 +390,22 @@ static uint16_t load_finish(jc_card *card)
     int slot = jc_gp_reg_free_slot(card);
     if (slot < 0)
         return load_fail(card, JC_SW_NOT_ENOUGH_MEMORY, "LOAD: registry full");
+    if (jc_rt_active(card)) {
+        uint16_t sw = JC_SW_WRONG_DATA;
+        char why[160] = "";
+        if (card->rt_ops->load(card->rt, lf.lfdb, lf.lfdb_len, &sw, why, sizeof(why)) != 0) {
+            char line[256];
+            jc_rt_rollback(card);
+            return load_fail(card, sw == JC_SW_OK ? JC_SW_WRONG_DATA : sw,
+                             rt_line(line, sizeof(line),
+                                     "LOAD: the runtime refused the package, nothing registered",
+                                     why));
+        }
+    }
     jc_reg_entry *e = &card->st.reg[slot];
     memset(e, 0, sizeof(*e));
     e->kind = JC_REG_ELF;
-    e->lcs = 0x01;
+    e->lcs = JC_ELF_LCS_LOADED;
     e->aid = lf.pkg_aid;
     e->n_modules = lf.n_applets;
     for (size_t i = 0; i < lf.n_applets; i++)
@@ -371,7 +417,7 @@ static uint16_t load_finish(jc_card *card)
     /* The LOAD row is not a persistent row (its blocks are volatile): commit
      * the new registry entry here, before the answer. */
     if (jc_card_commit(card) < 0) {
-        memset(e, 0, sizeof(*e));
+        memset(e, 0, sizeof(*e)); /* jc_card_commit took the runtime back as well */
         jc_card_warn(card, "commit of the card image failed: load dropped");
         return card->profile->sw.memory_failure.sw;
     }
@@ -381,7 +427,7 @@ static uint16_t load_finish(jc_card *card)
 
 uint16_t jc_gp_load(jc_card *card, const jc_apdu *a, jc_resp *resp)
 {
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = &card->profile->gp;
     jc_gp_vol *g = &card->gp;
     if (!g->load_active || g->load_buf == NULL)
         return card->profile->sw.wrong_state.sw; /* no INSTALL [for load] before */
@@ -406,13 +452,27 @@ uint16_t jc_gp_load(jc_card *card, const jc_apdu *a, jc_resp *resp)
 
 /* ------------------------------------------------------------------ DELETE */
 
+/* Tell the runtime an instance or a load file goes; 0 or the SW refusing it. */
+static uint16_t rt_delete(jc_card *card, const jc_reg_entry *e)
+{
+    if (!jc_rt_active(card))
+        return 0;
+    uint16_t sw = card->profile->sw.wrong_state.sw;
+    int rc = e->kind == JC_REG_ELF ? card->rt_ops->delete_package(card->rt, &e->aid, &sw)
+                                   : card->rt_ops->delete_instance(card->rt, &e->aid, &sw);
+    if (rc == 0)
+        return 0;
+    jc_card_warn(card, "DELETE: the runtime refused");
+    return sw == JC_SW_OK ? card->profile->sw.wrong_state.sw : sw;
+}
+
 static void delete_entry(jc_card *card, int i)
 {
     jc_reg_entry *e = &card->st.reg[i];
-    if (e->priv & 0x04u) { /* Default Selected goes back to the ISD */
+    if (e->priv & JC_PRIV_DEFAULT_SELECTED) { /* Default Selected goes back to the ISD */
         int isd = jc_gp_isd_index(card);
         if (isd >= 0)
-            card->st.reg[isd].priv |= 0x04u;
+            card->st.reg[isd].priv |= JC_PRIV_DEFAULT_SELECTED;
     }
     memset(e, 0, sizeof(*e));
 }
@@ -424,7 +484,7 @@ static void delete_entry(jc_card *card, int i)
  * and the set of the open session are kept (labelled decisions). */
 static uint16_t delete_key(jc_card *card, const uint8_t *d, size_t n, jc_resp *resp)
 {
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = (&card->profile->gp);
     int key_id = -1, kvn = -1;
     for (size_t off = 0; off < n;) {
         if (n - off < 3 || d[off + 1] != 0x01)
@@ -468,7 +528,7 @@ static uint16_t delete_key(jc_card *card, const uint8_t *d, size_t n, jc_resp *r
 
 uint16_t jc_gp_delete(jc_card *card, const jc_apdu *a, jc_resp *resp)
 {
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = &card->profile->gp;
     if (a->p1 != 0x00 || (a->p2 != 0x00 && a->p2 != 0x80))
         return JC_SW_INCORRECT_P1P2;
     const uint8_t *d = a->data;
@@ -497,10 +557,17 @@ uint16_t jc_gp_delete(jc_card *card, const jc_apdu *a, jc_resp *resp)
         }
         for (int k = 0; k < JC_MAX_REGISTRY; k++) {
             const jc_reg_entry *x = &card->st.reg[k];
-            if ((x->kind == JC_REG_APP || x->kind == JC_REG_SD) && jc_gp_aid_eq(&x->elf, aid, l))
+            if ((x->kind == JC_REG_APP || x->kind == JC_REG_SD) && jc_gp_aid_eq(&x->elf, aid, l)) {
+                uint16_t sw = rt_delete(card, x);
+                if (sw != 0)
+                    return sw; /* the dispatcher rolls back what was deleted */
                 delete_entry(card, k);
+            }
         }
     }
+    uint16_t rsw = rt_delete(card, e);
+    if (rsw != 0)
+        return rsw;
     delete_entry(card, i);
     jc_card_info(card, "DELETE: registry entry removed");
     if (jc_resp_put_u8(resp, 0x00) < 0)

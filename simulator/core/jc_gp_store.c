@@ -27,14 +27,6 @@
 #define CPLC_PREPERSO_AT 26u
 #define CPLC_PERSO_AT 34u
 
-void jc_gp_store_end(jc_card *card)
-{
-    card->gp.sd_active = false;
-    card->gp.sd_next = 0;
-    card->gp.sd_len = 0;
-    card->gp.perso_active = false;
-    memset(&card->gp.perso_target, 0, sizeof(card->gp.perso_target));
-}
 
 /* ------------------------------------------------------------ ISD data objects */
 
@@ -173,7 +165,7 @@ static uint16_t apply_isd_objects(jc_card *card, const uint8_t *d, size_t n)
                 return JC_SW_WRONG_DATA;
             int at = jc_gp_reg_find(card, v, len);
             if (at >= 0 && at != jc_gp_isd_index(card))
-                return jc_gp_pol(card)->duplicate_aid.sw;
+                return (&card->profile->gp)->duplicate_aid.sw;
             memset(&new_aid, 0, sizeof(new_aid));
             new_aid.len = (uint8_t)len;
             memcpy(new_aid.b, v, len);
@@ -212,7 +204,7 @@ static uint16_t apply_isd_objects(jc_card *card, const uint8_t *d, size_t n)
 
 uint16_t jc_gp_store_data(jc_card *card, const jc_apdu *a, jc_resp *resp)
 {
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = (&card->profile->gp);
     jc_gp_vol *g = &card->gp;
     bool last = (a->p1 & 0x80u) != 0;
     /* P2 = block number: 00 starts a sequence, the next one continues it. */
@@ -259,7 +251,7 @@ uint16_t jc_gp_store_data(jc_card *card, const jc_apdu *a, jc_resp *resp)
  * the STORE DATA commands that follow are its. */
 uint16_t jc_gp_install_perso(jc_card *card, const uint8_t *d, size_t n)
 {
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = (&card->profile->gp);
     if (n < 3 || d[0] != 0 || d[1] != 0)
         return JC_SW_WRONG_DATA;
     size_t l = d[2];

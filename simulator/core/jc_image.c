@@ -10,11 +10,15 @@
  *     8 x module aid, ver_major, ver_minor}; an aid is {len, 16 bytes})
  *   [ | ISD data section: iin_len iin[16] | cin_len cin[16] | card_data_len
  *       card_data[127] | cplc_set | cplc_preperso[8] | cplc_perso[8] ]
+ *   [ | runtime section: format u16 (1) | length u32 | the runtime's blob ]
  *   | SHA-256 of everything before it.
- * The ISD data section (what STORE DATA wrote to the ISD) is present only
- * when the state holds some, announced by bit 0x20 of the encoded flags byte
- * (IMG_F_ISD, never a jc_pstate flag): an image of a card that never had
- * STORE DATA is byte for byte the image it was before the section existed.
+ * The runtime section (jc_runtime.h) is present only when the state holds
+ * one, announced by bit 0x40 of the encoded flags byte (IMG_F_RUNTIME, never a
+ * jc_pstate flag), which the digest covers: an image cut before its section
+ * is refused, and an image of a card that never had a runtime is the same
+ * version-1 image as before the runtime existed.
+ * The ISD data section (what STORE DATA wrote to the ISD) follows the same
+ * rule with bit 0x20 (IMG_F_ISD): present only when the state holds some.
  * Decoding checks magic, version, length and digest, then every field's range
  * and the consistency of the fuse flag with the GP state, into a local copy;
  * the caller's struct is written only when all of it is valid.
@@ -25,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jc_card.h"
+#include "jc_err.h"
 #include "jc_profile.h"
 
 #define IMG_MAGIC "JCOPSIMG"
@@ -35,10 +39,13 @@
 #define IMG_AID_SIZE (1u + JC_AID_MAX)
 #define IMG_KEYSET_SIZE (4u + 3u * JC_KEY_LEN)
 #define IMG_REG_SIZE (3u + 3u * IMG_AID_SIZE + 1u + JC_MAX_MODULES * IMG_AID_SIZE + 2u)
+#define IMG_F_RUNTIME 0x40u
 #define IMG_F_ISD 0x20u
-#define IMG_OFF_FLAGS (IMG_MAGIC_LEN + 2u + JC_PROFILE_NAME_MAX + JC_KT_LEN)
 #define IMG_ISD_SIZE                                                                               \
     (3u + 2u * JC_ISD_ID_MAX + JC_ISD_CARD_DATA_MAX + 1u + 2u * JC_ISD_CPLC_PART)
+#define IMG_OFF_FLAGS (IMG_MAGIC_LEN + 2u + JC_PROFILE_NAME_MAX + JC_KT_LEN)
+#define IMG_RT_FORMAT 1u
+#define IMG_RT_HEAD 6u /* format u16 | length u32 */
 #define IMG_BODY_SIZE                                                                              \
     (IMG_MAGIC_LEN + 2u + JC_PROFILE_NAME_MAX + JC_KT_LEN + 1u + JC_MEM_SIZE + 1u + JC_KDD_LEN +   \
      JC_MAX_KEYSETS * IMG_KEYSET_SIZE + JC_MAX_REGISTRY * IMG_REG_SIZE)
@@ -54,9 +61,41 @@ static bool isd_data_present(const jc_pstate *st)
     return memcmp(&st->isd, &none, sizeof(none)) != 0;
 }
 
-size_t jc_image_size_of(const jc_pstate *st)
+size_t jc_image_size(const jc_pstate *st)
 {
-    return jc_image_encoded_size() + (st != NULL && isd_data_present(st) ? IMG_ISD_SIZE : 0u);
+    size_t n = jc_image_encoded_size();
+    if (st && isd_data_present(st))
+        n += IMG_ISD_SIZE;
+    if (st && st->rt_len > 0)
+        n += IMG_RT_HEAD + st->rt_len;
+    return n;
+}
+
+void jc_pstate_release(jc_pstate *st)
+{
+    if (!st)
+        return;
+    free(st->rt);
+    st->rt = NULL;
+    st->rt_len = 0;
+}
+
+int jc_pstate_copy(jc_pstate *dst, const jc_pstate *src)
+{
+    if (!dst || !src)
+        return JC_ERR_ARG;
+    uint8_t *rt = NULL;
+    if (src->rt_len > 0) {
+        if (!src->rt)
+            return JC_ERR_ARG;
+        rt = malloc(src->rt_len);
+        if (!rt)
+            return JC_ERR_NOMEM;
+        memcpy(rt, src->rt, src->rt_len);
+    }
+    memcpy(dst, src, sizeof(*dst));
+    dst->rt = rt;
+    return 0;
 }
 
 typedef struct {
@@ -77,6 +116,11 @@ static void put_u16(wr *w, uint16_t v)
     put_u8(w, (uint8_t)(v >> 8));
     put_u8(w, (uint8_t)v);
 }
+static void put_u32(wr *w, uint32_t v)
+{
+    put_u16(w, (uint16_t)(v >> 16));
+    put_u16(w, (uint16_t)v);
+}
 static void put_aid(wr *w, const jc_aid *a)
 {
     put_u8(w, a->len);
@@ -95,9 +139,10 @@ int jc_image_encode(const jc_pstate *st, uint8_t *buf, size_t cap)
 {
     if (!st || !buf)
         return JC_ERR_ARG;
-    if (cap < jc_image_size_of(st))
+    if (st->rt_len > JC_RT_SECTION_MAX || (st->rt_len > 0 && !st->rt))
+        return JC_ERR_ARG;
+    if (cap < jc_image_size(st))
         return JC_ERR_BUFFER;
-    bool isd = isd_data_present(st);
     wr w = {.p = buf};
     put(&w, IMG_MAGIC, IMG_MAGIC_LEN);
     put_u16(&w, IMG_VERSION);
@@ -106,7 +151,9 @@ int jc_image_encode(const jc_pstate *st, uint8_t *buf, size_t cap)
     memcpy(name, st->profile, nl);
     put(&w, name, sizeof(name));
     put(&w, st->kt, JC_KT_LEN);
-    put_u8(&w, (uint8_t)(st->flags | (isd ? IMG_F_ISD : 0u)));
+    bool isd = isd_data_present(st);
+    put_u8(&w, (uint8_t)(st->flags | (st->rt_len > 0 ? IMG_F_RUNTIME : 0u) |
+                         (isd ? IMG_F_ISD : 0u)));
     put(&w, st->mem, JC_MEM_SIZE);
     put_u8(&w, st->card_lcs);
     put(&w, st->kdd, JC_KDD_LEN);
@@ -146,11 +193,16 @@ int jc_image_encode(const jc_pstate *st, uint8_t *buf, size_t cap)
         put(&w, d->cplc_preperso, JC_ISD_CPLC_PART);
         put(&w, d->cplc_perso, JC_ISD_CPLC_PART);
     }
+    if (st->rt_len > 0) {
+        put_u16(&w, IMG_RT_FORMAT);
+        put_u32(&w, st->rt_len);
+        put(&w, st->rt, st->rt_len);
+    }
     size_t body = (size_t)(w.p - buf);
     int rc = sha256(buf, body, w.p);
     if (rc < 0)
         return rc;
-    return (int)(body + IMG_DIGEST_LEN);
+    return (int)jc_image_size(st);
 }
 
 typedef struct {
@@ -216,7 +268,8 @@ static bool isd_data_valid(const jc_isd_data *d)
 
 static bool lcs_valid_card(uint8_t v)
 {
-    return v == 0x01 || v == 0x07 || v == 0x0F || v == 0x7F || v == 0xFF;
+    return v == JC_LCS_OP_READY || v == JC_LCS_INITIALIZED || v == JC_LCS_SECURED ||
+           v == JC_LCS_CARD_LOCKED || v == JC_LCS_TERMINATED;
 }
 
 /* Field ranges and the fuse flag's consistency with the GP state. */
@@ -259,7 +312,7 @@ static int validate(const jc_pstate *st)
     if (!isd_data_valid(&st->isd))
         return JC_ERR_FORMAT;
     if (!fused) {
-        if (st->card_lcs != 0 || n_keysets || n_reg || isd_data_present(st))
+        if (st->card_lcs != JC_LCS_NONE || n_keysets || n_reg || isd_data_present(st))
             return JC_ERR_FORMAT; /* GP state without the fuse flag: refused */
         for (unsigned i = 0; i < JC_KDD_LEN; i++)
             if (st->kdd[i])
@@ -267,7 +320,7 @@ static int validate(const jc_pstate *st)
     } else {
         if (!lcs_valid_card(st->card_lcs) || n_isd != 1)
             return JC_ERR_FORMAT;
-        if (n_keysets == 0 && st->card_lcs != 0xFF)
+        if (n_keysets == 0 && st->card_lcs != JC_LCS_TERMINATED)
             return JC_ERR_FORMAT;
     }
     return 0;
@@ -288,9 +341,24 @@ int jc_image_decode(const uint8_t *buf, size_t len, jc_pstate *st)
     if (len < jc_image_encoded_size())
         return JC_ERR_TRUNCATED;
     bool isd = (buf[IMG_OFF_FLAGS] & IMG_F_ISD) != 0;
-    size_t body = IMG_BODY_SIZE + (isd ? IMG_ISD_SIZE : 0u);
+    size_t rt_at = IMG_BODY_SIZE + (isd ? IMG_ISD_SIZE : 0u); /* where a runtime section starts */
+    size_t body = rt_at;
     if (len < body + IMG_DIGEST_LEN)
         return JC_ERR_TRUNCATED;
+    uint32_t rt_len = 0;
+    if (buf[IMG_OFF_FLAGS] & IMG_F_RUNTIME) {
+        if (len < rt_at + IMG_RT_HEAD + IMG_DIGEST_LEN)
+            return JC_ERR_TRUNCATED;
+        const uint8_t *h = buf + rt_at;
+        if ((uint16_t)(h[0] << 8 | h[1]) != IMG_RT_FORMAT)
+            return JC_ERR_VERSION;
+        rt_len = (uint32_t)h[2] << 24 | (uint32_t)h[3] << 16 | (uint32_t)h[4] << 8 | h[5];
+        if (rt_len == 0 || rt_len > JC_RT_SECTION_MAX)
+            return JC_ERR_FORMAT; /* an empty section is written as none */
+        body += IMG_RT_HEAD + rt_len;
+        if (len < body + IMG_DIGEST_LEN)
+            return JC_ERR_TRUNCATED;
+    }
     if (len > body + IMG_DIGEST_LEN)
         return JC_ERR_FORMAT;
     uint8_t digest[IMG_DIGEST_LEN];
@@ -308,7 +376,7 @@ int jc_image_decode(const uint8_t *buf, size_t len, jc_pstate *st)
     bool ok = true;
     get(&r, t->profile, JC_PROFILE_NAME_MAX);
     get(&r, t->kt, JC_KT_LEN);
-    t->flags = (uint8_t)(get_u8(&r) & ~IMG_F_ISD);
+    t->flags = (uint8_t)(get_u8(&r) & ~(IMG_F_RUNTIME | IMG_F_ISD));
     get(&r, t->mem, JC_MEM_SIZE);
     t->card_lcs = get_u8(&r);
     get(&r, t->kdd, JC_KDD_LEN);
@@ -348,6 +416,14 @@ int jc_image_decode(const uint8_t *buf, size_t len, jc_pstate *st)
         ok &= isd_data_present(t); /* an empty section is written as none */
     }
     rc = ok ? validate(t) : JC_ERR_FORMAT;
+    if (rc == 0 && rt_len > 0) {
+        t->rt = malloc(rt_len);
+        if (!t->rt)
+            rc = JC_ERR_NOMEM;
+        else
+            memcpy(t->rt, buf + rt_at + IMG_RT_HEAD, rt_len);
+        t->rt_len = rt_len;
+    }
     if (rc == 0)
         memcpy(st, t, sizeof(*t));
     free(t);

@@ -15,19 +15,25 @@
 
 #include "jc_state.h"
 
-/* Encoded size of an image without optional sections. */
+/* Exact encoded size of an image without a runtime section. */
 size_t jc_image_encoded_size(void);
-/* The size of st's image: jc_image_encoded_size() plus the optional ISD data
- * section when STORE DATA wrote some (at most JC_IMAGE_MAX_EXTRA more). */
-size_t jc_image_size_of(const jc_pstate *st);
-#define JC_IMAGE_MAX_EXTRA 256u
+/* Exact encoded size of st's image (with its ISD data and runtime sections, if any). */
+size_t jc_image_size(const jc_pstate *st);
 
-/* Encode st into buf (cap >= jc_image_size_of(st)). Returns the length or <0. */
+/* Encode st into buf (cap >= jc_image_size(st)). Returns the length or <0. */
 int jc_image_encode(const jc_pstate *st, uint8_t *buf, size_t cap);
 
 /* Decode and validate. Returns 0, or JC_ERR_TRUNCATED / JC_ERR_CORRUPT /
- * JC_ERR_VERSION / JC_ERR_FORMAT / JC_ERR_PROFILE; *st is untouched on error. */
+ * JC_ERR_VERSION / JC_ERR_FORMAT / JC_ERR_PROFILE / JC_ERR_NOMEM; *st is
+ * untouched on error. A runtime section lands in st->rt (malloc'd: release it
+ * with jc_pstate_release); st's previous st->rt is not freed. */
 int jc_image_decode(const uint8_t *buf, size_t len, jc_pstate *st);
+
+/* Free st's runtime section (st->rt = NULL, st->rt_len = 0). */
+void jc_pstate_release(jc_pstate *st);
+/* *dst = *src with a copy of src's runtime section of its own. 0 or <0
+ * (JC_ERR_NOMEM: *dst untouched). */
+int jc_pstate_copy(jc_pstate *dst, const jc_pstate *src);
 
 /* A new unfused card of the named profile: memory from the profile's defaults,
  * random CM_KEY records and GPIN from rnd, the transport key kt (or random when

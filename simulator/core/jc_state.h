@@ -40,6 +40,21 @@ typedef struct {
     uint8_t b[JC_AID_MAX];
 } jc_aid;
 
+/* GP 2.1.1 life-cycle bytes (Tables 9-3 .. 9-5) and privileges (Table 6-1). */
+#define JC_LCS_NONE 0x00u     /* card_lcs before FUSE */
+#define JC_LCS_OP_READY 0x01u /* card */
+#define JC_LCS_INITIALIZED 0x07u
+#define JC_LCS_SECURED 0x0Fu
+#define JC_LCS_CARD_LOCKED 0x7Fu
+#define JC_LCS_TERMINATED 0xFFu
+#define JC_ELF_LCS_LOADED 0x01u    /* executable load file */
+#define JC_APP_LCS_INSTALLED 0x03u /* application */
+#define JC_APP_LCS_SELECTABLE 0x07u
+#define JC_APP_LCS_SELECTABLE_BIT 0x04u /* set in SELECTABLE and every state after it */
+#define JC_APP_LCS_LOCKED_BIT 0x80u     /* set while the application is LOCKED */
+#define JC_PRIV_SECURITY_DOMAIN 0x80u
+#define JC_PRIV_DEFAULT_SELECTED 0x04u
+
 /* Registry entry kinds */
 enum { JC_REG_FREE = 0, JC_REG_ISD = 1, JC_REG_APP = 2, JC_REG_SD = 3, JC_REG_ELF = 4 };
 
@@ -89,6 +104,17 @@ typedef struct jc_pstate {
     jc_keyset keysets[JC_MAX_KEYSETS];
     jc_reg_entry reg[JC_MAX_REGISTRY];
     jc_isd_data isd;                   /* STORE DATA to the ISD (all zero: none) */
+    /* The application runtime's persistent state (jc_runtime.h): an opaque
+     * blob, stored as the image's runtime section; NULL and 0 when there is
+     * none. It belongs to whoever filled the struct (the card for its own
+     * state; the caller of jc_image_decode / jc_store_open_file, who frees it
+     * with jc_pstate_release). A plain copy of the struct borrows it;
+     * jc_pstate_copy duplicates it. */
+    uint8_t *rt;
+    uint32_t rt_len;
 } jc_pstate;
+
+/* Largest runtime section an image may hold. */
+#define JC_RT_SECTION_MAX (16u * 1024u * 1024u)
 
 #endif

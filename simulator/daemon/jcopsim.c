@@ -580,6 +580,7 @@ out:
     jd_trace_close(&js.trace);
     free(js.t0);
     free(conn);
+    jc_pstate_release(st);
     free(st);
     return rc;
 }

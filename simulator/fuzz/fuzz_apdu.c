@@ -51,7 +51,7 @@ static int jf_apdu_commit_cb(void *ctx, const jc_pstate *st)
 {
     jf_apdu_commit *cc = ctx;
     int n = jc_image_encode(st, cc->img, cc->img_len);
-    JF_CHECK(n == (int)jc_image_size_of(st));
+    JF_CHECK(n == (int)jc_image_size(st));
     JF_CHECK(jc_image_decode(cc->img, (size_t)n, cc->scratch) == 0);
     JF_CHECK(jc_image_encode(cc->scratch, cc->img2, cc->img_len) == n);
     JF_CHECK(memcmp(cc->img, cc->img2, (size_t)n) == 0);
@@ -198,7 +198,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     JF_CHECK(f != NULL);
     f->st = calloc(1, sizeof *f->st);
     f->commit.scratch = calloc(1, sizeof *f->commit.scratch);
-    f->commit.img_len = jc_image_encoded_size() + JC_IMAGE_MAX_EXTRA;
+    f->commit.img_len = jc_image_encoded_size() + 512; /* room for the ISD data section */
     f->commit.img = malloc(f->commit.img_len);
     f->commit.img2 = malloc(f->commit.img_len);
     JF_CHECK(f->st && f->commit.scratch && f->commit.img && f->commit.img2);

@@ -53,7 +53,7 @@ static jc_store *store_alloc(bool durable, const char *path)
     if (!s)
         return NULL;
     s->durable = durable;
-    s->buf_len = jc_image_encoded_size() + JC_IMAGE_MAX_EXTRA;
+    s->buf_len = jc_image_encoded_size();
     s->buf = malloc(s->buf_len);
     if (!s->buf)
         goto err;
@@ -80,6 +80,19 @@ static jc_store *store_alloc(bool durable, const char *path)
 err:
     store_free(s);
     return NULL;
+}
+
+/* Grow the encode buffer to n bytes (an image with a runtime section). */
+static int ensure_buf(jc_store *s, size_t n)
+{
+    if (n <= s->buf_len)
+        return 0;
+    uint8_t *b = realloc(s->buf, n);
+    if (!b)
+        return JC_ERR_NOMEM;
+    s->buf = b;
+    s->buf_len = n;
+    return 0;
 }
 
 static int write_all(int fd, const uint8_t *p, size_t n)
@@ -165,10 +178,13 @@ int jc_store_commit(void *store, const jc_pstate *st)
          * encoded. Encoding hashed the whole image (SHA-256 over ~38 KB) on
          * every commit for bytes no one reads: 88% of an in-process SCP02
          * handshake, whose EXTERNAL AUTHENTICATE commits the sequence counter. */
+        int rc = ensure_buf(s, jc_image_size(st));
+        if (rc < 0)
+            return rc;
         int n = jc_image_encode(st, s->buf, s->buf_len);
         if (n < 0)
             return n;
-        int rc = write_image(s, s->buf, (size_t)n, false);
+        rc = write_image(s, s->buf, (size_t)n, false);
         if (rc < 0)
             return rc;
     }
@@ -223,15 +239,20 @@ int jc_store_open_file(jc_store **out, const char *path, jc_pstate *st)
         goto err;
     }
     size_t got = 0;
-    /* read at most one byte more than an image, to tell "too long" apart */
-    uint8_t *rbuf = malloc(s->buf_len + 1);
+    /* read at most one byte more than the largest image, to tell "too long"
+     * apart; the buffer follows the file's size up to that bound */
+    size_t max = jc_image_encoded_size() + 6u + JC_RT_SECTION_MAX + 1u;
+    size_t want = (size_t)sb.st_size < max ? (size_t)sb.st_size + 1u : max;
+    if (want < s->buf_len + 1)
+        want = s->buf_len + 1;
+    uint8_t *rbuf = malloc(want);
     if (!rbuf) {
         close(fd);
         rc = JC_ERR_NOMEM;
         goto err;
     }
     for (;;) {
-        ssize_t r = read(fd, rbuf + got, s->buf_len + 1 - got);
+        ssize_t r = read(fd, rbuf + got, want - got);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
@@ -239,7 +260,7 @@ int jc_store_open_file(jc_store **out, const char *path, jc_pstate *st)
             close(fd);
             goto err;
         }
-        if (r == 0 || (got += (size_t)r) == s->buf_len + 1)
+        if (r == 0 || (got += (size_t)r) == want)
             break;
     }
     close(fd);
@@ -263,7 +284,9 @@ int jc_store_create_file(jc_store **out, const char *path, const jc_pstate *st)
     jc_store *s = store_alloc(true, path);
     if (!s)
         return JC_ERR_NOMEM;
-    int n = jc_image_encode(st, s->buf, s->buf_len);
+    int n = ensure_buf(s, jc_image_size(st));
+    if (n == 0)
+        n = jc_image_encode(st, s->buf, s->buf_len);
     int rc = n < 0 ? n : write_image(s, s->buf, (size_t)n, true);
     if (rc < 0) {
         store_free(s);
@@ -281,7 +304,9 @@ int jc_store_open_memory(jc_store **out, const jc_pstate *st)
     jc_store *s = store_alloc(false, NULL);
     if (!s)
         return JC_ERR_NOMEM;
-    int n = jc_image_encode(st, s->buf, s->buf_len);
+    int n = ensure_buf(s, jc_image_size(st));
+    if (n == 0)
+        n = jc_image_encode(st, s->buf, s->buf_len);
     if (n < 0) {
         store_free(s);
         return n;

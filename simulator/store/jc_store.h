@@ -17,7 +17,8 @@
 
 typedef struct jc_store jc_store;
 
-/* Open an existing image file and load it into *st. Refuses (JC_ERR_IO,
+/* Open an existing image file and load it into *st (a runtime section lands
+ * in st->rt: free it with jc_pstate_release). Refuses (JC_ERR_IO,
  * JC_ERR_TRUNCATED, JC_ERR_CORRUPT, JC_ERR_VERSION, ...) a missing, short or
  * damaged file without changing it. */
 int jc_store_open_file(jc_store **out, const char *path, jc_pstate *st);

@@ -287,6 +287,9 @@ static void show_gp(const jc_pstate *st)
             printf("\n");
         }
     }
+    if (st->rt_len > 0)
+        printf("  application runtime section: %u bytes (packages, instances, heap)\n",
+               (unsigned)st->rt_len);
 }
 
 static int cmd_show(int argc, char **argv)
@@ -324,6 +327,7 @@ static int cmd_show(int argc, char **argv)
     show_fields(p, st);
     if (fused)
         show_gp(st);
+    jc_pstate_release(st);
     free(st);
     return 0;
 }
