@@ -21,6 +21,7 @@
 
 #include "jc_cmd.h"
 #include "jc_gp.h"
+#include "jc_instance.h"
 #include "jc_sw.h"
 
 /* CPLC offsets of the parts 9F67 and 9F66 replace (jcop-facts §3 layout). */
@@ -217,14 +218,27 @@ uint16_t jc_gp_store_data(jc_card *card, const jc_apdu *a, jc_resp *resp)
     }
     if (g->perso_active) {
         /* INSTALL [for personalization] before: the blocks are the
-         * application's (§9.11.1). Its code is not executed by this card: it
-         * answers as every installed application does. */
+         * application's (§9.11.1), forwarded clear (unwrapped, CLA 80) to the
+         * application runtime's process(); without one the application's code
+         * does not run and it answers as every installed applet does. */
         g->sd_next = (uint8_t)(a->p2 + 1u);
+        jc_aid target = g->perso_target;
         if (last)
             jc_gp_store_end(card); /* the personalization ends with its last block */
-        jc_card_info(card, "STORE DATA for the application being personalized: its code is "
-                           "not executed");
-        return pol->perso_forward.sw;
+        if (card->rt_ops == NULL) {
+            jc_card_info(card, "STORE DATA for the application being personalized: its code is "
+                               "not executed");
+            return card->profile->gp.perso_forward.sw;
+        }
+        uint8_t fwd[5 + 255];
+        fwd[0] = (uint8_t)(a->cla & ~0x04u);
+        fwd[1] = a->ins;
+        fwd[2] = a->p1;
+        fwd[3] = a->p2;
+        fwd[4] = (uint8_t)a->lc;
+        memcpy(fwd + 5, a->data, a->lc);
+        jc_card_info(card, "STORE DATA forwarded to the application being personalized");
+        return jc_rt_process_for(card, &target, fwd, 5u + a->lc, resp);
     }
     /* P1 b7-b4 ([GP221] Table 11-89): encrypted data (b7-b6 = 11) or the DGI
      * structure (b5-b4 = 01) are not what the ISD's objects are. */

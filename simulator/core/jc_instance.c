@@ -55,6 +55,18 @@ uint16_t jc_rt_process(jc_card *card, const jc_apdu *a, jc_resp *resp)
     return take_answer(card, resp, rc, n, cap);
 }
 
+uint16_t jc_rt_process_for(jc_card *card, const jc_aid *instance, const uint8_t *apdu, size_t len,
+                           jc_resp *resp)
+{
+    if (card->rt_ops == NULL)
+        return JC_SW_INS_NOT_SUPPORTED;
+    size_t cap;
+    uint8_t *out = room(resp, &cap);
+    size_t n = cap;
+    int rc = card->rt_ops->process(card->rt, instance, card->cur_ch, apdu, len, out, &n);
+    return take_answer(card, resp, rc, n, cap);
+}
+
 void jc_rt_deselect(jc_card *card)
 {
     if (card->rt_ops && card->sel_instance)
