@@ -35,6 +35,7 @@ typedef struct {
     const char *format;
     const char *image;
     const char *profile;
+    bool t0;
     uint8_t kt[16];
     bool have_kt;
     uint64_t seed;
@@ -72,6 +73,8 @@ static void usage(FILE *f)
           "Card (default: a fresh in-process card of the default profile, memory-only):\n"
           "      --image FILE          in-process card on a durable image (created if missing)\n"
           "      --profile NAME        card profile for a new card (J2A040, J2E145, ...)\n"
+          "      --t0                  the in-process card answers as a T=0 card (61xx, 6Cxx);\n"
+          "                            the reader fetches GET RESPONSE, --explain shows each step\n"
           "      --kt HEX              transport key (16 bytes) for a new card; without it the\n"
           "                            default card's key is random, so a script that SELECTs by\n"
           "                            transport key (testcases/ use 000102...0F) needs --kt\n"
@@ -221,6 +224,8 @@ static void explain_entry(printer *p, const jh_entry *e)
         const jh_event *ev = &e->events[i];
         if (ev->kind == JC_EV_WARN)
             fprintf(p->out, "   ! card: %s\n", ev->text ? ev->text : "warning");
+        else if (ev->kind == JH_EV_LINK)
+            fprintf(p->out, "   | %s\n", ev->text ? ev->text : "");
         else if (ev->kind == JC_EV_STATE)
             fprintf(p->out, "   | card state: %s -> %s%s%s (now %s)\n",
                     jc_card_state_name(ev->old_state), jc_card_state_name(ev->new_state),
@@ -255,6 +260,7 @@ static int open_reader(const cli *c, jh_reader **rd, char *err, size_t errcap)
         .profile = c->profile,
         .kt = c->have_kt ? c->kt : NULL,
         .seed = c->seed,
+        .t0 = c->t0,
     };
     return jh_reader_card_open(rd, &o, err, errcap);
 }
@@ -367,6 +373,7 @@ int main(int argc, char **argv)
     enum {
         O_IMAGE = 256,
         O_PROFILE,
+        O_T0,
         O_KT,
         O_SEED,
         O_READER,
@@ -383,6 +390,7 @@ int main(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"image", required_argument, NULL, O_IMAGE},
         {"profile", required_argument, NULL, O_PROFILE},
+        {"t0", no_argument, NULL, O_T0},
         {"kt", required_argument, NULL, O_KT},
         {"seed", required_argument, NULL, O_SEED},
         {"reader", required_argument, NULL, O_READER},
@@ -413,6 +421,9 @@ int main(int argc, char **argv)
             break;
         case O_IMAGE:
             c.image = optarg;
+            break;
+        case O_T0:
+            c.t0 = true;
             break;
         case O_PROFILE:
             if (!jc_profile_lookup(optarg)) {

@@ -281,6 +281,81 @@ static int do_install(jh_parse *p, const char *verb, const opts *o)
     return 0;
 }
 
+/* A GPShell command that becomes one wrapped APDU (given as hex). */
+static int add_apdu(jh_parse *p, const char *verb, const char *hex)
+{
+    jh_step *st = add(p, JH_STEP_SEND, verb, "*9000");
+    if (!st)
+        return JH_SCRIPT_ERR;
+    st->wrap = JH_WRAP_ALWAYS;
+    st->arg = jh_strdup(hex);
+    return st->arg ? 0 : jh_parse_error(p, "out of memory");
+}
+
+/* delete_key -keyver V [-keyind I]: GPShell 2.x's DELETE [key] (GP 2.1.1
+ * Table 9-14), P2 80 and Le 00: keyver 0 names the key index alone (D0),
+ * keyind FF (the default here) the whole key set (D2), otherwise both. */
+static int do_delete_key(jh_parse *p, const char *verb, const opts *o)
+{
+    long kvn, ind;
+    if (int_arg(p, verb, "keyver", opt(o, "keyver"), 0, 255, -1, &kvn) < 0 ||
+        int_arg(p, verb, "keyind", opt(o, "keyind"), 0, 255, 0xFF, &ind) < 0)
+        return JH_SCRIPT_ERR;
+    if (kvn < 0)
+        return jh_parse_error(p, "%s needs -keyver", verb);
+    if (kvn == 0 && ind == 0xFF)
+        return jh_parse_error(p, "%s: -keyver 0 needs a -keyind", verb);
+    char hex[40];
+    if (kvn == 0)
+        snprintf(hex, sizeof hex, "80E4008003D001%02lX00", ind);
+    else if (ind == 0xFF)
+        snprintf(hex, sizeof hex, "80E4008003D201%02lX00", kvn);
+    else
+        snprintf(hex, sizeof hex, "80E4008006D001%02lXD201%02lX00", ind, kvn);
+    return add_apdu(p, verb, hex);
+}
+
+/* install_for_personalization -aid A: INSTALL [for personalization]
+ * (GP 2.1.1 Table 9-33): 00 00 len|AID 00 00 00. */
+static int do_install_perso(jh_parse *p, const char *verb, const opts *o)
+{
+    const char *aid = opt(o, "aid") ? opt(o, "aid") : opt(o, "AID");
+    char *a = NULL;
+    if (hex_arg(p, verb, "aid", aid, 5, 16, &a) < 0)
+        return JH_SCRIPT_ERR;
+    size_t n = strlen(a) / 2;
+    char hex[80];
+    snprintf(hex, sizeof hex, "80E62000%02zX0000%02zX%s000000", n + 6, n, a);
+    free(a);
+    return add_apdu(p, verb, hex);
+}
+
+/* store_data [-dataFormat F] [-dataEncryption E] -data D: STORE DATA
+ * (GP 2.1.1 §9.11) in blocks of up to 239 bytes (the room a C-DEC session
+ * leaves), P1 = the two flag values with b8 on the last block, P2 = the block
+ * number from 00. */
+static int do_store_data(jh_parse *p, const char *verb, const opts *o)
+{
+    long fmt, enc;
+    char *d = NULL;
+    if (int_arg(p, verb, "dataFormat", opt(o, "dataFormat"), 0, 0x7F, 0, &fmt) < 0 ||
+        int_arg(p, verb, "dataEncryption", opt(o, "dataEncryption"), 0, 0x7F, 0, &enc) < 0 ||
+        hex_arg(p, verb, "data", opt(o, "data"), 1, 256 * 239, &d) < 0)
+        return JH_SCRIPT_ERR;
+    size_t n = strlen(d) / 2, blocks = (n + 238) / 239;
+    int rc = 0;
+    for (size_t b = 0; b < blocks && rc == 0; b++) {
+        size_t len = b + 1 < blocks ? 239 : n - b * 239;
+        char hex[12 + 2 * 239];
+        unsigned p1 = (unsigned)(fmt | enc) | (b + 1 == blocks ? 0x80u : 0u);
+        snprintf(hex, sizeof hex, "80E2%02X%02X%02zX%.*s", p1 & 0xFFu, (unsigned)b, len,
+                 (int)(2 * len), d + 2 * b * 239);
+        rc = add_apdu(p, verb, hex);
+    }
+    free(d);
+    return rc;
+}
+
 static const struct {
     const char *name;
     gpsh_fn fn;
@@ -307,6 +382,11 @@ static const struct {
      .fn = do_put_sc_key,
      .options = "keyver newkeyver key enc_key mac_key kek_key current_kek"},
     {.name = "delete", .fn = do_delete, .options = "AID"},
+    {.name = "delete_key", .fn = do_delete_key, .options = "keyver keyind"},
+    {.name = "install_for_personalization", .fn = do_install_perso, .options = "aid AID"},
+    {.name = "store_data",
+     .fn = do_store_data,
+     .options = "dataFormat dataEncryption responseDataExpected data"},
     {.name = "install",
      .fn = do_install,
      .options = "file sdAID priv nvCodeLimit nvDataLimit vDataLimit instParam AID pkgAID instAID"},

@@ -48,6 +48,10 @@ struct jh_reader {
     char err[256];           /* last error, one line */
 };
 
+/* Event kind (beside the card's JC_EV_*) of a transport step the reader took
+ * for a script step: a T=0 exchange (the command, 6Cxx repeats, GET RESPONSE). */
+#define JH_EV_LINK 100
+
 /* In-process card. image NULL = memory-only fresh card; an existing image is
  * opened, a missing one created (durable). profile NULL = default; kt NULL =
  * random (or from seed). seed != 0 makes the card's randomness deterministic.
@@ -57,6 +61,7 @@ typedef struct {
     const char *profile;
     const uint8_t *kt; /* 16 bytes or NULL */
     uint64_t seed;
+    bool t0; /* answers as a T=0 card (jc_t0.h); the reader fetches 61xx / repeats 6Cxx */
 } jh_card_opts;
 int jh_reader_card_open(jh_reader **out, const jh_card_opts *o, char *err, size_t errcap);
 

@@ -19,6 +19,7 @@
 #include "jc_image.h"
 #include "jc_profile.h"
 #include "jc_store.h"
+#include "jc_t0.h"
 #include "jh_reader.h"
 
 typedef struct {
@@ -30,6 +31,7 @@ typedef struct {
     uint64_t seed; /* 0 = /dev/urandom */
     uint64_t prng;
     int urandom;
+    jc_t0 *t0; /* --t0: the card answers as a T=0 card */
 } card_reader;
 
 static int card_random(void *ctx, uint8_t *out, size_t n)
@@ -61,20 +63,34 @@ static void card_trace(void *ctx, const jc_event *ev)
                        ev->new_state, ev->text);
 }
 
+/* --t0: the T=0 form of the ATR (jc_t0_atr), and nothing kept from before. */
+static int t0_atr(card_reader *r, uint8_t *atr, int n, size_t cap)
+{
+    if (!r->t0 || n <= 0)
+        return n;
+    jc_t0_reset(r->t0);
+    uint8_t t[JC_ATR_MAX];
+    int k = jc_t0_atr(atr, (size_t)n, t, sizeof t);
+    if (k < 0 || (size_t)k > cap)
+        return n;
+    memcpy(atr, t, (size_t)k);
+    return k;
+}
+
 static int c_power_on(jh_reader *base, uint8_t *atr, size_t cap)
 {
     card_reader *r = (card_reader *)base;
     if (jc_card_powered(r->card))
         jc_card_power_off(r->card);
-    return jc_card_power_on(r->card, atr, cap);
+    return t0_atr(r, atr, jc_card_power_on(r->card, atr, cap), cap);
 }
 
 static int c_reset(jh_reader *base, uint8_t *atr, size_t cap)
 {
     card_reader *r = (card_reader *)base;
     if (!jc_card_powered(r->card))
-        return jc_card_power_on(r->card, atr, cap);
-    return jc_card_reset(r->card, atr, cap);
+        return t0_atr(r, atr, jc_card_power_on(r->card, atr, cap), cap);
+    return t0_atr(r, atr, jc_card_reset(r->card, atr, cap), cap);
 }
 
 static void c_power_off(jh_reader *base)
@@ -89,10 +105,62 @@ static bool c_powered(const jh_reader *base)
     return jc_card_powered(r->card);
 }
 
+/* One T=0 exchange, noted in the step's transcript (--explain shows it). */
+static int t0_exchange(card_reader *r, const uint8_t *c, size_t len, uint8_t *out, size_t cap)
+{
+    int n = jc_t0_transmit(r->t0, r->card, c, len, out, cap);
+    if (n >= 2 && r->sink) {
+        char text[200];
+        char ch[24], rh[24];
+        size_t cl = len < 10 ? len : 10, rl = (size_t)n < 10 ? (size_t)n : 10;
+        for (size_t i = 0; i < cl; i++)
+            snprintf(ch + 2 * i, 3, "%02X", c[i]);
+        for (size_t i = 0; i < rl; i++)
+            snprintf(rh + 2 * i, 3, "%02X", out[(size_t)n - rl + i]);
+        const char *note = r->t0->note;
+        if (note && !strncmp(note, "T=0: ", 5))
+            note += 5;
+        snprintf(text, sizeof text, "T=0: %s%s -> %s%s%s%s%s", ch, len > cl ? ".." : "",
+                 (size_t)n > rl ? ".." : "", rh, note ? " (" : "", note ? note : "",
+                 note ? ")" : "");
+        jh_entry_add_event(r->sink, JH_EV_LINK, 0, NULL, 0, 0, 0, text);
+    }
+    return n;
+}
+
+/* --t0: as a T=0 reader does, repeat a command answered 6Cxx with Le = xx and
+ * fetch 61xx with GET RESPONSE, so the script sees the whole answer. */
+static int t0_transmit(card_reader *r, const uint8_t *capdu, size_t len, uint8_t *rapdu,
+                       size_t cap)
+{
+    int n = t0_exchange(r, capdu, len, rapdu, cap);
+    if (n < 2)
+        return n;
+    if (rapdu[n - 2] == 0x6C && len >= 4 && len <= 261) {
+        uint8_t again[261];
+        memcpy(again, capdu, len);
+        size_t alen = len == 4 ? 5 : len;
+        again[alen - 1] = rapdu[n - 1];
+        n = t0_exchange(r, again, alen, rapdu, cap);
+        if (n < 2)
+            return n;
+    }
+    size_t total = (size_t)n - 2;
+    while (rapdu[total] == 0x61 && total + 258 <= cap) {
+        uint8_t gr[5] = {(uint8_t)(capdu[0] & 0x03u), 0xC0, 0x00, 0x00, rapdu[total + 1]};
+        int k = t0_exchange(r, gr, sizeof gr, rapdu + total, cap - total);
+        if (k < 2)
+            return k;
+        total += (size_t)k - 2;
+    }
+    return (int)total + 2;
+}
+
 static int c_transmit(jh_reader *base, const uint8_t *capdu, size_t len, uint8_t *rapdu, size_t cap)
 {
     card_reader *r = (card_reader *)base;
-    int n = jc_card_process(r->card, capdu, len, rapdu, cap);
+    int n = r->t0 ? t0_transmit(r, capdu, len, rapdu, cap)
+                  : jc_card_process(r->card, capdu, len, rapdu, cap);
     if (n < 0)
         snprintf(base->err, sizeof base->err, "card: %s", jc_strerror(n));
     return n;
@@ -126,6 +194,7 @@ static void c_close(jh_reader *base)
         jc_store_close(r->store);
     if (r->urandom >= 0)
         close(r->urandom);
+    free(r->t0);
     free(r);
 }
 
@@ -154,6 +223,10 @@ int jh_reader_card_open(jh_reader **out, const jh_card_opts *o, char *err, size_
     }
     r->base.ops = &card_ops;
     r->urandom = -1;
+    if (o->t0 && (r->t0 = calloc(1, sizeof *r->t0)) == NULL) {
+        snprintf(err, errcap, "out of memory");
+        goto fail;
+    }
     r->seed = o->seed;
     r->prng = o->seed;
     if (!o->seed) {
@@ -215,8 +288,8 @@ int jh_reader_card_open(jh_reader **out, const jh_card_opts *o, char *err, size_
         snprintf(err, errcap, "cannot start the card's Java Card VM: %s", jc_strerror(rc));
         goto fail;
     }
-    snprintf(r->base.desc, sizeof r->base.desc, "in-process %s, %s", st->profile,
-             jc_store_describe(r->store));
+    snprintf(r->base.desc, sizeof r->base.desc, "in-process %s%s, %s", st->profile,
+             r->t0 ? " (T=0)" : "", jc_store_describe(r->store));
     jc_pstate_release(st);
     free(st);
     *out = &r->base;

@@ -233,6 +233,12 @@ static const error_case errors[] = {
     {"gpsh", "install -sdAID A000000003000000\n", 1, "-file"},
     {"gpsh", "install -file x.cap -priv 1234\n", 1, "-priv"},
     {"gpsh", "card_connect -readerNumber x\n", 1, "not a number"},
+    {"gpsh", "delete_key -keyind 1\n", 1, "needs -keyver"},
+    {"gpsh", "delete_key -keyver 0\n", 1, "needs a -keyind"},
+    {"gpsh", "delete_key -keyver 300\n", 1, "-keyver"},
+    {"gpsh", "store_data -dataFormat 0x10\n", 1, "needs -data"},
+    {"gpsh", "store_data -data 9F6708XY\n", 1, "bad hex"},
+    {"gpsh", "install_for_personalization -aid 0102\n", 1, "5 to 16"},
     {"gpsh",
      "mode_211\nsend_apdu -sc 0 -sc 0 -sc 0 -sc 0 -sc 0 -sc 0 -sc 0 -sc 0 -sc 0 -sc 0 -sc 0 -sc 0 "
      "-sc 0 -sc 0 -sc 0 -sc 0 -sc 0\n",
@@ -256,6 +262,45 @@ static void test_errors(void **state)
         assert_string_equal(s.err_file, "t/err");
         jh_script_free(&s);
     }
+}
+
+/* GPShell's key deletion and personalization verbs become wrapped APDUs. */
+static void test_gpsh_key_perso_verbs(void **state)
+{
+    (void)state;
+    char data[1200];
+    memset(data, 0, sizeof data);
+    for (int i = 0; i < 250; i++)
+        memcpy(data + 2 * i, "AB", 2);
+    char text[1600];
+    snprintf(text, sizeof text,
+             "delete_key -keyver 2\n"
+             "delete_key -keyver 1 -keyind 3\n"
+             "delete_key -keyver 0 -keyind 2\n"
+             "install_for_personalization -aid D0D1D2D3D4D50101\n"
+             "store_data -dataEncryption 0x10 -data 9F67080102108511223344\n"
+             "store_data -data %s\n",
+             data);
+    jh_script s = parse_ok("gpsh", text);
+    static const char *want[] = {
+        "80E4008003D2010200",
+        "80E4008006D00103D2010100",
+        "80E4008003D0010200",
+        "80E620000E000008D0D1D2D3D4D50101000000",
+        "80E290000B9F67080102108511223344",
+    };
+    assert_int_equal(s.n_steps, 5 + 2);
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(s.steps[i].kind, JH_STEP_SEND);
+        assert_int_equal(s.steps[i].wrap, JH_WRAP_ALWAYS);
+        assert_string_equal(s.steps[i].expect, "*9000");
+        assert_string_equal(s.steps[i].arg, want[i]);
+    }
+    /* 250 bytes: a block of 239 (P1 00, P2 00) and the last of 11 (P1 80, P2 01) */
+    assert_int_equal(strncmp(s.steps[5].arg, "80E20000EF", 10), 0);
+    assert_int_equal(strlen(s.steps[5].arg), 10 + 2 * 239);
+    assert_string_equal(s.steps[6].arg, "80E280010BABABABABABABABABABABAB");
+    jh_script_free(&s);
 }
 
 /* ---------------------------------------------------------------- GPShell */
@@ -577,6 +622,7 @@ int main(void)
         cmocka_unit_test(test_jcsh_commands), cmocka_unit_test(test_jcsh_ext_auth_le),
         cmocka_unit_test(test_jcsh_set_key_forms),
         cmocka_unit_test(test_errors),        cmocka_unit_test(test_gpsh_commands),
+        cmocka_unit_test(test_gpsh_key_perso_verbs),
         cmocka_unit_test(test_bom_and_crlf),  cmocka_unit_test(test_long_apdus),
         cmocka_unit_test(test_scriptor),      cmocka_unit_test(test_data_eval),
         cmocka_unit_test(test_include),       cmocka_unit_test(test_format_from_path),

@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "jc_card.h"
+#include "jc_err.h"
 #include "jc_sw.h"
 
 static uint16_t parse_fail(jc_apdu *out)

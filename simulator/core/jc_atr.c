@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "jc_atr.h"
-#include "jc_card.h"
+#include "jc_err.h"
 
 /* Number of interface bytes that T0 and the TDi chain announce, given the
  * bytes actually stored (iface[0..n)). Returns SIZE_MAX on a chain that runs

@@ -8,224 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jc_card_int.h"
+#include "jc_card.h"
+#include "jc_cardctx.h"
+#include "jc_cmd.h"
+#include "jc_fused.h"
 #include "jc_image.h"
+#include "jc_instance.h"
+#include "jc_prefuse.h"
+#include "jc_runtime.h"
 #include "jc_sw.h"
-
-const char *jc_strerror(int err)
-{
-    switch (err) {
-    case JC_OK:
-        return "success";
-    case JC_ERR_ARG:
-        return "invalid argument";
-    case JC_ERR_NOMEM:
-        return "out of memory";
-    case JC_ERR_IO:
-        return "input/output error";
-    case JC_ERR_CORRUPT:
-        return "card image is corrupt (integrity check failed)";
-    case JC_ERR_VERSION:
-        return "card image format version not supported";
-    case JC_ERR_TRUNCATED:
-        return "card image is truncated";
-    case JC_ERR_RANDOM:
-        return "random source failed";
-    case JC_ERR_CRYPTO:
-        return "cryptographic library failed";
-    case JC_ERR_NOT_POWERED:
-        return "card is not powered";
-    case JC_ERR_PROFILE:
-        return "unknown card profile";
-    case JC_ERR_BUFFER:
-        return "buffer too small";
-    case JC_ERR_FORMAT:
-        return "malformed input";
-    case JC_ERR_POWER_CUT:
-        return "power cut (injected)";
-    default:
-        return "unknown error";
-    }
-}
-
-const char *jc_card_state_name(int state)
-{
-    switch (state) {
-    case JC_CS_OFF:
-        return "OFF";
-    case JC_CS_UNFUSED_IDLE:
-        return "UNFUSED_IDLE";
-    case JC_CS_ROOT_SELECTED:
-        return "ROOT_SELECTED";
-    case JC_CS_BOOTED:
-        return "BOOTED";
-    case JC_CS_BOOTED_PROTECTED:
-        return "BOOTED_PROTECTED";
-    case JC_CS_OP_READY:
-        return "OP_READY";
-    case JC_CS_INITIALIZED:
-        return "INITIALIZED";
-    case JC_CS_SECURED:
-        return "SECURED";
-    case JC_CS_CARD_LOCKED:
-        return "CARD_LOCKED";
-    case JC_CS_TERMINATED:
-        return "TERMINATED";
-    default:
-        return "UNKNOWN";
-    }
-}
-
-jc_card_state jc_lcs_state(uint8_t lcs)
-{
-    switch (lcs) {
-    case 0x01:
-        return JC_CS_OP_READY;
-    case 0x07:
-        return JC_CS_INITIALIZED;
-    case 0x0F:
-        return JC_CS_SECURED;
-    case 0x7F:
-        return JC_CS_CARD_LOCKED;
-    case 0xFF:
-        return JC_CS_TERMINATED;
-    default:
-        return JC_CS_OFF;
-    }
-}
-
-const char *jc_lcs_name(uint8_t lcs)
-{
-    jc_card_state s = jc_lcs_state(lcs);
-    return s == JC_CS_OFF ? "unknown" : jc_card_state_name(s);
-}
-
-int jc_ct_memcmp(const void *a, const void *b, size_t n)
-{
-    const volatile uint8_t *x = a;
-    const volatile uint8_t *y = b;
-    uint8_t d = 0;
-    for (size_t i = 0; i < n; i++)
-        d |= (uint8_t)(x[i] ^ y[i]);
-    return d != 0;
-}
-
-void jc_card_trace(const jc_card *card, const jc_event *ev)
-{
-    if (card->env.trace)
-        card->env.trace(card->env.trace_ctx, ev);
-}
-
-void jc_card_warn(const jc_card *card, const char *text)
-{
-    if (card->env.trace) {
-        jc_event ev = {.kind = JC_EV_WARN, .text = text};
-        card->env.trace(card->env.trace_ctx, &ev);
-    }
-}
-
-void jc_card_info(const jc_card *card, const char *text)
-{
-    if (card->env.trace) {
-        jc_event ev = {.kind = JC_EV_INFO, .text = text};
-        card->env.trace(card->env.trace_ctx, &ev);
-    }
-}
-
-void jc_card_state_event(const jc_card *card, jc_card_state old_state, jc_card_state new_state,
-                         const char *why)
-{
-    if (card->env.trace && old_state != new_state) {
-        jc_event ev = {.kind = JC_EV_STATE,
-                       .old_state = (int)old_state,
-                       .new_state = (int)new_state,
-                       .text = why};
-        card->env.trace(card->env.trace_ctx, &ev);
-    }
-}
-
-/* Commit the persistent state, with the runtime's state staged into it when
- * it changed: the runtime section and the rest of the card reach the image
- * in one commit. On failure the runtime goes back to the last committed
- * section. */
-int jc_card_commit(jc_card *card)
-{
-    uint8_t *old = card->st.rt;
-    uint32_t old_len = card->st.rt_len;
-    bool staged = false;
-    int rc = 0;
-    if (jc_rt_dirty(card)) {
-        uint8_t *blob = NULL;
-        size_t len = 0;
-        rc = card->rt_ops->save(card->rt, &blob, &len);
-        if (rc >= 0 && len > JC_RT_SECTION_MAX)
-            rc = JC_ERR_NOMEM;
-        if (rc < 0) {
-            free(blob);
-            jc_rt_rollback(card);
-            jc_card_warn(card, "the application runtime could not save its state");
-            return rc == JC_ERR_POWER_CUT ? JC_ERR_NOMEM : rc;
-        }
-        if (len == 0) {
-            free(blob);
-            blob = NULL;
-        }
-        card->st.rt = blob;
-        card->st.rt_len = (uint32_t)len;
-        staged = true;
-    }
-    if (card->env.commit)
-        rc = card->env.commit(card->env.commit_ctx, &card->st);
-    if (rc < 0) {
-        if (rc == JC_ERR_POWER_CUT)
-            card->fault = JC_ERR_POWER_CUT;
-        if (staged) {
-            free(card->st.rt);
-            card->st.rt = old;
-            card->st.rt_len = old_len;
-            if (card->rt_ops->restore(card->rt, old, old_len) < 0)
-                jc_card_warn(card, "the application runtime could not return to its last state");
-        }
-        return rc;
-    }
-    if (staged)
-        free(old);
-    return 0;
-}
-
-void jc_card_restore_snap(jc_card *card)
-{
-    uint8_t *rt = card->st.rt;
-    uint32_t rt_len = card->st.rt_len;
-    memcpy(&card->st, &card->snap, sizeof(card->st));
-    card->st.rt = rt;
-    card->st.rt_len = rt_len;
-}
-
-jc_card_state jc_card_state_get(const jc_card *card)
-{
-    if (!card || !card->powered)
-        return JC_CS_OFF;
-    if (card->st.flags & JC_PF_FUSED) {
-        jc_card_state s = jc_lcs_state(card->st.card_lcs);
-        return s == JC_CS_OFF ? JC_CS_OP_READY : s;
-    }
-    if (!card->root_selected)
-        return JC_CS_UNFUSED_IDLE;
-    if (!card->booted)
-        return JC_CS_ROOT_SELECTED;
-    return (card->st.flags & JC_PF_PROTECTED) ? JC_CS_BOOTED_PROTECTED : JC_CS_BOOTED;
-}
-
-const jc_pstate *jc_card_pstate(const jc_card *card)
-{
-    return card ? &card->st : NULL;
-}
-
-bool jc_card_powered(const jc_card *card)
-{
-    return card && card->powered;
-}
 
 int jc_card_create(jc_card **out, const jc_pstate *st, const jc_env *env)
 {
@@ -268,6 +59,30 @@ void jc_card_free(jc_card *card)
     free(card);
 }
 
+int jc_card_set_runtime(jc_card *card, const jc_runtime_ops *ops, void *rt)
+{
+    if (!card)
+        return JC_ERR_ARG;
+    card->rt_ops = NULL;
+    card->rt = NULL;
+    card->sel_instance = false;
+    if (!ops)
+        return 0;
+    if (!ops->load || !ops->install || !ops->select || !ops->process || !ops->deselect ||
+        !ops->delete_instance || !ops->delete_package || !ops->reset || !ops->save ||
+        !ops->restore || !ops->dirty)
+        return JC_ERR_ARG;
+    if (ops->restore(rt, card->st.rt, card->st.rt_len) < 0) {
+        jc_card_warn(card, "the application runtime refused the image's runtime section");
+        return JC_ERR_CORRUPT;
+    }
+    card->rt_ops = ops;
+    card->rt = rt;
+    if (card->powered)
+        ops->reset(rt);
+    return 0;
+}
+
 static void clear_volatile(jc_card *card)
 {
     card->root_selected = false;
@@ -279,7 +94,7 @@ static void clear_volatile(jc_card *card)
 
 static int power_up(jc_card *card, bool warm, uint8_t *atr, size_t cap)
 {
-    jc_card_state old = jc_card_state_get(card);
+    jc_card_state old = jc_ctx_state(card);
     clear_volatile(card);
     card->powered = true;
     if (card->rt_ops)
@@ -294,7 +109,7 @@ static int power_up(jc_card *card, bool warm, uint8_t *atr, size_t cap)
         if (card->atr_malformed)
             jc_card_warn(card, warm ? "malformed warm-start ATR configuration: served anyway"
                                     : "malformed cold-start ATR configuration: served anyway");
-        jc_card_state_event(card, old, jc_card_state_get(card), ev.text);
+        jc_card_state_event(card, old, jc_ctx_state(card), ev.text);
     }
     return jc_card_atr(card, atr, cap);
 }
@@ -319,7 +134,7 @@ void jc_card_power_off(jc_card *card)
 {
     if (!card)
         return;
-    jc_card_state old = jc_card_state_get(card);
+    jc_card_state old = jc_ctx_state(card);
     clear_volatile(card);
     card->powered = false;
     if (card->env.trace) {
@@ -389,4 +204,44 @@ int jc_card_process(jc_card *card, const uint8_t *capdu, size_t len, uint8_t *ra
         card->env.trace(card->env.trace_ctx, &ev);
     }
     return (int)n;
+}
+
+/* The tables in the order a command meets them: unfused, then the fused card's
+ * OPEN (SELECT) and ISD. */
+static const struct {
+    const char *name;
+    const jc_cmd *(*get)(size_t *n);
+} jc_cmd_tables[] = {
+    {.name = "prefuse", .get = jc_prefuse_table},
+    {.name = "fused-open", .get = jc_fused_open_table},
+    {.name = "fused-isd", .get = jc_fused_isd_table},
+};
+
+size_t jc_cmd_table_count(void)
+{
+    return sizeof(jc_cmd_tables) / sizeof(jc_cmd_tables[0]);
+}
+
+const jc_cmd *jc_cmd_table_at(size_t i, const char **name, size_t *n)
+{
+    if (i >= jc_cmd_table_count())
+        return NULL;
+    if (name)
+        *name = jc_cmd_tables[i].name;
+    return jc_cmd_tables[i].get(n);
+}
+
+jc_card_state jc_card_state_get(const jc_card *card)
+{
+    return jc_ctx_state(card);
+}
+
+const jc_pstate *jc_card_pstate(const jc_card *card)
+{
+    return card ? &card->st : NULL;
+}
+
+bool jc_card_powered(const jc_card *card)
+{
+    return card && card->powered;
 }

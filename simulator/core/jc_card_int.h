@@ -1,108 +1,15 @@
 /*
- * jc_card_int.h: the inside of a card, shared by the core's modules only
- * (jc_card.c, the dispatcher, the pre-FUSE handlers, jc_fused.c and the
- * GlobalPlatform engine). Callers outside simulator/core use jc_card.h.
- *
- * Persistent state is `st` (what the image stores); everything else is
- * volatile and cleared on power on/off and reset.
+ * jc_card_int.h: the whole inside of the core in one include, for the core's
+ * white-box tests (simulator/tests). The core's own modules include the
+ * headers they use (jc_cardctx.h and the modules they call), never this one.
  */
 #ifndef JC_CARD_INT_H
 #define JC_CARD_INT_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include "jc_apdu.h"
-#include "jc_atr.h"
 #include "jc_card.h"
-#include "jc_gp_vol.h"
-#include "jc_profile.h"
-#include "jc_runtime.h"
-#include "jc_state.h"
-
-struct jc_card {
-    const jc_profile *profile;
-    jc_env env;
-    jc_pstate st; /* persistent state; st.rt (the runtime section) is the card's own */
-    const jc_runtime_ops *rt_ops; /* the application runtime (jc_runtime.h); NULL = none */
-    void *rt;
-
-    /* volatile */
-    bool powered;
-    uint8_t atr[JC_ATR_MAX];
-    size_t atr_len;
-    bool atr_malformed; /* the latched ATR came from a malformed configuration */
-    bool root_selected; /* unfused: root applet selected by KT */
-    bool booted;        /* unfused: BOOT done since the KT SELECT */
-    jc_aid selected;    /* fused: selected application (len 0 = none) */
-    bool sel_instance;  /* fused: `selected` is an instance of the runtime */
-    jc_gp_vol gp;       /* fused: GlobalPlatform volatile state (jc_gp_vol.h) */
-    int fault;          /* JC_ERR_POWER_CUT set by a commit during this APDU */
-
-    /* work areas (never cleared per APDU) */
-    jc_pstate snap;             /* snapshot for rollback of persistent commands */
-    uint8_t rbuf[JC_RAPDU_MAX]; /* response data + SW */
-};
-
-/* Emit a trace event (no-op without a sink). */
-void jc_card_trace(const jc_card *card, const jc_event *ev);
-void jc_card_warn(const jc_card *card, const char *text);
-void jc_card_info(const jc_card *card, const char *text);
-/* Report a state change (JC_EV_STATE) when old != new. */
-void jc_card_state_event(const jc_card *card, jc_card_state old_state, jc_card_state new_state,
-                         const char *why);
-
-/* Commit the persistent state now (handlers that change persistent state
- * outside a JC_CMD_PERSISTENT row, e.g. a sequence counter). Returns 0 (also
- * when the card has no commit hook) or <0; on JC_ERR_POWER_CUT card->fault is
- * set. The caller rolls back its own change on failure. */
-int jc_card_commit(jc_card *card);
-/* Put back the persistent state of a snapshot (card->snap), keeping the card's
- * current runtime section, which jc_card_commit manages. */
-void jc_card_restore_snap(jc_card *card);
-
-/* The application runtime (jc_runtime.c). */
-static inline bool jc_rt_active(const jc_card *card)
-{
-    return card->rt_ops != NULL;
-}
-/* True when the runtime's persistent state changed since the last commit. */
-bool jc_rt_dirty(const jc_card *card);
-/* After a command that failed: bring a dirty runtime back to the last
- * committed section. */
-void jc_rt_rollback(jc_card *card);
-/* Run the runtime's select/process for the selected instance and move its
- * R-APDU into resp; returns the SW (6F00 for a runtime fault). */
-uint16_t jc_rt_select(jc_card *card, const jc_aid *instance, const jc_apdu *a, jc_resp *resp,
-                      bool *selected);
-uint16_t jc_rt_process(jc_card *card, const jc_apdu *a, jc_resp *resp);
-void jc_rt_deselect(jc_card *card);
-
-/* Constant-time comparison: 0 when equal. */
-int jc_ct_memcmp(const void *a, const void *b, size_t n);
-
-/* Memory window access: true when [addr, addr+len) lies inside the window. */
-static inline bool jc_mem_in_window(uint32_t addr, uint32_t len)
-{
-    return addr >= JC_MEM_BASE && addr < JC_MEM_END && len <= JC_MEM_END - addr;
-}
-static inline uint8_t *jc_mem_at(jc_card *card, uint32_t addr)
-{
-    return card->st.mem + (addr - JC_MEM_BASE);
-}
-
-/* Unfused card: SELECT/IDENTIFY/KT routing, then the pre-FUSE table (jc_prefuse.c). */
-uint16_t jc_prefuse_process(jc_card *card, const jc_apdu *apdu, jc_resp *resp);
-/* The FUSE transition: creates the ISD from the memory (jc_prefuse.c). */
-void jc_fuse_apply(jc_card *card);
-/* Fused card: the ISD (jc_fused.c; the GlobalPlatform engine). */
-uint16_t jc_fused_process(jc_card *card, const jc_apdu *apdu, jc_resp *resp);
-/* Fused card at power-up / reset: select the ISD (jc_fused.c). */
-void jc_fused_power_up(jc_card *card);
-/* IDENTIFY answer (both states): bytes with the fuse state at its offset. */
-uint16_t jc_identify_answer(jc_card *card, jc_resp *resp);
-/* True when data is the IDENTIFY AID of the card's profile. */
-bool jc_is_identify_aid(const jc_card *card, const jc_apdu *apdu);
+#include "jc_cardctx.h"
+#include "jc_fused.h"
+#include "jc_instance.h"
+#include "jc_prefuse.h"
 
 #endif

@@ -2,9 +2,12 @@
  * jc_cmd.h: command tables and the generic dispatcher.
  *
  * After routing (jc_card.c: unfused -> jc_prefuse.c's table, fused ->
- * jc_fused_process), a command table is searched by INS and CLA, and the shared
- * checks run before any handler, in this order:
+ * jc_fused_process), the selected application's command table is searched
+ * once by INS and CLA, and the shared checks run before any handler, in this
+ * order:
  *   6D00 no row has this INS; 6E00 no row with this INS accepts the CLA;
+ *   then the application's secure messaging (its unwrap function: C-MAC check,
+ *   decryption) unless the row says otherwise (JC_CMD_SM_SELF, JC_CMD_SM_NONE);
  *   6985 the row does not allow the card's state; 6982 the row needs a secure
  *   channel and none is open; 6700 the lengths break the row's flags.
  * (the values come from the profile's jc_sw_policy). Rows flagged
@@ -20,7 +23,7 @@
 #include <stdint.h>
 
 #include "jc_apdu.h"
-#include "jc_card.h"
+#include "jc_types.h"
 
 /* Row flags */
 #define JC_CMD_NEEDS_DATA 0x0001u  /* Lc > 0 required (else 6700) */
@@ -30,6 +33,12 @@
 #define JC_CMD_NEEDS_SC 0x0010u    /* a secure channel must be open (else 6982) */
 #define JC_CMD_NEEDS_LE 0x0020u    /* Le required (else 6700) */
 #define JC_CMD_NO_LE 0x0040u       /* Le must be absent (else 6700) */
+#define JC_CMD_SM_SELF                                                                             \
+    0x0080u /* the handler runs its own secure messaging (INITIALIZE                               \
+             * UPDATE, EXTERNAL AUTHENTICATE): no unwrap before it */
+#define JC_CMD_SM_NONE                                                                             \
+    0x0100u /* answered without secure messaging: neither needs nor                                \
+             * ends a session (commands gone after FUSE) */
 
 /* Bit for a jc_card_state in a row's state mask. */
 #define JC_ST(s) (1u << (unsigned)(s))
@@ -51,6 +60,20 @@ typedef struct {
 const jc_cmd *jc_cmd_find(const jc_card *card, const jc_cmd *table, size_t n, const jc_apdu *apdu,
                           uint16_t *sw);
 
+/* An application's secure messaging, run between the row lookup and the
+ * checks: 0 to go on with *clear (the command as the handler sees it), or
+ * the SW that answers the command. */
+typedef uint16_t (*jc_cmd_unwrap)(jc_card *card, const jc_apdu *apdu, jc_apdu *clear);
+
+/* The shared checks and the handler of a row already found with
+ * jc_cmd_find (the OPEN finds its row to know whether the command is its). */
+uint16_t jc_dispatch_row(jc_card *card, const jc_cmd *row, jc_cmd_unwrap unwrap,
+                         const jc_apdu *apdu, jc_resp *resp);
+
+/* jc_dispatch with the application's secure messaging (unwrap may be NULL). */
+uint16_t jc_dispatch_sm(jc_card *card, const jc_cmd *table, size_t n, jc_cmd_unwrap unwrap,
+                        const jc_apdu *apdu, jc_resp *resp);
+
 /* Run the shared checks and the handler of the matching row. Returns the SW.
  * A handler answering an error SW must leave only the data it means to send
  * (IDENTIFY sends data with 6A82); a persistent row answering an error SW has
@@ -64,10 +87,6 @@ uint16_t jc_dispatch(jc_card *card, const jc_cmd *table, size_t n, const jc_apdu
  * "fused-open", "fused-isd"). NULL when i is out of range. */
 size_t jc_cmd_table_count(void);
 const jc_cmd *jc_cmd_table_at(size_t i, const char **name, size_t *n);
-/* Each table's owner hands it out (jc_prefuse.c, jc_fused.c). */
-const jc_cmd *jc_prefuse_table(size_t *n);
-const jc_cmd *jc_fused_open_table(size_t *n);
-const jc_cmd *jc_fused_isd_table(size_t *n);
 
 /* True for SWs after which a persistent change is kept (9000, 61xx, 62xx, 63xx). */
 static inline int jc_sw_is_success(uint16_t sw)

@@ -24,7 +24,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "jc_card.h"
+#include "jc_err.h"
 
 #define JC_CRYPTO_SLOTS 6
 

@@ -1,13 +1,15 @@
 /*
  * jc_dispatch.c: the generic command dispatcher (jc_cmd.h). Shared checks in
  * a fixed order before any handler; the persistent-change wrapper (snapshot,
- * handler, commit, rollback). Used by the pre-FUSE table and the GP engine.
+ * handler, commit, rollback). A leaf above the card context (jc_cardctx.c):
+ * the applications (pre-perso mode, ISD) hand it their tables; it knows none
+ * of them.
  */
 #include "jc_cmd.h"
 
 #include <string.h>
 
-#include "jc_card_int.h"
+#include "jc_cardctx.h"
 
 const jc_cmd *jc_cmd_find(const jc_card *card, const jc_cmd *table, size_t n, const jc_apdu *apdu,
                           uint16_t *sw)
@@ -73,11 +75,33 @@ static uint16_t check_lengths(const jc_card *card, const jc_cmd *row, const jc_a
 uint16_t jc_dispatch(jc_card *card, const jc_cmd *table, size_t n, const jc_apdu *apdu,
                      jc_resp *resp)
 {
+    return jc_dispatch_sm(card, table, n, NULL, apdu, resp);
+}
+
+uint16_t jc_dispatch_sm(jc_card *card, const jc_cmd *table, size_t n, jc_cmd_unwrap unwrap,
+                        const jc_apdu *wire, jc_resp *resp)
+{
     uint16_t sw = 0;
-    const jc_cmd *row = jc_cmd_find(card, table, n, apdu, &sw);
+    /* Unknown instructions and classes are answered before secure messaging,
+     * so they neither need nor end a session. */
+    const jc_cmd *row = jc_cmd_find(card, table, n, wire, &sw);
     if (!row)
         return sw;
-    if (!(row->states & JC_ST(jc_card_state_get(card))))
+    return jc_dispatch_row(card, row, unwrap, wire, resp);
+}
+
+uint16_t jc_dispatch_row(jc_card *card, const jc_cmd *row, jc_cmd_unwrap unwrap,
+                         const jc_apdu *wire, jc_resp *resp)
+{
+    uint16_t sw = 0;
+    jc_apdu clear = *wire;
+    if (unwrap && !(row->flags & (JC_CMD_SM_SELF | JC_CMD_SM_NONE))) {
+        sw = unwrap(card, wire, &clear);
+        if (sw != 0)
+            return sw;
+    }
+    const jc_apdu *apdu = &clear;
+    if (!(row->states & JC_ST(jc_ctx_state(card))))
         return card->profile->sw.wrong_state.sw;
     if ((row->flags & JC_CMD_NEEDS_SC) && !jc_gp_vol_sc_open(card))
         return card->profile->sw.security.sw;
@@ -119,29 +143,4 @@ uint16_t jc_dispatch(jc_card *card, const jc_cmd *table, size_t n, const jc_apdu
         }
     }
     return sw;
-}
-
-/* The tables in the order a command meets them: unfused, then the fused card's
- * OPEN (SELECT) and ISD. */
-static const struct {
-    const char *name;
-    const jc_cmd *(*get)(size_t *n);
-} jc_cmd_tables[] = {
-    {.name = "prefuse", .get = jc_prefuse_table},
-    {.name = "fused-open", .get = jc_fused_open_table},
-    {.name = "fused-isd", .get = jc_fused_isd_table},
-};
-
-size_t jc_cmd_table_count(void)
-{
-    return sizeof(jc_cmd_tables) / sizeof(jc_cmd_tables[0]);
-}
-
-const jc_cmd *jc_cmd_table_at(size_t i, const char **name, size_t *n)
-{
-    if (i >= jc_cmd_table_count())
-        return NULL;
-    if (name)
-        *name = jc_cmd_tables[i].name;
-    return jc_cmd_tables[i].get(n);
 }

@@ -16,28 +16,8 @@
 #include "jc_cmd.h"
 #include "jc_gp.h"
 #include "jc_loadfile.h"
+#include "jc_runtime.h"
 #include "jc_sw.h"
-
-bool jc_gp_aid_eq(const jc_aid *a, const uint8_t *b, size_t len)
-{
-    return a->len == len && len > 0 && memcmp(a->b, b, len) == 0;
-}
-
-int jc_gp_reg_find(const jc_card *card, const uint8_t *aid, size_t len)
-{
-    for (int i = 0; i < JC_MAX_REGISTRY; i++)
-        if (card->st.reg[i].kind != JC_REG_FREE && jc_gp_aid_eq(&card->st.reg[i].aid, aid, len))
-            return i;
-    return -1;
-}
-
-int jc_gp_reg_free_slot(const jc_card *card)
-{
-    for (int i = 0; i < JC_MAX_REGISTRY; i++)
-        if (card->st.reg[i].kind == JC_REG_FREE)
-            return i;
-    return -1;
-}
 
 /* Read one LV field at d[*off] (length limit max); NULL-safe. */
 static bool lv(const uint8_t *d, size_t n, size_t *off, size_t max, const uint8_t **v, size_t *vl)
@@ -166,7 +146,7 @@ static size_t encode_entry(const jc_card *card, const jc_reg_entry *e, uint8_t p
 
 uint16_t jc_gp_get_status(jc_card *card, const jc_apdu *a, jc_resp *resp)
 {
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = &card->profile->gp;
     jc_gp_vol *g = &card->gp;
     uint8_t p1 = a->p1, p2 = a->p2;
     if (p1 != 0x80 && p1 != 0x40 && p1 != 0x20 && p1 != 0x10)
@@ -224,14 +204,14 @@ uint16_t jc_gp_get_status(jc_card *card, const jc_apdu *a, jc_resp *resp)
 
 static uint16_t install_for_load(jc_card *card, const uint8_t *d, size_t n)
 {
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = &card->profile->gp;
     const uint8_t *elf, *sd, *hash, *params, *token;
     size_t elf_l, sd_l, hash_l, params_l, token_l, off = 0;
     if (!lv(d, n, &off, JC_AID_MAX, &elf, &elf_l) || !lv(d, n, &off, JC_AID_MAX, &sd, &sd_l) ||
         !lv(d, n, &off, 255, &hash, &hash_l) || !lv(d, n, &off, 255, &params, &params_l) ||
         !lv(d, n, &off, 255, &token, &token_l) || off != n || elf_l < 5)
         return JC_SW_WRONG_DATA;
-    if (sd_l != 0 && !jc_gp_aid_eq(&card->profile->isd_aid, sd, sd_l))
+    if (sd_l != 0 && !jc_gp_aid_eq(jc_gp_isd_aid(card), sd, sd_l))
         return pol->not_found.sw; /* only the ISD accepts load files here */
     if (hash_l != 0 && hash_l != 20)
         return JC_SW_WRONG_DATA; /* SHA-1 only */
@@ -256,7 +236,7 @@ static uint16_t install_for_load(jc_card *card, const uint8_t *d, size_t n)
 
 static uint16_t install_for_install(jc_card *card, uint8_t p1, const uint8_t *d, size_t n)
 {
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = &card->profile->gp;
     const uint8_t *elf, *mod, *app, *priv, *params, *token;
     size_t elf_l, mod_l, app_l, priv_l, params_l, token_l, off = 0;
     if (!lv(d, n, &off, JC_AID_MAX, &elf, &elf_l) || !lv(d, n, &off, JC_AID_MAX, &mod, &mod_l) ||
@@ -285,11 +265,12 @@ static uint16_t install_for_install(jc_card *card, uint8_t p1, const uint8_t *d,
     uint8_t pv = priv[0];
     bool selectable = p1 == 0x0C;
     int isd = -1;
-    if (pv & 0x04u) { /* Default Selected: only with make selectable, only while the ISD holds it */
-        isd = jc_gp_reg_find(card, card->profile->isd_aid.b, card->profile->isd_aid.len);
+    if (pv & JC_PRIV_DEFAULT_SELECTED) { /* Default Selected: only with make selectable, only while
+                                            the ISD holds it */
+        isd = jc_gp_isd_index(card);
         if (!selectable)
             return JC_SW_WRONG_DATA;
-        if (isd < 0 || !(card->st.reg[isd].priv & 0x04u))
+        if (isd < 0 || !(card->st.reg[isd].priv & JC_PRIV_DEFAULT_SELECTED))
             return card->profile->sw.wrong_state.sw;
     }
     int slot = jc_gp_reg_free_slot(card);
@@ -314,15 +295,15 @@ static uint16_t install_for_install(jc_card *card, uint8_t p1, const uint8_t *d,
     }
     jc_reg_entry *ne = &card->st.reg[slot];
     memset(ne, 0, sizeof(*ne));
-    ne->kind = (pv & 0x80u) ? JC_REG_SD : JC_REG_APP;
-    ne->lcs = selectable ? 0x07 : 0x03;
+    ne->kind = (pv & JC_PRIV_SECURITY_DOMAIN) ? JC_REG_SD : JC_REG_APP;
+    ne->lcs = selectable ? JC_APP_LCS_SELECTABLE : JC_APP_LCS_INSTALLED;
     ne->priv = pv;
     ne->aid.len = (uint8_t)app_l;
     memcpy(ne->aid.b, app, app_l);
     ne->elf = lf->aid;
     ne->module = lf->modules[m];
     if (isd >= 0)
-        card->st.reg[isd].priv &= (uint8_t)~0x04u;
+        card->st.reg[isd].priv &= (uint8_t)~JC_PRIV_DEFAULT_SELECTED;
     jc_card_info(card, selectable ? "INSTALL: application installed and selectable"
                                   : "INSTALL: application installed");
     return JC_SW_OK;
@@ -330,7 +311,7 @@ static uint16_t install_for_install(jc_card *card, uint8_t p1, const uint8_t *d,
 
 static uint16_t install_make_selectable(jc_card *card, const uint8_t *d, size_t n)
 {
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = &card->profile->gp;
     if (pol->make_selectable.sw != JC_SW_OK)
         return pol->make_selectable.sw; /* what the profile's real card answers, whatever named */
     const uint8_t *elf, *mod, *app, *priv, *params, *token;
@@ -344,23 +325,23 @@ static uint16_t install_make_selectable(jc_card *card, const uint8_t *d, size_t 
     if (i < 0 || (card->st.reg[i].kind != JC_REG_APP && card->st.reg[i].kind != JC_REG_SD))
         return pol->not_found.sw;
     jc_reg_entry *e = &card->st.reg[i];
-    if (e->lcs != 0x03)
+    if (e->lcs != JC_APP_LCS_INSTALLED)
         return card->profile->sw.wrong_state.sw;
-    if (priv[0] & 0x04u) {
-        int isd = jc_gp_reg_find(card, card->profile->isd_aid.b, card->profile->isd_aid.len);
-        if (isd < 0 || !(card->st.reg[isd].priv & 0x04u))
+    if (priv[0] & JC_PRIV_DEFAULT_SELECTED) {
+        int isd = jc_gp_isd_index(card);
+        if (isd < 0 || !(card->st.reg[isd].priv & JC_PRIV_DEFAULT_SELECTED))
             return card->profile->sw.wrong_state.sw;
-        card->st.reg[isd].priv &= (uint8_t)~0x04u;
-        e->priv |= 0x04u;
+        card->st.reg[isd].priv &= (uint8_t)~JC_PRIV_DEFAULT_SELECTED;
+        e->priv |= JC_PRIV_DEFAULT_SELECTED;
     }
-    e->lcs = 0x07;
+    e->lcs = JC_APP_LCS_SELECTABLE;
     jc_card_info(card, "INSTALL [for make selectable]: application selectable");
     return JC_SW_OK;
 }
 
 uint16_t jc_gp_install(jc_card *card, const jc_apdu *a, jc_resp *resp)
 {
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = &card->profile->gp;
     if (a->p2 != 0x00)
         return JC_SW_INCORRECT_P1P2;
     uint16_t sw;
@@ -369,7 +350,8 @@ uint16_t jc_gp_install(jc_card *card, const jc_apdu *a, jc_resp *resp)
     case 0x04:
     case 0x0C: sw = install_for_install(card, a->p1, a->data, a->lc); break;
     case 0x08: sw = install_make_selectable(card, a->data, a->lc); break;
-    default: return JC_SW_INCORRECT_P1P2; /* extradition, personalization: not modelled */
+    case 0x20: sw = jc_gp_install_perso(card, a->data, a->lc); break;
+    default: return JC_SW_INCORRECT_P1P2; /* extradition: not modelled */
     }
     if (sw == JC_SW_OK && jc_resp_put_u8(resp, 0x00) < 0)
         return card->profile->sw.wrong_length.sw;
@@ -388,7 +370,7 @@ static uint16_t load_fail(jc_card *card, uint16_t sw, const char *why)
 
 static uint16_t load_finish(jc_card *card)
 {
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = &card->profile->gp;
     jc_gp_vol *g = &card->gp;
     jc_loadfile lf;
     if (jc_loadfile_parse(g->load_buf, g->load_len, &lf) != JC_OK)
@@ -423,7 +405,7 @@ static uint16_t load_finish(jc_card *card)
     jc_reg_entry *e = &card->st.reg[slot];
     memset(e, 0, sizeof(*e));
     e->kind = JC_REG_ELF;
-    e->lcs = 0x01;
+    e->lcs = JC_ELF_LCS_LOADED;
     e->aid = lf.pkg_aid;
     e->n_modules = lf.n_applets;
     for (size_t i = 0; i < lf.n_applets; i++)
@@ -445,7 +427,7 @@ static uint16_t load_finish(jc_card *card)
 
 uint16_t jc_gp_load(jc_card *card, const jc_apdu *a, jc_resp *resp)
 {
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = &card->profile->gp;
     jc_gp_vol *g = &card->gp;
     if (!g->load_active || g->load_buf == NULL)
         return card->profile->sw.wrong_state.sw; /* no INSTALL [for load] before */
@@ -487,10 +469,10 @@ static uint16_t rt_delete(jc_card *card, const jc_reg_entry *e)
 static void delete_entry(jc_card *card, int i)
 {
     jc_reg_entry *e = &card->st.reg[i];
-    if (e->priv & 0x04u) { /* Default Selected goes back to the ISD */
-        int isd = jc_gp_reg_find(card, card->profile->isd_aid.b, card->profile->isd_aid.len);
+    if (e->priv & JC_PRIV_DEFAULT_SELECTED) { /* Default Selected goes back to the ISD */
+        int isd = jc_gp_isd_index(card);
         if (isd >= 0)
-            card->st.reg[isd].priv |= 0x04u;
+            card->st.reg[isd].priv |= JC_PRIV_DEFAULT_SELECTED;
     }
     memset(e, 0, sizeof(*e));
 }
@@ -502,7 +484,7 @@ static void delete_entry(jc_card *card, int i)
  * and the set of the open session are kept (labelled decisions). */
 static uint16_t delete_key(jc_card *card, const uint8_t *d, size_t n, jc_resp *resp)
 {
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = (&card->profile->gp);
     int key_id = -1, kvn = -1;
     for (size_t off = 0; off < n;) {
         if (n - off < 3 || d[off + 1] != 0x01)
@@ -546,7 +528,7 @@ static uint16_t delete_key(jc_card *card, const uint8_t *d, size_t n, jc_resp *r
 
 uint16_t jc_gp_delete(jc_card *card, const jc_apdu *a, jc_resp *resp)
 {
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = &card->profile->gp;
     if (a->p1 != 0x00 || (a->p2 != 0x00 && a->p2 != 0x80))
         return JC_SW_INCORRECT_P1P2;
     const uint8_t *d = a->data;

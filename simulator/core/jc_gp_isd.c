@@ -50,24 +50,26 @@ static uint16_t put_tlv(const jc_card *card, jc_resp *resp, uint16_t tag, const 
 uint16_t jc_gp_get_data(jc_card *card, const jc_apdu *a, jc_resp *resp)
 {
     const jc_profile *p = card->profile;
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = &card->profile->gp;
     bool tl = (a->cla & 0x80u) != 0; /* CLA 80/84: whole TLV; CLA 00: value only */
     uint16_t tag = (uint16_t)(a->p1 << 8 | a->p2);
     uint8_t v[128];
     size_t n = 0;
     switch (tag) {
     case 0x9F7F:
-        return put_tlv(card, resp, tag, p->cplc, JC_CPLC_LEN, tl);
+        jc_gp_isd_cplc(card, v); /* STORE DATA 9F67 / 9F66 over the profile's */
+        return put_tlv(card, resp, tag, v, JC_CPLC_LEN, tl);
     case 0x0066:
-        return put_tlv(card, resp, 0x66, p->card_data, p->card_data_len, tl);
     case 0x0042:
-        if (p->iin_len == 0)
+    case 0x0045: {
+        const uint8_t *obj;
+        size_t len = tag == 0x66   ? jc_gp_isd_card_data(card, &obj)
+                     : tag == 0x42 ? jc_gp_isd_iin(card, &obj)
+                                   : jc_gp_isd_cin(card, &obj);
+        if (len == 0)
             break;
-        return put_tlv(card, resp, 0x42, p->iin, p->iin_len, tl);
-    case 0x0045:
-        if (p->cin_len == 0)
-            break;
-        return put_tlv(card, resp, 0x45, p->cin, p->cin_len, tl);
+        return put_tlv(card, resp, tag, obj, len, tl);
+    }
     case 0x0067:
         if (p->card_caps_len == 0)
             break;
@@ -106,7 +108,7 @@ uint16_t jc_gp_get_data(jc_card *card, const jc_apdu *a, jc_resp *resp)
 uint16_t jc_gp_init_update(jc_card *card, const jc_apdu *a, jc_resp *resp)
 {
     const jc_profile *p = card->profile;
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = &card->profile->gp;
     jc_gp_session_end(card, "INITIALIZE UPDATE: a new session starts");
     if (a->p2 != 0x00)
         return JC_SW_INCORRECT_P1P2;
@@ -154,7 +156,7 @@ uint16_t jc_gp_init_update(jc_card *card, const jc_apdu *a, jc_resp *resp)
 uint16_t jc_gp_ext_auth(jc_card *card, const jc_apdu *a, jc_resp *resp)
 {
     const jc_profile *p = card->profile;
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = &card->profile->gp;
     jc_crypto *c = jc_gp_crypto(card);
     if (c == NULL)
         return p->sw.memory_failure.sw;
@@ -162,7 +164,8 @@ uint16_t jc_gp_ext_auth(jc_card *card, const jc_apdu *a, jc_resp *resp)
         jc_gp_session_end(card, "EXTERNAL AUTHENTICATE without INITIALIZE UPDATE: session closed");
         return pol->no_session_order.sw;
     }
-    uint8_t hdr[4] = {a->cla, a->ins, a->p1, a->p2};
+    /* the MAC covers CLA with the channel bits 0 (GP 2.1.1 §E.4.4) */
+    uint8_t hdr[4] = {(uint8_t)(a->cla & ~0x03u), a->ins, a->p1, a->p2};
     bool mac_ok = false;
     int sw = jc_scp02_card_ext_auth(&card->gp.sc, c, hdr, a->data, a->lc, &mac_ok);
     if (mac_ok) {
@@ -192,27 +195,24 @@ uint16_t jc_gp_ext_auth(jc_card *card, const jc_apdu *a, jc_resp *resp)
 
 static jc_card_state state_of(uint8_t lcs)
 {
-    switch (lcs) {
-    case 0x07: return JC_CS_INITIALIZED;
-    case 0x0F: return JC_CS_SECURED;
-    case 0x7F: return JC_CS_CARD_LOCKED;
-    case 0xFF: return JC_CS_TERMINATED;
-    default: return JC_CS_OP_READY;
-    }
+    jc_card_state s = jc_lcs_state(lcs);
+    return s == JC_CS_OFF ? JC_CS_OP_READY : s;
 }
 
 /* GP 2.1.1 §5.1: the card life-cycle transitions the ISD may perform. */
 static bool transition_allowed(uint8_t from, uint8_t to)
 {
-    if (to == 0xFF)
-        return from != 0xFF;
-    return (from == 0x01 && to == 0x07) || (from == 0x07 && to == 0x0F) ||
-           (from == 0x0F && to == 0x7F) || (from == 0x7F && to == 0x0F);
+    if (to == JC_LCS_TERMINATED)
+        return from != JC_LCS_TERMINATED;
+    return (from == JC_LCS_OP_READY && to == JC_LCS_INITIALIZED) ||
+           (from == JC_LCS_INITIALIZED && to == JC_LCS_SECURED) ||
+           (from == JC_LCS_SECURED && to == JC_LCS_CARD_LOCKED) ||
+           (from == JC_LCS_CARD_LOCKED && to == JC_LCS_SECURED);
 }
 
 static uint16_t set_card_status(jc_card *card, uint8_t target)
 {
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = &card->profile->gp;
     uint8_t from = card->st.card_lcs;
     if (!transition_allowed(from, target)) {
         jc_card_warn(card, "SET STATUS: this card life-cycle transition is not allowed");
@@ -223,15 +223,15 @@ static uint16_t set_card_status(jc_card *card, uint8_t target)
         if (card->st.reg[i].kind == JC_REG_ISD)
             card->st.reg[i].lcs = target;
     jc_card_state_event(card, state_of(from), state_of(target),
-                        target == 0xFF ? "SET STATUS: card TERMINATED (irreversible)"
-                        : target == 0x7F ? "SET STATUS: card locked"
-                                         : "SET STATUS: card life cycle changed");
+                        target == JC_LCS_TERMINATED ? "SET STATUS: card TERMINATED (irreversible)"
+                        : target == JC_LCS_CARD_LOCKED ? "SET STATUS: card locked"
+                                                       : "SET STATUS: card life cycle changed");
     return JC_SW_OK;
 }
 
 static uint16_t set_app_status(jc_card *card, const jc_apdu *a)
 {
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = &card->profile->gp;
     if (a->lc < 5 || a->lc > JC_AID_MAX)
         return JC_SW_WRONG_DATA;
     int i = jc_gp_reg_find(card, a->data, a->lc);
@@ -239,9 +239,10 @@ static uint16_t set_app_status(jc_card *card, const jc_apdu *a)
         return pol->not_found.sw;
     jc_reg_entry *e = &card->st.reg[i];
     bool lock = (a->p2 & 0x80u) != 0;
-    if (lock == ((e->lcs & 0x80u) != 0))
+    if (lock == ((e->lcs & JC_APP_LCS_LOCKED_BIT) != 0))
         return pol->bad_transition.sw; /* already in the requested state */
-    e->lcs = lock ? (uint8_t)(e->lcs | 0x80u) : (uint8_t)(e->lcs & 0x7Fu);
+    e->lcs = lock ? (uint8_t)(e->lcs | JC_APP_LCS_LOCKED_BIT)
+                  : (uint8_t)(e->lcs & ~JC_APP_LCS_LOCKED_BIT);
     jc_card_info(card, lock ? "application locked" : "application unlocked");
     return JC_SW_OK;
 }
@@ -257,12 +258,6 @@ uint16_t jc_gp_set_status(jc_card *card, const jc_apdu *a, jc_resp *resp)
 
 /* ------------------------------------------------------------------ PUT KEY */
 
-void jc_gp_put_key_chain_drop(jc_card *card)
-{
-    card->gp.pk_chain = false;
-    card->gp.pk_mask = 0;
-    memset(card->gp.pk_keys, 0, sizeof(card->gp.pk_keys));
-}
 
 /* Store the keys of a whole PUT KEY (one command or a finished chain): mask
  * bit k = key id k+1 present in keys[k]. Returns the SW; on success the key
@@ -271,7 +266,7 @@ static uint16_t put_key_apply(jc_card *card, uint8_t old_kvn, uint8_t new_kvn, u
                               uint8_t keys[3][JC_KEY_LEN])
 {
     const jc_profile *p = card->profile;
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = (&card->profile->gp);
     int slot;
     int clash = keyset_by_kvn(card, new_kvn);
     if (old_kvn == 0x00) {
@@ -311,7 +306,7 @@ static uint16_t put_key_apply(jc_card *card, uint8_t old_kvn, uint8_t new_kvn, u
 uint16_t jc_gp_put_key(jc_card *card, const jc_apdu *a, jc_resp *resp)
 {
     const jc_profile *p = card->profile;
-    const jc_gp_policy *pol = jc_gp_pol(card);
+    const jc_gp_policy *pol = &card->profile->gp;
     bool more = (a->p1 & 0x80u) != 0; /* more PUT KEY commands follow (Table 9-47) */
     uint8_t old_kvn = a->p1 & 0x7Fu;
     uint8_t first_id = a->p2 & 0x7Fu;

@@ -53,6 +53,16 @@ typedef struct {
     uint8_t pk_old_kvn, pk_new_kvn;
     uint8_t pk_mask;       /* bit k: key id k+1 received */
     uint8_t pk_keys[3][16];
+
+    /* STORE DATA (jc_gp_store.c): the block sequence, the ISD's objects
+     * gathered until the last block, and the application INSTALL [for
+     * personalization] named (its STORE DATA blocks are forwarded). */
+    bool sd_active;
+    uint8_t sd_next;
+    size_t sd_len;
+    uint8_t sd_buf[512];
+    bool perso_active;
+    jc_aid perso_target;
 } jc_gp_vol;
 
 /* Clear the GP volatile state (power on/off, reset); free the crypto context

@@ -8,6 +8,8 @@
  *   | card_lcs | kdd[10] | keysets (8 x {used, kvn, counter u16, 3 x 16 key})
  *   | registry (32 x {kind, lcs, priv, aid, elf, module, n_modules,
  *     8 x module aid, ver_major, ver_minor}; an aid is {len, 16 bytes})
+ *   [ | ISD data section: iin_len iin[16] | cin_len cin[16] | card_data_len
+ *       card_data[127] | cplc_set | cplc_preperso[8] | cplc_perso[8] ]
  *   [ | runtime section: format u16 (1) | length u32 | the runtime's blob ]
  *   | SHA-256 of everything before it.
  * The runtime section (jc_runtime.h) is present only when the state holds
@@ -15,6 +17,8 @@
  * jc_pstate flag), which the digest covers: an image cut before its section
  * is refused, and an image of a card that never had a runtime is the same
  * version-1 image as before the runtime existed.
+ * The ISD data section (what STORE DATA wrote to the ISD) follows the same
+ * rule with bit 0x20 (IMG_F_ISD): present only when the state holds some.
  * Decoding checks magic, version, length and digest, then every field's range
  * and the consistency of the fuse flag with the GP state, into a local copy;
  * the caller's struct is written only when all of it is valid.
@@ -25,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jc_card.h"
+#include "jc_err.h"
 #include "jc_profile.h"
 
 #define IMG_MAGIC "JCOPSIMG"
@@ -36,6 +40,9 @@
 #define IMG_KEYSET_SIZE (4u + 3u * JC_KEY_LEN)
 #define IMG_REG_SIZE (3u + 3u * IMG_AID_SIZE + 1u + JC_MAX_MODULES * IMG_AID_SIZE + 2u)
 #define IMG_F_RUNTIME 0x40u
+#define IMG_F_ISD 0x20u
+#define IMG_ISD_SIZE                                                                               \
+    (3u + 2u * JC_ISD_ID_MAX + JC_ISD_CARD_DATA_MAX + 1u + 2u * JC_ISD_CPLC_PART)
 #define IMG_OFF_FLAGS (IMG_MAGIC_LEN + 2u + JC_PROFILE_NAME_MAX + JC_KT_LEN)
 #define IMG_RT_FORMAT 1u
 #define IMG_RT_HEAD 6u /* format u16 | length u32 */
@@ -48,9 +55,17 @@ size_t jc_image_encoded_size(void)
     return IMG_BODY_SIZE + IMG_DIGEST_LEN;
 }
 
+static bool isd_data_present(const jc_pstate *st)
+{
+    static const jc_isd_data none;
+    return memcmp(&st->isd, &none, sizeof(none)) != 0;
+}
+
 size_t jc_image_size(const jc_pstate *st)
 {
     size_t n = jc_image_encoded_size();
+    if (st && isd_data_present(st))
+        n += IMG_ISD_SIZE;
     if (st && st->rt_len > 0)
         n += IMG_RT_HEAD + st->rt_len;
     return n;
@@ -136,7 +151,9 @@ int jc_image_encode(const jc_pstate *st, uint8_t *buf, size_t cap)
     memcpy(name, st->profile, nl);
     put(&w, name, sizeof(name));
     put(&w, st->kt, JC_KT_LEN);
-    put_u8(&w, (uint8_t)(st->flags | (st->rt_len > 0 ? IMG_F_RUNTIME : 0u)));
+    bool isd = isd_data_present(st);
+    put_u8(&w, (uint8_t)(st->flags | (st->rt_len > 0 ? IMG_F_RUNTIME : 0u) |
+                         (isd ? IMG_F_ISD : 0u)));
     put(&w, st->mem, JC_MEM_SIZE);
     put_u8(&w, st->card_lcs);
     put(&w, st->kdd, JC_KDD_LEN);
@@ -164,6 +181,18 @@ int jc_image_encode(const jc_pstate *st, uint8_t *buf, size_t cap)
     }
     if ((size_t)(w.p - buf) != IMG_BODY_SIZE)
         return JC_ERR_FORMAT;
+    if (isd) {
+        const jc_isd_data *d = &st->isd;
+        put_u8(&w, d->iin_len);
+        put(&w, d->iin, JC_ISD_ID_MAX);
+        put_u8(&w, d->cin_len);
+        put(&w, d->cin, JC_ISD_ID_MAX);
+        put_u8(&w, d->card_data_len);
+        put(&w, d->card_data, JC_ISD_CARD_DATA_MAX);
+        put_u8(&w, d->cplc_set);
+        put(&w, d->cplc_preperso, JC_ISD_CPLC_PART);
+        put(&w, d->cplc_perso, JC_ISD_CPLC_PART);
+    }
     if (st->rt_len > 0) {
         put_u16(&w, IMG_RT_FORMAT);
         put_u32(&w, st->rt_len);
@@ -208,9 +237,39 @@ static bool get_aid(rd *r, jc_aid *a)
     return true;
 }
 
+/* A length field with its bytes: len <= max and zero past it (one encoding). */
+static bool lv_valid(uint8_t len, const uint8_t *v, size_t max)
+{
+    if (len > max)
+        return false;
+    for (size_t i = len; i < max; i++)
+        if (v[i])
+            return false;
+    return true;
+}
+
+static bool part_valid(bool set, const uint8_t *v)
+{
+    for (size_t i = 0; !set && i < JC_ISD_CPLC_PART; i++)
+        if (v[i])
+            return false;
+    return true;
+}
+
+static bool isd_data_valid(const jc_isd_data *d)
+{
+    return lv_valid(d->iin_len, d->iin, JC_ISD_ID_MAX) &&
+           lv_valid(d->cin_len, d->cin, JC_ISD_ID_MAX) &&
+           lv_valid(d->card_data_len, d->card_data, JC_ISD_CARD_DATA_MAX) &&
+           !(d->cplc_set & ~(JC_ISD_CPLC_PREPERSO | JC_ISD_CPLC_PERSO)) &&
+           part_valid(d->cplc_set & JC_ISD_CPLC_PREPERSO, d->cplc_preperso) &&
+           part_valid(d->cplc_set & JC_ISD_CPLC_PERSO, d->cplc_perso);
+}
+
 static bool lcs_valid_card(uint8_t v)
 {
-    return v == 0x01 || v == 0x07 || v == 0x0F || v == 0x7F || v == 0xFF;
+    return v == JC_LCS_OP_READY || v == JC_LCS_INITIALIZED || v == JC_LCS_SECURED ||
+           v == JC_LCS_CARD_LOCKED || v == JC_LCS_TERMINATED;
 }
 
 /* Field ranges and the fuse flag's consistency with the GP state. */
@@ -250,8 +309,10 @@ static int validate(const jc_pstate *st)
         if (e->aid.len < 5 || e->n_modules > JC_MAX_MODULES)
             return JC_ERR_FORMAT;
     }
+    if (!isd_data_valid(&st->isd))
+        return JC_ERR_FORMAT;
     if (!fused) {
-        if (st->card_lcs != 0 || n_keysets || n_reg)
+        if (st->card_lcs != JC_LCS_NONE || n_keysets || n_reg || isd_data_present(st))
             return JC_ERR_FORMAT; /* GP state without the fuse flag: refused */
         for (unsigned i = 0; i < JC_KDD_LEN; i++)
             if (st->kdd[i])
@@ -259,7 +320,7 @@ static int validate(const jc_pstate *st)
     } else {
         if (!lcs_valid_card(st->card_lcs) || n_isd != 1)
             return JC_ERR_FORMAT;
-        if (n_keysets == 0 && st->card_lcs != 0xFF)
+        if (n_keysets == 0 && st->card_lcs != JC_LCS_TERMINATED)
             return JC_ERR_FORMAT;
     }
     return 0;
@@ -279,12 +340,16 @@ int jc_image_decode(const uint8_t *buf, size_t len, jc_pstate *st)
         return JC_ERR_VERSION;
     if (len < jc_image_encoded_size())
         return JC_ERR_TRUNCATED;
-    size_t body = IMG_BODY_SIZE;
+    bool isd = (buf[IMG_OFF_FLAGS] & IMG_F_ISD) != 0;
+    size_t rt_at = IMG_BODY_SIZE + (isd ? IMG_ISD_SIZE : 0u); /* where a runtime section starts */
+    size_t body = rt_at;
+    if (len < body + IMG_DIGEST_LEN)
+        return JC_ERR_TRUNCATED;
     uint32_t rt_len = 0;
     if (buf[IMG_OFF_FLAGS] & IMG_F_RUNTIME) {
-        if (len < IMG_BODY_SIZE + IMG_RT_HEAD + IMG_DIGEST_LEN)
+        if (len < rt_at + IMG_RT_HEAD + IMG_DIGEST_LEN)
             return JC_ERR_TRUNCATED;
-        const uint8_t *h = buf + IMG_BODY_SIZE;
+        const uint8_t *h = buf + rt_at;
         if ((uint16_t)(h[0] << 8 | h[1]) != IMG_RT_FORMAT)
             return JC_ERR_VERSION;
         rt_len = (uint32_t)h[2] << 24 | (uint32_t)h[3] << 16 | (uint32_t)h[4] << 8 | h[5];
@@ -311,7 +376,7 @@ int jc_image_decode(const uint8_t *buf, size_t len, jc_pstate *st)
     bool ok = true;
     get(&r, t->profile, JC_PROFILE_NAME_MAX);
     get(&r, t->kt, JC_KT_LEN);
-    t->flags = (uint8_t)(get_u8(&r) & ~IMG_F_RUNTIME);
+    t->flags = (uint8_t)(get_u8(&r) & ~(IMG_F_RUNTIME | IMG_F_ISD));
     get(&r, t->mem, JC_MEM_SIZE);
     t->card_lcs = get_u8(&r);
     get(&r, t->kdd, JC_KDD_LEN);
@@ -337,13 +402,26 @@ int jc_image_decode(const uint8_t *buf, size_t len, jc_pstate *st)
         e->ver_major = get_u8(&r);
         e->ver_minor = get_u8(&r);
     }
+    if (isd) {
+        jc_isd_data *d = &t->isd;
+        d->iin_len = get_u8(&r);
+        get(&r, d->iin, JC_ISD_ID_MAX);
+        d->cin_len = get_u8(&r);
+        get(&r, d->cin, JC_ISD_ID_MAX);
+        d->card_data_len = get_u8(&r);
+        get(&r, d->card_data, JC_ISD_CARD_DATA_MAX);
+        d->cplc_set = get_u8(&r);
+        get(&r, d->cplc_preperso, JC_ISD_CPLC_PART);
+        get(&r, d->cplc_perso, JC_ISD_CPLC_PART);
+        ok &= isd_data_present(t); /* an empty section is written as none */
+    }
     rc = ok ? validate(t) : JC_ERR_FORMAT;
     if (rc == 0 && rt_len > 0) {
         t->rt = malloc(rt_len);
         if (!t->rt)
             rc = JC_ERR_NOMEM;
         else
-            memcpy(t->rt, buf + IMG_BODY_SIZE + IMG_RT_HEAD, rt_len);
+            memcpy(t->rt, buf + rt_at + IMG_RT_HEAD, rt_len);
         t->rt_len = rt_len;
     }
     if (rc == 0)

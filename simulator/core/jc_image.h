@@ -17,7 +17,7 @@
 
 /* Exact encoded size of an image without a runtime section. */
 size_t jc_image_encoded_size(void);
-/* Exact encoded size of st's image (with its runtime section, if any). */
+/* Exact encoded size of st's image (with its ISD data and runtime sections, if any). */
 size_t jc_image_size(const jc_pstate *st);
 
 /* Encode st into buf (cap >= jc_image_size(st)). Returns the length or <0. */

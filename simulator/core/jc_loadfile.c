@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "jc_card.h"
+#include "jc_err.h"
 
 int jc_ber_len(const uint8_t *buf, size_t len, size_t *off, size_t *out)
 {

@@ -11,35 +11,16 @@
  */
 #include <string.h>
 
-#include "jc_card_int.h"
+#include "jc_cardctx.h"
 #include "jc_cmd.h"
-
-bool jc_is_identify_aid(const jc_card *card, const jc_apdu *a)
-{
-    const jc_profile *p = card->profile;
-    return a->ins == 0xA4 && a->p1 == 0x04 && a->lc == p->identify_aid_len &&
-           memcmp(a->data, p->identify_aid, p->identify_aid_len) == 0;
-}
-
-uint16_t jc_identify_answer(jc_card *card, jc_resp *resp)
-{
-    const jc_profile *p = card->profile;
-    uint8_t *out = jc_resp_reserve(resp, p->identify_len);
-    if (!out)
-        return card->profile->sw.wrong_length.sw;
-    memcpy(out, p->identify, p->identify_len);
-    if (p->identify_fuse_offset < p->identify_len)
-        out[p->identify_fuse_offset] = (card->st.flags & JC_PF_FUSED) ? 0x01 : 0x00;
-    jc_card_info(card, "JCOP IDENTIFY: identification bytes, fuse state at offset 14");
-    return p->sw.identify.sw;
-}
+#include "jc_prefuse.h"
 
 static void deselect_root(jc_card *card, const char *why)
 {
-    jc_card_state old = jc_card_state_get(card);
+    jc_card_state old = jc_ctx_state(card);
     card->root_selected = false;
     card->booted = false;
-    jc_card_state_event(card, old, jc_card_state_get(card), why);
+    jc_card_state_event(card, old, jc_ctx_state(card), why);
 }
 
 static uint16_t h_select(jc_card *card, const jc_apdu *a, jc_resp *resp)
@@ -52,10 +33,10 @@ static uint16_t h_select(jc_card *card, const jc_apdu *a, jc_resp *resp)
     }
     if (a->cla == 0x00 && a->p1 == 0x04 && a->p2 == 0x00 && a->lc == JC_KT_LEN &&
         jc_ct_memcmp(a->data, card->st.kt, JC_KT_LEN) == 0) {
-        jc_card_state old = jc_card_state_get(card);
+        jc_card_state old = jc_ctx_state(card);
         card->root_selected = true;
         card->booted = false;
-        jc_card_state_event(card, old, jc_card_state_get(card), "root applet selected by KT");
+        jc_card_state_event(card, old, jc_ctx_state(card), "root applet selected by KT");
         return p->sw.select_ok.sw;
     }
     deselect_root(card, "SELECT other than KT deselects the root applet");
@@ -64,9 +45,9 @@ static uint16_t h_select(jc_card *card, const jc_apdu *a, jc_resp *resp)
 
 static uint16_t h_boot(jc_card *card, const jc_apdu *a, jc_resp *resp)
 {
-    jc_card_state old = jc_card_state_get(card);
+    jc_card_state old = jc_ctx_state(card);
     card->booted = true;
-    jc_card_state_event(card, old, jc_card_state_get(card), "BOOT: memory access open");
+    jc_card_state_event(card, old, jc_ctx_state(card), "BOOT: memory access open");
     return card->profile->sw.done.sw;
 }
 
@@ -101,9 +82,9 @@ static uint16_t h_protect(jc_card *card, const jc_apdu *a, jc_resp *resp)
     const jc_profile *p = card->profile;
     if (card->st.flags & JC_PF_PROTECTED)
         return p->sw.protect_again.sw;
-    jc_card_state old = jc_card_state_get(card);
+    jc_card_state old = jc_ctx_state(card);
     card->st.flags |= JC_PF_PROTECTED;
-    jc_card_state_event(card, old, jc_card_state_get(card), "PROTECT: memory writes now refused");
+    jc_card_state_event(card, old, jc_ctx_state(card), "PROTECT: memory writes now refused");
     return p->sw.done.sw;
 }
 
@@ -144,7 +125,7 @@ void jc_fuse_apply(jc_card *card)
 
 static uint16_t h_fuse(jc_card *card, const jc_apdu *a, jc_resp *resp)
 {
-    jc_card_state old = jc_card_state_get(card);
+    jc_card_state old = jc_ctx_state(card);
     jc_fuse_apply(card);
     card->root_selected = false;
     card->booted = false;
@@ -152,7 +133,7 @@ static uint16_t h_fuse(jc_card *card, const jc_apdu *a, jc_resp *resp)
     jc_gp_vol_reset(card);
     if (card->profile->isd_selected_after_fuse)
         card->selected = card->profile->isd_aid;
-    jc_card_state_event(card, old, jc_card_state_get(card),
+    jc_card_state_event(card, old, jc_ctx_state(card),
                         "FUSE: root applet gone, Issuer Security Domain created (irreversible)");
     return card->profile->sw.done.sw;
 }

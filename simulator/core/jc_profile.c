@@ -46,6 +46,9 @@ const char *jc_label_name(jc_label label)
         .done = SWR(0x9000, INFERRED, "jcop-facts §1 (scripts go on past each step)"),             \
         .fused_cla_c0 = SWR(0x6E00, ASSUMED, "DESIGN.md §4"),                                      \
         .fused_prefuse_ins = SWR(0x6D00, ASSUMED, "DESIGN.md §4"),                                 \
+        .channel_sm = SWR(0x6882, INFERRED, "GP 2.1.1 §9.7; gp211-reference §3.13"),               \
+        .channel_locked = SWR(0x6A81, INFERRED, "GP 2.1.1 §9.7; gp211-reference §3.13"),           \
+        .channel_closed = SWR(0x6200, INFERRED, "GP 2.1.1 §9.7; gp211-reference §3.13"),           \
     }
 
 #define FIELD(n, a, l, lab, d)                                                                     \
@@ -84,9 +87,9 @@ const char *jc_label_name(jc_label label)
         FIELD("GPIN", 0xC00412, 16, CONFIRMED, "GPIN (first GPIN_LEN bytes used) (S2)")
 
 /* clang-format off */
-#define JC_LCS_MAP_JCOP24 {{.cm_value = 0x01, .card_lcs = 0x01}, \
-                           {.cm_value = 0x07, .card_lcs = 0x07}, \
-                           {.cm_value = 0x0F, .card_lcs = 0x0F}}
+#define JC_LCS_MAP_JCOP24 {{.cm_value = 0x01, .card_lcs = JC_LCS_OP_READY}, \
+                           {.cm_value = 0x07, .card_lcs = JC_LCS_INITIALIZED}, \
+                           {.cm_value = 0x0F, .card_lcs = JC_LCS_SECURED}}
 /* clang-format on */
 
 #define DEC(w, v, lab, src)                                                                        \
@@ -120,6 +123,39 @@ const char *jc_label_name(jc_label label)
         DEC("after FUSE in the same session", "the ISD is selected", ASSUMED, "model decision"),   \
         DEC("KDD", "0000 || CPLC ICFabricationDate || ICSerialNumber || ICBatchIdentifier",        \
             INFERRED, "jcop-facts §8")
+
+/* The GlobalPlatform decisions (jc_gp_policy). Sources: GP 2.1.1 (Card
+ * Specification, Mar 2003) tables, jcop-facts.md §8 (public traces of real
+ * JCOP 2.4.x cards), gp211-reference.md. */
+#define GP_RULE(v, lab, src)                                                                       \
+    {                                                                                              \
+        .sw = (v), .label = JC_LABEL_##lab, .source = (src)                                        \
+    }
+#define JC_GP_POLICY_COMMON                                                                        \
+    .no_session_order =                                                                            \
+        GP_RULE(0x6985, ASSUMED, "GP 2.1.1 §E.5.2.1 gives no SW; gp211-reference §3.5"),           \
+    .auth_failed = GP_RULE(0x6300, INFERRED, "GP 2.1.1 Table E-11 (real cards also send 6982)"),   \
+    .mac_failed = GP_RULE(0x6982, INFERRED, "GP 2.1.1 Table 9-8, GP 2.2.1 §E.1.6 security error"), \
+    .unknown_kvn = GP_RULE(0x6A88, INFERRED, "GP 2.1.1 Table E-8, Table 9-51"),                    \
+    .not_found =                                                                                   \
+        GP_RULE(0x6A88, CONFIRMED, "jcop-facts §8: empty GET STATUS scope, DELETE absent AID"),    \
+    .bad_transition =                                                                              \
+        GP_RULE(0x6985, ASSUMED, "GP 2.1.1 Table 9-60 lists none; JCardEngine uses 6985"),         \
+    .bad_kcv = GP_RULE(0x9485, INFERRED, "GP 2.1.1 Table 9-51 (GP 2.3.1 uses 6982)"),              \
+    .duplicate_aid = GP_RULE(0x6985, ASSUMED, "GP 2.1.1 §6.4.1 gives no SW"),                      \
+    .load_sequence = GP_RULE(0x6A86, ASSUMED, "GP 2.1.1 §9.6 gives no SW"),                        \
+    .referenced = GP_RULE(0x6985, ASSUMED, "GP 2.1.1 §6.4.2 gives no SW"),                         \
+    .channel = GP_RULE(0x6881, INFERRED, "GP 2.1.1 Table 9-8, §9.7; gp211-reference §1.4, §3.13"), \
+    .locked_select = GP_RULE(0x6283, CONFIRMED, "GlobalPlatformPro accepts 6283 as locked (S8)"),  \
+    .locked_select_app = GP_RULE(0x6A81, INFERRED, "GP 2.1.1 Table 9-57"),                         \
+    .content_ok = GP_RULE(0x9000, CONFIRMED, "jcop-facts §8: LOAD/INSTALL/DELETE answer 00 9000"), \
+    .key_last = GP_RULE(0x6985, ASSUMED, "GP 2.1.1 §9.2 gives no rule: no key set, no management"), \
+    .key_in_use = GP_RULE(0x6985, ASSUMED, "GP 2.1.1 §9.2 gives no rule: the session's keys stay"), \
+    .key_single = GP_RULE(0x6985, ASSUMED, "GP 2.1.1 Table 9-14; the model keeps SCP02 sets whole"), \
+    .store_sequence = GP_RULE(0x6A86, ASSUMED, "GP 2.1.1 §9.11.2.2 gives no SW; as LOAD"),        \
+    .perso_forward =                                                                               \
+        GP_RULE(0x6D00, ASSUMED, "applet code not executed: it answers 6D00 (§9.11.1)"),           \
+    .factory_set_replaced = true, .counter_max = 0xFFFF, .response_max = 256
 
 static const jc_profile profiles[] = {
     {
@@ -202,11 +238,11 @@ static const jc_profile profiles[] = {
         .get_status_tlv = true,
         .lcs_map = JC_LCS_MAP_JCOP24,
         .n_lcs_map = 3,
-        .lcs_fallback = 0x01,
+        .lcs_fallback = JC_LCS_OP_READY,
         .preinstalled =
             {
                 {.kind = JC_REG_ELF,
-                 .lcs = 0x01,
+                 .lcs = JC_ELF_LCS_LOADED,
                  .aid = {.len = 7, .b = {0xA0, 0x00, 0x00, 0x00, 0x03, 0x53, 0x50}},
                  .n_modules = 1,
                  .modules = {{.len = 8, .b = {0xA0, 0x00, 0x00, 0x00, 0x03, 0x53, 0x50, 0x41}}},
@@ -216,6 +252,10 @@ static const jc_profile profiles[] = {
         .n_preinstalled = 1,
         .isd_selected_after_fuse = true,
         .sw = JC_SW_POLICY_JCOP24,
+        .gp = {JC_GP_POLICY_COMMON,
+               .make_selectable = GP_RULE(
+                   0x6A86, CONFIRMED,
+                   "jcop-facts §8: J2A 2.4.1 answers 6A86 to INSTALL [for make selectable]")},
         .decisions = {JC_DECISIONS_JCOP24,
                       DEC("IDENTIFY bytes", "those of a CJ3A080 v2.4.1 (NX011C)", ASSUMED,
                           "jcop-facts §8"),
@@ -310,11 +350,11 @@ static const jc_profile profiles[] = {
         .get_status_tlv = true,
         .lcs_map = JC_LCS_MAP_JCOP24,
         .n_lcs_map = 3,
-        .lcs_fallback = 0x01,
+        .lcs_fallback = JC_LCS_OP_READY,
         .preinstalled =
             {
                 {.kind = JC_REG_ELF,
-                 .lcs = 0x01,
+                 .lcs = JC_ELF_LCS_LOADED,
                  .aid = {.len = 7, .b = {0xA0, 0x00, 0x00, 0x01, 0x51, 0x53, 0x50}},
                  .n_modules = 1,
                  .modules = {{.len = 8, .b = {0xA0, 0x00, 0x00, 0x01, 0x51, 0x53, 0x50, 0x41}}},
@@ -324,6 +364,9 @@ static const jc_profile profiles[] = {
         .n_preinstalled = 1,
         .isd_selected_after_fuse = true,
         .sw = JC_SW_POLICY_JCOP24,
+        .gp = {JC_GP_POLICY_COMMON,
+               .make_selectable =
+                   GP_RULE(0x9000, ASSUMED, "GP 2.1.1 §9.5.2.3.3; no JCOP 2.4.2 trace")},
         .decisions = {JC_DECISIONS_JCOP24,
                       DEC("FCI", "the JCOP 2.4.2 R2 FCI", INFERRED, "jcop-facts §8"),
                       DEC("CPLC", "J2E145G values with OSID 4791, date 2081, level 3B00, "

@@ -72,6 +72,35 @@ typedef struct {
     const char *source;
 } jc_decision;
 
+/* The GlobalPlatform decisions of a profile: every status word and option the
+ * ISD (jc_gp_*.c) chooses where the GP 2.1.1 specification or the public JCOP
+ * traces are silent, each with its label and source. */
+typedef struct jc_gp_policy {
+    jc_sw_rule no_session_order;  /* EXT AUTH without INIT UPDATE: 6985 */
+    jc_sw_rule auth_failed;       /* EXT AUTH bad MAC or cryptogram: 6300 */
+    jc_sw_rule mac_failed;        /* later C-MAC failure / missing MAC: 6982 */
+    jc_sw_rule unknown_kvn;       /* INIT UPDATE / PUT KEY unknown KVN: 6A88 */
+    jc_sw_rule not_found;         /* GET DATA tag, DELETE/GET STATUS nothing: 6A88 */
+    jc_sw_rule bad_transition;    /* SET STATUS not allowed: 6985 */
+    jc_sw_rule bad_kcv;           /* PUT KEY wrong KCV: 9485 */
+    jc_sw_rule duplicate_aid;     /* INSTALL/LOAD existing AID: 6985 */
+    jc_sw_rule load_sequence;     /* LOAD block out of order: 6A86 */
+    jc_sw_rule referenced;        /* DELETE of a still-referenced ELF: 6985 */
+    jc_sw_rule make_selectable;   /* INSTALL [for make selectable]: 6A86 on J2A040, 9000 */
+    jc_sw_rule channel;           /* channel not open, none free, open already: 6881 */
+    jc_sw_rule locked_select;     /* CARD_LOCKED: SELECT of the ISD answers 6283 + FCI */
+    jc_sw_rule locked_select_app; /* CARD_LOCKED: SELECT of an application 6A81 */
+    jc_sw_rule content_ok;        /* LOAD/INSTALL/DELETE answer 00 + 9000 */
+    jc_sw_rule key_last;          /* DELETE [key] of the only key set: 6985 */
+    jc_sw_rule key_in_use;        /* DELETE [key] of the session's key set: 6985 */
+    jc_sw_rule key_single;        /* DELETE [key] of one key (D0) of an SCP02 set: 6985 */
+    jc_sw_rule store_sequence;    /* STORE DATA block out of sequence: 6A86 */
+    jc_sw_rule perso_forward;     /* STORE DATA for the application being personalized */
+    bool factory_set_replaced;    /* first added key set takes the factory FF set's place */
+    uint16_t counter_max;         /* INIT UPDATE refused (6985) once the counter is here */
+    uint16_t response_max;        /* GET STATUS bytes per answer before 6310 */
+} jc_gp_policy;
+
 /* The status-word decisions. Dispatcher checks first, then per command. */
 typedef struct {
     /* shared dispatcher checks (ISO 7816-4) */
@@ -94,6 +123,10 @@ typedef struct {
     /* fused card (minimal model; the GP engine refines) */
     jc_sw_rule fused_cla_c0;      /* 6E00 */
     jc_sw_rule fused_prefuse_ins; /* 6D00 for 00F0 / 0010 / 0000 */
+    /* logical channels of the fused card (the OPEN's MANAGE CHANNEL) */
+    jc_sw_rule channel_sm;     /* MANAGE CHANNEL with secure messaging: 6882 */
+    jc_sw_rule channel_locked; /* MANAGE CHANNEL in CARD_LOCKED/TERMINATED: 6A81 */
+    jc_sw_rule channel_closed; /* MANAGE CHANNEL close of a closed channel: 6200 */
 } jc_sw_policy;
 
 #define JC_IDENTIFY_MAX 24
@@ -173,6 +206,7 @@ typedef struct jc_profile {
     bool isd_selected_after_fuse; /* the ISD is selected right after FUSE */
 
     jc_sw_policy sw;
+    jc_gp_policy gp; /* the GlobalPlatform decisions (after FUSE) */
 
     /* Other decisions in words (fidelity table, jcop-image show). */
     jc_decision decisions[JC_PROFILE_DECISIONS_MAX];

@@ -16,12 +16,15 @@
  *                    selectable]) after the ISD's checks. Refused -> *sw,
  *                    no registry entry.
  *   select           SELECT of an installed instance on a logical channel,
- *                    after deselect() of the channel's previous instance.
+ *                    after deselect() of the channel's previous instance;
+ *                    implicitly (no APDU) at power-up for a Default Selected
+ *                    instance and for the instance a new channel starts with.
  *   process          every later command on that channel, the C-APDU as
  *                    received (CLA channel bits, GET RESPONSE C0 and the
  *                    chaining bit 0x10 untouched).
  *   deselect         the channel's instance loses the selection (another
- *                    SELECT on the channel; not at power loss or reset).
+ *                    SELECT on the channel, MANAGE CHANNEL closing it; not at
+ *                    power loss or reset).
  *   delete_instance  DELETE of an instance; DELETE of a load file with P2=80
  *                    calls it for each of the load file's instances first.
  *   delete_package   DELETE of a load file.
@@ -50,7 +53,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jc_card.h"
+#include "jc_types.h"
 #include "jc_state.h"
 
 /* What select() reports besides its R-APDU. */
@@ -74,7 +77,9 @@ typedef struct jc_runtime_ops {
                    char *why, size_t whylen);
     /* select() then process() of the SELECT APDU (selectingApplet() true).
      * Returns JC_RT_SELECTED, JC_RT_REFUSED or < 0 (fault: 6F00, nothing
-     * selected). */
+     * selected). apdu NULL and len 0: an implicit selection (power-up with a
+     * Default Selected instance, MANAGE CHANNEL opening a channel): select()
+     * only, no process(), nothing written (*resp_len 0). */
     int (*select)(void *rt, const jc_aid *instance, uint8_t channel, const uint8_t *apdu,
                   size_t len, uint8_t *resp, size_t *resp_len);
     /* process() of any other command. Returns 0 or < 0 (fault: 6F00). */

@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "jc_card.h"
+#include "jc_err.h"
 #include "jc_sw.h"
 
 #define SCP02_ID 0x02u

@@ -40,6 +40,21 @@ typedef struct {
     uint8_t b[JC_AID_MAX];
 } jc_aid;
 
+/* GP 2.1.1 life-cycle bytes (Tables 9-3 .. 9-5) and privileges (Table 6-1). */
+#define JC_LCS_NONE 0x00u     /* card_lcs before FUSE */
+#define JC_LCS_OP_READY 0x01u /* card */
+#define JC_LCS_INITIALIZED 0x07u
+#define JC_LCS_SECURED 0x0Fu
+#define JC_LCS_CARD_LOCKED 0x7Fu
+#define JC_LCS_TERMINATED 0xFFu
+#define JC_ELF_LCS_LOADED 0x01u    /* executable load file */
+#define JC_APP_LCS_INSTALLED 0x03u /* application */
+#define JC_APP_LCS_SELECTABLE 0x07u
+#define JC_APP_LCS_SELECTABLE_BIT 0x04u /* set in SELECTABLE and every state after it */
+#define JC_APP_LCS_LOCKED_BIT 0x80u     /* set while the application is LOCKED */
+#define JC_PRIV_SECURITY_DOMAIN 0x80u
+#define JC_PRIV_DEFAULT_SELECTED 0x04u
+
 /* Registry entry kinds */
 enum { JC_REG_FREE = 0, JC_REG_ISD = 1, JC_REG_APP = 2, JC_REG_SD = 3, JC_REG_ELF = 4 };
 
@@ -59,6 +74,25 @@ typedef struct {
 
 #define JC_KDD_LEN 10
 
+/* Issuer Security Domain data written by STORE DATA (GP 2.1.1 §9.11.2.3,
+ * GlobalPlatformPro's --set-pre-perso / --set-perso); a length 0 (or a clear
+ * cplc_set bit) means the profile's value stands. */
+#define JC_ISD_ID_MAX 16
+#define JC_ISD_CARD_DATA_MAX 127
+#define JC_ISD_CPLC_PART 8
+enum { JC_ISD_CPLC_PREPERSO = 0x01, JC_ISD_CPLC_PERSO = 0x02 };
+typedef struct {
+    uint8_t iin_len; /* tag 42 */
+    uint8_t iin[JC_ISD_ID_MAX];
+    uint8_t cin_len; /* tag 45 */
+    uint8_t cin[JC_ISD_ID_MAX];
+    uint8_t card_data_len; /* tag 66 (its value) */
+    uint8_t card_data[JC_ISD_CARD_DATA_MAX];
+    uint8_t cplc_set;                        /* JC_ISD_CPLC_* */
+    uint8_t cplc_preperso[JC_ISD_CPLC_PART]; /* CPLC bytes 26-33 (9F67) */
+    uint8_t cplc_perso[JC_ISD_CPLC_PART];    /* CPLC bytes 34-41 (9F66) */
+} jc_isd_data;
+
 typedef struct jc_pstate {
     char profile[JC_PROFILE_NAME_MAX]; /* NUL-terminated profile name */
     uint8_t kt[JC_KT_LEN];             /* transport key */
@@ -69,6 +103,7 @@ typedef struct jc_pstate {
     uint8_t kdd[JC_KDD_LEN];           /* key diversification data */
     jc_keyset keysets[JC_MAX_KEYSETS];
     jc_reg_entry reg[JC_MAX_REGISTRY];
+    jc_isd_data isd;                   /* STORE DATA to the ISD (all zero: none) */
     /* The application runtime's persistent state (jc_runtime.h): an opaque
      * blob, stored as the image's runtime section; NULL and 0 when there is
      * none. It belongs to whoever filled the struct (the card for its own

@@ -30,6 +30,7 @@
 #include "jc_image.h"
 #include "jc_profile.h"
 #include "jc_store.h"
+#include "jc_t0.h"
 #include "jd_trace.h"
 #include "jd_vpcd.h"
 #include "jc_sysrand.h"
@@ -54,7 +55,21 @@ typedef struct {
     uint8_t cold_atr[JC_ATR_MAX];
     int cold_atr_len; /* 0 = not known: compute at the next 04 while unpowered */
     bool power_cut;   /* the card reported JC_ERR_POWER_CUT */
+    jc_t0 *t0;        /* --t0: answers as a T=0 card (jc_t0.h); NULL = as the card gives them */
 } jd_daemon;
+
+/* --t0: the ATR in its T=0 form (TD1 and TCK removed). */
+static int jd_t0_atr(const jd_daemon *js, uint8_t *atr, int n, size_t cap)
+{
+    if (js->t0 == NULL || n <= 0)
+        return n;
+    uint8_t t0[JC_ATR_MAX];
+    int k = jc_t0_atr(atr, (size_t)n, t0, sizeof t0);
+    if (k < 0 || (size_t)k > cap)
+        return n; /* an ATR it cannot read stays as it is */
+    memcpy(atr, t0, (size_t)k);
+    return k;
+}
 
 /* ---- jd_card_ops ---- */
 
@@ -66,6 +81,8 @@ static int jd_power_on(void *ctx)
     if (n < 0)
         return n;
     js->cold_atr_len = 0;
+    if (js->t0 != NULL)
+        jc_t0_reset(js->t0);
     jd_trace_power_on(&js->trace, atr, (size_t)n, NULL);
     return 0;
 }
@@ -89,6 +106,8 @@ static int jd_reset(void *ctx)
     int n = jc_card_reset(js->card, atr, sizeof atr);
     if (n < 0)
         return n;
+    if (js->t0 != NULL)
+        jc_t0_reset(js->t0);
     jd_trace_reset(&js->trace, atr, (size_t)n);
     return 0;
 }
@@ -97,7 +116,7 @@ static int jd_atr(void *ctx, uint8_t *atr, size_t cap)
 {
     jd_daemon *js = ctx;
     if (jc_card_powered(js->card))
-        return jc_card_atr(js->card, atr, cap);
+        return jd_t0_atr(js, atr, jc_card_atr(js->card, atr, cap), cap);
     if (js->cold_atr_len == 0) {
         js->trace.quiet = true;
         int n = jc_card_power_on(js->card, js->cold_atr, sizeof js->cold_atr);
@@ -110,7 +129,7 @@ static int jd_atr(void *ctx, uint8_t *atr, size_t cap)
     if (cap < (size_t)js->cold_atr_len)
         return JC_ERR_BUFFER;
     memcpy(atr, js->cold_atr, (size_t)js->cold_atr_len);
-    return js->cold_atr_len;
+    return jd_t0_atr(js, atr, js->cold_atr_len, cap);
 }
 
 static int jd_apdu(void *ctx, const uint8_t *capdu, size_t len, uint8_t *rapdu, size_t cap)
@@ -122,10 +141,15 @@ static int jd_apdu(void *ctx, const uint8_t *capdu, size_t len, uint8_t *rapdu, 
         if (a < 0)
             return a;
         js->cold_atr_len = 0;
+        if (js->t0 != NULL)
+            jc_t0_reset(js->t0);
         jd_trace_power_on(&js->trace, atr, (size_t)a,
                           "implicit power-on: APDU to an unpowered card");
     }
-    int n = jc_card_process(js->card, capdu, len, rapdu, cap);
+    int n = js->t0 != NULL ? jc_t0_transmit(js->t0, js->card, capdu, len, rapdu, cap)
+                           : jc_card_process(js->card, capdu, len, rapdu, cap);
+    if (js->t0 != NULL && js->t0->note != NULL && n >= 2)
+        jd_trace_note(&js->trace, js->t0->note);
     if (n == JC_ERR_POWER_CUT) {
         js->power_cut = true;
         jd_trace_note(&js->trace, "power cut injected (--cut-power-at): no answer sent");
@@ -183,6 +207,7 @@ typedef struct {
     bool verbose;
     unsigned long cut_power_at;
     bool no_announce;
+    bool t0;
 } jd_options;
 
 static void jd_usage(FILE *f)
@@ -202,6 +227,8 @@ static void jd_usage(FILE *f)
         "  --memory            memory-only card, nothing written (from --image FILE if given)\n"
         "  --profile NAME      card model for a new card (default %s; --list-profiles)\n"
         "  --kt HEX            transport key of a new card, 32 hex digits (default random)\n"
+        "  --t0                offer the card as a T=0 card: a T=0 ATR, case-2/4 answers as\n"
+        "                      6Cxx / 61xx + GET RESPONSE (the profile's card otherwise)\n"
         "vpcd:\n"
         "  --connect HOST:PORT connect to vpcd (normal mode; default 127.0.0.1:%u)\n"
         "  --listen HOST:PORT  reversed mode: wait for vpcd to connect (loopback advised)\n"
@@ -263,7 +290,8 @@ static int jd_parse(int argc, char **argv, jd_options *o)
         O_CUT,
         O_VERSION,
         O_LIST,
-        O_NO_ANNOUNCE
+        O_NO_ANNOUNCE,
+        O_T0
     };
     static const struct option opts[] = {{"image", required_argument, NULL, 'i'},
                                          {"new", no_argument, NULL, O_NEW},
@@ -282,6 +310,7 @@ static int jd_parse(int argc, char **argv, jd_options *o)
                                          {"version", no_argument, NULL, O_VERSION},
                                          {"list-profiles", no_argument, NULL, O_LIST},
                                          {"no-reannounce", no_argument, NULL, O_NO_ANNOUNCE},
+                                         {"t0", no_argument, NULL, O_T0},
                                          {NULL, 0, NULL, 0}};
     int c;
     unsigned long v;
@@ -298,6 +327,9 @@ static int jd_parse(int argc, char **argv, jd_options *o)
             break;
         case O_PROFILE:
             o->profile = optarg;
+            break;
+        case O_T0:
+            o->t0 = true;
             break;
         case O_KT:
             o->kt_hex = optarg;
@@ -499,6 +531,11 @@ int main(int argc, char **argv)
                   .trace_ctx = &js.trace,
                   .commit = jc_store_commit,
                   .commit_ctx = js.store};
+    if (o.t0 && (js.t0 = calloc(1, sizeof *js.t0)) == NULL) {
+        fprintf(stderr, "jcopsim: out of memory\n");
+        rc = JD_EXIT_ENV;
+        goto out;
+    }
     int r = jc_card_create(&js.card, st, &env);
     if (r < 0) {
         fprintf(stderr, "jcopsim: cannot create the card: %s\n", jc_strerror(r));
@@ -593,6 +630,7 @@ out:
     if (js.store != NULL)
         jc_store_close(js.store);
     jd_trace_close(&js.trace);
+    free(js.t0);
     free(conn);
     jc_pstate_release(st);
     free(st);

@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(before);
         return 0;
     }
-    size_t n = jc_image_encoded_size();
+    size_t n = jc_image_size(st);
     JF_CHECK(size == n);
     uint8_t *again = malloc(n);
     JF_CHECK(again != NULL);

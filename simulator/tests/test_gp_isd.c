@@ -550,6 +550,29 @@ static void test_delete_key_and_chain(void **state)
     gt_free(f);
 }
 
+/* STORE DATA 4F renames the ISD (GPPro --rename-isd); the name is durable and
+ * selected at power-up; INSTALL [for load] names the ISD by its new AID. */
+static void test_rename_isd(void **state)
+{
+    (void)state;
+    gt_fix *f = gt_new("J2A040");
+    assert_int_equal(gt_auth(f, 0, 1), 0x9000);
+    GT_EXPECT(f, "80E29000094F07D0D1D2D3D4D5D6", "9000");
+    jc_card_power_off(f->card);
+    uint8_t atr[JC_ATR_MAX];
+    assert_true(jc_card_power_on(f->card, atr, sizeof(atr)) > 0);
+    jc_scp02_reset(&f->host);
+    /* the ISD is selected at power-up under its new name: SCP02 works at once */
+    assert_int_equal(gt_auth(f, 0, 1), 0x9000);
+    GT_EXPECT(f, "80F28000024F0000", "07D0D1D2D3D4D5D6019E9000");
+    GT_EXPECT(f, "80E602001307A000000003535107D0D1D2D3D4D5D600000000", "009000");
+    jc_scp02_reset(&f->host);
+    assert_int_equal(gt_auth(f, 0, 1), 0x9000);
+    /* the old name is no security domain any more */
+    GT_EXPECT(f, "80E602001407A000000003535208A00000000300000000000000", "6A88");
+    gt_free(f);
+}
+
 /* The card challenge of INITIALIZE UPDATE: i=55 (J2E145) derives it from the
  * C-MAC session key and the ISD AID (GP 2.2.1 §E.4.2.3), so it repeats while the
  * counter stands still and follows the known answers of scp02_vectors.py; i=15
@@ -597,7 +620,7 @@ static void test_policy_listing(void **state)
             assert_true(r->sw >= 0x6000 && r->sw <= 0x9FFF);
             assert_true(r->label <= JC_LABEL_ASSUMED);
         }
-        assert_int_equal(n, 18);
+        assert_int_equal(n, 20);
         assert_int_equal(jc_gp_policy_rule_at(pol, 10, &what)->sw, p == 0 ? 0x6A86 : 0x9000);
     }
 }
@@ -616,6 +639,7 @@ int main(void)
         cmocka_unit_test(test_card_locked_select),
         cmocka_unit_test(test_put_key),
         cmocka_unit_test(test_delete_key_and_chain),
+        cmocka_unit_test(test_rename_isd),
         cmocka_unit_test(test_card_challenge),
         cmocka_unit_test(test_policy_listing),
     };

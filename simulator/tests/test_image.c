@@ -250,6 +250,71 @@ static void test_every_truncation(void **state)
     free(buf);
 }
 
+/* The ISD data section (STORE DATA): an image without it is exactly the
+ * section-less size; with it, it round-trips; a section that is empty, cut,
+ * malformed or on an unfused card is refused. */
+static void test_isd_section(void **state)
+{
+    (void)state;
+    jc_pstate *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+    assert_non_null(a);
+    assert_non_null(b);
+    fused_state(a);
+    assert_int_equal(jc_image_size(a), jc_image_encoded_size());
+    a->isd.iin_len = 2;
+    a->isd.iin[0] = 0x12;
+    a->isd.iin[1] = 0x34;
+    a->isd.cplc_set = JC_ISD_CPLC_PERSO;
+    memset(a->isd.cplc_perso, 0x5A, JC_ISD_CPLC_PART);
+    size_t len = jc_image_size(a);
+    assert_true(len > jc_image_encoded_size() &&
+                len <= jc_image_encoded_size() + 256);
+    uint8_t *buf = malloc(len + 1);
+    assert_non_null(buf);
+    assert_int_equal(jc_image_encode(a, buf, len - 1), JC_ERR_BUFFER);
+    assert_int_equal(jc_image_encode(a, buf, len), (int)len);
+    memset(b, 0xEE, sizeof(*b));
+    assert_int_equal(jc_image_decode(buf, len, b), 0);
+    assert_memory_equal(&a->isd, &b->isd, sizeof(a->isd));
+    assert_int_equal(b->flags, a->flags); /* the section bit is no card flag */
+    /* cut before the digest, or one byte too many */
+    assert_int_equal(jc_image_decode(buf, len - 1, b), JC_ERR_TRUNCATED);
+    buf[len] = 0;
+    assert_int_equal(jc_image_decode(buf, len + 1, b), JC_ERR_FORMAT);
+    /* a length past its field, bytes past a length, an unknown cplc_set bit */
+    size_t sec = jc_image_encoded_size() - 32;
+    uint8_t keep = buf[sec];
+    buf[sec] = 17;
+    reseal(buf, len);
+    assert_int_equal(jc_image_decode(buf, len, b), JC_ERR_FORMAT);
+    buf[sec] = 1; /* iin[1] = 34 is now past the length */
+    reseal(buf, len);
+    assert_int_equal(jc_image_decode(buf, len, b), JC_ERR_FORMAT);
+    buf[sec] = keep;
+    size_t set_at = sec + 3 + 2 * JC_ISD_ID_MAX + JC_ISD_CARD_DATA_MAX;
+    buf[set_at] = 0x04;
+    reseal(buf, len);
+    assert_int_equal(jc_image_decode(buf, len, b), JC_ERR_FORMAT);
+    /* an empty section is written as none, so one is refused */
+    memset(&a->isd, 0, sizeof(a->isd));
+    a->isd.iin_len = 1;
+    assert_int_equal(jc_image_encode(a, buf, len), (int)len);
+    buf[sec] = 0;
+    buf[sec + 1] = 0;
+    reseal(buf, len);
+    assert_int_equal(jc_image_decode(buf, len, b), JC_ERR_FORMAT);
+    /* ISD data on an unfused card */
+    tu_new_state(a, NULL, 5);
+    a->isd.cin_len = 1;
+    a->isd.cin[0] = 1;
+    len = jc_image_size(a);
+    assert_int_equal(jc_image_encode(a, buf, len), (int)len);
+    assert_int_equal(jc_image_decode(buf, len, b), JC_ERR_FORMAT);
+    free(buf);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -258,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_new_card_rng_failure),
         cmocka_unit_test(test_corrupt_refused),
         cmocka_unit_test(test_every_truncation),
+        cmocka_unit_test(test_isd_section),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -622,6 +622,30 @@ static void test_store_keeps_section(void **state)
     free(back);
 }
 
+/* INSTALL [for personalization] then STORE DATA: each block reaches the
+ * instance's process() unwrapped (CLA 80), the applet's answer is the card's;
+ * after the last block the ISD takes STORE DATA again (GP 2.1.1 §9.11.1). */
+static void test_store_data_forwarded(void **state)
+{
+    (void)state;
+    rt_fix *f = rt_installed();
+    assert_int_equal(gt_auth(&f->gt, 0, 1), 0x9000);
+    char cmd[80];
+    snprintf(cmd, sizeof cmd, "80E62000%02X0000%02X%s000000", 6 + (int)strlen(APP) / 2,
+             (int)strlen(APP) / 2, APP);
+    GT_EXPECT(&f->gt, cmd, "009000");
+    f->rt.log[0] = '\0';
+    GT_EXPECT(&f->gt, "80E2000003C10101", "CAFE009000");
+    assert_true(logged(f, "process(E2);"));
+    assert_int_equal(f->rt.last_len, 8);
+    assert_memory_equal(f->rt.last_apdu, "\x80\xE2\x00\x00\x03\xC1\x01\x01", 8);
+    GT_EXPECT(&f->gt, "80E2800103C10102", "CAFE009000");
+    f->rt.log[0] = '\0';
+    GT_EXPECT(&f->gt, "80E2800004420247FF", "9000"); /* the ISD's own again */
+    assert_string_equal(f->rt.log, "");
+    rt_free(f);
+}
+
 static void test_without_runtime_unchanged(void **state)
 {
     (void)state;
@@ -652,6 +676,7 @@ int main(void)
         cmocka_unit_test(test_delete_calls_runtime),
         cmocka_unit_test(test_image_section_and_restart),
         cmocka_unit_test(test_store_keeps_section),
+        cmocka_unit_test(test_store_data_forwarded),
         cmocka_unit_test(test_without_runtime_unchanged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

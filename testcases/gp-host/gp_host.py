@@ -204,6 +204,43 @@ def content(r, keys):
     r.tx("80F22000024F0000", "07A00000000353500100" "9000", "GET STATUS load files: ours gone")
 
 
+def keys_and_perso(r, keys):
+    """PUT KEY as a chain of three commands (P1 b8), DELETE [key] (D2), STORE DATA to the ISD
+    (GlobalPlatformPro's --set-pre-perso object 9F67, IIN 42 in two blocks). Returns the keys of
+    the set that remains."""
+    if r.auth(keys, 0x03) != "9000":
+        raise Failure("level 03 before the PUT KEY chain")
+    dek = r.host.dek
+    for key_id in (1, 2, 3):
+        blk = b"\x02\x80\x10" + DES3.new(dek, DES3.MODE_ECB).encrypt(TEST_KEYS) + b"\x03" + kcv(TEST_KEYS)
+        p1 = 0x80 if key_id < 3 else 0x00
+        r.tx("80D8%02X%02X%02X%s00" % (p1, key_id, len(blk), blk.hex()), "02" + kcv(TEST_KEYS).hex() + "9000",
+             "PUT KEY chain, key %d" % key_id)
+    r.tx("80CA00E000", "E024C00401018010C00402018010C00403018010C00401028010C00402028010C00403028010"
+         "9000", "key information: sets 01 and 02")
+    r.tx("80E4000003D20101", "6985", "DELETE [key] of the session's set")
+    test = (TEST_KEYS,) * 3
+    if r.auth(test, 0x01, kvn=0x02) != "9000":
+        raise Failure("session with the chained set 02")
+    r.tx("80E4000003D20101", "009000", "DELETE [key] set 01 (GPPro --delete-key)")
+    r.tx("80E4000003D20101", "6A88", "DELETE [key] set 01 again")
+    r.tx("80CA00E000", "E012C00401028010C00402028010C00403028010" "9000", "key information: set 02")
+    before = r.tx("80CA9F7F00", "*9000", "CPLC before STORE DATA")[3:45]
+    prepers = bytes.fromhex("4321108512345678")
+    r.tx("80E280000B9F6708" + prepers.hex(), "9000", "STORE DATA 9F67 (GPPro --set-pre-perso)")
+    after = r.tx("80CA9F7F00", "*9000", "CPLC after STORE DATA")[3:45]
+    if after != before[:26] + prepers + before[34:]:
+        raise Failure("CPLC after 9F67: %s" % after.hex())
+    r.tx("80E20000054203A1B2C3", "9000", "STORE DATA block 00: IIN")
+    r.tx("80E2800103450155", "9000", "STORE DATA block 01 (last): CIN")
+    r.tx("80CA004200", "4203A1B2C39000", "IIN from STORE DATA")
+    r.tx("80E2800503450155", "6A86", "STORE DATA out of sequence")
+    r.end_session()
+    if r.auth(keys, 0x01, kvn=0x01) != "6A88":
+        raise Failure("set 01 should be deleted")
+    return test
+
+
 def life_cycle(r, keys):
     fci_prefix = "6F658408" + ISD
     if r.auth(keys, 0x01) != "9000":
@@ -248,7 +285,8 @@ def main():
         sessions(r)
         new = put_key(r)
         content(r, new)
-        life_cycle(r, new)
+        remaining = keys_and_perso(r, new)
+        life_cycle(r, remaining)
     except Failure as e:
         print("not ok: %s" % e)
         return 1
