@@ -54,6 +54,7 @@ typedef struct {
     int restores;
 } fake_rt;
 
+static void fk_log(fake_rt *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void fk_log(fake_rt *f, const char *fmt, ...)
 {
     size_t n = strlen(f->log);
