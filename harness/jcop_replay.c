@@ -24,12 +24,8 @@
 #include "jh_script.h"
 #include "jh_transcript.h"
 #include "jh_util.h"
-#ifdef JH_HAVE_EXPLAIN
 #include "jh_explain.h"
-#endif
-#ifdef JH_HAVE_HTML
 #include "jh_html.h"
-#endif
 
 typedef struct {
     const char *format;
@@ -58,10 +54,8 @@ typedef struct {
     const cli *c;
     FILE *out;
     bool colour; /* verdicts in colour: stdout is a terminal and NO_COLOR is unset */
-#ifdef JH_HAVE_EXPLAIN
     jh_explainer ex;
     bool assumed;
-#endif
 } printer;
 
 static void usage(FILE *f)
@@ -144,7 +138,6 @@ static int apply_report_mode(const cli *c)
     return rc;
 }
 
-#ifdef JH_HAVE_EXPLAIN
 static uint8_t lcs_of_state(int s)
 {
     switch (s) {
@@ -232,7 +225,6 @@ static void explain_entry(printer *p, const jh_entry *e)
                     ev->text ? ": " : "", ev->text ? ev->text : "", jh_state_text(ev->new_state));
     }
 }
-#endif
 
 static void on_entry(void *ctx, const jh_transcript *t, const jh_entry *e)
 {
@@ -244,10 +236,8 @@ static void on_entry(void *ctx, const jh_transcript *t, const jh_entry *e)
         return;
     }
     jh_report_entry_c(p->out, e, p->colour);
-#ifdef JH_HAVE_EXPLAIN
     if (p->c->explain)
         explain_entry(p, e);
-#endif
     fflush(p->out);
 }
 
@@ -309,9 +299,7 @@ static int run_one(const cli *c, const char *path, jh_transcript *t, uint8_t **m
     jh_transcript_init(t, path, sc.format, rd->desc);
     printer p = {
         .c = c, .out = c->tap || c->quiet ? NULL : stdout, .colour = jh_colour_wanted(stdout)};
-#ifdef JH_HAVE_EXPLAIN
     jh_explain_init(&p.ex, c->profile);
-#endif
     if (p.out)
         fprintf(p.out, "# %s (%s) on %s\n", path, sc.format, rd->desc);
     jh_run_opts o = {
@@ -341,7 +329,6 @@ static int run_one(const cli *c, const char *path, jh_transcript *t, uint8_t **m
 static int write_html(const cli *c, jh_transcript *const *ts, uint8_t *const *before,
                       uint8_t *const *after, size_t n)
 {
-#ifdef JH_HAVE_HTML
     for (size_t i = 0; i < n; i++) {
         char path[4096];
         if (n == 1)
@@ -360,11 +347,6 @@ static int write_html(const cli *c, jh_transcript *const *ts, uint8_t *const *be
         }
     }
     return 0;
-#else
-    fprintf(stderr,
-            "jcop-replay: --html: this build has no HTML report library (harness/report)\n");
-    return JH_EXIT_ENV;
-#endif
 }
 
 int main(int argc, char **argv)
@@ -543,11 +525,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "jcop-replay: --diff compares one script's run\n");
         return JH_EXIT_SCRIPT;
     }
-#ifndef JH_HAVE_EXPLAIN
-    if (c.explain)
-        fprintf(stderr, "jcop-replay: note: --explain needs the explainer (harness/explain), not "
-                        "in this build\n");
-#endif
     jh_transcript *ts = calloc((size_t)nscripts, sizeof *ts);
     jh_transcript **tp = calloc((size_t)nscripts, sizeof *tp);
     uint8_t **mb = calloc((size_t)nscripts, sizeof *mb);
