@@ -1,6 +1,14 @@
 # Every build option of jcopsim, in one place.
 option(JCOPSIM_TESTS "Build the unit tests and register ctest tests" ON)
-option(JCOPSIM_WERROR "Treat warnings as errors" ON)
+# -Werror: on for developers and CI (every build type but Release), off by default
+# for a user's release build, where a newer compiler's new warning must not
+# stop the build. CI passes -DJCOPSIM_WERROR=ON for its Release builds too.
+if(CMAKE_BUILD_TYPE STREQUAL "Release")
+  set(_jcopsim_werror_default OFF)
+else()
+  set(_jcopsim_werror_default ON)
+endif()
+option(JCOPSIM_WERROR "Treat warnings as errors" ${_jcopsim_werror_default})
 option(JCOPSIM_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
 option(JCOPSIM_FUZZ "Build libFuzzer targets (needs clang and libclang-rt-14-dev)" OFF)
 option(JCOPSIM_RIG_TESTS "Register the tests that start a private pcscd through the rig (root, pcscd, vpcd)" ON)

@@ -21,12 +21,8 @@
 #include "jh_script.h"
 #include "jh_transcript.h"
 #include "jh_util.h"
-#ifdef JH_HAVE_EXPLAIN
 #include "jh_explain.h"
-#endif
-#ifdef JH_HAVE_HTML
 #include "jh_html.h"
-#endif
 
 typedef struct {
     const char *format;
@@ -53,10 +49,8 @@ typedef struct {
 typedef struct {
     const cli *c;
     FILE *out;
-#ifdef JH_HAVE_EXPLAIN
     jh_explainer ex;
     bool assumed;
-#endif
 } printer;
 
 static void usage(FILE *f)
@@ -97,7 +91,6 @@ static void usage(FILE *f)
           f);
 }
 
-#ifdef JH_HAVE_EXPLAIN
 static uint8_t lcs_of_state(int s)
 {
     switch (s) {
@@ -158,7 +151,6 @@ static void explain_entry(printer *p, const jh_entry *e)
                     ev->text ? ev->text : "");
     }
 }
-#endif
 
 static void on_entry(void *ctx, const jh_transcript *t, const jh_entry *e)
 {
@@ -170,10 +162,8 @@ static void on_entry(void *ctx, const jh_transcript *t, const jh_entry *e)
         return;
     }
     jh_report_entry(p->out, e);
-#ifdef JH_HAVE_EXPLAIN
     if (p->c->explain)
         explain_entry(p, e);
-#endif
     fflush(p->out);
 }
 
@@ -234,9 +224,7 @@ static int run_one(const cli *c, const char *path, jh_transcript *t, uint8_t **m
     }
     jh_transcript_init(t, path, sc.format, rd->desc);
     printer p = {.c = c, .out = c->tap || c->quiet ? NULL : stdout};
-#ifdef JH_HAVE_EXPLAIN
     jh_explain_init(&p.ex, c->profile);
-#endif
     if (p.out)
         fprintf(p.out, "# %s (%s) on %s\n", path, sc.format, rd->desc);
     jh_run_opts o = {
@@ -266,7 +254,6 @@ static int run_one(const cli *c, const char *path, jh_transcript *t, uint8_t **m
 static int write_html(const cli *c, jh_transcript *const *ts, uint8_t *const *before,
                       uint8_t *const *after, size_t n)
 {
-#ifdef JH_HAVE_HTML
     for (size_t i = 0; i < n; i++) {
         char path[4096];
         if (n == 1)
@@ -285,11 +272,6 @@ static int write_html(const cli *c, jh_transcript *const *ts, uint8_t *const *be
         }
     }
     return 0;
-#else
-    fprintf(stderr,
-            "jcop-replay: --html: this build has no HTML report library (harness/report)\n");
-    return JH_EXIT_ENV;
-#endif
 }
 
 int main(int argc, char **argv)
@@ -454,11 +436,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "jcop-replay: --diff compares one script's run\n");
         return JH_EXIT_SCRIPT;
     }
-#ifndef JH_HAVE_EXPLAIN
-    if (c.explain)
-        fprintf(stderr, "jcop-replay: note: --explain needs the explainer (harness/explain), not "
-                        "in this build\n");
-#endif
     jh_transcript *ts = calloc((size_t)nscripts, sizeof *ts);
     jh_transcript **tp = calloc((size_t)nscripts, sizeof *tp);
     uint8_t **mb = calloc((size_t)nscripts, sizeof *mb);

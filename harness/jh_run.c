@@ -23,9 +23,7 @@
 #include "jh_expect.h"
 #include "jh_util.h"
 #include "jh_vars.h"
-#ifdef JH_HAVE_JHCAP
 #include "jh_cap.h"
-#endif
 
 #define MAX_HOST_KEYSETS 16
 
@@ -881,7 +879,6 @@ static int do_delete(run *r)
     return exchange(r, r->st->verb, apdu, k, WRAP_CLA80, r->st->expect, true);
 }
 
-#ifdef JH_HAVE_JHCAP
 /* Append an LV field. */
 static size_t put_lv(uint8_t *buf, size_t k, const uint8_t *v, size_t n)
 {
@@ -955,14 +952,6 @@ static int do_install(run *r)
     jh_cap_free(&cap);
     return r->stop ? -1 : 0;
 }
-#else
-static int do_install(run *r)
-{
-    fatal(r, JH_EXIT_SCRIPT,
-          "install: this jcop-replay was built without the CAP reader (harness/capfile)");
-    return -1;
-}
-#endif
 
 typedef int (*step_fn)(run *r);
 static const step_fn handlers[] = {

@@ -40,6 +40,7 @@ static int jh_tl_index(int state)
 
 typedef struct {
     int state;      /* timeline state reached */
+    unsigned idx;   /* its column, jh_tl_index(state): only known states enter the path */
     unsigned entry; /* entry index that reached it */
 } jh_step;
 
@@ -122,11 +123,12 @@ static const char jh_css[] =
 
 static void jh_path_add(jh_html *h, int state, unsigned entry)
 {
-    if (jh_tl_index(state) < 0)
+    int idx = jh_tl_index(state);
+    if (idx < 0)
         return;
     if (h->n_path && h->path[h->n_path - 1].state == state)
         return;
-    h->path[h->n_path++] = (jh_step){.state = state, .entry = entry};
+    h->path[h->n_path++] = (jh_step){.state = state, .idx = (unsigned)idx, .entry = entry};
 }
 
 static void jh_mem_read(jh_html *h, uint32_t addr, const uint8_t *d, size_t n)
@@ -254,8 +256,8 @@ static void jh_timeline(jh_html *h)
     int height = top + bh + 90;
     bool visited[JH_NSTATES] = {0};
     for (size_t i = 0; i < h->n_path; i++)
-        visited[jh_tl_index(h->path[i].state)] = true;
-    int final = h->n_path ? jh_tl_index(h->path[h->n_path - 1].state) : -1;
+        visited[h->path[i].idx] = true;
+    int final = h->n_path ? (int)h->path[h->n_path - 1].idx : -1;
 
     fputs("<h2 id=\"timeline\">Card state timeline</h2>\n", f);
     fprintf(f,
@@ -299,7 +301,7 @@ static void jh_timeline(jh_html *h)
     }
     /* the path: arcs above for forward steps, below for backward ones */
     for (size_t i = 1; i < h->n_path; i++) {
-        int a = jh_tl_index(h->path[i - 1].state), b = jh_tl_index(h->path[i].state);
+        int a = (int)h->path[i - 1].idx, b = (int)h->path[i].idx;
         int x1 = xs[a] + bw / 2, x2 = xs[b] + bw / 2;
         bool fwd = b > a;
         int span = abs(b - a);
@@ -319,7 +321,7 @@ static void jh_timeline(jh_html *h)
     fputs("</svg>\n<ol id=\"path\">\n", f);
     for (size_t i = 0; i < h->n_path; i++) {
         const jh_step *s = &h->path[i];
-        fprintf(f, "<li data-state=\"%s\">", jh_tl_label1[jh_tl_index(s->state)]);
+        fprintf(f, "<li data-state=\"%s\">", jh_tl_label1[s->idx]);
         jh_esc(f, jh_state_text(s->state));
         if (s->entry) {
             const jh_entry *e = &h->t->entries[s->entry - 1];

@@ -55,7 +55,7 @@ struct jc_card {
      * the other channels' are parked in chan[] (jc_chan_switch) */
     uint8_t cur_ch;
     jc_chan chan[JC_CHANNELS];
-    int fault;          /* JC_ERR_POWER_CUT set by a commit during this APDU */
+    int fault; /* JC_ERR_POWER_CUT set by a commit during this APDU */
 
     /* work areas (never cleared per APDU) */
     jc_pstate snap;             /* snapshot for rollback of persistent commands */

@@ -41,6 +41,7 @@ for e in "${targets[@]}"; do
         continue
     fi
     seeds="$here/corpus/$e"
+    [ -d "$seeds" ] || seeds="$here/../../harness/fuzz/corpus/$e" # the harness's parsers
     scratch="$work/corpus-$e"
     mkdir -p "$scratch"
     cp -n "$seeds"/* "$scratch"/ 2>/dev/null

@@ -54,6 +54,7 @@ typedef struct {
     int restores;
 } fake_rt;
 
+static void fk_log(fake_rt *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void fk_log(fake_rt *f, const char *fmt, ...)
 {
     size_t n = strlen(f->log);
@@ -103,7 +104,8 @@ static void keep_apdu(fake_rt *f, uint8_t channel, const uint8_t *apdu, size_t l
 {
     f->last_channel = channel;
     f->last_len = len < sizeof(f->last_apdu) ? len : sizeof(f->last_apdu);
-    memcpy(f->last_apdu, apdu, f->last_len);
+    if (f->last_len)
+        memcpy(f->last_apdu, apdu, f->last_len);
 }
 
 static int fk_select(void *rt, const jc_aid *instance, uint8_t channel, const uint8_t *apdu,
@@ -112,6 +114,11 @@ static int fk_select(void *rt, const jc_aid *instance, uint8_t channel, const ui
     fake_rt *f = rt;
     fk_log(f, "select(%u);", channel);
     keep_apdu(f, channel, apdu, len);
+    if (apdu == NULL) { /* implicit selection: select() only, nothing written */
+        assert_int_equal(len, 0);
+        *resp_len = 0;
+        return f->refuse_select ? JC_RT_REFUSED : JC_RT_SELECTED;
+    }
     assert_true(*resp_len >= 4);
     if (f->refuse_select) {
         resp[0] = 0x69;
@@ -579,6 +586,53 @@ static void test_image_section_and_restart(void **state)
     rt_free(f);
 }
 
+/* An instance selected on a supplementary channel gets that channel's
+ * number; the basic channel keeps the ISD; closing the channel deselects it;
+ * a Default Selected instance is selected implicitly (no APDU) at power-up. */
+static void test_instance_on_channel(void **state)
+{
+    (void)state;
+    rt_fix *f = rt_installed();
+    GT_EXPECT(&f->gt, "0070000001", "019000");
+    GT_EXPECT(&f->gt, "01A4040009" APP "00", "5E019000");
+    assert_true(logged(f, "select(1);"));
+    GT_EXPECT(&f->gt, "0101000000", "CAFE009000");
+    assert_int_equal(f->rt.last_channel, 1);
+    assert_int_equal(f->rt.last_apdu[0], 0x01); /* CLA as received */
+    f->rt.log[0] = '\0';
+    /* channel 0: the ISD, whose session (level 01) the SELECT on 1 left open */
+    GT_SW(&f->gt, "80CA006600", 0x6982);
+    GT_SW(&f->gt, "00A4040000", 0x9000);
+    GT_SW(&f->gt, "80CA006600", 0x9000);
+    assert_string_equal(f->rt.log, "");
+    GT_EXPECT(&f->gt, "00708001", "9000");
+    assert_string_equal(f->rt.log, "deselect(1);");
+    rt_free(f);
+
+    /* Default Selected (INSTALL for install and make selectable, privilege 04) */
+    f = rt_new();
+    assert_int_equal(gt_auth(&f->gt, 0, 1), 0x9000);
+    GT_EXPECT(&f->gt, INSTALL_FOR_LOAD, "009000");
+    assert_int_equal(load_all(f), 0x9000);
+    GT_EXPECT(&f->gt,
+              "80E60C002508" PKG "09" APP "09" APP "0104"
+              "04C9021122"
+              "0000",
+              "009000");
+    uint8_t atr[JC_ATR_MAX];
+    f->rt.log[0] = '\0';
+    assert_true(jc_card_reset(f->gt.card, atr, sizeof(atr)) > 0);
+    assert_string_equal(f->rt.log, "reset;select(0);");
+    assert_int_equal(f->rt.last_len, 0); /* implicit: no APDU */
+    jc_scp02_reset(&f->gt.host);
+    GT_EXPECT(&f->gt, "0001000000", "CAFE009000");
+    /* a new channel opened from channel 0 starts with the default instance */
+    GT_EXPECT(&f->gt, "0070000001", "019000");
+    assert_true(logged(f, "select(1);"));
+    GT_EXPECT(&f->gt, "0101000000", "CAFE009000");
+    rt_free(f);
+}
+
 /* The file store writes and reads images with a section (their size varies). */
 static void test_store_keeps_section(void **state)
 {
@@ -675,6 +729,7 @@ int main(void)
         cmocka_unit_test(test_dirty_commit_and_rollback),
         cmocka_unit_test(test_delete_calls_runtime),
         cmocka_unit_test(test_image_section_and_restart),
+        cmocka_unit_test(test_instance_on_channel),
         cmocka_unit_test(test_store_keeps_section),
         cmocka_unit_test(test_store_data_forwarded),
         cmocka_unit_test(test_without_runtime_unchanged),
