@@ -221,6 +221,26 @@ static void test_cipher_vectors(void **state)
     /* CBC without an IV starts from zeros: = ECB for one block */
     expect(vm, AES_CBC, ENC, TYPE_AES, 128, AES128, NULL, "6BC1BEE22E409F96E93D7E117393172A",
            "3AD77BB40D7A3660A89ECAF32466EF97");
+    /* INS 1C: the kept Cipher (AES-128 ECB encrypt) applied twice in place = E(E(P)) */
+    {
+        uint8_t two[16], want[16], k[16], got[300];
+        uint16_t sw;
+        expect(vm, AES_ECB, ENC, TYPE_AES, 128, AES128, NULL, "6BC1BEE22E409F96E93D7E117393172A",
+               "3AD77BB40D7A3660A89ECAF32466EF97");
+        unhex("6BC1BEE22E409F96E93D7E117393172A", two);
+        unhex(AES128, k);
+        size_t gl = send(vm, 0x1C, 2, 0, two, 16, got, &sw);
+        assert_int_equal(sw, 0x9000);
+        assert_int_equal(gl, 16);
+        unhex("3AD77BB40D7A3660A89ECAF32466EF97", two);
+        EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+        int l = 0;
+        EVP_EncryptInit_ex(x, EVP_aes_128_ecb(), NULL, k, NULL);
+        EVP_CIPHER_CTX_set_padding(x, 0);
+        EVP_EncryptUpdate(x, want, &l, two, 16);
+        EVP_CIPHER_CTX_free(x);
+        assert_memory_equal(got, want, 16);
+    }
     /* DES: the FIPS 46 worked example; 3DES with K1=K2(=K3) degenerates to DES */
     expect(vm, DES_ECB_NOPAD, ENC, TYPE_DES, LEN_DES, "133457799BBCDFF1", NULL, "0123456789ABCDEF",
            "85E813540F0AB405");
@@ -463,6 +483,10 @@ static void test_keygen_sign(void **state)
     assert_int_equal(verify(k, msg, 50, sig, sl), 1);
     msg[0] ^= 1;
     assert_int_not_equal(verify(k, msg, 50, sig, sl), 1);
+    /* INS 1A: the kept Signature signs again, three times (fresh nonces), still valid */
+    sl = send(vm, 0x1A, 3, 0, msg, 50, sig, &sw);
+    assert_int_equal(sw, 0x9000);
+    assert_int_equal(verify(k, msg, 50, sig, sl), 1);
     EVP_PKEY_free(k);
     jcvm_free(vm);
     /* JCOP 2.4.1 has no KeyPair.ALG_RSA (JCAlgTest): NO_SUCH_ALGORITHM from the constructor */
