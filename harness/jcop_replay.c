@@ -8,10 +8,12 @@
  * refused, or --diff found a divergence), 2 usage or script error, 3
  * environment error. With several scripts the worst status wins.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "jc_profile.h"
 #include "jc_card.h"
@@ -48,11 +50,13 @@ typedef struct {
     const char *diff;
     const char **vars; /* --var NAME=VALUE, in the order given */
     size_t n_vars;
+    int report_mode; /* --report-mode, -1 = the private default (0600) */
 } cli;
 
 typedef struct {
     const cli *c;
     FILE *out;
+    bool colour; /* verdicts in colour: stdout is a terminal and NO_COLOR is unset */
 #ifdef JH_HAVE_EXPLAIN
     jh_explainer ex;
     bool assumed;
@@ -90,12 +94,51 @@ static void usage(FILE *f)
           "      --html FILE           self-contained HTML report\n"
           "      --diff GOLDEN         compare the exchanges with a golden transcript or trace;\n"
           "                            print the first divergence, exit 1 on one\n"
+          "      --report-mode MODE    file mode of the --junit and --html reports (octal, e.g.\n"
+          "                            0640 or 0644 for a CI artefact collector; default 0600:\n"
+          "                            reports can hold keys; never writable by others)\n"
           "  -h, --help                this help\n"
           "  -V, --version             version\n\n"
           "Exit: 0 all expectations held, 1 a check failed, 2 usage/script error,\n"
           "3 environment error (no reader, no pcscd, unusable image).\n"
           "PC/SC transmits have no deadline (vpcd never times out): run under `timeout`.\n",
           f);
+}
+
+/* --report-mode: an octal mode for the reports, readable beyond the owner on
+ * request (a CI collector running as another user), never writable by others. */
+static int parse_report_mode(const char *s)
+{
+    char *end;
+    long m = strtol(s, &end, 8);
+    if (!*s || *end || m < 0 || m > 0777 || (m & 0400) == 0) {
+        fprintf(stderr,
+                "jcop-replay: --report-mode wants an octal file mode such as 0644 (got %s)\n", s);
+        return -1;
+    }
+    if (m & 0022) {
+        fprintf(stderr,
+                "jcop-replay: --report-mode %s lets others write the reports: refused (0644 at "
+                "most)\n",
+                s);
+        return -1;
+    }
+    return (int)m;
+}
+
+static int apply_report_mode(const cli *c)
+{
+    const char *paths[] = {c->junit, c->html};
+    int rc = 0;
+    if (c->report_mode < 0)
+        return 0;
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+        if (paths[i] && chmod(paths[i], (mode_t)c->report_mode) != 0) {
+            fprintf(stderr, "jcop-replay: cannot set mode %04o on %s: %s\n", c->report_mode,
+                    paths[i], strerror(errno));
+            rc = -1;
+        }
+    return rc;
 }
 
 #ifdef JH_HAVE_EXPLAIN
@@ -115,6 +158,31 @@ static uint8_t lcs_of_state(int s)
     default:
         return 0x00;
     }
+}
+
+/* One line per state change: when the card reported its own change (in-process
+ * card), its line says it, with the state's meaning; the explainer's line on the
+ * same change (read from the bytes) is dropped, so a change is never told twice
+ * in two vocabularies. */
+static bool has_card_state_event(const jh_entry *e)
+{
+    for (size_t i = 0; i < e->n_events; i++)
+        if (e->events[i].kind == JC_EV_STATE)
+            return true;
+    return false;
+}
+
+static void drop_explainer_state_lines(jh_explanation *x)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < x->n; i++) {
+        if (x->line[i].kind == JH_XL_STATE && strncmp(x->line[i].text, "card state:", 11) == 0)
+            continue;
+        if (k != i)
+            x->line[k] = x->line[i];
+        k++;
+    }
+    x->n = k;
 }
 
 static void explain_entry(printer *p, const jh_entry *e)
@@ -145,6 +213,8 @@ static void explain_entry(printer *p, const jh_entry *e)
     default:
         break;
     }
+    if (n > 0 && has_card_state_event(e))
+        drop_explainer_state_lines(&x);
     if (n > 0)
         jh_explanation_print(p->out, &x, "   | ");
     for (size_t i = 0; i < e->n_events; i++) {
@@ -152,9 +222,9 @@ static void explain_entry(printer *p, const jh_entry *e)
         if (ev->kind == JC_EV_WARN)
             fprintf(p->out, "   ! card: %s\n", ev->text ? ev->text : "warning");
         else if (ev->kind == JC_EV_STATE)
-            fprintf(p->out, "   | card state: %s -> %s%s%s\n", jc_card_state_name(ev->old_state),
-                    jc_card_state_name(ev->new_state), ev->text ? ": " : "",
-                    ev->text ? ev->text : "");
+            fprintf(p->out, "   | card state: %s -> %s%s%s (now %s)\n",
+                    jc_card_state_name(ev->old_state), jc_card_state_name(ev->new_state),
+                    ev->text ? ": " : "", ev->text ? ev->text : "", jh_state_text(ev->new_state));
     }
 }
 #endif
@@ -168,7 +238,7 @@ static void on_entry(void *ctx, const jh_transcript *t, const jh_entry *e)
             fprintf(stderr, "%s:%u: %s\n", e->file, e->line, e->message);
         return;
     }
-    jh_report_entry(p->out, e);
+    jh_report_entry_c(p->out, e, p->colour);
 #ifdef JH_HAVE_EXPLAIN
     if (p->c->explain)
         explain_entry(p, e);
@@ -231,7 +301,8 @@ static int run_one(const cli *c, const char *path, jh_transcript *t, uint8_t **m
         return JH_EXIT_ENV;
     }
     jh_transcript_init(t, path, sc.format, rd->desc);
-    printer p = {.c = c, .out = c->tap || c->quiet ? NULL : stdout};
+    printer p = {
+        .c = c, .out = c->tap || c->quiet ? NULL : stdout, .colour = jh_colour_wanted(stdout)};
 #ifdef JH_HAVE_EXPLAIN
     jh_explain_init(&p.ex, c->profile);
 #endif
@@ -257,7 +328,7 @@ static int run_one(const cli *c, const char *path, jh_transcript *t, uint8_t **m
         fprintf(stderr, "%s:%u: %s\n", t->error_file ? t->error_file : path, t->error_line,
                 t->error);
     if (!c->tap)
-        jh_report_summary(stdout, t);
+        jh_report_summary_c(stdout, t, jh_colour_wanted(stdout));
     return rc;
 }
 
@@ -292,7 +363,7 @@ static int write_html(const cli *c, jh_transcript *const *ts, uint8_t *const *be
 
 int main(int argc, char **argv)
 {
-    cli c = {.reader_index = -1};
+    cli c = {.reader_index = -1, .report_mode = -1};
     enum {
         O_IMAGE = 256,
         O_PROFILE,
@@ -305,7 +376,8 @@ int main(int argc, char **argv)
         O_JUNIT,
         O_HTML,
         O_DIFF,
-        O_VAR
+        O_VAR,
+        O_REPORT_MODE
     };
     static const struct option longopts[] = {
         {"format", required_argument, NULL, 'f'},
@@ -324,6 +396,7 @@ int main(int argc, char **argv)
         {"html", required_argument, NULL, O_HTML},
         {"diff", required_argument, NULL, O_DIFF},
         {"var", required_argument, NULL, O_VAR},
+        {"report-mode", required_argument, NULL, O_REPORT_MODE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -344,8 +417,10 @@ int main(int argc, char **argv)
         case O_PROFILE:
             if (!jc_profile_lookup(optarg)) {
                 char names[128];
-                fprintf(stderr, "jcop-replay: unknown profile '%s': valid profiles are %s (case does not matter)\n", optarg,
-                        jc_profile_names(names, sizeof names));
+                fprintf(stderr,
+                        "jcop-replay: unknown profile '%s': valid profiles are %s (case does not "
+                        "matter)\n",
+                        optarg, jc_profile_names(names, sizeof names));
                 return JH_EXIT_SCRIPT;
             }
             c.profile = jc_profile_lookup(optarg)->name;
@@ -424,6 +499,10 @@ int main(int argc, char **argv)
                 c.n_vars++;
             break;
         }
+        case O_REPORT_MODE:
+            if ((c.report_mode = parse_report_mode(optarg)) < 0)
+                return JH_EXIT_SCRIPT;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -489,6 +568,8 @@ int main(int argc, char **argv)
         if (rc > status)
             status = rc;
     }
+    if (apply_report_mode(&c) != 0 && status < JH_EXIT_ENV)
+        status = JH_EXIT_ENV;
     if (c.diff && ts[0].status <= JH_EXIT_FAIL) {
         jh_golden g;
         char err[300], msg[1024];

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "jc_card.h"
+#include "jcvm_runtime.h"
 #include "jc_rng.h"
 #include "jc_image.h"
 #include "jc_profile.h"
@@ -23,6 +24,7 @@
 typedef struct {
     jh_reader base;
     jc_card *card;
+    jcvm_rt *vm; /* the Java Card VM running the card's applets */
     jc_store *store;
     jh_entry *sink;
     uint64_t seed; /* 0 = /dev/urandom */
@@ -119,6 +121,7 @@ static void c_close(jh_reader *base)
     card_reader *r = (card_reader *)base;
     if (r->card)
         jc_card_free(r->card);
+    jcvm_detach(r->vm);
     if (r->store)
         jc_store_close(r->store);
     if (r->urandom >= 0)
@@ -205,6 +208,11 @@ int jh_reader_card_open(jh_reader **out, const jh_card_opts *o, char *err, size_
     rc = jc_card_create(&r->card, st, &env);
     if (rc < 0) {
         snprintf(err, errcap, "cannot start the card: %s", jc_strerror(rc));
+        goto fail;
+    }
+    rc = jcvm_attach(r->card, &env, NULL, &r->vm);
+    if (rc < 0) {
+        snprintf(err, errcap, "cannot start the card's Java Card VM: %s", jc_strerror(rc));
         goto fail;
     }
     snprintf(r->base.desc, sizeof r->base.desc, "in-process %s, %s", st->profile,

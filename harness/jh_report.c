@@ -21,6 +21,19 @@ static void hexline(FILE *f, const char *prefix, const uint8_t *b, size_t n)
         fprintf(f, "%02X", b[i]);
 }
 
+/* hexline with the bytes [from, to) hidden as "**" (a masked secret). */
+static void hexline_masked(FILE *f, const char *prefix, const uint8_t *b, size_t n, bool mask,
+                           size_t from, size_t to)
+{
+    fputs(prefix, f);
+    for (size_t i = 0; i < n; i++) {
+        if (mask && i >= from && i < to)
+            fputs("**", f);
+        else
+            fprintf(f, "%02X", b[i]);
+    }
+}
+
 static const char *verdict_word(jh_verdict v)
 {
     switch (v) {
@@ -35,27 +48,48 @@ static const char *verdict_word(jh_verdict v)
     }
 }
 
+/* The verdict word, green when it held, red when it failed (colour only). */
+static void verdict_out(FILE *f, const jh_entry *e, bool colour)
+{
+    if (!e->verdict)
+        return;
+    const char *sgr = e->verdict == JH_VERDICT_PASS   ? JH_SGR(colour, "32")
+                      : e->verdict == JH_VERDICT_NONE ? ""
+                                                      : JH_SGR(colour, "1;31");
+    fprintf(f, "  %s%s%s", sgr, verdict_word(e->verdict), *sgr ? JH_SGR_OFF(colour) : "");
+}
+
 void jh_report_entry(FILE *f, const jh_entry *e)
+{
+    jh_report_entry_c(f, e, false);
+}
+
+void jh_report_entry_c(FILE *f, const jh_entry *e, bool colour)
 {
     switch (e->kind) {
     case JH_ENTRY_APDU: {
-        fprintf(f, "%s:%u: %s%s%s\n", e->file, e->line, e->verb, e->verdict ? "  " : "",
-                verdict_word(e->verdict));
-        hexline(f, "=> ", e->capdu, e->capdu_len);
+        fprintf(f, "%s:%u: %s", e->file, e->line, e->verb);
+        verdict_out(f, e, colour);
+        fputc('\n', f);
+        hexline_masked(f, "=> ", e->capdu, e->capdu_len, e->masked & JH_MASK_CDATA, 5,
+                       e->capdu_len);
         fputc('\n', f);
         if (e->wrapped) {
-            hexline(f, "   (plain ", e->plain, e->plain_len);
+            hexline_masked(f, "   (plain ", e->plain, e->plain_len, e->masked & JH_MASK_CDATA, 5,
+                           e->plain_len);
             fputs(")\n", f);
         }
-        hexline(f, "<= ", e->rapdu, e->rapdu_len);
+        hexline_masked(f, "<= ", e->rapdu, e->rapdu_len, e->masked & JH_MASK_RDATA, 0,
+                       e->rapdu_len >= 2 ? e->rapdu_len - 2 : 0);
         char buf[96];
         fprintf(f, "  %s: %s\n", jc_sw_name(e->sw), jc_sw_text(e->sw, buf, sizeof buf));
         break;
     }
     case JH_ENTRY_POWER_ON:
     case JH_ENTRY_RESET:
-        fprintf(f, "%s:%u: %s%s%s\n", e->file, e->line, e->verb, e->verdict ? "  " : "",
-                verdict_word(e->verdict));
+        fprintf(f, "%s:%u: %s", e->file, e->line, e->verb);
+        verdict_out(f, e, colour);
+        fputc('\n', f);
         if (e->atr_len) {
             hexline(f, e->kind == JH_ENTRY_RESET ? "-- reset, ATR " : "-- power on, ATR ", e->atr,
                     e->atr_len);
@@ -82,11 +116,17 @@ void jh_report_entry(FILE *f, const jh_entry *e)
 
 void jh_report_summary(FILE *f, const jh_transcript *t)
 {
+    jh_report_summary_c(f, t, false);
+}
+
+void jh_report_summary_c(FILE *f, const jh_transcript *t, bool colour)
+{
     static const char *words[] = {"PASS", "FAIL", "SCRIPT ERROR", "ENVIRONMENT ERROR"};
     int st = t->status >= 0 && t->status <= 3 ? t->status : 3;
-    fprintf(f, "# %s: %u held, %u failed, %u errors, %u not judged: %s\n",
+    fprintf(f, "# %s: %u held, %u failed, %u errors, %u not judged: %s%s%s\n",
             t->script ? t->script : "?", t->n_pass, t->n_fail, t->n_error, t->n_unjudged,
-            words[st]);
+            st == 0 ? JH_SGR(colour, "1;32") : JH_SGR(colour, "1;31"), words[st],
+            JH_SGR_OFF(colour));
 }
 
 void jh_report_transcript(FILE *f, const jh_transcript *t)

@@ -23,10 +23,13 @@
 
 /* One entry in the transcript form (no explanation). */
 void jh_report_entry(FILE *f, const jh_entry *e);
+/* The same, with verdicts in colour when colour is set (jh_colour_wanted). */
+void jh_report_entry_c(FILE *f, const jh_entry *e, bool colour);
 /* The whole transcript, with a header line and a summary line. */
 void jh_report_transcript(FILE *f, const jh_transcript *t);
 /* The summary line: "script: N held, N failed, N errors, N not judged: PASS|FAIL|...". */
 void jh_report_summary(FILE *f, const jh_transcript *t);
+void jh_report_summary_c(FILE *f, const jh_transcript *t, bool colour);
 
 /* TAP version 13 over several runs: one test point per entry, unjudged ones
  * as "# SKIP not judged", a script/environment error as one failing point. */

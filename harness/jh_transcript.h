@@ -33,6 +33,12 @@ typedef enum {
                            capdu holds what would have been sent, nothing was sent */
 } jh_entry_kind;
 
+/* jh_entry.masked: which bytes of an exchange are hidden secrets. */
+enum {
+    JH_MASK_CDATA = 1, /* capdu and plain from byte 5 on (the command data: a key, a KT) */
+    JH_MASK_RDATA = 2, /* rapdu before SW1 SW2 (a key read back) */
+};
+
 /* How an entry was judged. */
 typedef enum {
     JH_VERDICT_NONE = 0, /* no expectation: recorded, not judged */
@@ -71,7 +77,10 @@ typedef struct {
     bool wrapped;
     uint8_t *rapdu;
     size_t rapdu_len;
-    uint16_t sw;     /* SW1<<8|SW2 of rapdu; 0 when there is none */
+    uint16_t sw; /* SW1<<8|SW2 of rapdu; 0 when there is none */
+    /* Secrets the recorder replaced by placeholder bytes (JH_MASK_*): reports
+     * show those bytes as hidden, never as the placeholder's hex. */
+    uint8_t masked;
     uint8_t atr[33]; /* JH_ENTRY_POWER_ON / JH_ENTRY_RESET */
     size_t atr_len;
 

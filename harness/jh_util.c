@@ -42,7 +42,6 @@ int jh_unhex(const char *s, size_t n, uint8_t *out, size_t cap)
     return (int)len;
 }
 
-
 char *jh_tohex_dup(const uint8_t *b, size_t n)
 {
     char *s = malloc(2 * n + 1);
@@ -156,6 +155,17 @@ void jh_buf_free(jh_buf *b)
 {
     free(b->s);
     jh_buf_init(b);
+}
+
+bool jh_colour_wanted(FILE *f)
+{
+    const char *no = getenv("NO_COLOR");
+    const char *term = getenv("TERM");
+    if (no && *no)
+        return false;
+    if (term && strcmp(term, "dumb") == 0)
+        return false;
+    return isatty(fileno(f)) == 1;
 }
 
 FILE *jh_fopen_private(const char *path)

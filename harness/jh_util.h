@@ -22,6 +22,12 @@ char *jh_tohex_dup(const uint8_t *b, size_t n);
 /* Open path for writing (truncated) as a private file: created 0600, an existing
  * regular file narrowed to 0600. Reports and transcripts can hold keys. */
 FILE *jh_fopen_private(const char *path);
+/* Whether text for f may carry colour: f is a terminal, NO_COLOR is unset or
+ * empty (no-color.org) and TERM is not "dumb". */
+bool jh_colour_wanted(FILE *f);
+/* SGR sequences for the few colours used, or "" when colour is off. */
+#define JH_SGR(colour, code) ((colour) ? "\033[" code "m" : "")
+#define JH_SGR_OFF(colour) ((colour) ? "\033[0m" : "")
 char *jh_strdup(const char *s);
 char *jh_strndup(const char *s, size_t n);
 /* Trim leading and trailing blanks in place; returns s moved past leading blanks. */

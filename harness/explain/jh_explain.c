@@ -10,6 +10,7 @@
  * the answer implies and states it. Nothing here talks to a card.
  */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jc_card.h"
@@ -267,6 +268,17 @@ void jh_explain_set_keys(jh_explainer *ex, const uint8_t keys[3][16], void *cryp
 
 /* ---- decoders of answers ------------------------------------------------ */
 
+/* IDENTIFY after the ROM info: the combo byte (S10, S11), and a 20th byte some
+ * cards send (S9) whose meaning no public source gives. */
+static void jh_decode_identify_tail(jh_explanation *x, const uint8_t *d, size_t n)
+{
+    if (n >= 19)
+        jh_add(x, JH_XL_DETAIL,
+               "combo %02X (byte 18, named COMBO by S10; its coding is not public)", d[18]);
+    if (n >= 20)
+        jh_add(x, JH_XL_DETAIL, "byte 19 = %02X: sent by some cards, meaning not public", d[19]);
+}
+
 static void jh_decode_identify(jh_explanation *x, const uint8_t *d, size_t n)
 {
     char h[64], a[16];
@@ -284,6 +296,7 @@ static void jh_decode_identify(jh_explanation *x, const uint8_t *d, size_t n)
                            : "unknown fuse state value");
     if (n >= 18)
         jh_add(x, JH_XL_DETAIL, "ROM info %s%s", jh_hex(h, sizeof h, d + 15, 3), n >= 19 ? "" : "");
+    jh_decode_identify_tail(x, d, n);
 }
 
 /* Walk a BER-TLV list; calls back for each (tag, value). Returns false on a malformed list. */
@@ -321,6 +334,118 @@ static bool jh_tlv_walk(const uint8_t *d, size_t n, jh_tlv_fn fn, void *ctx)
     return true;
 }
 
+/* An OID's value bytes in dotted form ("1.2.840.114283.2.2.1.1"). */
+static const char *jh_oid_text(char *buf, size_t cap, const uint8_t *v, size_t n)
+{
+    size_t used = 0;
+    unsigned long arc = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used + 24 < cap; i++) {
+        arc = arc << 7 | (v[i] & 0x7Fu);
+        if (v[i] & 0x80)
+            continue;
+        if (i == 0 || used == 0) {
+            unsigned long first = arc < 80 ? arc / 40 : 2;
+            used += (size_t)snprintf(buf + used, cap - used, "%lu.%lu", first, arc - first * 40);
+        } else {
+            used += (size_t)snprintf(buf + used, cap - used, ".%lu", arc);
+        }
+        arc = 0;
+    }
+    return buf;
+}
+
+/* GlobalPlatform's arc, 1.2.840.114283 (S12 appendix F). */
+static const uint8_t jh_gp_oid[] = {0x2A, 0x86, 0x48, 0x86, 0xFC, 0x6B};
+
+/* One object of card recognition data (tag 73 of the FCI, or inside GET DATA 0066):
+ * each is an OID saying what the card is and speaks. */
+static void jh_crd_item(void *ctx, unsigned tag, const uint8_t *v, size_t n)
+{
+    jh_explanation *x = ctx;
+    char o[96];
+    const uint8_t *oid = v;
+    size_t on = n;
+    if (tag != 0x06) { /* 60, 63..66 wrap one OID */
+        if (n < 2 || v[0] != 0x06 || v[1] > n - 2)
+            return;
+        oid = v + 2;
+        on = v[1];
+    }
+    bool gp = on > sizeof jh_gp_oid && memcmp(oid, jh_gp_oid, sizeof jh_gp_oid) == 0;
+    const uint8_t *rest = oid + sizeof jh_gp_oid;
+    size_t rn = gp ? on - sizeof jh_gp_oid : 0;
+    jh_oid_text(o, sizeof o, oid, on);
+    switch (tag) {
+    case 0x06:
+        jh_add(x, JH_XL_DETAIL, "  recognition data: %s%s", o,
+               gp && rn == 1 && rest[0] == 1 ? " = GlobalPlatform card recognition data" : "");
+        break;
+    case 0x60:
+        if (gp && rn >= 2 && rest[0] == 2) {
+            char ver[16] = "";
+            size_t u = 0;
+            for (size_t i = 1; i < rn && u + 4 < sizeof ver; i++)
+                u += (size_t)snprintf(ver + u, sizeof ver - u, i > 1 ? ".%u" : "%u", rest[i]);
+            jh_add(x, JH_XL_DETAIL, "  GlobalPlatform version %s (%s)", ver, o);
+        } else {
+            jh_add(x, JH_XL_DETAIL, "  card management type and version: %s", o);
+        }
+        break;
+    case 0x63:
+        jh_add(x, JH_XL_DETAIL, "  card identification scheme: %s%s", o,
+               gp && rn == 1 && rest[0] == 3 ? " (GlobalPlatform's)" : "");
+        break;
+    case 0x64:
+        if (gp && rn == 3 && rest[0] == 4)
+            jh_add(x, JH_XL_DETAIL, "  secure channel: SCP%02X with i=%02X (%s)", rest[1], rest[2],
+                   o);
+        else
+            jh_add(x, JH_XL_DETAIL, "  secure channel protocol: %s", o);
+        break;
+    case 0x65:
+        jh_add(x, JH_XL_DETAIL, "  card configuration details: %s", o);
+        break;
+    case 0x66:
+        jh_add(x, JH_XL_DETAIL, "  card/chip details: %s%s", o,
+               on >= 7 && oid[0] == 0x2B && oid[1] == 0x06 && oid[5] == 0x2A
+                   ? " (Java Card platform, Sun's arc 1.3.6.1.4.1.42)"
+                   : "");
+        break;
+    default:
+        break;
+    }
+}
+
+/* Card recognition data (GP 2.1.1 appendix F): tag 73's contents. */
+static void jh_decode_recognition_data(jh_explanation *x, const uint8_t *v, size_t n)
+{
+    if (!jh_tlv_walk(v, n, jh_crd_item, x))
+        jh_add(x, JH_XL_DETAIL, "  (the card recognition data is malformed)");
+}
+
+/* The privileges byte of GP 2.1.1 (Table 9-7), bit by bit. */
+static const char *jh_privileges_text(char *buf, size_t cap, uint8_t p)
+{
+    static const char *const bit[8] = {"mandated DAP verification",
+                                       "CVM management",
+                                       "default selected",
+                                       "card terminate",
+                                       "card lock",
+                                       "delegated management",
+                                       "DAP verification",
+                                       "security domain"};
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int b = 7; b >= 0; b--)
+        if (p & (1u << b))
+            used += (size_t)snprintf(buf + used, used < cap ? cap - used : 0, "%s%s",
+                                     used ? ", " : "", bit[b]);
+    if (!p)
+        snprintf(buf, cap, "none");
+    return buf;
+}
+
 static void jh_fci_item(void *ctx, unsigned tag, const uint8_t *v, size_t n)
 {
     jh_explanation *x = ctx;
@@ -343,7 +468,8 @@ static void jh_fci_item(void *ctx, unsigned tag, const uint8_t *v, size_t n)
                jh_hex(h, sizeof h, v, n));
         break;
     case 0x73:
-        jh_add(x, JH_XL_DETAIL, "FCI: security domain management data (card recognition data)");
+        jh_add(x, JH_XL_DETAIL, "FCI: security domain management data (card recognition data):");
+        jh_decode_recognition_data(x, v, n);
         break;
     default:
         break;
@@ -423,6 +549,21 @@ static void jh_decode_cplc(jh_explanation *x, const uint8_t *d, size_t n)
         jh_add(x, JH_XL_DETAIL, "CPLC: %s", line);
 }
 
+/* GET DATA 0066: 66 L 73 L {recognition data}; with CLA 00 the value only (73 ...). */
+static void jh_card_data_item(void *ctx, unsigned tag, const uint8_t *v, size_t n)
+{
+    if (tag == 0x66)
+        jh_tlv_walk(v, n, jh_card_data_item, ctx);
+    else if (tag == 0x73)
+        jh_decode_recognition_data(ctx, v, n);
+}
+
+static void jh_decode_card_data(jh_explanation *x, const uint8_t *d, size_t n)
+{
+    if (!jh_tlv_walk(d, n, jh_card_data_item, x))
+        jh_add(x, JH_XL_DETAIL, "  (the card data is malformed)");
+}
+
 static void jh_decode_get_data(jh_explanation *x, unsigned tag, const uint8_t *d, size_t n)
 {
     char h[100];
@@ -436,8 +577,8 @@ static void jh_decode_get_data(jh_explanation *x, unsigned tag, const uint8_t *d
         jh_tlv_walk(d, n, jh_kit_item, x);
         break;
     case 0x0066:
-        jh_add(x, JH_XL_DETAIL,
-               "card recognition data (%zu bytes): GP version, card id scheme, SCP", n);
+        jh_add(x, JH_XL_DETAIL, "card recognition data (%zu bytes):", n);
+        jh_decode_card_data(x, d, n);
         break;
     case 0x00C1: {
         const uint8_t *v = d;
@@ -482,6 +623,13 @@ static const char *jh_get_data_name(unsigned tag)
     }
 }
 
+/* A privileges byte, spelled out under the line that shows it. */
+static void jh_explain_privileges(jh_explanation *x, uint8_t p)
+{
+    char t[200];
+    jh_add(x, JH_XL_DETAIL, "  privileges %02X = %s", p, jh_privileges_text(t, sizeof t, p));
+}
+
 /* GET STATUS answer, TLV (E3) or legacy format. */
 typedef struct {
     jh_explanation *x;
@@ -501,6 +649,8 @@ static void jh_gs_item(void *ctx, unsigned tag, const uint8_t *v, size_t n)
                : c->scope == 0x40 ? "application"
                                   : "load file",
                c->aid, c->lcs, c->priv[0] ? ", privileges " : "", c->priv);
+        if (c->priv[0])
+            jh_explain_privileges(c->x, (uint8_t)strtoul(c->priv, NULL, 16));
     } else if (tag == 0x4F) {
         jh_hex(c->aid, sizeof c->aid, v, n);
     } else if (tag == 0x9F70 && n >= 1) {
@@ -537,6 +687,8 @@ static void jh_decode_get_status(jh_explanation *x, uint8_t p1, uint8_t p2, cons
                : p1 == 0x40 ? "application"
                             : "load file",
                jh_hex(h, sizeof h, aid, al), jh_app_lcs_name(p1, lcs), lcs, priv);
+        if (p1 != 0x20 && p1 != 0x10)
+            jh_explain_privileges(x, priv);
         if (p1 == 0x10 && i < n) {
             size_t nm = d[i++];
             for (size_t k = 0; k < nm && i < n; k++) {
@@ -741,6 +893,29 @@ static void jh_cmd_protect(jh_ctx *c)
     }
 }
 
+/* Why FUSE cannot be taken back: the card has no command left that could. */
+static void jh_explain_why_fuse_is_final(jh_explanation *x)
+{
+    jh_add(x, JH_XL_DETAIL,
+           "why it cannot be undone: FUSE deletes the root applet, the only application that "
+           "answers BOOT, READ/WRITE MEMORY, PROTECT and FUSE; the fused card is a GlobalPlatform "
+           "card, and no GlobalPlatform command recreates that applet or reopens its memory, so "
+           "nothing sent to the card afterwards can bring pre-personalization back");
+}
+
+/* INITIALIZE UPDATE refused: what the status word says about the key sets. */
+static void jh_explain_init_update_refused(jh_ctx *c)
+{
+    if (!c->answered)
+        return;
+    if (c->sw == 0x6A88)
+        jh_add(c->x, JH_XL_DETAIL,
+               "6A88: the card holds no key set with version %02X (referenced data not found); a "
+               "freshly fused card has one key set, version FF (the CM_KEY records): ask for 00 "
+               "(the first key set) or FF, or add a set with PUT KEY first",
+               c->a->p1);
+}
+
 static void jh_cmd_fuse(jh_ctx *c)
 {
     jh_card_view *v = &c->ex->view;
@@ -751,6 +926,7 @@ static void jh_cmd_fuse(jh_ctx *c)
         "FUSE (00 00 00 00): ends pre-personalization for ever; the root applet disappears and the "
         "GlobalPlatform ISD takes over with the keys from CM_KEY 1-3");
     jh_add(c->x, JH_XL_WARN, "FUSE is irreversible");
+    jh_explain_why_fuse_is_final(c->x);
     if (c->a->lc)
         jh_add(c->x, JH_XL_DETAIL, "FUSE carries no data: this one has %zu bytes", c->a->lc);
     if (jh_ok(c)) {
@@ -782,6 +958,93 @@ static void jh_cmd_fuse(jh_ctx *c)
     }
 }
 
+/* A named field and its label. The label is the field's; when the field's own
+ * text says part of it is assumed (the CM_KEY records exist at these addresses,
+ * their ENC/MAC/DEK mapping is a model decision), the label says which part it
+ * covers, so "[confirmed]" never stands beside "mapping assumed". */
+static void jh_explain_field(jh_explanation *x, const jh_field *f)
+{
+    if (strcmp(f->label, "assumed") != 0 && strstr(f->what, "assumed"))
+        jh_add(x, JH_XL_DETAIL, "%s: %s [%s, except what it says is assumed]", f->name, f->what,
+               f->label);
+    else
+        jh_add(x, JH_XL_DETAIL, "%s: %s [%s]", f->name, f->what, f->label);
+}
+
+static bool jh_shadow_has(const jh_explainer *ex, uint32_t addr, size_t n)
+{
+    if (addr < JH_SHADOW_BASE || addr - JH_SHADOW_BASE + n > JH_SHADOW_LEN)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t k = addr - JH_SHADOW_BASE + (uint32_t)i;
+        if (!(ex->mem_known[k / 8] & (1u << (k % 8))))
+            return false;
+    }
+    return true;
+}
+
+static void jh_shadow_store(jh_explainer *ex, uint32_t addr, const uint8_t *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t a = addr + (uint32_t)i;
+        if (a < JH_SHADOW_BASE || a - JH_SHADOW_BASE >= JH_SHADOW_LEN)
+            continue;
+        uint32_t k = a - JH_SHADOW_BASE;
+        ex->mem_seen[k] = d[i];
+        ex->mem_known[k / 8] |= (uint8_t)(1u << (k % 8));
+    }
+}
+
+/* A WRITE's data: before -> after when this transcript showed the bytes before
+ * (a READ, an earlier WRITE), the new bytes alone otherwise. The line starts
+ * with "new bytes" either way: the tools hide it for secrets. */
+static void jh_explain_new_bytes(jh_ctx *c, uint32_t addr, const uint8_t *d, size_t n)
+{
+    char h[100], b[100];
+    if (jh_shadow_has(c->ex, addr, n))
+        jh_add(c->x, JH_XL_DETAIL, "new bytes (before -> after): %s -> %s",
+               jh_hex(b, sizeof b, c->ex->mem_seen + (addr - JH_SHADOW_BASE), n),
+               jh_hex(h, sizeof h, d, n));
+    else
+        jh_add(c->x, JH_XL_DETAIL,
+               "new bytes %s (the bytes before were not read in this transcript)",
+               jh_hex(h, sizeof h, d, n));
+    if (jh_ok(c))
+        jh_shadow_store(c->ex, addr, d, n);
+}
+
+/* A READ that spans several named fields (C0B0012323 reads the whole cold-start
+ * configuration block): each field inside it with its value, the ATR parts
+ * decoded. */
+static void jh_decode_fields_in(jh_ctx *c, uint32_t addr, const uint8_t *d, size_t n)
+{
+    int count = jh_field_count(c->ex->profile), shown = 0;
+    for (int i = 0; i < count; i++) {
+        jh_field f;
+        char h[100], a[40];
+        if (jh_field_get(c->ex->profile, i, &f) != 0 || f.addr < addr || f.addr >= addr + n ||
+            (f.addr == addr && f.len >= n))
+            continue;
+        size_t len = f.len < addr + n - f.addr ? f.len : addr + n - f.addr;
+        const uint8_t *v = d + (f.addr - addr);
+        if (strstr(f.name, "HIST") && len >= 1)
+            jh_add(c->x, JH_XL_DETAIL, "  %s = %s: length %u, historical bytes \"%s\" [%s]", f.name,
+                   jh_hex(h, sizeof h, v, len), v[0],
+                   jh_ascii(a, sizeof a, v + 1, len - 1 < v[0] ? len - 1 : v[0]), f.label);
+        else if (strstr(f.name, "T0_IFACE") && len >= 2)
+            jh_add(c->x, JH_XL_DETAIL,
+                   "  %s = %s: length %u, T0 %02X (its low nibble is replaced by the number of "
+                   "historical bytes), interface bytes %s [%s]",
+                   f.name, jh_hex(h, sizeof h, v, len), v[0], v[1],
+                   jh_hex(a, sizeof a, v + 2, len - 2), f.label);
+        else
+            jh_add(c->x, JH_XL_DETAIL, "  %s = %s: %s [%s]", f.name, jh_hex(h, sizeof h, v, len),
+                   f.what, f.label);
+        shown++;
+    }
+    (void)shown;
+}
+
 static void jh_cmd_memory(jh_ctx *c, bool write)
 {
     jh_card_view *v = &c->ex->view;
@@ -798,9 +1061,9 @@ static void jh_cmd_memory(jh_ctx *c, bool write)
     jh_field f;
     uint32_t off;
     if (jh_field_find(c->ex->profile, addr, &f, &off) == 0 && off == 0)
-        jh_add(c->x, JH_XL_DETAIL, "%s: %s [%s]", f.name, f.what, f.label);
+        jh_explain_field(c->x, &f);
     if (write && a->lc) {
-        jh_add(c->x, JH_XL_DETAIL, "new bytes %s", jh_hex(h, sizeof h, a->data, a->lc));
+        jh_explain_new_bytes(c, addr, a->data, a->lc);
         uint32_t lca = jh_profile_cm_lifecycle_addr(c->ex->profile);
         if (addr <= lca && addr + a->lc > lca) {
             uint8_t val = a->data[lca - addr];
@@ -816,8 +1079,11 @@ static void jh_cmd_memory(jh_ctx *c, bool write)
             c->x->changed_memory = true;
         }
     }
-    if (!write && jh_ok(c) && c->rn)
+    if (!write && jh_ok(c) && c->rn) {
         jh_add(c->x, JH_XL_DETAIL, "read %s", jh_hex(h, sizeof h, c->rd, c->rn));
+        jh_shadow_store(c->ex, addr, c->rd, c->rn);
+        jh_decode_fields_in(c, addr, c->rd, c->rn);
+    }
     if (jh_ok(c) && !v->known) {
         v->known = true;
         v->fused = false;
@@ -887,6 +1153,8 @@ static void jh_cmd_init_update(jh_ctx *c)
         v->sel = JH_SEL_ISD;
     } else if (jh_ok(c)) {
         jh_add(c->x, JH_XL_DETAIL, "answer of %zu bytes (SCP02 gives 28)", c->rn);
+    } else {
+        jh_explain_init_update_refused(c);
     }
 }
 

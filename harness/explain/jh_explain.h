@@ -87,12 +87,19 @@ typedef struct {
      * data decrypted. Fields added at the end; callers never touch them. */
     bool have_keys;
     uint8_t key[3][16];
-    void *crypto;        /* jc_crypto *, owned by the caller */
+    void *crypto; /* jc_crypto *, owned by the caller */
     bool have_session;
     uint8_t s_enc[16];
     uint8_t s_dek[16];
     uint8_t host_chal[8];
+    /* Memory bytes this transcript has shown (READ answers, WRITE data) in
+     * [JH_SHADOW_BASE, +JH_SHADOW_LEN), where the named fields are: a WRITE
+     * is then told as before -> after. */
+    uint8_t mem_seen[0x400];
+    uint8_t mem_known[0x400 / 8];
 } jh_explainer;
+#define JH_SHADOW_BASE 0xC000F0u
+#define JH_SHADOW_LEN 0x400u
 
 /* Start following a card. profile may be NULL (default profile). The view
  * starts as "unknown, powered off"; jh_explain_assume sets a known start. */

@@ -80,15 +80,25 @@ static void jh_esc(FILE *f, const char *s)
     }
 }
 
-/* Hex of b; bytes [from, to) shown as "**" when mask is set. */
+/* Hex of b; bytes [from, to) hidden when mask is set: one marked span of "**"
+ * per byte, so a hidden key never reads as real bytes (the recorder's
+ * placeholder is 2A). */
 static void jh_hexout_m(FILE *f, const uint8_t *b, size_t n, size_t max, bool mask, size_t from,
                         size_t to)
 {
     for (size_t i = 0; i < n && i < max; i++) {
-        if (mask && i >= from && i < to)
-            fputs("**", f);
-        else
-            fprintf(f, "%02X", b[i]);
+        if (mask && i >= from && i < to) {
+            size_t end = to < n ? to : n;
+            fprintf(f,
+                    "<span class=\"masked\" title=\"%zu bytes hidden (--show-keys shows them)\">",
+                    end - i);
+            for (; i < end && i < max; i++)
+                fputs("**", f);
+            fputs("</span>", f);
+            i--;
+            continue;
+        }
+        fprintf(f, "%02X", b[i]);
     }
     if (n > max)
         fprintf(f, "&hellip; (%zu bytes)", n);
@@ -97,6 +107,23 @@ static void jh_hexout_m(FILE *f, const uint8_t *b, size_t n, size_t max, bool ma
 static void jh_hexout(FILE *f, const uint8_t *b, size_t n, size_t max)
 {
     jh_hexout_m(f, b, n, max, false, 0, 0);
+}
+
+/* The "where" cell: the script's name and line, the whole path in a tooltip,
+ * so a long path neither squeezes the APDU columns nor hides the file. */
+static void jh_where(FILE *f, const jh_entry *e)
+{
+    if (!e->file) {
+        fputs("<td class=\"where\">", f);
+        return;
+    }
+    const char *base = strrchr(e->file, '/');
+    base = base ? base + 1 : e->file;
+    fputs("<td class=\"where\" title=\"", f);
+    jh_esc(f, e->file);
+    fprintf(f, ":%u\">", e->line);
+    jh_esc(f, base);
+    fprintf(f, ":%u ", e->line);
 }
 
 static const char jh_css[] =
@@ -111,6 +138,8 @@ static const char jh_css[] =
     "li.state{color:#0645ad;font-weight:bold}li.warn{color:#b00020}li.status{color:#444}"
     "mark.chg{background:#ffd54f;color:#000;font-weight:bold}"
     "span.unk{color:#999}.summary span{margin-right:1.5em}"
+    "span.masked{background:#e6e6e6;color:#666;letter-spacing:.05em}"
+    "td.where{max-width:14em;overflow-wrap:anywhere;font-size:.85em}td.hex{min-width:16ch}"
     "svg text{font-family:system-ui,sans-serif}"
     "rect.node{fill:#f4f4f4;stroke:#888}rect.node.visited{fill:#cfe3ff;stroke:#0645ad;stroke-width:"
     "2}"
@@ -424,14 +453,11 @@ static void jh_transcript_table(jh_html *h)
         /* secret memory (keys, GPIN): data bytes of READ/WRITE MEMORY hidden */
         bool secret = has && e->kind == JH_ENTRY_APDU && x->mem_len &&
                       jh_range_masked(h->o, x->mem_addr, x->mem_len);
-        bool w = secret && strcmp(x->name, "WRITE MEMORY") == 0;
-        bool r = secret && !w;
-        fprintf(f, "<tr id=\"e%zu\" class=\"entry %s\" data-kind=\"%d\"><td>%zu</td><td>", i + 1,
+        bool w = (secret && strcmp(x->name, "WRITE MEMORY") == 0) || (e->masked & JH_MASK_CDATA);
+        bool r = (secret && strcmp(x->name, "WRITE MEMORY") != 0) || (e->masked & JH_MASK_RDATA);
+        fprintf(f, "<tr id=\"e%zu\" class=\"entry %s\" data-kind=\"%d\"><td>%zu</td>", i + 1,
                 jh_verdict_class(e->verdict), (int)e->kind, i + 1);
-        if (e->file) {
-            jh_esc(f, e->file);
-            fprintf(f, ":%u ", e->line);
-        }
+        jh_where(f, e);
         fputs("<b>", f);
         jh_esc(f, e->verb);
         fputs("</b></td><td class=\"hex\">", f);

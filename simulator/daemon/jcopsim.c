@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "jc_card.h"
+#include "jcvm_runtime.h"
 #include "jc_hex.h"
 #include "jc_image.h"
 #include "jc_profile.h"
@@ -47,6 +48,7 @@ static void jd_on_signal(int sig)
 
 typedef struct {
     jc_card *card;
+    jcvm_rt *vm; /* the Java Card VM running the card's applets */
     jc_store *store;
     jd_trace trace;
     uint8_t cold_atr[JC_ATR_MAX];
@@ -503,6 +505,12 @@ int main(int argc, char **argv)
         rc = JD_EXIT_ENV;
         goto out;
     }
+    r = jcvm_attach(js.card, &env, NULL, &js.vm);
+    if (r < 0) {
+        fprintf(stderr, "jcopsim: cannot start the card's Java Card VM: %s\n", jc_strerror(r));
+        rc = JD_EXIT_ENV;
+        goto out;
+    }
     if (o.cut_power_at != 0)
         jc_store_cut_power_at(js.store, o.cut_power_at);
     if (!jd_host_is_loopback(o.host))
@@ -530,10 +538,9 @@ int main(int argc, char **argv)
                      .slot = o.slot,
                      .retry_budget_ms = o.retry_budget_s * 1000u,
                      .frame_timeout_ms = 5000,
-                     /* --no-reannounce (test only) shows the stuck-reader trap: the
-                        lone-control watch would heal it too (it reconnects), so it is
-                        off there as well, and the trap test still proves the
-                        re-announce is what keeps a restarted card visible. */
+                     /* --no-reannounce shows vpcd's stuck-reader trap on purpose
+                      * (rig_stuck_reader_trap): the lone-control watch, which drops and
+                      * renews the link too, would clear it, so it goes with it */
                      .lone_control_ms = o.no_announce ? 0 : JD_LONE_CONTROL_MS,
                      .no_announce = o.no_announce,
                      .stop = &jd_stop,
@@ -582,6 +589,7 @@ int main(int argc, char **argv)
 out:
     if (js.card != NULL)
         jc_card_free(js.card);
+    jcvm_detach(js.vm);
     if (js.store != NULL)
         jc_store_close(js.store);
     jd_trace_close(&js.trace);

@@ -23,21 +23,22 @@
 typedef struct jcvm jcvm;
 
 typedef struct jcvm_config {
-    uint32_t heap_size;        /* persistent object memory in bytes (J2A040: 40 KB class EEPROM) */
-    uint32_t transient_size;   /* transient (RAM) array memory in bytes */
-    bool int_support;          /* int bytecodes allowed (CAP header int flag accepted) */
-    bool object_deletion;      /* JCSystem.isObjectDeletionSupported() */
-    uint32_t max_bytecodes;    /* budget of bytecodes per APDU (0 = default) */
-    uint16_t max_frames;       /* frame depth budget (0 = default) */
-    uint16_t commit_capacity;  /* transaction undo capacity in bytes (0 = default) */
-    uint8_t protocol;          /* APDU.getProtocol(): 0 T=0, 1 T=1 */
+    uint32_t heap_size;       /* persistent object memory in bytes (J2A040: 40 KB class EEPROM) */
+    uint32_t transient_size;  /* transient (RAM) array memory in bytes */
+    bool int_support;         /* int bytecodes allowed (CAP header int flag accepted) */
+    bool object_deletion;     /* JCSystem.isObjectDeletionSupported() */
+    uint32_t max_bytecodes;   /* budget of bytecodes per APDU (0 = default) */
+    uint16_t max_frames;      /* frame depth budget (0 = default) */
+    uint16_t commit_capacity; /* transaction undo capacity in bytes (0 = default) */
+    uint8_t protocol;         /* APDU.getProtocol(): 0 T=0, 1 T=1 */
+    bool no_verify;           /* tests of the run-time checks only: LOAD skips the verifier */
     /* Randomness (RandomData, key generation): fill buf, return 0. */
     int (*random)(void *ctx, uint8_t *buf, size_t n);
     void *random_ctx;
     /* Applet-level events (install, select, exceptions, transactions...). */
     void (*trace)(void *ctx, const char *line);
     void *trace_ctx;
-    bool trace_bytecodes;      /* opt-in: one trace line per bytecode */
+    bool trace_bytecodes; /* opt-in: one trace line per bytecode */
     /* org.globalplatform hooks (NULL = defaults: card SECURED, no secure channel). */
     uint8_t (*gp_card_state)(void *ctx);
     uint8_t (*gp_app_state)(void *ctx, const jc_aid *instance);
@@ -72,7 +73,8 @@ int jcvm_install(jcvm *vm, const jc_aid *pkg, const jc_aid *module, const jc_aid
 
 /* SELECT on a channel (the previous applet of the channel was deselected by
    the caller): select(), then process() with the SELECT APDU. Writes the
-   R-APDU (data + SW) into resp (capacity *resp_len in, length out). */
+   R-APDU (data + SW) into resp (capacity *resp_len in, length out). Returns
+   0 selected, 1 refused (select() false or threw: 6999), -1 fault. */
 int jcvm_select(jcvm *vm, const jc_aid *instance, uint8_t channel, const uint8_t *apdu, size_t len,
                 uint8_t *resp, size_t *resp_len);
 int jcvm_process(jcvm *vm, const jc_aid *instance, uint8_t channel, const uint8_t *apdu, size_t len,
@@ -83,7 +85,8 @@ int jcvm_delete_instance(jcvm *vm, const jc_aid *instance, uint16_t *sw);
 int jcvm_delete_package(jcvm *vm, const jc_aid *pkg, uint16_t *sw);
 void jcvm_reset(jcvm *vm);
 
-/* Persistent state as a versioned blob (malloc'd) and back. */
+/* Persistent state as a versioned blob (malloc'd) and back; restore(NULL, 0)
+   empties the VM. Both clear dirty. */
 int jcvm_save(jcvm *vm, uint8_t **blob, size_t *len);
 int jcvm_restore(jcvm *vm, const uint8_t *blob, size_t len);
 bool jcvm_dirty(const jcvm *vm);

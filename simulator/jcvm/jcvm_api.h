@@ -19,19 +19,19 @@ typedef struct {
 } jcvm_api_pkg;
 
 typedef struct {
-    int pkg;            /* index in jcvm_api_pkgs */
-    const char *name;   /* simple name */
+    int pkg;          /* index in jcvm_api_pkgs */
+    const char *name; /* simple name */
     uint8_t token;
     uint8_t is_interface;
-    int super;          /* index in jcvm_api_classes, -1 = none (Object, interfaces) */
-    int ifaces[6];      /* implemented / super interfaces, -1 = none */
+    int super;     /* index in jcvm_api_classes, -1 = none (Object, interfaces) */
+    int ifaces[6]; /* implemented / super interfaces, -1 = none */
 } jcvm_api_class;
 
 typedef struct {
-    int cls;            /* index in jcvm_api_classes */
+    int cls; /* index in jcvm_api_classes */
     uint8_t is_static;
     uint8_t token;
-    const char *sig;    /* "arrayCopy([BS[BSS)S" */
+    const char *sig; /* "arrayCopy([BS[BSS)S" */
 } jcvm_api_method;
 
 extern const jcvm_api_pkg jcvm_api_pkgs[];

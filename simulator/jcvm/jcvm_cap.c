@@ -132,10 +132,12 @@ static int parse_header(jcvm_cap *cap, char *why, size_t whylen)
     return 0;
 }
 
-static int parse_directory(jcvm_cap *cap, char *why, size_t whylen)
+/* One reading of the Directory with nsizes component sizes (11 in CAP 2.1 as
+   the reference converter writes it, 12 with Debug in 2.2); 0 or -1. */
+static int parse_directory_n(jcvm_cap *cap, int nsizes, char *why, size_t whylen)
 {
     cur c = comp_cur(cap, JCVM_COMP_DIRECTORY);
-    int nsizes = (cap->cap_minor >= 2) ? 12 : 11;
+    memset(cap->dir_sizes, 0, sizeof cap->dir_sizes);
     for (int t = 1; t <= nsizes; t++)
         cap->dir_sizes[t] = rd2(&c);
     cap->sf_image_size = rd2(&c);
@@ -164,6 +166,19 @@ static int parse_directory(jcvm_cap *cap, char *why, size_t whylen)
                  jcvm_comp_name((uint8_t)t), cap->dir_sizes[t], have);
     }
     return 0;
+}
+
+static int parse_directory(jcvm_cap *cap, char *why, size_t whylen)
+{
+    /* CAP 2.1 files exist with 11 and with 12 sizes (hand-made builders follow the 2.2 text):
+       read the version's count first, the other one if that does not fit exactly */
+    int first = cap->cap_minor >= 2 ? 12 : 11;
+    if (parse_directory_n(cap, first, why, whylen) == 0)
+        return 0;
+    char other[200];
+    if (parse_directory_n(cap, first == 12 ? 11 : 12, other, sizeof other) == 0)
+        return 0;
+    return parse_directory_n(cap, first, why, whylen);
 }
 
 static int parse_applet(jcvm_cap *cap, char *why, size_t whylen)
@@ -273,10 +288,13 @@ static int parse_cp(jcvm_cap *cap, char *why, size_t whylen)
     return 0;
 }
 
-static int parse_class(jcvm_cap *cap, char *why, size_t whylen)
+static int parse_class_n(jcvm_cap *cap, bool sigpool, char *why, size_t whylen)
 {
     cur c = comp_cur(cap, JCVM_COMP_CLASS);
-    if (cap->cap_minor >= 2) { /* signature pool (remote interfaces) */
+    free(cap->classes);
+    cap->classes = NULL;
+    cap->n_classes = 0;
+    if (sigpool) { /* signature pool (remote interfaces) */
         uint16_t sl = rd2(&c);
         if (rdn(&c, sl) == NULL)
             FAIL("Class component: signature pool of %u bytes truncated", sl);
@@ -401,6 +419,19 @@ static int parse_class(jcvm_cap *cap, char *why, size_t whylen)
                  e->cls.offset);
     }
     return 0;
+}
+
+static int parse_class(jcvm_cap *cap, char *why, size_t whylen)
+{
+    /* CAP 2.2 starts the Class component with a signature pool; some hand-made 2.1 files
+       have one too: read the version's layout first, the other if that one does not fit */
+    bool first = cap->cap_minor >= 2;
+    if (parse_class_n(cap, first, why, whylen) == 0)
+        return 0;
+    char other[200];
+    if (parse_class_n(cap, !first, other, sizeof other) == 0)
+        return 0;
+    return parse_class_n(cap, first, why, whylen);
 }
 
 const jcvm_cap_class *jcvm_cap_class_at(const jcvm_cap *cap, uint16_t offset)

@@ -378,6 +378,11 @@ void jcvm_wipe(jcvm *vm);
 int jcvm_restore(jcvm *vm, const uint8_t *blob, size_t len)
 {
     jcvm_wipe(vm);
+    if (blob == NULL || len == 0) { /* the empty runtime */
+        jcvm_natives_init(vm);
+        vm->dirty = false;
+        return 0;
+    }
     vm->restoring = true;
     rbuf r = {blob, len, 0, false};
     if (rn(&r, 4) != BLOB_MAGIC || rn(&r, 2) != BLOB_VERSION)

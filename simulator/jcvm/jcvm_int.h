@@ -29,8 +29,15 @@
 #define JCVM_CHANNELS 20
 
 /* Object kinds */
-enum { OK_FREE = 0, OK_INST = 1, OK_ARR_BOOL = 10, OK_ARR_BYTE = 11, OK_ARR_SHORT = 12,
-       OK_ARR_INT = 13, OK_ARR_REF = 14 };
+enum {
+    OK_FREE = 0,
+    OK_INST = 1,
+    OK_ARR_BOOL = 10,
+    OK_ARR_BYTE = 11,
+    OK_ARR_SHORT = 12,
+    OK_ARR_INT = 13,
+    OK_ARR_REF = 14
+};
 
 /* Object flags */
 #define OF_T_RESET 0x01u    /* transient CLEAR_ON_RESET */
@@ -52,12 +59,12 @@ typedef struct {
 
 /* A resolved constant pool entry */
 typedef struct {
-    uint8_t kind;       /* JCVM_CP_* */
+    uint8_t kind; /* JCVM_CP_* */
     uint8_t token;
-    uint8_t nargs;      /* methods: argument cells including `this` */
-    int16_t pkg;        /* static method/field: package slot; -1 native */
-    uint16_t off;       /* static: image or method offset; field: cell index; native: method idx */
-    uint32_t cid;       /* class id (classref, field class, virtual/super class) */
+    uint8_t nargs; /* methods: argument cells including `this` */
+    int16_t pkg;   /* static method/field: package slot; -1 native */
+    uint16_t off;  /* static: image or method offset; field: cell index; native: method idx */
+    uint32_t cid;  /* class id (classref, field class, virtual/super class) */
 } jcvm_res;
 
 typedef struct {
@@ -74,34 +81,34 @@ typedef struct {
 typedef struct {
     bool used;
     jc_aid aid;
-    uint8_t pkg;         /* package slot */
-    uint16_t cls;        /* class offset */
-    uint16_t applet;     /* applet object handle */
-    uint16_t aid_obj;    /* JCRE-owned AID object */
+    uint8_t pkg;      /* package slot */
+    uint16_t cls;     /* class offset */
+    uint16_t applet;  /* applet object handle */
+    uint16_t aid_obj; /* JCRE-owned AID object */
     bool multiselectable;
     bool ext_length;
     bool app_event;
-    uint8_t app_state;   /* GP application life cycle when no hook holds it (07 SELECTABLE) */
+    uint8_t app_state; /* GP application life cycle when no hook holds it (07 SELECTABLE) */
 } jcvm_inst;
 
 typedef struct {
-    uint16_t pc;         /* offset in Method info of the current instruction */
-    uint16_t code, end;  /* method bytecode bounds */
-    uint16_t locals;     /* index of local 0 in the cell stack */
-    uint16_t sp;         /* operand stack pointer (next free cell) */
+    uint16_t pc;        /* offset in Method info of the current instruction */
+    uint16_t code, end; /* method bytecode bounds */
+    uint16_t locals;    /* index of local 0 in the cell stack */
+    uint16_t sp;        /* operand stack pointer (next free cell) */
     uint16_t sbase, slimit;
-    uint8_t pkg;         /* package slot of the method */
-    uint8_t ctx_pkg;     /* active context (package slot + 1, 0 JCRE) */
-    uint8_t ctx_inst;    /* active applet instance + 1 */
-    uint8_t prev_inst;   /* instance of the previous context (getPreviousContextAID) */
-    bool entry;          /* entered from C: return to the caller */
+    uint8_t pkg;       /* package slot of the method */
+    uint8_t ctx_pkg;   /* active context (package slot + 1, 0 JCRE) */
+    uint8_t ctx_inst;  /* active applet instance + 1 */
+    uint8_t prev_inst; /* instance of the previous context (getPreviousContextAID) */
+    bool entry;        /* entered from C: return to the caller */
 } jcvm_frame;
 
 /* transaction undo log entry */
 typedef struct {
-    uint16_t h;          /* object handle; 0 = static image of package `pkg` */
+    uint16_t h; /* object handle; 0 = static image of package `pkg` */
     uint8_t pkg;
-    uint8_t len;         /* bytes saved; 0 = object allocated in the transaction */
+    uint8_t len; /* bytes saved; 0 = object allocated in the transaction */
     uint32_t off;
     uint8_t old[4];
 } jcvm_undo;
@@ -109,8 +116,8 @@ typedef struct {
 /* APDU object state */
 typedef struct {
     uint8_t buf_h_dummy;
-    uint8_t state;       /* STATE_* */
-    uint8_t cla_case;    /* 1..4 */
+    uint8_t state;    /* STATE_* */
+    uint8_t cla_case; /* 1..4 */
     bool ext;
     uint16_t lc, le, received, out_len, sent;
     bool le_given;
@@ -127,7 +134,7 @@ struct jcvm {
     jcvm_config cfg;
     jcvm_pkg pkgs[JCVM_MAX_PKGS];
     jcvm_inst insts[JCVM_MAX_INST];
-    jcvm_obj *objs;      /* JCVM_MAX_OBJS, [0] unused */
+    jcvm_obj *objs; /* JCVM_MAX_OBJS, [0] unused */
     uint16_t n_objs_hint;
     uint32_t heap_used, trans_used;
     bool dirty;
@@ -136,7 +143,7 @@ struct jcvm {
     uint16_t *stack;
     jcvm_frame frames[JCVM_MAX_FRAMES_HARD];
     int nframes;
-    uint16_t exc;        /* pending exception object, 0 none */
+    uint16_t exc; /* pending exception object, 0 none */
     uint64_t executed;
     int64_t budget;
     bool runaway;
@@ -153,12 +160,12 @@ struct jcvm {
     int sys_exc_cls[48];
     int n_sys_exc;
     jcvm_apdu apdu;
-    int8_t cur_inst;     /* instance being invoked by the JCRE (-1 none) */
-    int8_t installing;   /* instance slot being installed (-1 none) */
+    int8_t cur_inst;   /* instance being invoked by the JCRE (-1 none) */
+    int8_t installing; /* instance slot being installed (-1 none) */
     bool registered;
     uint8_t active[JCVM_CHANNELS]; /* instance + 1 selected per channel */
     bool deletion_requested;
-    bool restoring;      /* jcvm_restore: link without creating static arrays */
+    bool restoring; /* jcvm_restore: link without creating static arrays */
 
     /* javacard.security / javacardx.crypto objects (jcvm_natives_crypto.c) */
     struct jcvm_crypto *crypto;
@@ -186,7 +193,7 @@ bool jcvm_obj_is(const jcvm *vm, uint16_t h, uint8_t kind, uint32_t target);
 int jcvm_link(jcvm *vm, int slot, uint16_t *sw, char *why, size_t whylen);
 void jcvm_unlink(jcvm *vm, int slot);
 /* Find the method implementing virtual `token` starting at class cid:
-   *pkg = slot and *off = method offset, or *pkg = -1 and *off = api method index. */
+ *pkg = slot and *off = method offset, or *pkg = -1 and *off = api method index. */
 bool jcvm_virtual_lookup(const jcvm *vm, uint32_t cid, uint8_t token, int *pkg, uint16_t *off);
 bool jcvm_interface_lookup(const jcvm *vm, uint32_t cid, uint32_t iface, uint8_t token, int *pkg,
                            uint16_t *off);

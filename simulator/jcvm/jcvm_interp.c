@@ -150,12 +150,11 @@ static void init_tables(void)
     def(0xB6, 2, 1, 0);
     def(0xB7, 2, 1, 0);
     def(0xB8, 2, 2, 0);
-    static const uint8_t ints[] = {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F, 0x12, 0x13, 0x14,
-                                   0x17, 0x20, 0x21, 0x22, 0x23, 0x27, 0x2A, 0x33, 0x34, 0x35,
-                                   0x36, 0x3A, 0x42, 0x44, 0x46, 0x48, 0x4A, 0x4C, 0x4E, 0x50,
-                                   0x52, 0x54, 0x56, 0x58, 0x5A, 0x5C, 0x5D, 0x5E, 0x5F, 0x74,
-                                   0x76, 0x79, 0x7E, 0x82, 0x86, 0x8A, 0x97, 0xAC, 0xB0, 0xB4,
-                                   0xB8};
+    static const uint8_t ints[] = {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F, 0x12, 0x13, 0x14, 0x17,
+                                   0x20, 0x21, 0x22, 0x23, 0x27, 0x2A, 0x33, 0x34, 0x35, 0x36, 0x3A,
+                                   0x42, 0x44, 0x46, 0x48, 0x4A, 0x4C, 0x4E, 0x50, 0x52, 0x54, 0x56,
+                                   0x58, 0x5A, 0x5C, 0x5D, 0x5E, 0x5F, 0x74, 0x76, 0x79, 0x7E, 0x82,
+                                   0x86, 0x8A, 0x97, 0xAC, 0xB0, 0xB4, 0xB8};
     for (size_t i = 0; i < sizeof ints; i++)
         op_int[ints[i]] = 1;
     done = true;
@@ -314,7 +313,7 @@ static int run(jcvm *vm, int base)
     } while (0)
 #define BAD(...)                                                                                   \
     do {                                                                                           \
-        snprintf(vm->runaway_why, sizeof vm->runaway_why, __VA_ARGS__);                           \
+        snprintf(vm->runaway_why, sizeof vm->runaway_why, __VA_ARGS__);                            \
         goto runaway;                                                                              \
     } while (0)
 #define U1(k) (M[pc + (k)])
@@ -381,10 +380,22 @@ next:
         case 0x01:
             st[sp++] = 0;
             break;
-        case 0x02: case 0x03: case 0x04: case 0x05: case 0x06: case 0x07: case 0x08:
+        case 0x02:
+        case 0x03:
+        case 0x04:
+        case 0x05:
+        case 0x06:
+        case 0x07:
+        case 0x08:
             st[sp++] = (uint16_t)(op - 0x03);
             break;
-        case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x0E: case 0x0F:
+        case 0x09:
+        case 0x0A:
+        case 0x0B:
+        case 0x0C:
+        case 0x0D:
+        case 0x0E:
+        case 0x0F:
             put_int(st + sp, op - 0x0A);
             sp += 2;
             break;
@@ -407,7 +418,8 @@ next:
             st[sp + 1] = U2(3);
             sp += 2;
             break;
-        case 0x15: case 0x16:
+        case 0x15:
+        case 0x16:
             LOCAL(U1(1));
             st[sp++] = st[lp + U1(1)];
             break;
@@ -417,21 +429,33 @@ next:
             st[sp + 1] = st[lp + U1(1) + 1];
             sp += 2;
             break;
-        case 0x18: case 0x19: case 0x1A: case 0x1B:
+        case 0x18:
+        case 0x19:
+        case 0x1A:
+        case 0x1B:
             LOCAL(op - 0x18);
             st[sp++] = st[lp + op - 0x18];
             break;
-        case 0x1C: case 0x1D: case 0x1E: case 0x1F:
+        case 0x1C:
+        case 0x1D:
+        case 0x1E:
+        case 0x1F:
             LOCAL(op - 0x1C);
             st[sp++] = st[lp + op - 0x1C];
             break;
-        case 0x20: case 0x21: case 0x22: case 0x23:
+        case 0x20:
+        case 0x21:
+        case 0x22:
+        case 0x23:
             LOCAL(op - 0x20 + 1);
             st[sp] = st[lp + op - 0x20];
             st[sp + 1] = st[lp + op - 0x20 + 1];
             sp += 2;
             break;
-        case 0x24: case 0x25: case 0x26: case 0x27: { /* aaload baload saload iaload */
+        case 0x24:
+        case 0x25:
+        case 0x26:
+        case 0x27: { /* aaload baload saload iaload */
             static const uint8_t kinds[] = {OK_ARR_REF, OK_ARR_BYTE, OK_ARR_SHORT, OK_ARR_INT};
             h = st[sp - 2];
             int16_t idx = S16(st[sp - 1]);
@@ -452,7 +476,8 @@ next:
                 st[sp++] = ((uint16_t *)o->data)[idx];
             break;
         }
-        case 0x28: case 0x29:
+        case 0x28:
+        case 0x29:
             LOCAL(U1(1));
             st[lp + U1(1)] = st[--sp];
             break;
@@ -462,21 +487,33 @@ next:
             st[lp + U1(1)] = st[sp];
             st[lp + U1(1) + 1] = st[sp + 1];
             break;
-        case 0x2B: case 0x2C: case 0x2D: case 0x2E:
+        case 0x2B:
+        case 0x2C:
+        case 0x2D:
+        case 0x2E:
             LOCAL(op - 0x2B);
             st[lp + op - 0x2B] = st[--sp];
             break;
-        case 0x2F: case 0x30: case 0x31: case 0x32:
+        case 0x2F:
+        case 0x30:
+        case 0x31:
+        case 0x32:
             LOCAL(op - 0x2F);
             st[lp + op - 0x2F] = st[--sp];
             break;
-        case 0x33: case 0x34: case 0x35: case 0x36:
+        case 0x33:
+        case 0x34:
+        case 0x35:
+        case 0x36:
             LOCAL(op - 0x33 + 1);
             sp -= 2;
             st[lp + op - 0x33] = st[sp];
             st[lp + op - 0x33 + 1] = st[sp + 1];
             break;
-        case 0x37: case 0x38: case 0x39: case 0x3A: { /* aastore bastore sastore iastore */
+        case 0x37:
+        case 0x38:
+        case 0x39:
+        case 0x3A: { /* aastore bastore sastore iastore */
             unsigned vc = op == 0x3A ? 2 : 1;
             h = st[sp - 2 - vc];
             int16_t idx = S16(st[sp - 1 - vc]);
@@ -563,7 +600,8 @@ next:
             sp--;
             st[sp - 1] = (uint16_t)((int32_t)S16(st[sp - 1]) * S16(st[sp]));
             break;
-        case 0x47: case 0x49: {
+        case 0x47:
+        case 0x49: {
             int16_t b = S16(st[sp - 1]), a = S16(st[sp - 2]);
             if (b == 0)
                 THROW("ArithmeticException", 0);
@@ -599,14 +637,29 @@ next:
             sp--;
             st[sp - 1] ^= st[sp];
             break;
-        case 0x42: case 0x44: case 0x46: case 0x48: case 0x4A: case 0x4E: case 0x50: case 0x52:
-        case 0x54: case 0x56: case 0x58: {
+        case 0x42:
+        case 0x44:
+        case 0x46:
+        case 0x48:
+        case 0x4A:
+        case 0x4E:
+        case 0x50:
+        case 0x52:
+        case 0x54:
+        case 0x56:
+        case 0x58: {
             int32_t b = get_int(st + sp - 2), a = get_int(st + sp - 4), r = 0;
             uint32_t ua = (uint32_t)a, ub = (uint32_t)b;
             switch (op) {
-            case 0x42: r = (int32_t)(ua + ub); break;
-            case 0x44: r = (int32_t)(ua - ub); break;
-            case 0x46: r = (int32_t)(ua * ub); break;
+            case 0x42:
+                r = (int32_t)(ua + ub);
+                break;
+            case 0x44:
+                r = (int32_t)(ua - ub);
+                break;
+            case 0x46:
+                r = (int32_t)(ua * ub);
+                break;
             case 0x48:
             case 0x4A:
                 if (b == 0)
@@ -616,12 +669,24 @@ next:
                 else
                     r = op == 0x48 ? a / b : a % b;
                 break;
-            case 0x4E: r = (int32_t)(ua << (ub & 31)); break;
-            case 0x50: r = a >> (ub & 31); break;
-            case 0x52: r = (int32_t)(ua >> (ub & 31)); break;
-            case 0x54: r = a & b; break;
-            case 0x56: r = a | b; break;
-            default: r = a ^ b; break;
+            case 0x4E:
+                r = (int32_t)(ua << (ub & 31));
+                break;
+            case 0x50:
+                r = a >> (ub & 31);
+                break;
+            case 0x52:
+                r = (int32_t)(ua >> (ub & 31));
+                break;
+            case 0x54:
+                r = a & b;
+                break;
+            case 0x56:
+                r = a | b;
+                break;
+            default:
+                r = a ^ b;
+                break;
             }
             sp -= 2;
             put_int(st + sp - 2, r);
@@ -638,7 +703,8 @@ next:
             LOCAL(U1(1));
             st[lp + U1(1)] = (uint16_t)(st[lp + U1(1)] + U2(2));
             break;
-        case 0x5A: case 0x97: {
+        case 0x5A:
+        case 0x97: {
             LOCAL(U1(1) + 1);
             int32_t d = op == 0x5A ? S1(2) : S16(U2(2));
             put_int(st + lp + U1(1), (int32_t)((uint32_t)get_int(st + lp + U1(1)) + (uint32_t)d));
@@ -665,36 +731,92 @@ next:
             st[sp - 1] = (uint16_t)(a < b ? -1 : a > b ? 1 : 0);
             break;
         }
-        case 0x60: case 0x61: case 0x62: case 0x63: case 0x64: case 0x65: case 0x66: case 0x67:
-        case 0x98: case 0x99: case 0x9A: case 0x9B: case 0x9C: case 0x9D: case 0x9E: case 0x9F: {
+        case 0x60:
+        case 0x61:
+        case 0x62:
+        case 0x63:
+        case 0x64:
+        case 0x65:
+        case 0x66:
+        case 0x67:
+        case 0x98:
+        case 0x99:
+        case 0x9A:
+        case 0x9B:
+        case 0x9C:
+        case 0x9D:
+        case 0x9E:
+        case 0x9F: {
             int16_t v = S16(st[--sp]);
             unsigned c = op >= 0x98 ? op - 0x98 : op - 0x60;
             bool t;
             switch (c) {
-            case 0: case 6: t = v == 0; break;
-            case 1: case 7: t = v != 0; break;
-            case 2: t = v < 0; break;
-            case 3: t = v >= 0; break;
-            case 4: t = v > 0; break;
-            default: t = v <= 0; break;
+            case 0:
+            case 6:
+                t = v == 0;
+                break;
+            case 1:
+            case 7:
+                t = v != 0;
+                break;
+            case 2:
+                t = v < 0;
+                break;
+            case 3:
+                t = v >= 0;
+                break;
+            case 4:
+                t = v > 0;
+                break;
+            default:
+                t = v <= 0;
+                break;
             }
             if (t)
                 BRANCH(op >= 0x98 ? S16(U2(1)) : S1(1));
             break;
         }
-        case 0x68: case 0x69: case 0x6A: case 0x6B: case 0x6C: case 0x6D: case 0x6E: case 0x6F:
-        case 0xA0: case 0xA1: case 0xA2: case 0xA3: case 0xA4: case 0xA5: case 0xA6: case 0xA7: {
+        case 0x68:
+        case 0x69:
+        case 0x6A:
+        case 0x6B:
+        case 0x6C:
+        case 0x6D:
+        case 0x6E:
+        case 0x6F:
+        case 0xA0:
+        case 0xA1:
+        case 0xA2:
+        case 0xA3:
+        case 0xA4:
+        case 0xA5:
+        case 0xA6:
+        case 0xA7: {
             int16_t b = S16(st[sp - 1]), a = S16(st[sp - 2]);
             sp -= 2;
             unsigned c = op >= 0xA0 ? op - 0xA0 : op - 0x68;
             bool t;
             switch (c) {
-            case 0: case 2: t = a == b; break;
-            case 1: case 3: t = a != b; break;
-            case 4: t = a < b; break;
-            case 5: t = a >= b; break;
-            case 6: t = a > b; break;
-            default: t = a <= b; break;
+            case 0:
+            case 2:
+                t = a == b;
+                break;
+            case 1:
+            case 3:
+                t = a != b;
+                break;
+            case 4:
+                t = a < b;
+                break;
+            case 5:
+                t = a >= b;
+                break;
+            case 6:
+                t = a > b;
+                break;
+            default:
+                t = a <= b;
+                break;
             }
             if (t)
                 BRANCH(op >= 0xA0 ? S16(U2(1)) : S1(1));
@@ -716,7 +838,8 @@ next:
             pc = t;
             goto next;
         }
-        case 0x73: case 0x74: { /* stableswitch / itableswitch */
+        case 0x73:
+        case 0x74: { /* stableswitch / itableswitch */
             unsigned w = op == 0x73 ? 2 : 4;
             if (pc + 3 + 2 * w > cend)
                 BAD("tableswitch header past the method");
@@ -741,7 +864,8 @@ next:
             unsigned at = tab + 2u * (unsigned)(key - low);
             BRANCH(S16((uint16_t)(M[at] << 8 | M[at + 1])));
         }
-        case 0x75: case 0x76: { /* slookupswitch / ilookupswitch */
+        case 0x75:
+        case 0x76: { /* slookupswitch / ilookupswitch */
             unsigned w = op == 0x75 ? 2 : 4;
             if (pc + 5 > cend)
                 BAD("lookupswitch header past the method");
@@ -765,7 +889,10 @@ next:
             }
             BRANCH(S16(U2(1)));
         }
-        case 0x77: case 0x78: case 0x79: case 0x7A: { /* returns */
+        case 0x77:
+        case 0x78:
+        case 0x79:
+        case 0x7A: { /* returns */
             unsigned n = op == 0x79 ? 2 : op == 0x7A ? 0 : 1;
             unsigned dst = lp;
             for (unsigned i = 0; i < n; i++)
@@ -782,7 +909,14 @@ next:
             pc += (M[pc] == 0x8E) ? 5 : 3;
             goto next;
         }
-        case 0x7B: case 0x7C: case 0x7D: case 0x7E: case 0x7F: case 0x80: case 0x81: case 0x82: {
+        case 0x7B:
+        case 0x7C:
+        case 0x7D:
+        case 0x7E:
+        case 0x7F:
+        case 0x80:
+        case 0x81:
+        case 0x82: {
             uint16_t idx = U2(1);
             CP(idx, JCVM_CP_STATIC_FIELD);
             const jcvm_res *r = &P->res[idx];
@@ -822,8 +956,18 @@ next:
             break;
         }
         /* getfield: 83-86 (u1), A9-AC (u2), AD-B0 (this, u1) */
-        case 0x83: case 0x84: case 0x85: case 0x86: case 0xA9: case 0xAA: case 0xAB: case 0xAC:
-        case 0xAD: case 0xAE: case 0xAF: case 0xB0: {
+        case 0x83:
+        case 0x84:
+        case 0x85:
+        case 0x86:
+        case 0xA9:
+        case 0xAA:
+        case 0xAB:
+        case 0xAC:
+        case 0xAD:
+        case 0xAE:
+        case 0xAF:
+        case 0xB0: {
             unsigned k, idx;
             if (op <= 0x86) {
                 k = op - 0x83;
@@ -856,8 +1000,18 @@ next:
                 st[sp++] = c[0];
             break;
         }
-        case 0x87: case 0x88: case 0x89: case 0x8A: case 0xB1: case 0xB2: case 0xB3: case 0xB4:
-        case 0xB5: case 0xB6: case 0xB7: case 0xB8: {
+        case 0x87:
+        case 0x88:
+        case 0x89:
+        case 0x8A:
+        case 0xB1:
+        case 0xB2:
+        case 0xB3:
+        case 0xB4:
+        case 0xB5:
+        case 0xB6:
+        case 0xB7:
+        case 0xB8: {
             unsigned k, idx;
             unsigned vc;
             if (op <= 0x8A) {
@@ -896,7 +1050,10 @@ next:
             sp -= vc + (op >= 0xB5 ? 0 : 1);
             break;
         }
-        case 0x8B: case 0x8C: case 0x8D: case 0x8E: { /* invocations */
+        case 0x8B:
+        case 0x8C:
+        case 0x8D:
+        case 0x8E: { /* invocations */
             uint16_t idx = U2(1);
             int tpkg;
             uint16_t toff;
@@ -930,9 +1087,9 @@ next:
                     ninst = o->owner_inst;
                 }
             } else {
-                CP(idx, op == 0x8B ? JCVM_CP_VIRTUAL_METHOD
-                                   : op == 0x8D ? JCVM_CP_STATIC_METHOD
-                                                : P->res[idx].kind);
+                CP(idx, op == 0x8B   ? JCVM_CP_VIRTUAL_METHOD
+                        : op == 0x8D ? JCVM_CP_STATIC_METHOD
+                                     : P->res[idx].kind);
                 const jcvm_res *r = &P->res[idx];
                 nargs = r->nargs;
                 if (sp < sbase + nargs)
@@ -942,7 +1099,8 @@ next:
                     OBJ(h, o);
                     if (ctx != 0 && o->owner_pkg != ctx && !(o->flags & OF_ENTRY))
                         THROW("SecurityException", 0);
-                    uint32_t dyn = o->kind == OK_INST ? o->cid : jcvm_api_cid("java.lang", "Object");
+                    uint32_t dyn =
+                        o->kind == OK_INST ? o->cid : jcvm_api_cid("java.lang", "Object");
                     if (!jcvm_virtual_lookup(vm, dyn, r->token, &tpkg, &toff))
                         BAD("invokevirtual: token %u not found", r->token);
                 } else if (r->kind == JCVM_CP_STATIC_METHOD || r->kind == JCVM_CP_SUPER_METHOD) {
@@ -1025,7 +1183,8 @@ next:
             st[sp++] = h;
             break;
         }
-        case 0x90: case 0x91: { /* newarray, anewarray */
+        case 0x90:
+        case 0x91: { /* newarray, anewarray */
             int16_t n = S16(st[sp - 1]);
             uint8_t kind;
             uint32_t cid = JCVM_CID_NONE;
@@ -1061,7 +1220,8 @@ next:
             OBJ(h, o);
             vm->exc = h;
             goto exception;
-        case 0x94: case 0x95: { /* checkcast, instanceof */
+        case 0x94:
+        case 0x95: { /* checkcast, instanceof */
             uint8_t at = U1(1);
             uint16_t idx = U2(2);
             uint32_t target = JCVM_CID_NONE;
@@ -1184,6 +1344,6 @@ int jcvm_call_virtual(jcvm *vm, uint16_t obj, uint8_t token, const uint16_t *arg
     uint16_t off;
     if (!jcvm_virtual_lookup(vm, vm->objs[obj].cid, token, &pkg, &off))
         return -1;
-    return jcvm_invoke(vm, pkg, off, args, nargs, vm->objs[obj].owner_pkg,
-                       vm->objs[obj].owner_inst, ret);
+    return jcvm_invoke(vm, pkg, off, args, nargs, vm->objs[obj].owner_pkg, vm->objs[obj].owner_inst,
+                       ret);
 }

@@ -11,6 +11,7 @@
 
 #include "jcvm_int.h"
 #include "jcvm_natives_crypto.h"
+#include "jcvm_verify.h"
 
 void jcvm_config_default(jcvm_config *cfg)
 {
@@ -158,7 +159,8 @@ uint16_t jcvm_inst_aid_obj(jcvm *vm, int i)
     if (b == 0)
         return 0;
     memcpy(vm->objs[b].data, in->aid.b, in->aid.len);
-    uint16_t h = jcvm_alloc(vm, OK_INST, 1, jcvm_api_cid("javacard.framework", "AID"), OF_ENTRY, 0, 0);
+    uint16_t h =
+        jcvm_alloc(vm, OK_INST, 1, jcvm_api_cid("javacard.framework", "AID"), OF_ENTRY, 0, 0);
     if (h == 0) {
         jcvm_obj_free(vm, b);
         return 0;
@@ -187,6 +189,24 @@ int jcvm_load(jcvm *vm, const uint8_t *lfdb, size_t len, uint16_t *sw, char *why
             snprintf(why, whylen, "CAP refused: %s", w);
         jcvm_trace(vm, "LOAD refused: %s", w);
         return -1;
+    }
+    /* bytecode verification before anything of the package can run. The signatures of
+       methods of other loaded packages come from the CAP's own Descriptor when it has one;
+       without it (GP tools drop the Descriptor) such an invocation cannot be typed here: the
+       package is accepted and the interpreter's run-time checks (argument cells against the
+       callee's header, stack and local bounds) stand for that part (FIDELITY.md) */
+    if (!vm->cfg.no_verify && jcvm_verify_package(cap, w, sizeof w) != 0) {
+        if (strstr(w, "is unknown (no linker entry, no Descriptor)") != NULL &&
+            cap->n_imports > 0) {
+            jcvm_trace(vm, "LOAD: verification incomplete (%s): run-time checks apply", w);
+        } else {
+            jcvm_cap_free(cap);
+            *sw = 0x6A80;
+            if (why && whylen)
+                snprintf(why, whylen, "bytecode refused: %s", w);
+            jcvm_trace(vm, "LOAD refused: %s", w);
+            return -1;
+        }
     }
     if (find_pkg(vm, &cap->pkg.aid) >= 0) {
         jcvm_cap_free(cap);
@@ -256,7 +276,8 @@ static uint16_t exc_sw(jcvm *vm, const char *where)
         jcvm_trace(vm, "%s: ISOException %04X", where, r);
         return r;
     }
-    const char *name = (o->cid & JCVM_CID_API) ? jcvm_api_classes[o->cid & 0xFFFF].name : "applet exception";
+    const char *name =
+        (o->cid & JCVM_CID_API) ? jcvm_api_classes[o->cid & 0xFFFF].name : "applet exception";
     jcvm_trace(vm, "%s: uncaught %s -> 6F00", where, name);
     return 0x6F00;
 }
@@ -312,7 +333,8 @@ int jcvm_install(jcvm *vm, const jc_aid *pkg, const jc_aid *module, const jc_aid
     if (params_len)
         memcpy(barr + n, params, params_len);
     n += params_len;
-    uint16_t bh = jcvm_alloc(vm, OK_ARR_BYTE, (uint16_t)n, JCVM_CID_NONE, OF_TEMP | OF_GLOBAL, 0, 0);
+    uint16_t bh =
+        jcvm_alloc(vm, OK_ARR_BYTE, (uint16_t)n, JCVM_CID_NONE, OF_TEMP | OF_GLOBAL, 0, 0);
     if (bh == 0) {
         *sw = 0x6A84;
         return -1;
@@ -509,8 +531,9 @@ int jcvm_select(jcvm *vm, const jc_aid *instance, uint8_t channel, const uint8_t
     if (channel >= JCVM_CHANNELS)
         channel = 0;
     apdu_setup(vm, apdu, len, channel, true);
-    if (i < 0 || vm->insts[i].applet == 0)
-        return respond(vm, 0x6A82, resp, resp_len);
+    if (i < 0 ||
+        vm->insts[i].applet == 0) /* an entry from before the runtime: selectable, 6D00 after */
+        return respond(vm, 0x9000, resp, resp_len);
     begin_entry(vm);
     vm->cur_inst = (int8_t)i;
     uint16_t ret[2] = {0, 0};
@@ -518,13 +541,16 @@ int jcvm_select(jcvm *vm, const jc_aid *instance, uint8_t channel, const uint8_t
     uint16_t h = vm->insts[i].applet;
     /* JCRE 2.2.2 §4.5: MultiSelectable.select(boolean) when multiselection is involved (this
        instance or another of its package active on another channel), Applet.select() otherwise */
-    if (implements(vm, i, "MultiSelectable") && pkg_active_elsewhere(vm, vm->insts[i].pkg, channel)) {
+    if (implements(vm, i, "MultiSelectable") &&
+        pkg_active_elsewhere(vm, vm->insts[i].pkg, channel)) {
         uint16_t args[2] = {h, active_elsewhere(vm, i, channel) ? 1 : 0};
         int tp;
         uint16_t to;
         if (jcvm_interface_lookup(vm, vm->objs[h].cid,
-                                  jcvm_api_cid("javacard.framework", "MultiSelectable"), 0, &tp, &to))
-            rc = jcvm_invoke(vm, tp, to, args, 2, vm->objs[h].owner_pkg, vm->objs[h].owner_inst, ret);
+                                  jcvm_api_cid("javacard.framework", "MultiSelectable"), 0, &tp,
+                                  &to))
+            rc = jcvm_invoke(vm, tp, to, args, 2, vm->objs[h].owner_pkg, vm->objs[h].owner_inst,
+                             ret);
         else
             rc = -1;
     } else {
@@ -539,7 +565,8 @@ int jcvm_select(jcvm *vm, const jc_aid *instance, uint8_t channel, const uint8_t
         after_entry(vm, "select()");
         jcvm_trace(vm, "select of %s refused -> 6999", a);
         vm->apdu.resp_len = 0;
-        return respond(vm, 0x6999, resp, resp_len);
+        respond(vm, 0x6999, resp, resp_len);
+        return 1;
     }
     vm->active[channel] = (uint8_t)(i + 1);
     jcvm_trace(vm, "applet %s selected on channel %u", a, channel);
@@ -575,13 +602,16 @@ void jcvm_deselect(jcvm *vm, const jc_aid *instance, uint8_t channel)
     vm->cur_inst = (int8_t)i;
     uint16_t h = vm->insts[i].applet;
     vm->apdu.selecting = false;
-    if (implements(vm, i, "MultiSelectable") && pkg_active_elsewhere(vm, vm->insts[i].pkg, channel)) {
+    if (implements(vm, i, "MultiSelectable") &&
+        pkg_active_elsewhere(vm, vm->insts[i].pkg, channel)) {
         uint16_t args[2] = {h, active_elsewhere(vm, i, channel) ? 1 : 0};
         int tp;
         uint16_t to;
         if (jcvm_interface_lookup(vm, vm->objs[h].cid,
-                                  jcvm_api_cid("javacard.framework", "MultiSelectable"), 1, &tp, &to))
-            if (jcvm_invoke(vm, tp, to, args, 2, vm->objs[h].owner_pkg, vm->objs[h].owner_inst, NULL) < 0)
+                                  jcvm_api_cid("javacard.framework", "MultiSelectable"), 1, &tp,
+                                  &to))
+            if (jcvm_invoke(vm, tp, to, args, 2, vm->objs[h].owner_pkg, vm->objs[h].owner_inst,
+                            NULL) < 0)
                 exc_sw(vm, "deselect");
     } else {
         uint16_t args[1] = {h};
@@ -623,7 +653,8 @@ int jcvm_delete_instance(jcvm *vm, const jc_aid *instance, uint16_t *sw)
         uint16_t to;
         if (jcvm_interface_lookup(vm, vm->objs[h].cid,
                                   jcvm_api_cid("javacard.framework", "AppletEvent"), 0, &tp, &to))
-            if (jcvm_invoke(vm, tp, to, args, 1, vm->objs[h].owner_pkg, vm->objs[h].owner_inst, NULL) < 0)
+            if (jcvm_invoke(vm, tp, to, args, 1, vm->objs[h].owner_pkg, vm->objs[h].owner_inst,
+                            NULL) < 0)
                 exc_sw(vm, "uninstall");
         after_entry(vm, "uninstall()");
     }

@@ -34,9 +34,37 @@ static bool is_ctor(const jcvm_api_method *m)
     return strncmp(m->sig, "<init>", 6) == 0;
 }
 
-/* is_static: static methods and constructors (one token space); else virtual */
+/* is_static: static methods and constructors (one token space); else virtual.
+   A table (class, token, kind) -> method index built on first use: this is on the path
+   of every native call. */
+static int16_t *method_map;
+
+static void build_method_map(void)
+{
+    size_t n = (size_t)jcvm_api_n_classes * 256u * 2u;
+    int16_t *m = malloc(n * sizeof *m);
+    if (m == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        m[i] = -1;
+    for (unsigned i = 0; i < jcvm_api_n_methods; i++) {
+        const jcvm_api_method *am = &jcvm_api_methods[i];
+        bool st = am->is_static || is_ctor(am);
+        size_t at = ((size_t)am->cls * 256u + am->token) * 2u + (st ? 1u : 0u);
+        if (m[at] < 0)
+            m[at] = (int16_t)i;
+    }
+    method_map = m;
+}
+
 int jcvm_api_method_find(int cls, uint8_t token, bool is_static)
 {
+    if (cls < 0 || (unsigned)cls >= jcvm_api_n_classes)
+        return -1;
+    if (method_map == NULL)
+        build_method_map();
+    if (method_map != NULL)
+        return method_map[((size_t)cls * 256u + token) * 2u + (is_static ? 1u : 0u)];
     for (unsigned i = 0; i < jcvm_api_n_methods; i++) {
         const jcvm_api_method *m = &jcvm_api_methods[i];
         if (m->cls != cls || m->token != token)
@@ -371,7 +399,8 @@ int jcvm_link(jcvm *vm, int slot, uint16_t *sw, char *why, size_t whylen)
     jcvm_cap *cap = p->cap;
     char a[40];
     if ((cap->flags & JCVM_HDR_INT) && !vm->cfg.int_support)
-        return lfail(sw, 0x6A80, why, whylen, "package uses int, the card profile has no int support");
+        return lfail(sw, 0x6A80, why, whylen,
+                     "package uses int, the card profile has no int support");
     for (unsigned i = 0; i < cap->n_imports; i++) {
         const jcvm_cap_pkg *im = &cap->imports[i];
         p->imp_api[i] = -1;
@@ -520,13 +549,13 @@ int jcvm_link(jcvm *vm, int slot, uint16_t *sw, char *why, size_t whylen)
                 int s = p->imp_pkg[e->cls.pkg];
                 const jcvm_cap *oc = vm->pkgs[s].cap;
                 if (e->cls.token >= oc->n_export)
-                    return lfail(sw, 0x6A80, why, whylen, "constant pool %u: class token %u not exported", i,
-                                 e->cls.token);
+                    return lfail(sw, 0x6A80, why, whylen,
+                                 "constant pool %u: class token %u not exported", i, e->cls.token);
                 const jcvm_cap_export_class *ex = &oc->exports[e->cls.token];
                 if (e->tag == JCVM_CP_STATIC_FIELD) {
                     if (e->token >= ex->n_fields)
-                        return lfail(sw, 0x6A80, why, whylen, "constant pool %u: field token %u not exported",
-                                     i, e->token);
+                        return lfail(sw, 0x6A80, why, whylen,
+                                     "constant pool %u: field token %u not exported", i, e->token);
                     r->off = jcvm_rd2(ex->field_offsets + 2 * e->token);
                 } else {
                     if (e->token >= ex->n_methods)
@@ -552,7 +581,8 @@ int jcvm_link(jcvm *vm, int slot, uint16_t *sw, char *why, size_t whylen)
         } else if (e->tag == JCVM_CP_SUPER_METHOD || e->tag == JCVM_CP_STATIC_METHOD) {
             na = target_nargs(vm, r->pkg, r->off);
             if (na < 0)
-                return lfail(sw, 0x6A80, why, whylen, "constant pool %u: no method at %u", i, r->off);
+                return lfail(sw, 0x6A80, why, whylen, "constant pool %u: no method at %u", i,
+                             r->off);
         }
         r->nargs = (uint8_t)(na < 0 ? 0 : na);
     }

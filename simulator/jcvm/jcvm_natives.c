@@ -375,9 +375,9 @@ static int make_transient(jcvm *vm, uint16_t *a, uint16_t *r, uint8_t kind)
         return throw_named(vm, "SystemException", 1);
     if (len < 0)
         return throw_named(vm, "NegativeArraySizeException", 0);
-    uint16_t h = jcvm_alloc(vm, kind, (uint16_t)len, JCVM_CID_NONE,
-                            ev == 1 ? OF_T_RESET : OF_T_DESELECT, (uint8_t)cur_ctx(vm),
-                            (uint8_t)jcvm_cur_ctx_inst(vm));
+    uint16_t h =
+        jcvm_alloc(vm, kind, (uint16_t)len, JCVM_CID_NONE, ev == 1 ? OF_T_RESET : OF_T_DESELECT,
+                   (uint8_t)cur_ctx(vm), (uint8_t)jcvm_cur_ctx_inst(vm));
     if (h == 0)
         return throw_named(vm, "SystemException", 2); /* NO_TRANSIENT_SPACE */
     r[0] = h;
@@ -421,7 +421,8 @@ NAT(n_lookup_aid)
     r[0] = 0;
     for (int i = 0; i < JCVM_MAX_INST; i++) {
         const jcvm_inst *in = &vm->insts[i];
-        if (in->used && in->aid.len == len && memcmp(in->aid.b, (uint8_t *)o->data + off, (size_t)len) == 0)
+        if (in->used && in->aid.len == len &&
+            memcmp(in->aid.b, (uint8_t *)o->data + off, (size_t)len) == 0)
             r[0] = jcvm_inst_aid_obj(vm, i);
     }
     return 1;
@@ -658,8 +659,8 @@ NAT(n_pin_init)
     jcvm_obj *o = &vm->objs[a[0]];
     uint16_t pa = jcvm_alloc(vm, OK_ARR_BYTE, (uint16_t)(max + 1), JCVM_CID_NONE, 0, o->owner_pkg,
                              o->owner_inst);
-    uint16_t va = jcvm_alloc(vm, OK_ARR_BOOL, 1, JCVM_CID_NONE, OF_T_RESET, o->owner_pkg,
-                             o->owner_inst);
+    uint16_t va =
+        jcvm_alloc(vm, OK_ARR_BOOL, 1, JCVM_CID_NONE, OF_T_RESET, o->owner_pkg, o->owner_inst);
     if (pa == 0 || va == 0)
         return throw_named(vm, "SystemException", 5);
     set_cell(vm, a[0], 0, (uint16_t)lim, false);
@@ -999,7 +1000,9 @@ static const bind binds[] = {
     {"Applet", "selectingApplet()Z", n_selecting},
     {"Applet", "deselect()V", n_nop},
     {"Applet", "select()Z", n_select_true},
-    {"Applet", "getShareableInterfaceObject(Ljavacard/framework/AID;B)Ljavacard/framework/Shareable;", n_null},
+    {"Applet",
+     "getShareableInterfaceObject(Ljavacard/framework/AID;B)Ljavacard/framework/Shareable;",
+     n_null},
     {"APDU", "getBuffer()[B", n_get_buffer},
     {"APDU", "getNAD()B", n_zero},
     {"APDU", "receiveBytes(S)S", n_receive_bytes},
@@ -1039,7 +1042,9 @@ static const bind binds[] = {
     {"JCSystem", "getMaxCommitCapacity()S", n_max_commit},
     {"JCSystem", "getPreviousContextAID()Ljavacard/framework/AID;", n_prev_ctx_aid},
     {"JCSystem", "getAvailableMemory(B)S", n_avail_mem},
-    {"JCSystem", "getAppletShareableInterfaceObject(Ljavacard/framework/AID;B)Ljavacard/framework/Shareable;", n_get_sio},
+    {"JCSystem",
+     "getAppletShareableInterfaceObject(Ljavacard/framework/AID;B)Ljavacard/framework/Shareable;",
+     n_get_sio},
     {"JCSystem", "isObjectDeletionSupported()Z", n_deletion_supported},
     {"JCSystem", "requestObjectDeletion()V", n_request_deletion},
     {"JCSystem", "getAssignedChannel()B", n_assigned_channel},
@@ -1118,17 +1123,17 @@ NAT(n_throw_it)
         return n_throw_it(vm, a, r);                                                               \
     }
 static int thunk_idx[40];
-THUNK(0) THUNK(1) THUNK(2) THUNK(3) THUNK(4) THUNK(5) THUNK(6) THUNK(7) THUNK(8) THUNK(9)
-THUNK(10) THUNK(11) THUNK(12) THUNK(13) THUNK(14) THUNK(15) THUNK(16) THUNK(17) THUNK(18)
-THUNK(19) THUNK(20) THUNK(21) THUNK(22) THUNK(23) THUNK(24) THUNK(25) THUNK(26) THUNK(27)
-THUNK(28) THUNK(29) THUNK(30) THUNK(31) THUNK(32) THUNK(33) THUNK(34) THUNK(35) THUNK(36)
-THUNK(37) THUNK(38) THUNK(39)
-static const jcvm_native_fn thunks[40] = {
-    thunk_0,  thunk_1,  thunk_2,  thunk_3,  thunk_4,  thunk_5,  thunk_6,  thunk_7,
-    thunk_8,  thunk_9,  thunk_10, thunk_11, thunk_12, thunk_13, thunk_14, thunk_15,
-    thunk_16, thunk_17, thunk_18, thunk_19, thunk_20, thunk_21, thunk_22, thunk_23,
-    thunk_24, thunk_25, thunk_26, thunk_27, thunk_28, thunk_29, thunk_30, thunk_31,
-    thunk_32, thunk_33, thunk_34, thunk_35, thunk_36, thunk_37, thunk_38, thunk_39};
+THUNK(0)
+THUNK(1) THUNK(2) THUNK(3) THUNK(4) THUNK(5) THUNK(6) THUNK(7) THUNK(8) THUNK(9) THUNK(10) THUNK(11)
+    THUNK(12) THUNK(13) THUNK(14) THUNK(15) THUNK(16) THUNK(17) THUNK(18) THUNK(19) THUNK(20)
+        THUNK(21) THUNK(22) THUNK(23) THUNK(24) THUNK(25) THUNK(26) THUNK(27) THUNK(28) THUNK(29)
+            THUNK(30) THUNK(31) THUNK(32) THUNK(33) THUNK(34) THUNK(35) THUNK(36) THUNK(37)
+                THUNK(38) THUNK(39) static const jcvm_native_fn thunks[40] = {
+                    thunk_0,  thunk_1,  thunk_2,  thunk_3,  thunk_4,  thunk_5,  thunk_6,  thunk_7,
+                    thunk_8,  thunk_9,  thunk_10, thunk_11, thunk_12, thunk_13, thunk_14, thunk_15,
+                    thunk_16, thunk_17, thunk_18, thunk_19, thunk_20, thunk_21, thunk_22, thunk_23,
+                    thunk_24, thunk_25, thunk_26, thunk_27, thunk_28, thunk_29, thunk_30, thunk_31,
+                    thunk_32, thunk_33, thunk_34, thunk_35, thunk_36, thunk_37, thunk_38, thunk_39};
 
 static void bind_all(void)
 {
@@ -1185,8 +1190,8 @@ void jcvm_natives_init(jcvm *vm)
     bind_all();
     vm->apdu_obj = jcvm_alloc(vm, OK_INST, 0, jcvm_api_cid("javacard.framework", "APDU"),
                               OF_TEMP | OF_ENTRY, 0, 0);
-    vm->apdu_buf = jcvm_alloc(vm, OK_ARR_BYTE, JCVM_APDU_BUF, JCVM_CID_NONE, OF_TEMP | OF_GLOBAL, 0,
-                              0);
+    vm->apdu_buf =
+        jcvm_alloc(vm, OK_ARR_BYTE, JCVM_APDU_BUF, JCVM_CID_NONE, OF_TEMP | OF_GLOBAL, 0, 0);
     vm->n_sys_exc = 0;
     for (unsigned i = 0; i < jcvm_api_n_classes && vm->n_sys_exc < 48; i++) {
         if (jcvm_api_classes[i].is_interface || !descends((int)i, "Throwable"))
@@ -1196,5 +1201,5 @@ void jcvm_natives_init(jcvm *vm)
             jcvm_alloc(vm, OK_INST, 1, JCVM_CID_API | i, OF_TEMP | OF_ENTRY, 0, 0);
     }
     vm->sc_obj = jcvm_alloc(vm, OK_INST, 0, jcvm_api_cid("org.globalplatform", "SecureChannel"),
-                        OF_TEMP | OF_ENTRY, 0, 0);
+                            OF_TEMP | OF_ENTRY, 0, 0);
 }

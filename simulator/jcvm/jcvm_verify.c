@@ -34,6 +34,9 @@ typedef struct {
     const uint8_t *types; /* type_descriptor_info */
     size_t types_len;
     unsigned n_cp_types;
+    /* packages already on the card (libraries this one may import) */
+    const jcvm_cap *const *loaded;
+    size_t nloaded;
 } vctx;
 
 static int vfail(vctx *c, const char *fmt, ...)
@@ -153,6 +156,41 @@ static int sig_from_desc(const vctx *c, unsigned off, vsig *out, bool method)
             out->args[out->nargs++] = 'i';
     }
     out->ret = ts[nt - 1];
+    return 0;
+}
+
+static void load_descriptor(vctx *c);
+
+/* A loaded package this one imports as import `imp`, or NULL. */
+static const jcvm_cap *lib_for(const vctx *c, unsigned imp)
+{
+    if (imp >= c->cap->n_imports)
+        return NULL;
+    const jcvm_cap_pkg *im = &c->cap->imports[imp];
+    for (size_t i = 0; i < c->nloaded; i++) {
+        const jcvm_cap *l = c->loaded[i];
+        if (l && l->pkg.aid.len == im->aid.len && memcmp(l->pkg.aid.b, im->aid.b, im->aid.len) == 0)
+            return l;
+    }
+    return NULL;
+}
+
+/* The verifier's view of a library: its own methods, headers and Descriptor. */
+static void lib_ctx(const vctx *c, const jcvm_cap *lib, vctx *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->cap = lib;
+    out->why = c->why;
+    out->whylen = c->whylen;
+    load_descriptor(out);
+}
+
+/* The Class offset of exported class `token` of a library (its Export component). */
+static int lib_class(const jcvm_cap *lib, unsigned token, uint16_t *off)
+{
+    if (token >= lib->n_export)
+        return -1;
+    *off = lib->exports[token].class_offset;
     return 0;
 }
 
@@ -335,7 +373,16 @@ static int virtual_sig(const vctx *c, jcvm_classref cls, unsigned token, vsig *o
     for (int depth = 0; depth < 32; depth++) {
         if (cls.external) {
             const char *s = api_sig(cap, cls, false, token);
-            return s ? sig_from_jvm(s, out) : -1;
+            if (s)
+                return sig_from_jvm(s, out);
+            const jcvm_cap *lib = lib_for(c, cls.pkg);
+            uint16_t off;
+            if (!lib || lib_class(lib, cls.token, &off))
+                return -1;
+            vctx lc;
+            lib_ctx(c, lib, &lc);
+            jcvm_classref in = {.external = false, .offset = off};
+            return virtual_sig(&lc, in, token, out);
         }
         const jcvm_cap_class *k = jcvm_cap_class_at(cap, cls.offset);
         if (!k || k->is_interface)
@@ -363,7 +410,7 @@ static int virtual_sig(const vctx *c, jcvm_classref cls, unsigned token, vsig *o
 /* 0 and *out; -1 unknown; -2 an internal static method (internal_sig with
  * `this` decided by the opcode). Order: the caller's resolver, the
  * Descriptor, the API tables, the package's own method headers. */
-static int cp_sig(const vctx *c, uint16_t idx, vsig *out)
+static int cp_sig(const vctx *c, uint16_t idx, bool has_this, vsig *out)
 {
     if (c->env && c->env->cp_sig) {
         const char *s = c->env->cp_sig(c->env->ctx, c->cap, idx);
@@ -377,13 +424,24 @@ static int cp_sig(const vctx *c, uint16_t idx, vsig *out)
     }
     const jcvm_cp_entry *e = &c->cap->cp[idx];
     switch (e->tag) {
-    case JCVM_CP_STATIC_METHOD:
+    case JCVM_CP_STATIC_METHOD: {
         if (e->internal)
-            return -2;
-        {
-            const char *s = api_sig(c->cap, e->cls, true, e->token);
-            return s ? sig_from_jvm(s, out) : -1;
-        }
+            return internal_sig(c, e->offset, has_this, out);
+        const char *s = api_sig(c->cap, e->cls, true, e->token);
+        if (s)
+            return sig_from_jvm(s, out);
+        /* a library's exported static method or constructor */
+        const jcvm_cap *lib = lib_for(c, e->cls.pkg);
+        uint16_t coff;
+        if (!lib || lib_class(lib, e->cls.token, &coff))
+            return -1;
+        const jcvm_cap_export_class *ex = &lib->exports[e->cls.token];
+        if (e->token >= ex->n_methods)
+            return -1;
+        vctx lc;
+        lib_ctx(c, lib, &lc);
+        return internal_sig(&lc, (uint16_t)be16(ex->method_offsets + 2 * e->token), has_this, out);
+    }
     case JCVM_CP_VIRTUAL_METHOD:
         return virtual_sig(c, e->cls, e->token, out);
     case JCVM_CP_SUPER_METHOD: {
@@ -400,22 +458,13 @@ static int cp_sig(const vctx *c, uint16_t idx, vsig *out)
 
 /* Signature of method `token` of the interface at a class reference: the
  * caller's resolver, else the Descriptor for an interface of this package. */
-static int iface_sig(const vctx *c, uint16_t idx, uint8_t token, vsig *out)
+/* Method `token` of the interface at a Class offset of the context's package:
+ * its Descriptor, or else a class implementing it maps the token to one of
+ * its own virtual methods. */
+static int iface_sig_at(const vctx *c, uint16_t iface_off, uint8_t token, vsig *out)
 {
-    if (c->env && c->env->iface_sig) {
-        const char *s = c->env->iface_sig(c->env->ctx, c->cap, idx, token);
-        if (s)
-            return sig_from_jvm(s, out);
-    }
-    const jcvm_cp_entry *e = &c->cap->cp[idx];
-    if (e->cls.external) {
-        const char *s = api_sig(c->cap, e->cls, false, token);
-        return s ? sig_from_jvm(s, out) : -1;
-    }
     const jcvm_cap_comp *d = &c->cap->comp[JCVM_COMP_DESCRIPTOR];
     if (!d->present || !c->types) {
-        /* no Descriptor: a class of this package implementing the interface
-         * maps the interface token to one of its own virtual methods */
         const jcvm_cap *cap = c->cap;
         for (unsigned k = 0; k < cap->n_classes; k++) {
             const jcvm_cap_class *cl = &cap->classes[k];
@@ -423,7 +472,7 @@ static int iface_sig(const vctx *c, uint16_t idx, uint8_t token, vsig *out)
                 continue;
             for (unsigned j = 0; j < cl->n_ifaces; j++) {
                 const jcvm_cap_impl *im = &cl->impls[j];
-                if (im->iface.external || im->iface.offset != e->cls.offset || token >= im->count)
+                if (im->iface.external || im->iface.offset != iface_off || token >= im->count)
                     continue;
                 jcvm_classref self = {.external = false, .offset = cl->offset};
                 if (virtual_sig(c, self, im->index[token], out) == 0)
@@ -432,7 +481,6 @@ static int iface_sig(const vctx *c, uint16_t idx, uint8_t token, vsig *out)
         }
         return -1;
     }
-
     const uint8_t *b = d->info;
     size_t n = d->size, o = 1;
     unsigned ncls = b[0];
@@ -445,11 +493,36 @@ static int iface_sig(const vctx *c, uint16_t idx, uint8_t token, vsig *out)
         for (unsigned m = 0; m < nm; m++, o += 12) {
             if (o + 12 > n)
                 return -1;
-            if (this_ref == e->cls.offset && b[o] == token)
+            if (this_ref == iface_off && b[o] == token)
                 return sig_from_desc(c, be16(b + o + 4), out, true);
         }
     }
     return -1;
+}
+
+/* Signature of method `token` of the interface a class reference names: the
+ * caller's resolver, the API tables, a loaded library, this package. */
+static int iface_sig(const vctx *c, uint16_t idx, uint8_t token, vsig *out)
+{
+    if (c->env && c->env->iface_sig) {
+        const char *s = c->env->iface_sig(c->env->ctx, c->cap, idx, token);
+        if (s)
+            return sig_from_jvm(s, out);
+    }
+    const jcvm_cp_entry *e = &c->cap->cp[idx];
+    if (e->cls.external) {
+        const char *s = api_sig(c->cap, e->cls, false, token);
+        if (s)
+            return sig_from_jvm(s, out);
+        const jcvm_cap *lib = lib_for(c, e->cls.pkg);
+        uint16_t off;
+        if (!lib || lib_class(lib, e->cls.token, &off))
+            return -1;
+        vctx lc;
+        lib_ctx(c, lib, &lc);
+        return iface_sig_at(&lc, off, token, out);
+    }
+    return iface_sig_at(c, e->cls.offset, token, out);
 }
 
 /* The Descriptor's record of the method at a Method offset: its signature and
@@ -724,9 +797,7 @@ static int invoke(mctx *mc, unsigned pc, uint8_t opc, unsigned idx, unsigned ifa
                          "entry %u is unknown (no linker entry, no Descriptor)",
                          token, idx);
     } else {
-        int r = cp_sig(mc->c, (uint16_t)idx, &s);
-        if (r == -2)
-            r = internal_sig(mc->c, mc->c->cap->cp[idx].offset, opc != JCVM_OP_INVOKESTATIC, &s);
+        int r = cp_sig(mc->c, (uint16_t)idx, opc != JCVM_OP_INVOKESTATIC, &s);
         if (r != 0)
             return MFAIL(mc, pc,
                          "the signature of constant pool entry %u is unknown (no linker "
@@ -1192,10 +1263,11 @@ out:
     return rc;
 }
 
-int jcvm_verify_package_env(const jcvm_cap *cap, const jcvm_verify_env *env, char *why,
-                            size_t whylen)
+static int verify_all(const jcvm_cap *cap, const jcvm_cap *const *loaded, size_t nloaded,
+                      const jcvm_verify_env *env, char *why, size_t whylen)
 {
-    vctx c = {.cap = cap, .env = env, .why = why, .whylen = whylen};
+    vctx c = {
+        .cap = cap, .env = env, .why = why, .whylen = whylen, .loaded = loaded, .nloaded = nloaded};
     if (!cap)
         return vfail(&c, "no package");
     load_descriptor(&c);
@@ -1271,6 +1343,18 @@ int jcvm_verify_package_env(const jcvm_cap *cap, const jcvm_verify_env *env, cha
         if (verify_method(&c, cap->method_starts[i]) != 0)
             return -1;
     return 0;
+}
+
+int jcvm_verify_package_env(const jcvm_cap *cap, const jcvm_verify_env *env, char *why,
+                            size_t whylen)
+{
+    return verify_all(cap, NULL, 0, env, why, whylen);
+}
+
+int jcvm_verify_package_with(const jcvm_cap *cap, const jcvm_cap *const *loaded, size_t nloaded,
+                             const jcvm_verify_env *env, char *why, size_t whylen)
+{
+    return verify_all(cap, loaded, nloaded, env, why, whylen);
 }
 
 int jcvm_verify_package(const jcvm_cap *cap, char *why, size_t whylen)

@@ -52,7 +52,13 @@ typedef struct {
 int jcvm_verify_package_env(const jcvm_cap *cap, const jcvm_verify_env *env, char *why,
                             size_t whylen);
 
-/* The same with no resolver: signatures from the CAP's Descriptor component. */
+/* The same, with the packages already on the card: calls into a package this
+ * one imports (matched by AID) are typed from that package's own Export,
+ * Class and Method components (and its Descriptor when it kept one). */
+int jcvm_verify_package_with(const jcvm_cap *cap, const jcvm_cap *const *loaded, size_t nloaded,
+                             const jcvm_verify_env *env, char *why, size_t whylen);
+
+/* The same with no resolver and no other package. */
 int jcvm_verify_package(const jcvm_cap *cap, char *why, size_t whylen);
 
 #endif

@@ -38,7 +38,8 @@ enum {
     JD_ERR_UNREACHABLE = -107, /* vpcd could not be reached within the retry budget */
     JD_ERR_ADDR = -108,        /* an address could not be parsed, resolved or bound */
     JD_ERR_CARD = -109,        /* a card callback reported a fatal fault */
-    JD_ERR_LONE_CONTROL = -110, /* a power control followed by silence: a 1-byte C-APDU (see below) */
+    /* a power control followed by silence: a client's 1-byte C-APDU (jd_serve) */
+    JD_ERR_LONE_CONTROL = -110,
 };
 const char *jd_strerror(int err);
 
@@ -118,8 +119,8 @@ typedef struct {
     unsigned slot;            /* added to the port */
     unsigned retry_budget_ms; /* normal mode: give up after this long without vpcd; 0 = never */
     unsigned frame_timeout_ms;
-    unsigned lone_control_ms; /* silence after 00/01/02 that means a 1-byte C-APDU (jd_serve); 0 = off */
-    bool no_announce; /* test only: skip the re-announce (shows the stuck-reader trap) */
+    unsigned lone_control_ms; /* silence after 00/01/02 meaning a 1-byte C-APDU; 0 = off */
+    bool no_announce;         /* test only: skip the re-announce (shows the stuck-reader trap) */
     const volatile sig_atomic_t *stop;
     const sigset_t *waitmask;
 } jd_config;

@@ -3,15 +3,17 @@
 
 The package holds one applet class extending javacard.framework.Applet:
     install(byte[], short, byte): new <class>().register()
-    process(APDU): ISOException.throwIt(0x6D00)
+    process(APDU): nothing for its SELECT (selectingApplet()), else
+                   ISOException.throwIt(0x6D00)
 Components follow the Java Card VM 2.2 specification, chapter 6 (Header,
 Directory, Import, Applet, Class, Method, StaticField, ConstantPool,
 ReferenceLocation); Descriptor and Debug are left out, as a card never loads
 them. External tokens of javacard.framework (package 1.2,
 A0000000620101): class Applet = 3, ISOException = 7; Applet's <init> = static
-token 0, register() = virtual token 1, process(APDU) = virtual token 7. Those
+token 0, register() = virtual token 1, selectingApplet() = virtual token 3,
+process(APDU) = virtual token 7, ISOException.throwIt = static token 1. Those
 token numbers are taken from the framework's export file as published with the
-Java Card 2.2 kits [inferred: jcopsim never runs the bytecode].
+Java Card 2.2 kits; jcopsim's VM runs the bytecode, so they must be right.
 
 Usage: capbuild.py [--pkg HEX] [--applet HEX] [--path a/b] OUT.cap
        capbuild.py --lfdb ...      print the Load File Data Block in hex
@@ -50,10 +52,13 @@ def method_info():
     # install: max_stack 2, nargs 3 | new cp4; dup; invokespecial cp2; invokevirtual cp3; return
     code += bytes([0x02, 0x30, 0x8F, 0x00, 0x04, 0x3D, 0x8C, 0x00, 0x02, 0x8B, 0x00, 0x03, 0x7A])
     process_off = len(code)
-    # process: max_stack 1, nargs 2 | sipush 6D00; invokestatic cp5; return
-    code += bytes([0x01, 0x20, 0x13, 0x6D, 0x00, 0x8D, 0x00, 0x05, 0x7A])
+    # process: max_stack 1, nargs 2 | aload_0; invokevirtual cp6 (selectingApplet); ifeq +3;
+    # return; sspush 6D00; invokestatic cp5 (ISOException.throwIt); return
+    code += bytes([0x01, 0x20, 0x18, 0x8B, 0x00, 0x06, 0x60, 0x03, 0x7A,
+                   0x11, 0x6D, 0x00, 0x8D, 0x00, 0x05, 0x7A])
     # Offsets of the 2-byte constant-pool indices (ReferenceLocation).
-    byte2 = [init_off + 3, install_off + 3, install_off + 7, install_off + 10, process_off + 6]
+    byte2 = [init_off + 3, install_off + 3, install_off + 7, install_off + 10, process_off + 4,
+             process_off + 13]
     return bytes(code), init_off, install_off, process_off, byte2
 
 
@@ -66,13 +71,14 @@ def build_components(pkg=DEFAULT_PKG, applet=DEFAULT_APPLET, name=b"jcopsim"):
               + bytes([len(name)]) + name)                           # package_name_info
     imports = bytes([0x01, 0x02, 0x01, len(FRAMEWORK)]) + FRAMEWORK  # framework 1.2
     applets = bytes([0x01, len(applet)]) + applet + struct.pack(">H", install_off)
-    cpool = struct.pack(">H", 6) + bytes([
+    cpool = struct.pack(">H", 7) + bytes([
         0x01, 0x80, 0x03, 0x00,                 # 0 Classref  framework.Applet
         0x06, 0x80, 0x03, 0x00,                 # 1 StaticMethodref Applet.<init>
         0x06, 0x00]) + struct.pack(">H", init_off) + bytes([  # 2 own <init>
         0x03, 0x80, 0x03, 0x01,                 # 3 VirtualMethodref Applet.register()
-        0x01, 0x00, 0x00, 0x02,                 # 4 Classref own class (offset 2 in Class)
-        0x06, 0x80, 0x07, 0x00])                # 5 StaticMethodref ISOException.throwIt
+        0x01, 0x00, 0x02, 0x00,                 # 4 Classref own class (offset 2 in Class), padding
+        0x06, 0x80, 0x07, 0x01,                 # 5 StaticMethodref ISOException.throwIt (token 1)
+        0x03, 0x80, 0x03, 0x03])                # 6 VirtualMethodref Applet.selectingApplet()
     klass = (struct.pack(">H", 0)               # signature_pool_length
              + bytes([0x00])                    # flags | interface_count
              + bytes([0x80, 0x03])              # super class: framework.Applet

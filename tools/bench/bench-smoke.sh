@@ -42,13 +42,15 @@ check_table() { # check_table FILE EXPECTED_ROWS
         }
         END { if (rows != want) { print "expected " want " rows, got " rows; bad = 1 } exit bad }' "$1"
 }
-msg=$(check_table "$tmp/out" 9) || fail "$msg"
+msg=$(check_table "$tmp/out" 11) || fail "$msg"
 for what in "in-process READ MEMORY 16 B" "in-process SELECT unknown AID" "in-process SCP02 handshake" \
     "... the card side alone" "conformance suite in-process" "durable WRITE MEMORY 16 B" \
     "... the disk alone" "... ratio card / disk alone" \
-    "SCP02 handshake on a file image"; do
+    "SCP02 handshake on a file image" "JCVM bytecodes, arithmetic loop" "JCVM echo applet"; do
     grep -q "^| $what" "$tmp/out" || fail "no row '$what'"
 done
+# The Java Card VM rows run applets assembled in the bench: always measurable.
+grep -E '^\| JCVM [^|]*\| n/a' "$tmp/out" && fail "JCVM rows not measured"
 # The simple-APDU and durable-write rows are always measurable on any core.
 grep -E '^\| in-process READ MEMORY[^|]*\| n/a' "$tmp/out" && fail "READ MEMORY not measured"
 grep -E '^\| durable WRITE MEMORY[^|]*\| n/a' "$tmp/out" && fail "durable writes not measured"

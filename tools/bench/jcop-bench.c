@@ -41,6 +41,7 @@
 #include <winscard.h>
 
 #include "jc_card.h"
+#include "jcvm_runtime.h"
 #include "jc_image.h"
 #include "jc_profile.h"
 #include "jc_scp02.h"
@@ -284,6 +285,7 @@ typedef struct {
     jc_env env;
     jc_store *store;
     jc_card *card;
+    jcvm_rt *vm;
     uint8_t r[JC_RAPDU_MAX];
     int rlen;
 } jb_card;
@@ -291,6 +293,8 @@ typedef struct {
 static void jb_card_close(jb_card *c)
 {
     jc_card_free(c->card);
+    jcvm_detach(c->vm);
+    c->vm = NULL;
     jc_store_close(c->store);
     c->card = NULL;
     c->store = NULL;
@@ -307,6 +311,8 @@ static int jb_card_open(jb_card *c, const jc_pstate *st, const char *path)
     c->env = (jc_env){.random = jb_random, .random_ctx = &c->rng, .commit = jc_store_commit,
                       .commit_ctx = c->store};
     rc = jc_card_create(&c->card, st, &c->env);
+    if (rc == 0)
+        rc = jcvm_attach(c->card, &c->env, NULL, &c->vm);
     if (rc < 0) {
         jb_card_close(c);
         return rc;
@@ -827,6 +833,127 @@ typedef struct {
     int level;
 } jb_inproc_opts;
 
+
+/* ------------------------------------------------------------------ Java Card VM */
+
+static int jb_unhex(const char *s, uint8_t *out, size_t cap);
+
+/* A small applet (package F06A636F7073696D70, applet ...7001) whose process()
+ * runs 100 x 30000 iterations of `sinc; sload; sspush; if_scmplt` and throws
+ * ISOException(0x7530): assembled as the VM's own tests do
+ * (simulator/jcvm/tests/jcvm_test_app.h, tapp_build of that body). */
+static const char jb_loop_cap[] =
+    "010013DECAFFED010204000109F06A636F7073696D7002001F0013001F000E0015004E000C0039000A00040000000000"
+    "040000000002010004001502030107A0000000620101000107A000000062000103000E010AF06A636F7073696D700100"
+    "0E06000C00800301FF0007010000001B0700390002101C0441780110188C00007A02308F00013D8C00028B00037A8002"
+    "0202033203315902011E1175306CF95903011F10646CEF1E8D00057A08000A0004000000000004000005004E00130680"
+    "030001000000060000070380030103800A010680070103800A0803800A06068008010680080206800800020000000500"
+    "000001810900018105000600000106800807018007000500000209000400000000";
+
+static int jb_jcvm_loop(int rounds)
+{
+    static uint8_t lfdb[1024];
+    int n = jb_unhex(jb_loop_cap, lfdb, sizeof lfdb);
+    jcvm_config cfg;
+    jcvm_config_default(&cfg);
+    cfg.max_bytecodes = 50u * 1000u * 1000u;
+    jcvm *vm = jcvm_new(&cfg);
+    uint16_t sw = 0;
+    char why[200] = "";
+    jc_aid pkg = {9, {0xF0, 0x6A, 0x63, 0x6F, 0x70, 0x73, 0x69, 0x6D, 0x70}};
+    jc_aid app = {10, {0xF0, 0x6A, 0x63, 0x6F, 0x70, 0x73, 0x69, 0x6D, 0x70, 0x01}};
+    if (vm == NULL || n <= 0 || jcvm_load(vm, lfdb, (size_t)n, &sw, why, sizeof why) != 0 ||
+        jcvm_install(vm, &pkg, &app, &app, NULL, 0, 0, &sw, why, sizeof why) != 0) {
+        fprintf(stderr, "jcop-bench: the VM loop applet did not load: %04X %s\n", sw, why);
+        jcvm_free(vm);
+        return JB_EXIT_FAIL;
+    }
+    double *v = calloc((size_t)rounds, sizeof *v), *cpu = calloc((size_t)rounds, sizeof *cpu);
+    static const uint8_t apdu[] = {0x80, 0x10, 0x00, 0x00};
+    uint8_t resp[300];
+    long per = 0;
+    int status = JB_EXIT_OK;
+    for (int r = 0; r < rounds && v && cpu; r++) {
+        uint64_t b0 = jcvm_bytecodes(vm);
+        double c0 = jb_cpu_now(), t0 = jb_now();
+        size_t rl = sizeof resp;
+        jcvm_process(vm, &app, 0, apdu, sizeof apdu, resp, &rl);
+        double t = jb_now() - t0, c = jb_cpu_now() - c0;
+        uint64_t nb = jcvm_bytecodes(vm) - b0;
+        if (rl != 2 || resp[0] != 0x75 || resp[1] != 0x30) {
+            fprintf(stderr, "jcop-bench: the VM loop answered %02X%02X\n", resp[rl - 2],
+                    resp[rl - 1]);
+            status = JB_EXIT_FAIL;
+            break;
+        }
+        per = (long)nb;
+        v[r] = (double)nb / t;
+        cpu[r] = (double)nb / c;
+    }
+    if (status == JB_EXIT_OK && v && cpu)
+        jb_row_rounds_cpu("JCVM bytecodes, arithmetic loop (sinc/sload/sspush/if_scmplt), in-process",
+                          v, cpu, rounds, per, "bytecodes/s", (jb_target){JB_T_GE, 100000000});
+    free(v);
+    free(cpu);
+    jcvm_free(vm);
+    return status;
+}
+
+/* The VM's echo applet (same package and applet AIDs, another body): process()
+ * does setIncomingAndReceive and setOutgoingAndSend(5, n): INS 10 with 16 bytes
+ * comes back with 9000. Measured through the VM API (no card core around it). */
+static const char jb_echo_cap[] =
+    "010013DECAFFED010204000109F06A636F7073696D7002001F0013001F000E0015004E000C0030000A00040000000000"
+    "040000000002010004001502030107A0000000620101000107A000000062000103000E010AF06A636F7073696D700100"
+    "0E06000C00800301FF0007010000001B0700300002101C0441780110188C00007A02308F00013D8C00028B00037A8003"
+    "0201198B00072F1910051C8B00067A8D00057A08000A0004000000000004000005004E00130680030001000000060000"
+    "070380030103800A010680070103800A0803800A06068008010680080206800800020000000500000001810900018105"
+    "000600000106800807018007000500000209000400000000";
+
+static int jb_jcvm_echo(int rounds, long n)
+{
+    static uint8_t lfdb[1024];
+    int len = jb_unhex(jb_echo_cap, lfdb, sizeof lfdb);
+    jcvm *vm = jcvm_new(NULL);
+    uint16_t sw = 0;
+    char why[200] = "";
+    jc_aid pkg = {9, {0xF0, 0x6A, 0x63, 0x6F, 0x70, 0x73, 0x69, 0x6D, 0x70}};
+    jc_aid app = {10, {0xF0, 0x6A, 0x63, 0x6F, 0x70, 0x73, 0x69, 0x6D, 0x70, 0x01}};
+    if (vm == NULL || len <= 0 || jcvm_load(vm, lfdb, (size_t)len, &sw, why, sizeof why) != 0 ||
+        jcvm_install(vm, &pkg, &app, &app, NULL, 0, 0, &sw, why, sizeof why) != 0) {
+        fprintf(stderr, "jcop-bench: the VM echo applet did not load: %04X %s\n", sw, why);
+        jcvm_free(vm);
+        return JB_EXIT_FAIL;
+    }
+    uint8_t apdu[5 + 16 + 1] = {0x80, 0x10, 0x00, 0x00, 0x10};
+    for (int i = 0; i < 16; i++)
+        apdu[5 + i] = (uint8_t)i;
+    double *v = calloc((size_t)rounds, sizeof *v), *cpu = calloc((size_t)rounds, sizeof *cpu);
+    uint8_t resp[300];
+    int status = JB_EXIT_OK;
+    for (int r = 0; r < rounds && v && cpu && status == JB_EXIT_OK; r++) {
+        double c0 = jb_cpu_now(), t0 = jb_now();
+        for (long i = 0; i < n; i++) {
+            size_t rl = sizeof resp;
+            jcvm_process(vm, &app, 0, apdu, sizeof apdu, resp, &rl);
+            if (rl != 18 || resp[16] != 0x90) {
+                fprintf(stderr, "jcop-bench: the VM echo answered %zu bytes\n", rl);
+                status = JB_EXIT_FAIL;
+                break;
+            }
+        }
+        v[r] = (double)n / (jb_now() - t0);
+        cpu[r] = (double)n / (jb_cpu_now() - c0);
+    }
+    if (status == JB_EXIT_OK && v && cpu)
+        jb_row_rounds_cpu("JCVM echo applet, INS 10 with 16 bytes, VM API in-process", v, cpu, rounds,
+                          n, "APDU/s", (jb_target){JB_T_GE, 4500000});
+    free(v);
+    free(cpu);
+    jcvm_free(vm);
+    return status;
+}
+
 static int jb_inproc(const jb_inproc_opts *o)
 {
     int status = JB_EXIT_OK;
@@ -874,6 +1001,12 @@ static int jb_inproc(const jb_inproc_opts *o)
         jb_row_rounds_cpu("in-process READ MEMORY 16 B, booted card, memory-only image", v, v2, o->rounds,
                       o->apdus, "APDU/s", (jb_target){JB_T_GE, 2000000});
     jb_card_close(&c);
+
+    /* 1b. the Java Card VM's interpreter on an arithmetic loop */
+    if (jb_jcvm_loop(o->rounds) != JB_EXIT_OK)
+        status = JB_EXIT_FAIL;
+    if (jb_jcvm_echo(o->rounds, o->apdus) != JB_EXIT_OK)
+        status = JB_EXIT_FAIL;
 
     /* 2. SELECT of an unknown AID on an unfused card (6A82). */
     rc = jb_card_open(&c, st, NULL);

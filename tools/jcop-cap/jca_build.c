@@ -22,6 +22,8 @@ typedef struct {
 
 static void put(buf *o, const void *p, size_t n)
 {
+    if (n == 0)
+        return;
     if (o->n + n > o->cap) {
         size_t nc = o->cap ? o->cap * 2 : 256;
         while (nc < o->n + n)

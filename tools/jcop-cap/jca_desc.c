@@ -18,6 +18,8 @@ typedef struct {
 
 static void dput(dbuf *o, const void *p, size_t n)
 {
+    if (n == 0)
+        return;
     if (o->n + n > o->cap) {
         size_t nc = o->cap ? o->cap * 2 : 256;
         while (nc < o->n + n)

@@ -1123,7 +1123,10 @@ static int cmd_verify(const char *path, const char *profile, char **libs, size_t
         refused = 1;
     }
     jcvm_verify_env env = {.cp_sig = res_cp_sig, .iface_sig = res_iface_sig, .ctx = &res};
-    if (jcvm_verify_package_env(cap, &env, why, sizeof why) != 0) {
+    const jcvm_cap *loaded[32];
+    for (size_t i = 0; i < res.nlibs && i < 32; i++)
+        loaded[i] = res.libs[i].cap;
+    if (jcvm_verify_package_with(cap, loaded, res.nlibs, &env, why, sizeof why) != 0) {
         printf("%s: REFUSED (verifier): %s\n", path, why);
         refused = 1;
     }

@@ -129,7 +129,21 @@ static void jt_usage(FILE *f)
         "  -V, --version         the version\n"
         "\n"
         "Exit status: 0 explained, 1 no exchange found in the input, 2 usage error,\n"
-        "3 the input cannot be read.\n");
+        "3 the input cannot be read. Binary input (a card image, a CAP file) is\n"
+        "refused with 1, and nothing of it is copied to the terminal.\n");
+}
+
+/* A line no transcript holds: NUL, or a control byte other than tab, CR, LF
+ * and form feed (an escape sequence from a binary file would drive the
+ * terminal). Bytes from 0x80 up are left to UTF-8 text. */
+static bool jt_line_is_binary(const char *line, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n' && c != '\f') || c == 0x7F)
+            return true;
+    }
+    return false;
 }
 
 int main(int argc, char **argv)
@@ -183,8 +197,10 @@ int main(int argc, char **argv)
         case 'p':
             if (!jc_profile_lookup(optarg)) {
                 char names[128];
-                fprintf(stderr, "jcop-explain: unknown profile '%s': valid profiles are %s (case does not matter)\n", optarg,
-                        jc_profile_names(names, sizeof names));
+                fprintf(stderr,
+                        "jcop-explain: unknown profile '%s': valid profiles are %s (case does not "
+                        "matter)\n",
+                        optarg, jc_profile_names(names, sizeof names));
                 return 2;
             }
             profile = jc_profile_lookup(optarg)->name;
@@ -252,7 +268,20 @@ int main(int argc, char **argv)
     jt_parser_init(p, fmt, jt_on_event, r);
     char *line = NULL;
     size_t cap = 0;
-    while (getline(&line, &cap, in) != -1) {
+    ssize_t got;
+    unsigned lineno = 0;
+    bool binary = false;
+    while ((got = getline(&line, &cap, in)) != -1) {
+        lineno++;
+        if (jt_line_is_binary(line, (size_t)got)) {
+            /* an image, a CAP file, a core dump: never copied to a terminal */
+            fprintf(stderr,
+                    "jcop-explain: %s holds binary data (line %u): not a transcript; nothing "
+                    "copied\n",
+                    path, lineno);
+            binary = true;
+            break;
+        }
         if (echo)
             fputs(line, stdout), (strchr(line, '\n') ? 0 : fputc('\n', stdout));
         jt_parser_line(p, line);
@@ -263,7 +292,9 @@ int main(int argc, char **argv)
     if (in != stdin)
         fclose(in);
     int rc = 0;
-    if (read_err) {
+    if (binary) {
+        rc = 1; /* no exchange explained */
+    } else if (read_err) {
         fprintf(stderr, "jcop-explain: error reading %s\n", path);
         rc = 3;
     } else if (r->exchanges == 0) {

@@ -179,8 +179,9 @@ static int cmd_new(int argc, char **argv)
     const jc_profile *p = jc_profile_lookup(profile);
     if (!p) {
         char names[128];
-        fprintf(stderr, "jcop-image: unknown profile '%s': valid profiles are %s (case does not matter)\n", profile,
-                jc_profile_names(names, sizeof names));
+        fprintf(stderr,
+                "jcop-image: unknown profile '%s': valid profiles are %s (case does not matter)\n",
+                profile, jc_profile_names(names, sizeof names));
         return EXIT_USAGE;
     }
     jc_pstate *st = calloc(1, sizeof(*st));

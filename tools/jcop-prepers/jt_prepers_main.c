@@ -517,16 +517,20 @@ static int jt_run_plan(jt_session *s, const jt_plan *p, const uint8_t kt[16], bo
     return rc;
 }
 
-/* After FUSE: power cycle, IDENTIFY, authenticate with the new keys, list the registry. */
-static int jt_check_fused(jt_session *s, const jt_plan *p, uint8_t kvn)
+/* After FUSE: IDENTIFY, authenticate with the new keys, list the registry. cycle:
+ * power the card off and on first (after a FUSE in the same session); verify
+ * has just powered the card up, and one power-up shows one "power on". */
+static int jt_check_fused(jt_session *s, const jt_plan *p, uint8_t kvn, bool cycle)
 {
     uint8_t atr[40];
     const jc_profile *pr = jc_profile_find(p->profile);
     if (!pr)
         pr = jc_profile_default();
-    jt_power_off(s);
-    if (jt_power_on(s, atr, sizeof atr) < 0)
-        return JT_EXIT_ENV;
+    if (cycle) {
+        jt_power_off(s);
+        if (jt_power_on(s, atr, sizeof atr) < 0)
+            return JT_EXIT_ENV;
+    }
     int rc = jt_require_fuse_state(s, 1, NULL, NULL);
     if (rc)
         return rc;
@@ -665,7 +669,7 @@ static int jt_cmd_rehearse(const jt_opts *o)
     }
     if (!rc) {
         printf("\n== 3. the fused card: authenticate with the new keys, list the registry\n");
-        rc = jt_check_fused(&s, &p, jt_kvn(o));
+        rc = jt_check_fused(&s, &p, jt_kvn(o), true);
     }
     jt_power_off(&s);
     s.t.status = rc;
@@ -834,7 +838,7 @@ static int jt_cmd_apply(const jt_opts *o)
         goto done;
     }
     printf("\n== 3. the fused card: authenticate with the new keys\n");
-    rc = jt_check_fused(&s, &p, jt_kvn(o));
+    rc = jt_check_fused(&s, &p, jt_kvn(o), true);
     if (rc == 0)
         printf("card %s is fused and answers to the new keys.\n", b.name);
 done:
@@ -869,7 +873,7 @@ static int jt_cmd_verify(const jt_opts *o)
     if (jt_power_on(&s, atr, sizeof atr) < 0)
         rc = JT_EXIT_ENV;
     else
-        rc = jt_check_fused(&s, &p, jt_kvn(o));
+        rc = jt_check_fused(&s, &p, jt_kvn(o), false);
     jt_power_off(&s);
     printf("\nverify: %s\n",
            rc == 0 ? "the card is fused and the keys open a secure channel" : "FAILED");
@@ -1110,8 +1114,9 @@ int main(int argc, char **argv)
     o.cmd = argv[optind];
     if (o.profile && !jc_profile_lookup(o.profile)) {
         char names[128];
-        return jt_err(JT_EXIT_USAGE, "unknown profile '%s': valid profiles are %s (case does not matter)", o.profile,
-                      jc_profile_names(names, sizeof names));
+        return jt_err(JT_EXIT_USAGE,
+                      "unknown profile '%s': valid profiles are %s (case does not matter)",
+                      o.profile, jc_profile_names(names, sizeof names));
     }
     if (o.profile)
         o.profile = jc_profile_lookup(o.profile)->name;

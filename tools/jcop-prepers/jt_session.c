@@ -203,6 +203,8 @@ static int jt_xchg_inner(jt_session *s, const char *what, const uint8_t *capdu, 
         jh_entry_set_bytes(&e->capdu, &e->capdu_len, mc, wlen);
         jt_masked(s, secret && !is_read && !is_mem, capdu, len, 5, len, mc);
         jh_entry_set_bytes(&e->plain, &e->plain_len, mc, len);
+        if (secret && !is_read && !is_mem && !s->show_keys)
+            e->masked |= JH_MASK_CDATA;
         e->wrapped = s->wrapped;
     }
     if (n < 2) {
@@ -219,6 +221,8 @@ static int jt_xchg_inner(jt_session *s, const char *what, const uint8_t *capdu, 
     if (e) {
         jt_masked(s, secret && is_read && !is_mem, rapdu, (size_t)n, 0, (size_t)n - 2, mr);
         jh_entry_set_bytes(&e->rapdu, &e->rapdu_len, mr, (size_t)n);
+        if (secret && is_read && !is_mem && !s->show_keys)
+            e->masked |= JH_MASK_RDATA;
         e->sw = sw;
         int st = s->rd->ops->state(s->rd);
         if (st >= 0 && st_before >= 0) {
@@ -322,6 +326,15 @@ int jt_authenticate(jt_session *s, const jc_profile *prof, const uint8_t keys[3]
     if (n < 0)
         return n;
     sw = (uint16_t)(r[n - 2] << 8 | r[n - 1]);
+    if (sw == 0x6A88) {
+        fprintf(s->out,
+                "  FAILED: the card has no key set with version %02X (INITIALIZE UPDATE answered "
+                "6A88): a freshly fused card holds one set, version FF (from the CM_KEY records); "
+                "use --kvn 00 (the first set) or --kvn FF\n",
+                kvn);
+        jt_judge(s, false, "28 bytes + 9000", "no key set with that version on the card");
+        return 1;
+    }
     if (sw != 0x9000 || n != 30) {
         fprintf(s->out, "  FAILED: INITIALIZE UPDATE answered %04X with %d bytes\n", sw, n - 2);
         jt_judge(s, false, "28 bytes + 9000", "unexpected answer to INITIALIZE UPDATE");

@@ -11,6 +11,8 @@ for page in "$@"; do
     else echo "ok - $page renders cleanly"; fi
     prog=${page%.1}
     bin=$(find "$B" -type f -perm -u+x -name "$prog" 2>/dev/null | head -1)
+    # jcop-rig is a script of the source tree (tools/rig), not a build product
+    [ -n "$bin" ] || [ ! -x "$M/../rig/$prog" ] || bin=$M/../rig/$prog
     [ -n "$bin" ] || { echo "# $prog not built: options not checked"; continue; }
     text=$("$G" -man -Tascii -rHY=0 -rLL=250n "$M/$page" 2>/dev/null | sed "s/.\x08//g")
     for opt in $("$bin" --help 2>&1 | grep -o -- '--[a-z][a-z-]*' | sort -u); do

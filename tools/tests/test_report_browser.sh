@@ -48,6 +48,9 @@ has "masked key marked as changed" '<mark class="chg masked">**</mark>'
 has "CM_KEY1 row changed" '<tr class="field changed" data-field="CM_KEY1">'
 hasnt "nothing loaded from the network" 'src="http'
 hasnt "no script" "<script"
+# the transport key of the SELECT is hidden as such, not shown as placeholder bytes 2A
+has "masked KT shown as masked" '00A4040010<span class="masked"'
+hasnt "no masked secret reads as bytes 2A" "2A2A2A2A2A2A2A2A"
 
 chrome --screenshot="$W/shot.png" --window-size=1400,2600 "file://$W/report.html" >/dev/null
 out=$(/usr/bin/python3 "$COLORS" "$W/shot.png" FFD54F 9FC5FF CFE3FF)
@@ -75,5 +78,23 @@ if [ -n "$REPLAY" ] && [ -x "$REPLAY" ]; then
     has "replay: the new key highlighted" '<mark class="chg">40</mark> <mark class="chg">41</mark>'
     has "replay: script lines shown" 'tutorial.jcsh:'
     has "replay: verdicts shown" '<td class="verdict">held'
+
+    # A script deep in long folder names: the path must not squeeze the APDU
+    # column (measured by the browser on a copy of the report allowed to run
+    # one measuring script).
+    long=$W/$(printf 'a-rather-long-folder-name-%.0s' 1 2 3 4 5 6)/$(printf 'and-deeper-%.0s' 1 2 3 4 5 6)
+    mkdir -p "$long" && cp "$TUT" "$long/tutorial.jcsh"
+    timeout 120 "$REPLAY" --kt 000102030405060708090A0B0C0D0E0F --html "$W/long.html" "$long/tutorial.jcsh" \
+        > "$W/long.out" 2>&1 || bad "jcop-replay --html, long path (exit $?)"
+    sed -e 's|<meta http-equiv="Content-Security-Policy"[^>]*>||' \
+        -e 's|</body>|<script>var w=0,s=0;document.querySelectorAll("tr.entry").forEach(function(t){if(t.dataset.kind==="1"){w=Math.max(w,t.children[1].offsetWidth);s=Math.max(s,t.children[2].offsetWidth);}});document.body.insertAdjacentHTML("beforeend","<pre id=measure>where="+w+" sent="+s+"</pre>");</script></body>|' \
+        "$W/long.html" > "$W/long-measure.html"
+    m=$(chrome --window-size=1200,900 --dump-dom "file://$W/long-measure.html" | grep -o 'where=[0-9]* sent=[0-9]*')
+    echo "# long path, widest cells: $m"
+    lw=$(echo "$m" | sed -n 's/where=\([0-9]*\).*/\1/p') ls=$(echo "$m" | sed -n 's/.*sent=\([0-9]*\)/\1/p')
+    if [ -n "$lw" ] && [ "${ls:-0}" -ge 120 ] && [ "$ls" -gt "$lw" ]; then ok "a long path does not squeeze the APDU column"
+    else bad "a long path squeezes the APDU column ($m)"; fi
+    has_long() { grep -qF -- "$2" "$W/long.html" && ok "$1" || bad "$1 (missing: $2)"; }
+    has_long "the whole path stays in a tooltip" "title=\"$long/tutorial.jcsh:"
 fi
 exit $((fails > 0))

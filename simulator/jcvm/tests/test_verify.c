@@ -379,12 +379,104 @@ static void test_shared_applets(void **state)
     }
 }
 
+/* A package importing another loaded package: the client's calls into the
+ * server (a Shareable interface) are typed from the server's own components,
+ * with no Descriptor on either side; without the server they cannot be. */
+static void test_library_import(void **state)
+{
+    (void)state;
+    char dir[4096];
+    if (tcap_shared_dir(dir, sizeof dir) == NULL) {
+        print_message("skipped: ../shared/applets absent\n");
+        skip();
+    }
+    static tbuf srv, cli;
+    char path[4200], why[300];
+    snprintf(path, sizeof path, "%s/shareable/server/shserver.cap", dir);
+    size_t ns = read_lfdb(path, &srv, false);
+    snprintf(path, sizeof path, "%s/shareable/client/shclient.cap", dir);
+    size_t nc = read_lfdb(path, &cli, false);
+    assert_true(ns > 0 && nc > 0);
+    jcvm_cap *s = NULL, *c = NULL;
+    assert_int_equal(jcvm_cap_parse(srv.b, ns, &s, why, sizeof why), 0);
+    assert_int_equal(jcvm_cap_parse(cli.b, nc, &c, why, sizeof why), 0);
+    assert_int_not_equal(jcvm_verify_package(c, why, sizeof why), 0);
+    assert_non_null(strstr(why, "is unknown"));
+    const jcvm_cap *loaded[] = {s};
+    if (jcvm_verify_package_with(c, loaded, 1, NULL, why, sizeof why) != 0)
+        fail_msg("client with its server loaded: %s", why);
+    jcvm_cap_free(s);
+    jcvm_cap_free(c);
+}
+
+/* Mutated Method components (as LOAD delivers them, no Descriptor) never
+ * crash the verifier, and every refusal has a reason; run under the
+ * sanitizer build this is the verifier's robustness test. Uses the project's
+ * own loop package, and the shared CAPs too when present. */
+static void test_mutations_never_crash(void **state)
+{
+    (void)state;
+    static tbuf orig;
+    const vcase *c = &cases[1]; /* loop with sinc */
+    uint8_t meth[64] = {0, (uint8_t)c->max_stack, (uint8_t)(c->nargs << 4 | c->max_locals)};
+    memcpy(meth + 3, c->code, c->code_len);
+    size_t n = build(c, meth, 3 + c->code_len, &orig);
+    char dir[4096];
+    static const char *const caps[] = {"objects/objects.cap", "crypto/crypto.cap"};
+    int sources = tcap_shared_dir(dir, sizeof dir) ? 3 : 1;
+    unsigned seed = 12345, refused = 0, accepted = 0;
+    for (int src = 0; src < sources; src++) {
+        if (src > 0) {
+            char path[4200];
+            snprintf(path, sizeof path, "%s/%s", dir, caps[src - 1]);
+            n = read_lfdb(path, &orig, false);
+            assert_true(n > 0);
+        }
+        /* find the Method component */
+        size_t o = 0, mstart = 0, mlen = 0;
+        while (o + 3 <= n) {
+            size_t l = (size_t)(orig.b[o + 1] << 8 | orig.b[o + 2]);
+            if (orig.b[o] == 7) {
+                mstart = o + 3;
+                mlen = l;
+            }
+            o += 3 + l;
+        }
+        assert_true(mlen > 0);
+        for (int k = 0; k < 1500; k++) {
+            memcpy(tb.b, orig.b, n);
+            for (int f = 0; f < 1 + k % 3; f++) {
+                seed = seed * 1103515245u + 12345u;
+                size_t at = mstart + (seed >> 8) % mlen;
+                seed = seed * 1103515245u + 12345u;
+                tb.b[at] = (uint8_t)(seed >> 16);
+            }
+            jcvm_cap *cap = NULL;
+            char why[300] = "";
+            if (jcvm_cap_parse(tb.b, n, &cap, why, sizeof why) != 0)
+                continue;
+            why[0] = 0;
+            if (jcvm_verify_package(cap, why, sizeof why) != 0) {
+                assert_true(strncmp(why, "method @0x", 10) == 0 ||
+                            strstr(why, "component") != NULL);
+                refused++;
+            } else {
+                accepted++;
+            }
+            jcvm_cap_free(cap);
+        }
+    }
+    print_message("mutations: %u refused by the verifier, %u accepted\n", refused, accepted);
+    assert_true(refused > accepted);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),          cmocka_unit_test(test_handlers),
         cmocka_unit_test(test_install_arity),  cmocka_unit_test(test_env_resolver),
-        cmocka_unit_test(test_shared_applets),
+        cmocka_unit_test(test_shared_applets), cmocka_unit_test(test_mutations_never_crash),
+        cmocka_unit_test(test_library_import),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

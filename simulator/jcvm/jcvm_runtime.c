@@ -1,0 +1,182 @@
+/*
+ * jcvm_runtime.c: the adapter between the card core's runtime contract
+ * (jc_runtime.h) and the VM (jcvm.h): trace lines become JC_EV_INFO events,
+ * randomness comes from the card's source, GPSystem.getCardState() reads the
+ * card's life cycle.
+ */
+#include "jcvm_runtime.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "jc_profile.h"
+
+struct jcvm_rt {
+    jcvm *vm;
+    jc_card *card;
+    jc_env env;
+};
+
+static void rt_trace(void *ctx, const char *line)
+{
+    jcvm_rt *rt = ctx;
+    if (rt->env.trace == NULL)
+        return;
+    jc_event ev = {.kind = JC_EV_INFO, .text = line};
+    rt->env.trace(rt->env.trace_ctx, &ev);
+}
+
+static int rt_random(void *ctx, uint8_t *buf, size_t n)
+{
+    jcvm_rt *rt = ctx;
+    return rt->env.random ? rt->env.random(rt->env.random_ctx, buf, n) : -1;
+}
+
+static uint8_t rt_card_state(void *ctx)
+{
+    jcvm_rt *rt = ctx;
+    const jc_pstate *st = rt->card ? jc_card_pstate(rt->card) : NULL;
+    return st && st->card_lcs ? st->card_lcs : 0x0F;
+}
+
+static int op_load(void *rt, const uint8_t *lfdb, size_t len, uint16_t *sw, char *why, size_t wl)
+{
+    return jcvm_load(((jcvm_rt *)rt)->vm, lfdb, len, sw, why, wl);
+}
+
+static int op_install(void *rt, const jc_aid *pkg, const jc_aid *module, const jc_aid *instance,
+                      const uint8_t *params, size_t params_len, uint8_t privileges, uint16_t *sw,
+                      char *why, size_t wl)
+{
+    return jcvm_install(((jcvm_rt *)rt)->vm, pkg, module, instance, params, params_len, privileges,
+                        sw, why, wl);
+}
+
+static int op_select(void *rt, const jc_aid *instance, uint8_t channel, const uint8_t *apdu,
+                     size_t len, uint8_t *resp, size_t *resp_len)
+{
+    int r = jcvm_select(((jcvm_rt *)rt)->vm, instance, channel, apdu, len, resp, resp_len);
+    return r < 0 ? r : r == 0 ? JC_RT_SELECTED : JC_RT_REFUSED;
+}
+
+static int op_process(void *rt, const jc_aid *instance, uint8_t channel, const uint8_t *apdu,
+                      size_t len, uint8_t *resp, size_t *resp_len)
+{
+    return jcvm_process(((jcvm_rt *)rt)->vm, instance, channel, apdu, len, resp, resp_len);
+}
+
+static void op_deselect(void *rt, const jc_aid *instance, uint8_t channel)
+{
+    jcvm_deselect(((jcvm_rt *)rt)->vm, instance, channel);
+}
+
+static int op_delete_instance(void *rt, const jc_aid *instance, uint16_t *sw)
+{
+    jcvm *vm = ((jcvm_rt *)rt)->vm;
+    if (!jcvm_has_instance(vm, instance))
+        return 0; /* an entry from before the runtime */
+    return jcvm_delete_instance(vm, instance, sw);
+}
+
+static int op_delete_package(void *rt, const jc_aid *pkg, uint16_t *sw)
+{
+    jcvm *vm = ((jcvm_rt *)rt)->vm;
+    if (!jcvm_has_package(vm, pkg))
+        return 0;
+    return jcvm_delete_package(vm, pkg, sw);
+}
+
+static void op_reset(void *rt)
+{
+    jcvm_reset(((jcvm_rt *)rt)->vm);
+}
+
+static int op_save(void *rt, uint8_t **blob, size_t *len)
+{
+    return jcvm_save(((jcvm_rt *)rt)->vm, blob, len);
+}
+
+static int op_restore(void *rt, const uint8_t *blob, size_t len)
+{
+    return jcvm_restore(((jcvm_rt *)rt)->vm, blob, len);
+}
+
+static bool op_dirty(void *rt)
+{
+    return jcvm_dirty(((jcvm_rt *)rt)->vm);
+}
+
+const jc_runtime_ops jcvm_runtime_ops = {
+    .load = op_load,
+    .install = op_install,
+    .select = op_select,
+    .process = op_process,
+    .deselect = op_deselect,
+    .delete_instance = op_delete_instance,
+    .delete_package = op_delete_package,
+    .reset = op_reset,
+    .save = op_save,
+    .restore = op_restore,
+    .dirty = op_dirty,
+};
+
+int jcvm_attach(jc_card *card, const jc_env *env, const jcvm_config *cfg, jcvm_rt **out)
+{
+    *out = NULL;
+    jcvm_rt *rt = calloc(1, sizeof *rt);
+    if (rt == NULL)
+        return JC_ERR_NOMEM;
+    rt->card = card;
+    if (env)
+        rt->env = *env;
+    jcvm_config c;
+    if (cfg)
+        c = *cfg;
+    else {
+        jcvm_config_default(&c);
+        /* the crypto algorithm set of the card's JCOP version (jcvm_natives_crypto.c) */
+        const jc_pstate *st = jc_card_pstate(card);
+        const jc_profile *p = st ? jc_profile_find(st->profile) : NULL;
+        if (p && p->jcop_version && strncmp(p->jcop_version, "2.4.2", 5) == 0)
+            c.crypto_profile = 1;
+    }
+    if (c.trace == NULL) {
+        c.trace = rt_trace;
+        c.trace_ctx = rt;
+    }
+    if (c.random == NULL) {
+        c.random = rt_random;
+        c.random_ctx = rt;
+    }
+    if (c.gp_card_state == NULL) {
+        c.gp_card_state = rt_card_state;
+        if (c.gp_ctx == NULL)
+            c.gp_ctx = rt;
+    }
+    rt->vm = jcvm_new(&c);
+    if (rt->vm == NULL) {
+        free(rt);
+        return JC_ERR_NOMEM;
+    }
+    int r = jc_card_set_runtime(card, &jcvm_runtime_ops, rt);
+    if (r < 0) {
+        jcvm_free(rt->vm);
+        free(rt);
+        return r;
+    }
+    *out = rt;
+    return 0;
+}
+
+void jcvm_detach(jcvm_rt *rt)
+{
+    if (rt == NULL)
+        return;
+    jcvm_free(rt->vm);
+    free(rt);
+}
+
+jcvm *jcvm_rt_vm(jcvm_rt *rt)
+{
+    return rt ? rt->vm : NULL;
+}
