@@ -531,12 +531,61 @@ static void test_key_persists(void **state)
     jcvm_free(vm);
 }
 
+static void reselect(jcvm *vm)
+{
+    uint8_t sel[5 + 16] = {0x00, 0xA4, 0x04, 0x00, app_aid.len};
+    memcpy(sel + 5, app_aid.b, app_aid.len);
+    uint8_t resp[300];
+    size_t rl = sizeof resp;
+    jcvm_select(vm, &app_aid, 0, sel, 5u + app_aid.len, resp, &rl);
+    assert_int_equal(resp[rl - 2] << 8 | resp[rl - 1], 0x9000);
+}
+
+/* Transient keys lose their value on the event their type names, and the
+   Cipher initialised with one throws UNINITIALIZED_KEY until the next init; a
+   persistent key's Cipher stays initialised across a reset. */
+static void test_transient_keys(void **state)
+{
+    (void)state;
+    static const struct {
+        uint8_t type;
+        int event; /* 0 reset, 1 deselect */
+        uint16_t sw_after;
+    } cases[] = {
+        {13, 0, 0x6F52}, /* TYPE_AES_TRANSIENT_RESET, card reset */
+        {14, 1, 0x6F52}, /* TYPE_AES_TRANSIENT_DESELECT, deselect */
+        {14, 0, 0x6F52}, /* a reset also clears CLEAR_ON_DESELECT */
+        {13, 1, 0x9000}, /* deselect leaves a CLEAR_ON_RESET key alone */
+        {15, 0, 0x9000}, /* TYPE_AES (persistent), card reset */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        jcvm *vm = card(0);
+        uint8_t key[16], in[16] = {0}, got[300];
+        unhex(AES128, key);
+        uint16_t sw;
+        cipher(vm, AES_ECB, ENC, cases[i].type, 128, key, NULL, 0, in, 16, NULL, &sw);
+        assert_int_equal(sw, 0x9000);
+        send(vm, 0x1C, 1, 0, in, 16, got, &sw);
+        assert_int_equal(sw, 0x9000);
+        if (cases[i].event == 0)
+            jcvm_reset(vm);
+        else
+            jcvm_deselect(vm, &app_aid, 0);
+        reselect(vm);
+        send(vm, 0x1C, 1, 0, in, 16, got, &sw);
+        if (sw != cases[i].sw_after)
+            fail_msg("case %zu: %04X, expected %04X", i, sw, cases[i].sw_after);
+        jcvm_free(vm);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cipher_vectors), cmocka_unit_test(test_modes_and_macs),
         cmocka_unit_test(test_digests),        cmocka_unit_test(test_exceptions),
         cmocka_unit_test(test_keygen_sign),    cmocka_unit_test(test_key_persists),
+        cmocka_unit_test(test_transient_keys),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
