@@ -50,6 +50,9 @@ typedef struct jcvm_config {
     int (*sc_wrap)(void *ctx, uint8_t *buf, size_t off, size_t len, uint16_t *sw);
     void (*sc_reset)(void *ctx);
     void *gp_ctx;
+    /* The card's crypto algorithm set (jcc_profile of crypto/jcc.h): 0 = JCOP 2.4.1
+       (J2A040, the default), 1 = JCOP 2.4.2 R3 (J2E145), 2 = every algorithm (tests). */
+    uint8_t crypto_profile;
 } jcvm_config;
 
 /* Defaults: 40 KB heap, 2 KB transient, no int, object deletion, budgets. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "jcvm_int.h"
+#include "jcvm_natives_crypto.h"
 
 #define OBJ_OVERHEAD 8u /* bytes a persistent object header costs in the heap budget */
 
@@ -88,6 +89,7 @@ void jcvm_obj_free(jcvm *vm, uint16_t h)
         vm->heap_used -= OBJ_OVERHEAD + ((o->flags & OF_TRANSIENT) ? 0 : bytes);
         vm->dirty = true;
     }
+    jcvm_crypto_obj_free(vm, h);
     free(o->data);
     memset(o, 0, sizeof *o);
     if (h < vm->n_objs_hint)
@@ -155,6 +157,7 @@ void jcvm_clear_transient(jcvm *vm, uint8_t flag, int only_pkg)
             continue;
         memset(o->data, 0, obj_bytes(o));
     }
+    jcvm_crypto_clear_transient(vm, flag, only_pkg);
 }
 
 /* ---- object deletion: mark from the roots ---- */
@@ -321,6 +324,17 @@ int jcvm_save(jcvm *vm, uint8_t **blob, size_t *len)
                 w2(&w, d[i]);
         }
     }
+    uint8_t *cb = NULL;
+    size_t cl = 0;
+    if (jcvm_crypto_save(vm, &cb, &cl) != 0)
+        w.bad = true;
+    else if (cl > 0) { /* crypto objects' engine state (keys, algorithms) */
+        w1(&w, 'C');
+        w4(&w, (uint32_t)cl);
+        w_put(&w, cb, cl);
+        memset(cb, 0, cl);
+    }
+    free(cb);
     w1(&w, 'E');
     if (w.bad) {
         free(w.b);
@@ -454,6 +468,11 @@ int jcvm_restore(jcvm *vm, const uint8_t *blob, size_t len)
             if (o.flags & OF_TRANSIENT)
                 vm->trans_used += (uint32_t)bytes;
             vm->heap_used += OBJ_OVERHEAD + ((o.flags & OF_TRANSIENT) ? 0 : (uint32_t)bytes);
+        } else if (t == 'C') {
+            uint32_t cl = rn(&r, 4);
+            const uint8_t *cb = rb(&r, cl);
+            if (r.bad || jcvm_crypto_restore(vm, cb, cl) != 0)
+                goto bad;
         } else {
             goto bad;
         }

@@ -166,6 +166,9 @@ struct jcvm {
     uint8_t active[JCVM_CHANNELS]; /* instance + 1 selected per channel */
     bool deletion_requested;
     bool restoring; /* jcvm_restore: link without creating static arrays */
+
+    /* javacard.security / javacardx.crypto objects (jcvm_natives_crypto.c) */
+    struct jcvm_crypto *crypto;
 };
 
 /* heap (jcvm_heap.c) */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "jcvm_int.h"
+#include "jcvm_natives_crypto.h"
 #include "jcvm_verify.h"
 
 void jcvm_config_default(jcvm_config *cfg)
@@ -37,6 +38,7 @@ void jcvm_wipe(jcvm *vm)
             free(vm->pkgs[p].cls_super);
             memset(&vm->pkgs[p], 0, sizeof vm->pkgs[p]);
         }
+    jcvm_crypto_wipe(vm);
     for (unsigned h = 1; h < JCVM_MAX_OBJS; h++)
         if (vm->objs[h].kind != OK_FREE) {
             free(vm->objs[h].data);
@@ -83,6 +85,7 @@ void jcvm_free(jcvm *vm)
     if (vm == NULL)
         return;
     jcvm_wipe(vm);
+    jcvm_crypto_free(vm);
     free(vm->objs);
     free(vm->stack);
     free(vm->undo);

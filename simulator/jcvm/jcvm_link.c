@@ -127,6 +127,8 @@ static uint16_t api_cells(int idx)
         return 5;
     if (strcmp(c->name, "AID") == 0)
         return 1;
+    if (strcmp(c->name, "KeyPair") == 0)
+        return 2; /* public and private key (jcvm_natives_crypto.c) */
     for (int k = idx; k >= 0; k = jcvm_api_classes[k].super)
         if (strcmp(jcvm_api_classes[k].name, "Throwable") == 0)
             return 1;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "jcvm_int.h"
+#include "jcvm_natives_crypto.h"
 
 #define NAT(name) static int name(jcvm *vm, uint16_t *a, uint16_t *r)
 #define S16(x) ((int16_t)(x))
@@ -1199,6 +1200,10 @@ static void bind_all(void)
             table[i] = thunks[nthunk++];
         }
     }
+    /* javacard.security, javacardx.crypto (jcvm_natives_crypto.c) */
+    for (unsigned i = 0; i < jcvm_api_n_methods && i < MAXM; i++)
+        if (table[i] == NULL)
+            table[i] = jcvm_crypto_native((int)i);
     /* equals(Object) inherited everywhere else */
     for (unsigned i = 0; i < jcvm_api_n_methods && i < MAXM; i++)
         if (table[i] == NULL && strcmp(jcvm_api_methods[i].sig, "equals(Ljava/lang/Object;)Z") == 0)

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jc_profile.h"
+
 struct jcvm_rt {
     jcvm *vm;
     jc_card *card;
@@ -130,8 +132,14 @@ int jcvm_attach(jc_card *card, const jc_env *env, const jcvm_config *cfg, jcvm_r
     jcvm_config c;
     if (cfg)
         c = *cfg;
-    else
+    else {
         jcvm_config_default(&c);
+        /* the crypto algorithm set of the card's JCOP version (jcvm_natives_crypto.c) */
+        const jc_pstate *st = jc_card_pstate(card);
+        const jc_profile *p = st ? jc_profile_find(st->profile) : NULL;
+        if (p && p->jcop_version && strncmp(p->jcop_version, "2.4.2", 5) == 0)
+            c.crypto_profile = 1;
+    }
     if (c.trace == NULL) {
         c.trace = rt_trace;
         c.trace_ctx = rt;

@@ -3,7 +3,7 @@
 # benchmark with tiny counts (figures meaningless) and checks that the table
 # is well formed: a header, six cells per row, every expected measurement
 # present, a number or "n/a" as median, a known verdict. It asserts nothing
-# about speed. Also checks the `row` and `proc` commands and a usage error.
+# about speed. Also checks the `crypto`, `row` and `proc` commands and a usage error.
 # usage: bench-smoke.sh JCOP_BENCH [JCOP_REPLAY|""] SUITE_DIR
 set -u
 bench=$1 replay=${2:-} suite=$3
@@ -56,6 +56,14 @@ grep -E '^\| in-process READ MEMORY[^|]*\| n/a' "$tmp/out" && fail "READ MEMORY 
 grep -E '^\| durable WRITE MEMORY[^|]*\| n/a' "$tmp/out" && fail "durable writes not measured"
 # No image may be left behind.
 [ -z "$(ls "$tmp" | grep '\.img')" ] || fail "image files left in $tmp"
+
+# crypto: the three applet rows, measured (never n/a: the applet answers 9000)
+timeout 120 "$bench" crypto --quick --rounds 1 >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err" >&2; fail "crypto failed"; }
+msg=$(check_table "$tmp/out" 3) || fail "$msg"
+for what in "applet RSA-2048 signature" "applet ECDSA P-256 signature" "applet AES-128 ECB encryption"; do
+    grep -q "^| $what" "$tmp/out" || fail "no row '$what'"
+done
+grep -q '| n/a |' "$tmp/out" && fail "a crypto row was not measured"
 
 # row: median of the given values, verdict from the target
 "$bench" row "three values" s "<2" 3 1 2 >"$tmp/out" || fail "row command failed"

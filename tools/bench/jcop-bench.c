@@ -46,6 +46,7 @@
 #include "jc_profile.h"
 #include "jc_scp02.h"
 #include "jc_store.h"
+#include "jb_crypto.h"
 
 extern char **environ;
 
@@ -212,6 +213,44 @@ static void jb_row_rounds_cpu(const char *what, double *v, double *cpu, int roun
     snprintf(detail, sizeof detail, "per CPU-second of one thread, %s..%s over %d rounds of %s; "
              "wall clock median %s", lo, hi, rounds, n, wm);
     jb_row(what, c.median, unit, detail, t);
+}
+
+/* ------------------------------------------------------------------ crypto rows */
+
+/* RSA-2048 and ECDSA P-256 signatures and AES-128 blocks through the project's
+ * crypto applet on the in-process VM (jb_crypto.c); no targets: the figures
+ * describe the simulator (a real JCOP needs tens to hundreds of ms per RSA
+ * signature). quick: tiny counts (smoke). */
+static int jb_crypto(const char *jca, int rounds, int quick, bool header)
+{
+    static const struct {
+        jb_crypto_kind kind;
+        const char *what, *unit;
+        long ops;
+    } rows[] = {
+        {JB_CRYPTO_RSA2048, "applet RSA-2048 signature (CRT, ALG_RSA_SHA_256_PKCS1), J2E145 set",
+         "signatures/s", 400},
+        {JB_CRYPTO_P256, "applet ECDSA P-256 signature (ALG_ECDSA_SHA_256), J2E145 set", "signatures/s",
+         4000},
+        {JB_CRYPTO_AES128, "applet AES-128 ECB encryption (Cipher.doFinal of 15 blocks)", "blocks/s",
+         1500000},
+    };
+    if (header)
+        jb_header();
+    jb_target none = {0};
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        double cpu[1000], wall[1000];
+        long ops = quick ? (rows[r].kind == JB_CRYPTO_AES128 ? 150 : 2) : rows[r].ops;
+        for (int i = 0; i < rounds; i++) {
+            char why[300] = "";
+            if (jb_crypto_run(jca, rows[r].kind, ops, &cpu[i], &wall[i], why, sizeof why) != 0) {
+                jb_row_na(rows[r].what, rows[r].unit, why, none);
+                return JB_EXIT_FAIL;
+            }
+        }
+        jb_row_rounds_cpu(rows[r].what, wall, cpu, rounds, ops, rows[r].unit, none);
+    }
+    return JB_EXIT_OK;
 }
 
 /* ------------------------------------------------------------------ in-process card */
@@ -1375,6 +1414,8 @@ static void jb_usage(FILE *f)
             "       jcop-bench pcsc [OPTIONS] READER_A READER_B   through pcscd, A against B\n"
             "       jcop-bench proc [--label NAME] PID      peak RSS of a running daemon\n"
             "       jcop-bench row WHAT UNIT TARGET VALUE...  one row (median of the values)\n"
+            "       jcop-bench crypto [--rounds R] [--quick] [FILE.jca]   RSA-2048, ECDSA P-256\n"
+            "                       and AES-128 through the crypto applet on the in-process VM\n"
             "Prints a Markdown table: measurement | median | unit | detail | target | verdict.\n"
             "Targets are reported (met / MISSED), never enforced: the exit status says only\n"
             "whether the measurements could be made.\n"
@@ -1572,5 +1613,11 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "row") == 0)
         return jb_cmd_row(rest, args, po.header);
+    if (strcmp(cmd, "crypto") == 0) {
+        if (rest > 1)
+            return jb_usage_error("crypto wants at most one FILE.jca", args[1]);
+        return jb_crypto(rest ? args[0] : JB_CRYPTO_JCA, io.rounds, io.apdus == 2000 ? 1 : 0,
+                         io.header);
+    }
     return jb_usage_error("unknown command", cmd);
 }

@@ -118,6 +118,9 @@ static int channel_of(uint8_t cla)
 }
 
 /* Run one transcript. Returns the tally; failures are printed, not asserted here. */
+/* The card's crypto profile for the next transcript (jcvm_config.crypto_profile). */
+static uint8_t crypto_profile;
+
 static tally run_transcript(const char *name, const char *jcsh)
 {
     tally t = {0};
@@ -131,6 +134,7 @@ static tally run_transcript(const char *name, const char *jcsh)
     jcvm_config cfg;
     jcvm_config_default(&cfg);
     cfg.protocol = 0; /* the spec notes give T=0 answers for getProtocol() */
+    cfg.crypto_profile = crypto_profile;
     if (getenv("JCVM_TEST_TRACE"))
         cfg.trace = trace_line;
     jcvm *vm = jcvm_new(&cfg);
@@ -359,6 +363,16 @@ TRANSCRIPT(test_installparams, "installparams", "installparams/installparams.jcs
 TRANSCRIPT(test_channels, "channels", "channels/channels.jcsh")
 TRANSCRIPT(test_shareable, "shareable", "shareable/shareable.jcsh")
 TRANSCRIPT(test_gpapi, "gpapi", "gpapi/gpapi.jcsh")
+TRANSCRIPT(test_crypto_run, "crypto", "crypto/crypto.jcsh")
+
+/* The crypto transcript generates an RSA key pair with KeyPair.ALG_RSA, which
+   JCOP 2.4.2 R3 has and JCOP 2.4.1 lacks (JCAlgTest): run it as a J2E145. */
+static void test_crypto(void **state)
+{
+    crypto_profile = 1;
+    test_crypto_run(state);
+    crypto_profile = 0;
+}
 
 int main(void)
 {
@@ -367,7 +381,7 @@ int main(void)
         cmocka_unit_test(test_objects),  cmocka_unit_test(test_persist),
         cmocka_unit_test(test_pin),      cmocka_unit_test(test_installparams),
         cmocka_unit_test(test_channels), cmocka_unit_test(test_shareable),
-        cmocka_unit_test(test_gpapi),
+        cmocka_unit_test(test_gpapi),    cmocka_unit_test(test_crypto),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
