@@ -221,6 +221,8 @@ static void explain_entry(printer *p, const jh_entry *e)
         const jh_event *ev = &e->events[i];
         if (ev->kind == JC_EV_WARN)
             fprintf(p->out, "   ! card: %s\n", ev->text ? ev->text : "warning");
+        else if (ev->kind == JC_EV_INFO && ev->text && strncmp(ev->text, "VM: ", 4) == 0)
+            fprintf(p->out, "   | applet (VM): %s\n", ev->text + 4); /* jcvm_runtime.c */
         else if (ev->kind == JC_EV_STATE)
             fprintf(p->out, "   | card state: %s -> %s%s%s (now %s)\n",
                     jc_card_state_name(ev->old_state), jc_card_state_name(ev->new_state),

@@ -3,7 +3,8 @@
 # demo applet (no ../shared needed): `jcop-cap asm` of tools/jcop-cap/examples/hello.jca, then
 # jcop-replay runs install-hello.gpsh (pre-personalization, FUSE, SCP02, install -file hello.cap,
 # SELECT, two greetings) on an in-process card, and the transcript must show the greeting with
-# its counter 01 then 02.
+# its counter 01 then 02, and --explain must show the applet events (package loaded, instance
+# installed, applet selected).
 set -eu
 replay=$1 jcopcap=$2 jca=$3 kt=$4 out=$5
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,6 +22,16 @@ for n in 01 02; do
     if ! tr -d ' ' < "$out/run.out" | grep -q "${hello}6D${n}9000"; then
         cat "$out/run.out"
         echo "run-demo.sh: the greeting with counter $n is missing"
+        exit 1
+    fi
+done
+# --explain shows the VM's applet events (jcvm_runtime.c's "VM: " notes)
+for ev in "applet (VM): package F06A636F7073696D48 1.0 loaded" \
+    "applet (VM): applet instance F06A636F7073696D4801 installed" \
+    "applet (VM): applet F06A636F7073696D4801 selected on channel 0"; do
+    if ! grep -qF "$ev" "$out/run.out"; then
+        cat "$out/run.out"
+        echo "run-demo.sh: --explain lacks the applet event: $ev"
         exit 1
     fi
 done
