@@ -116,6 +116,8 @@ if [ -n "${JT_DEMO_CAP:-}" ]; then
         has "journey: SELECT the applet" "SELECT the applet F06A636F7073696D4801"
         has "journey: the applet's command" "s command INS 40 (CLA 80)"
         has "journey: power cycle explained" "keeps its persistent memory"
+        has "journey: VM event install" "applet (VM): applet instance F06A636F7073696D4801 installed"
+        has "journey: VM event select" "applet (VM): applet F06A636F7073696D4801 selected on channel 0"
         has "journey: the end explained" "was loaded, installed, selected and answered"
         # "Hello, jcopsim" and the counter 01, 02, then 03 after the power cycle
         for n in 01 02 03; do
