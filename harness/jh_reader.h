@@ -57,6 +57,9 @@ typedef struct {
     const char *profile;
     const uint8_t *kt; /* 16 bytes or NULL */
     uint64_t seed;
+    /* --trace-vm: 0 off; N: the VM traces every bytecode, at most N lines kept
+     * per exchange (then one line saying how many were left out). */
+    unsigned trace_vm;
 } jh_card_opts;
 int jh_reader_card_open(jh_reader **out, const jh_card_opts *o, char *err, size_t errcap);
 

@@ -35,4 +35,28 @@ for ev in "applet (VM): package F06A636F7073696D48 1.0 loaded" \
         exit 1
     fi
 done
+# without --trace-vm no bytecode lines; with --trace-vm=5 at most 5 per command, then the cut
+if grep -q "applet (VM): bc " "$out/run.out"; then
+    echo "run-demo.sh: bytecode lines without --trace-vm"
+    exit 1
+fi
+"$replay" --kt "$kt" --explain --trace-vm=5 "$out/install-hello.gpsh" > "$out/trace-vm.out" 2>&1 || {
+    cat "$out/trace-vm.out"
+    echo "run-demo.sh: jcop-replay --trace-vm failed"
+    exit 1
+}
+bc=$(grep -c "applet (VM): bc pkg [0-9]* pc [0-9]* op [0-9A-F][0-9A-F] sp " "$out/trace-vm.out" || true)
+cut=$(grep -c "applet (VM): bytecode trace cut at 5 lines for this command" "$out/trace-vm.out" || true)
+# install() and the two process() calls each run more than 5 bytecodes
+if [ "$cut" -lt 3 ] || [ "$bc" -lt 15 ]; then
+    grep -n "applet (VM)" "$out/trace-vm.out" | head -40
+    echo "run-demo.sh: --trace-vm=5: $bc bytecode lines, $cut cuts"
+    exit 1
+fi
+per=$(awk '/applet \(VM\): bc /{n++} /^[^ ]/{if(n>m)m=n; n=0} END{if(n>m)m=n; print m+0}' "$out/trace-vm.out")
+if [ "$per" -gt 5 ]; then
+    echo "run-demo.sh: --trace-vm=5 let $per bytecode lines through for one command"
+    exit 1
+fi
+echo "run-demo.sh: --trace-vm=5: $bc bytecode lines, $cut commands cut at the bound"
 echo "run-demo.sh: hello.cap assembled, installed over SCP02 and answered its greeting twice"
