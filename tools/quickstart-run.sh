@@ -39,11 +39,12 @@ fi
 out=${JCOPSIM_QUICKSTART_DIR:-$build/quickstart}
 mkdir -p "$out"
 report=$out/rehearsal.html
-rm -f "$report"
+trace=$out/card-trace.jcsh # the card's own trace: jcop-explain shows the VM's applet events in it
+rm -f "$report" "$trace"
 # A transport key for the new virtual card, as a seller would give one.
 kt=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n' | tr 'a-f' 'A-F')
 echo "quickstart: a new virtual JCOP (J2A040) with transport key $kt, behind a private pcscd and vpcd"
-"$here/rig/jcop-rig" -q --build "$build" --new-card J2A040 --arg "--kt=$kt" -- \
+"$here/rig/jcop-rig" -q --build "$build" --new-card J2A040 --arg "--kt=$kt" --arg "--trace=$trace" -- \
     bash -c 'exec timeout 300 "$1" rehearse --reader "$JCOP_READER" --kt "$2" --allow-irreversible \
         --html "$3" --applet "$4" --send 8040000000 --send 8040000000 --send-after-reset 8040000000' \
     quickstart "$prepers" "$kt" "$report" "$cap"
@@ -60,5 +61,9 @@ else
 fi
 if [ -s "$report" ]; then
     echo "quickstart: HTML report: $report"
+fi
+if [ -s "$trace" ]; then
+    echo "quickstart: the card's own trace: $trace; what the card's Java Card VM did with the applet"
+    echo "quickstart: (package loaded, instance installed, selected): $build/tools/jcop-explain/jcop-explain $trace"
 fi
 exit $rc
