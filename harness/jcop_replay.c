@@ -35,6 +35,7 @@ typedef struct {
     uint8_t kt[16];
     bool have_kt;
     uint64_t seed;
+    unsigned trace_vm; /* --trace-vm[=N] */
     const char *reader;
     int reader_index;
     bool allow_irreversible;
@@ -74,6 +75,9 @@ static void usage(FILE *f)
           "                            transport key (testcases/ use 000102...0F) needs --kt\n"
           "                            or --image\n"
           "      --seed N              deterministic card randomness and host challenges\n"
+          "      --trace-vm[=N]        with --explain: the VM's bytecode trace (package, pc,\n"
+          "                            opcode, stack depth), at most N lines per command\n"
+          "                            (default 200; in-process card only)\n"
           "      --reader NAME         use the PC/SC reader NAME instead\n"
           "      --reader-index N      use the N-th PC/SC reader (0-based)\n"
           "      --allow-irreversible  let FUSE, PROTECT and one-way SET STATUS reach a PC/SC "
@@ -219,6 +223,8 @@ static void explain_entry(printer *p, const jh_entry *e)
             fprintf(p->out, "   ! card: %s\n", ev->text ? ev->text : "warning");
         else if (ev->kind == JH_EV_LINK)
             fprintf(p->out, "   | %s\n", ev->text ? ev->text : "");
+        else if (ev->kind == JC_EV_INFO && ev->text && strncmp(ev->text, "VM: ", 4) == 0)
+            fprintf(p->out, "   | applet (VM): %s\n", ev->text + 4); /* jcvm_runtime.c */
         else if (ev->kind == JC_EV_STATE)
             fprintf(p->out, "   | card state: %s -> %s%s%s (now %s)\n",
                     jc_card_state_name(ev->old_state), jc_card_state_name(ev->new_state),
@@ -251,6 +257,7 @@ static int open_reader(const cli *c, jh_reader **rd, char *err, size_t errcap)
         .kt = c->have_kt ? c->kt : NULL,
         .seed = c->seed,
         .t0 = c->t0,
+        .trace_vm = c->trace_vm,
     };
     return jh_reader_card_open(rd, &o, err, errcap);
 }
@@ -358,6 +365,7 @@ int main(int argc, char **argv)
         O_T0,
         O_KT,
         O_SEED,
+        O_TRACE_VM,
         O_READER,
         O_READER_INDEX,
         O_ALLOW,
@@ -375,6 +383,7 @@ int main(int argc, char **argv)
         {"t0", no_argument, NULL, O_T0},
         {"kt", required_argument, NULL, O_KT},
         {"seed", required_argument, NULL, O_SEED},
+        {"trace-vm", optional_argument, NULL, O_TRACE_VM},
         {"reader", required_argument, NULL, O_READER},
         {"reader-index", required_argument, NULL, O_READER_INDEX},
         {"allow-irreversible", no_argument, NULL, O_ALLOW},
@@ -425,6 +434,17 @@ int main(int argc, char **argv)
             }
             c.have_kt = true;
             break;
+        case O_TRACE_VM: {
+            char *end = NULL;
+            unsigned long v = optarg ? strtoul(optarg, &end, 10) : 200;
+            if ((optarg && (*end || !*optarg)) || v == 0 || v > 100000) {
+                fprintf(stderr, "jcop-replay: --trace-vm=N needs N from 1 to 100000\n");
+                return JH_EXIT_SCRIPT;
+            }
+            c.trace_vm = (unsigned)v;
+            c.explain = true;
+            break;
+        }
         case O_SEED: {
             char *end;
             c.seed = strtoull(optarg, &end, 0);
@@ -515,6 +535,11 @@ int main(int argc, char **argv)
     if ((c.reader || c.reader_index >= 0) && (c.image || c.profile || c.have_kt)) {
         fprintf(stderr,
                 "jcop-replay: --image/--profile/--kt are for the in-process card, not --reader\n");
+        return JH_EXIT_SCRIPT;
+    }
+    if (c.trace_vm && (c.reader || c.reader_index >= 0)) {
+        fprintf(stderr, "jcop-replay: --trace-vm is for the in-process card (jcopsim's own trace "
+                        "records a PC/SC session)\n");
         return JH_EXIT_SCRIPT;
     }
     if (c.reader && c.reader_index >= 0) {

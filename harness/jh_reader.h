@@ -62,6 +62,9 @@ typedef struct {
     const uint8_t *kt; /* 16 bytes or NULL */
     uint64_t seed;
     bool t0; /* answers as a T=0 card (jc_t0.h); the reader fetches 61xx / repeats 6Cxx */
+    /* --trace-vm: 0 off; N: the VM traces every bytecode, at most N lines kept
+     * per exchange (then one line saying how many were left out). */
+    unsigned trace_vm;
 } jh_card_opts;
 int jh_reader_card_open(jh_reader **out, const jh_card_opts *o, char *err, size_t errcap);
 

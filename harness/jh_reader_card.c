@@ -28,7 +28,9 @@ typedef struct {
     jcvm_rt *vm; /* the Java Card VM running the card's applets */
     jc_store *store;
     jh_entry *sink;
-    uint64_t seed; /* 0 = /dev/urandom */
+    unsigned trace_vm; /* bytecode lines kept per exchange (0: bytecode trace off) */
+    unsigned bc_lines; /* bytecode lines seen in this exchange */
+    uint64_t seed;     /* 0 = /dev/urandom */
     uint64_t prng;
     int urandom;
     jc_t0 *t0; /* --t0: the card answers as a T=0 card */
@@ -59,6 +61,17 @@ static void card_trace(void *ctx, const jc_event *ev)
     card_reader *r = ctx;
     if (!r->sink || ev->kind == JC_EV_CAPDU || ev->kind == JC_EV_RAPDU)
         return;
+    /* the bounded bytecode trace (--trace-vm): the VM's "bc ..." lines */
+    if (r->trace_vm && ev->kind == JC_EV_INFO && ev->text && strncmp(ev->text, "VM: bc ", 7) == 0 &&
+        ++r->bc_lines > r->trace_vm) {
+        if (r->bc_lines == r->trace_vm + 1) {
+            char t[120];
+            snprintf(t, sizeof t, "VM: bytecode trace cut at %u lines for this command",
+                     r->trace_vm);
+            jh_entry_add_event(r->sink, JC_EV_INFO, 0, NULL, 0, 0, 0, t);
+        }
+        return;
+    }
     jh_entry_add_event(r->sink, (int)ev->kind, ev->addr, ev->data, ev->len, ev->old_state,
                        ev->new_state, ev->text);
 }
@@ -175,6 +188,7 @@ static int c_state(const jh_reader *base)
 static void c_set_sink(jh_reader *base, jh_entry *e)
 {
     ((card_reader *)base)->sink = e;
+    ((card_reader *)base)->bc_lines = 0;
 }
 
 static const uint8_t *c_memory(const jh_reader *base)
@@ -283,7 +297,11 @@ int jh_reader_card_open(jh_reader **out, const jh_card_opts *o, char *err, size_
         snprintf(err, errcap, "cannot start the card: %s", jc_strerror(rc));
         goto fail;
     }
-    rc = jcvm_attach(r->card, &env, NULL, &r->vm);
+    jcvm_config vcfg;
+    jcvm_config_default(&vcfg);
+    vcfg.trace_bytecodes = o->trace_vm > 0; /* --trace-vm */
+    r->trace_vm = o->trace_vm;
+    rc = jcvm_attach(r->card, &env, &vcfg, &r->vm);
     if (rc < 0) {
         snprintf(err, errcap, "cannot start the card's Java Card VM: %s", jc_strerror(rc));
         goto fail;

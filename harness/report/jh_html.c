@@ -511,6 +511,20 @@ static void jh_transcript_table(jh_html *h)
             }
             fputs("</ul>", f);
         }
+        /* the card's VM on its applets (jcvm_runtime.c marks its notes "VM: ") */
+        bool vm_open = false;
+        for (size_t k = 0; k < e->n_events; k++) {
+            const jh_event *ev = &e->events[k];
+            if (ev->kind != JC_EV_INFO || !ev->text || strncmp(ev->text, "VM: ", 4) != 0)
+                continue;
+            fputs(vm_open ? "<li>" : "<ul class=\"x vm\"><li>", f);
+            vm_open = true;
+            fputs("applet (VM): ", f);
+            jh_esc(f, ev->text + 4);
+            fputs("</li>", f);
+        }
+        if (vm_open)
+            fputs("</ul>", f);
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n", f);

@@ -6,6 +6,7 @@
  */
 #include "jcvm_runtime.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +23,11 @@ static void rt_trace(void *ctx, const char *line)
     jcvm_rt *rt = ctx;
     if (rt->env.trace == NULL)
         return;
-    jc_event ev = {.kind = JC_EV_INFO, .text = line};
+    /* "VM: " marks the applet events among the card's INFO notes (which also
+     * name every command), so the harness and jcop-explain can show them. */
+    char text[240];
+    snprintf(text, sizeof text, "VM: %s", line);
+    jc_event ev = {.kind = JC_EV_INFO, .text = text};
     rt->env.trace(rt->env.trace_ctx, &ev);
 }
 

@@ -92,6 +92,9 @@ static void jt_on_event(void *ctx, const jt_event *ev)
     case JT_EV_STATE:
         jt_resync(r, ev->state_name);
         return;
+    case JT_EV_APPLET:
+        fprintf(r->out, "    # applet (VM): %s\n", ev->note);
+        return;
     }
     if (!r->echo)
         fprintf(r->out, "line %u: %s\n", ev->line, r->x.name);

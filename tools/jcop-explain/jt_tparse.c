@@ -225,6 +225,10 @@ static void jt_line_trace(jt_parser *p, const char *s)
         jt_power(p, JT_EV_RESET, atr, n);
     } else if (jt_starts(s, "/power off")) {
         jt_power(p, JT_EV_POWER_OFF, NULL, 0);
+    } else if (jt_starts(s, "# VM: ")) {
+        /* the card's VM on its applets: install, select, exceptions, transactions */
+        jt_event ev = {.kind = JT_EV_APPLET, .line = p->lineno, .note = s + 6};
+        p->fn(p->ctx, &ev);
     } else if (jt_starts(s, "# state:")) {
         /* "# state: OLD -> NEW: why": the card's own word on its state */
         const char *a = strstr(s, "-> ");

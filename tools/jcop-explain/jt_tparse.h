@@ -38,7 +38,8 @@ typedef enum {
     JT_EV_POWER_ON,     /* atr */
     JT_EV_RESET,        /* atr (may be empty) */
     JT_EV_POWER_OFF,
-    JT_EV_STATE, /* a jcopsim trace's own note "# state: A -> B: why": state_name = "B" */
+    JT_EV_STATE,  /* a jcopsim trace's own note "# state: A -> B: why": state_name = "B" */
+    JT_EV_APPLET, /* a jcopsim trace's applet event "# VM: text" (the card's VM): note = text */
 } jt_event_kind;
 
 #define JT_APDU_MAX 65546u
@@ -54,6 +55,7 @@ typedef struct {
     const uint8_t *atr;
     size_t atr_len;
     const char *state_name;
+    const char *note;
 } jt_event;
 
 typedef void (*jt_event_fn)(void *ctx, const jt_event *ev);

@@ -136,6 +136,19 @@ void jt_power_off(jt_session *s);
  * R-APDU length (>= 2) or <0 (transport failure, message printed). */
 int jt_xchg(jt_session *s, const char *what, const uint8_t *capdu, size_t len, bool secret,
             uint8_t *rapdu, size_t cap);
+/* Verdict for the last recorded exchange: held or failed, with what was expected
+ * and (when failed) why. */
+void jt_judge(jt_session *s, bool ok, const char *expect, const char *msg);
+/* Step 4 of a rehearsal (tools/jcop-prepers/jt_applet.c): over the open SCP02
+ * session, load and install the CAP file cap_path (INSTALL [for load], LOAD
+ * blocks, INSTALL [for install and make selectable]), SELECT its first applet
+ * and send it the APDUs of send[] (hex, each expecting 9000); then, when
+ * n_after > 0, power the card off and on, SELECT the applet again and send
+ * after[] (its persistent state survived). Returns 0, 1 (a check failed) or an
+ * exit code. */
+int jt_run_applet(jt_session *s, const char *cap_path, const char *const *send, size_t n_send,
+                  const char *const *after, size_t n_after);
+
 /* Run one plan step; returns 0 when the SW (and a CHECK's bytes) are as expected,
  * 1 when not, <0 on transport failure. */
 int jt_run_step(jt_session *s, const jt_step *st);

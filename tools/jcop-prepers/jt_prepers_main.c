@@ -20,6 +20,7 @@
 #include "jc_image.h"
 #include "jc_store.h"
 #include "jh_html.h"
+#include "jh_util.h"
 #include "jt_prepers.h"
 
 typedef struct {
@@ -43,6 +44,9 @@ typedef struct {
     const char *atr_iface_hex;
     const char *kvn_hex;
     bool protect, fuse, yes, allow_irreversible, show_keys, quiet;
+    const char *applet; /* rehearse: a CAP file to load, install and talk to */
+    const char *send[16], *send_after[16];
+    size_t n_send, n_send_after;
 } jt_opts;
 
 static int jt_err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -671,6 +675,10 @@ static int jt_cmd_rehearse(const jt_opts *o)
         printf("\n== 3. the fused card: authenticate with the new keys, list the registry\n");
         rc = jt_check_fused(&s, &p, jt_kvn(o), true);
     }
+    if (!rc && o->applet) {
+        printf("\n== 4. an applet: load, install, select and talk to it over the new keys\n");
+        rc = jt_run_applet(&s, o->applet, o->send, o->n_send, o->send_after, o->n_send_after);
+    }
     jt_power_off(&s);
     s.t.status = rc;
     jh_transcript_count(&s.t);
@@ -679,6 +687,8 @@ static int jt_cmd_rehearse(const jt_opts *o)
     if (rc == 0)
         printf("SCP02 authentication with the new keys succeeded on the fused card: the plan is "
                "safe to apply.\n");
+    if (rc == 0 && o->applet)
+        printf("The applet of %s was loaded, installed and answered as expected.\n", o->applet);
     if (o->html) {
         bool have_after = false;
         if (!pcsc) {
@@ -938,6 +948,11 @@ static void jt_usage(FILE *f)
         "      --atr-iface HEX       T0 and interface bytes of the ATR (optional)\n"
         "      --atr-hist HEX        historical bytes of the ATR, at most 8 on J2A040 (optional)\n"
         "      --kvn HEX             key version for INITIALIZE UPDATE (default 00 = first set)\n"
+        "An applet (rehearse, after the SCP02 authentication):\n"
+        "      --applet CAP          load and install the CAP's first applet over SCP02, SELECT "
+        "it\n"
+        "      --send APDU           then send it this command (hex; expects 9000; repeatable)\n"
+        "      --send-after-reset APDU   power-cycle, SELECT it again, send this (repeatable)\n"
         "Files and output:\n"
         "  -o, --out FILE            backup file / twin image (never overwritten)\n"
         "  -b, --backup FILE         backup file (backup: output; apply: the card's identity)\n"
@@ -975,7 +990,10 @@ int main(int argc, char **argv)
         O_SHOW_KEYS,
         O_PROTECT,
         O_FUSE,
-        O_ALLOW
+        O_ALLOW,
+        O_APPLET,
+        O_SEND,
+        O_SEND_AFTER
     };
     static const struct option opts[] = {
         {"reader", required_argument, NULL, 'r'},
@@ -1004,6 +1022,9 @@ int main(int argc, char **argv)
         {"fuse", no_argument, NULL, O_FUSE},
         {"yes", no_argument, NULL, 'y'},
         {"allow-irreversible", no_argument, NULL, O_ALLOW},
+        {"applet", required_argument, NULL, O_APPLET},
+        {"send", required_argument, NULL, O_SEND},
+        {"send-after-reset", required_argument, NULL, O_SEND_AFTER},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -1095,6 +1116,23 @@ int main(int argc, char **argv)
         case O_ALLOW:
             o.allow_irreversible = true;
             break;
+        case O_APPLET:
+            o.applet = optarg;
+            break;
+        case O_SEND:
+        case O_SEND_AFTER: {
+            uint8_t b[262];
+            int n = jh_unhex(optarg, (size_t)-1, b, sizeof b);
+            if (n < 4)
+                return jt_err(JT_EXIT_USAGE, "--%s takes a command APDU in hex (4 to 261 bytes)",
+                              c == O_SEND ? "send" : "send-after-reset");
+            const char **list = c == O_SEND ? o.send : o.send_after;
+            size_t *cnt = c == O_SEND ? &o.n_send : &o.n_send_after;
+            if (*cnt >= 16)
+                return jt_err(JT_EXIT_USAGE, "at most 16 --send and 16 --send-after-reset");
+            list[(*cnt)++] = optarg;
+            break;
+        }
         case 'h':
             jt_usage(stdout);
             return 0;
@@ -1122,6 +1160,10 @@ int main(int argc, char **argv)
         o.profile = jc_profile_lookup(o.profile)->name;
     if (o.reader && o.image)
         return jt_err(JT_EXIT_USAGE, "--reader and --image both name a card: choose one");
+    if ((o.applet || o.n_send || o.n_send_after) && strcmp(o.cmd, "rehearse") != 0)
+        return jt_err(JT_EXIT_USAGE, "--applet, --send and --send-after-reset belong to rehearse");
+    if ((o.n_send || o.n_send_after) && !o.applet)
+        return jt_err(JT_EXIT_USAGE, "--send and --send-after-reset need --applet CAP");
     if (o.kvn_hex) {
         uint8_t k;
         if (jh_hex_parse(o.kvn_hex, &k, 1) != 1)

@@ -192,8 +192,14 @@ static int jt_xchg_inner(jt_session *s, const char *what, const uint8_t *capdu, 
     /* a READ of a secret answers the secret; a write or SELECT KT carries it */
     bool is_read = len == 5 && capdu[1] == 0xB0;
     jt_print_bytes(s, "=>", wire, wlen, secret && !is_read, 5, wlen);
-    int n = s->rd->ops->transmit(s->rd, wire, wlen, rapdu, cap);
+    /* the entry first, so the in-process card's events (the VM's applet
+     * events among them) are recorded on it during the exchange */
     jh_entry *e = jh_transcript_add(&s->t, s->step_file, ++s->step_no, what, JH_ENTRY_APDU);
+    if (s->rd->ops->set_sink)
+        s->rd->ops->set_sink(s->rd, e);
+    int n = s->rd->ops->transmit(s->rd, wire, wlen, rapdu, cap);
+    if (s->rd->ops->set_sink)
+        s->rd->ops->set_sink(s->rd, NULL);
     /* READ/WRITE MEMORY go to the transcript as they are: the HTML report hides
      * the secret fields itself (jh_html_opts.masked_fields), so it can still
      * show that they changed. Other secrets (the KT in SELECT) are masked here. */
@@ -234,11 +240,15 @@ static int jt_xchg_inner(jt_session *s, const char *what, const uint8_t *capdu, 
     jh_explain_exchange_plain(&s->ex, wire, wlen, s->wrapped ? capdu : NULL, len, rapdu, (size_t)n,
                               &s->x);
     jt_print_expl(s, secret);
+    for (size_t i = 0; e && s->out && i < e->n_events; i++)
+        if (e->events[i].kind == JC_EV_INFO && e->events[i].text &&
+            strncmp(e->events[i].text, "VM: ", 4) == 0)
+            fprintf(s->out, "     applet (VM): %s\n", e->events[i].text + 4);
     return n;
 }
 
 /* Verdict for the last entry. */
-static void jt_judge(jt_session *s, bool ok, const char *expect, const char *msg)
+void jt_judge(jt_session *s, bool ok, const char *expect, const char *msg)
 {
     if (!s->t.n_entries)
         return;

@@ -97,4 +97,38 @@ if [ -n "$REPLAY" ] && [ -x "$REPLAY" ]; then
     has_long() { grep -qF -- "$2" "$W/long.html" && ok "$1" || bad "$1 (missing: $2)"; }
     has_long "the whole path stays in a tooltip" "title=\"$long/tutorial.jcsh:"
 fi
+# The main job's whole journey (tools/quickstart-run.sh): after the SCP02
+# authentication, the demo applet assembled at build time by jcop-cap asm
+# (JT_DEMO_CAP) is loaded, installed, selected and talked to; the report shows
+# each of those steps, explained, and the greeting counter going on after a
+# power cycle (kept in persistent memory).
+if [ -n "${JT_DEMO_CAP:-}" ]; then
+    if [ -s "$JT_DEMO_CAP" ]; then
+        timeout 120 "$P" rehearse --kt 000102030405060708090A0B0C0D0E0F --key $KEY --gpin-ascii 1234 \
+            --html "$W/journey.html" --applet "$JT_DEMO_CAP" --send 8040000000 --send 8040000000 \
+            --send-after-reset 8040000000 > "$W/journey.out" 2>&1 || bad "rehearsal with --applet (exit $?)"
+        chrome --dump-dom "file://$W/journey.html" > "$W/dom.html"
+        has "journey: SCP02 still shown" "secure channel: open at level 01"
+        has "journey: INSTALL for load" "INSTALL [for load] of the package"
+        has "journey: LOAD's last block" "(the last)"
+        has "journey: LOAD explained" "LOAD sends the Load File"
+        has "journey: INSTALL for install" "INSTALL [for install and make selectable] of the applet"
+        has "journey: SELECT the applet" "SELECT the applet F06A636F7073696D4801"
+        has "journey: the applet's command" "s command INS 40 (CLA 80)"
+        has "journey: power cycle explained" "keeps its persistent memory"
+        has "journey: VM event install" "applet (VM): applet instance F06A636F7073696D4801 installed"
+        has "journey: VM event select" "applet (VM): applet F06A636F7073696D4801 selected on channel 0"
+        has "journey: the end explained" "was loaded, installed, selected and answered"
+        # "Hello, jcopsim" and the counter 01, 02, then 03 after the power cycle
+        for n in 01 02 03; do
+            if grep -qE "48656C6C6F2C206A636F707369 ?6D ?$n ?9000|48 65 6C 6C 6F.*6D $n 90 00" "$W/dom.html"; then
+                ok "journey: greeting with counter $n"
+            else bad "journey: greeting with counter $n"; fi
+        done
+        grep -q "were loaded, installed\|was loaded, installed and answered as expected" "$W/journey.out" \
+            && ok "journey: the summary line" || bad "journey: the summary line"
+    else
+        bad "the demo CAP $JT_DEMO_CAP is missing (built by the jcopsim-demo-cap target)"
+    fi
+fi
 exit $((fails > 0))
