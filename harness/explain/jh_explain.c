@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jc_apdu.h"
 #include "jc_card.h"
 #include "jc_crypto.h"
 #include "jc_hex.h"
@@ -31,50 +32,28 @@ typedef struct {
     size_t le;
 } jh_apdu;
 
+/* The card's own parser (jc_apdu.h) decides what is well-formed; the header
+ * bytes of a malformed command are kept so it can still be named. */
 static void jh_apdu_parse(const uint8_t *b, size_t n, jh_apdu *a)
 {
     memset(a, 0, sizeof *a);
     if (n < 4)
         return;
+    jc_apdu c;
+    a->ok = jc_apdu_parse(b, n, &c) == 0;
     a->cla = b[0];
     a->ins = b[1];
     a->p1 = b[2];
     a->p2 = b[3];
-    if (n == 4) {
-        a->ok = true;
-    } else if (n == 5) {
-        a->ok = true;
-        a->has_le = true;
-        a->le = b[4] ? b[4] : 256;
-    } else if (b[4] != 0) {
-        a->lc = b[4];
-        a->data = b + 5;
-        if (n == 5 + a->lc) {
-            a->ok = true;
-        } else if (n == 6 + a->lc) {
-            a->ok = true;
-            a->has_le = true;
-            a->le = b[5 + a->lc] ? b[5 + a->lc] : 256;
-        }
-    } else if (n == 7) {
-        a->ok = a->ext = a->has_le = true;
-        a->le = ((size_t)b[5] << 8 | b[6]) ? ((size_t)b[5] << 8 | b[6]) : 65536;
-    } else if (n > 7) {
-        a->ext = true;
-        a->lc = (size_t)b[5] << 8 | b[6];
-        a->data = b + 7;
-        if (a->lc && n == 7 + a->lc) {
-            a->ok = true;
-        } else if (a->lc && n == 9 + a->lc) {
-            a->ok = a->has_le = true;
-            size_t le = (size_t)b[7 + a->lc] << 8 | b[8 + a->lc];
-            a->le = le ? le : 65536;
-        }
-    }
     if (!a->ok) {
-        a->data = NULL;
-        a->lc = 0;
+        a->ext = n > 7 && b[4] == 0;
+        return;
     }
+    a->ext = c.extended;
+    a->data = c.lc ? c.data : NULL;
+    a->lc = c.lc;
+    a->has_le = c.has_le;
+    a->le = c.le;
 }
 
 __attribute__((format(printf, 3, 4))) static void jh_add(jh_explanation *x, jh_xline_kind k,
