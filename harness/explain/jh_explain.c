@@ -17,6 +17,7 @@
 #include "jc_card.h"
 #include "jc_crypto.h"
 #include "jc_hex.h"
+#include "jc_profile.h"
 #include "jc_sw.h"
 #include "jh_explain.h"
 
@@ -181,9 +182,19 @@ static const char *jh_app_lcs_name(uint8_t scope, uint8_t lcs)
     return "application-specific";
 }
 
-static const uint8_t jh_aid_identify[] = {0xA0, 0x00, 0x00, 0x01, 0x67, 0x41, 0x30, 0x00, 0xFF};
-static const uint8_t jh_aid_isd_241[] = {0xA0, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00};
-static const uint8_t jh_aid_isd_242[] = {0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00};
+/* Is aid[0..n) the IDENTIFY AID (isd false) or the ISD AID (isd true) of
+ * one of the card's profiles (jc_profile.h)? */
+static bool jh_profile_aid(const uint8_t *aid, size_t n, bool isd)
+{
+    for (size_t i = 0; i < jc_profile_count(); i++) {
+        const jc_profile *p = jc_profile_at(i);
+        const uint8_t *b = isd ? p->isd_aid.b : p->identify_aid;
+        size_t len = isd ? p->isd_aid.len : p->identify_aid_len;
+        if (n && n == len && memcmp(aid, b, n) == 0)
+            return true;
+    }
+    return false;
+}
 
 /* ---- the card view ------------------------------------------------------ */
 
@@ -739,9 +750,8 @@ static void jh_cmd_select(jh_ctx *c)
     jh_card_view *v = &c->ex->view;
     const jh_apdu *a = c->a;
     char h[80];
-    bool identify = a->lc == sizeof jh_aid_identify && memcmp(a->data, jh_aid_identify, a->lc) == 0;
-    bool isd = (a->lc == 8 && (memcmp(a->data, jh_aid_isd_241, 8) == 0 ||
-                               memcmp(a->data, jh_aid_isd_242, 8) == 0));
+    bool identify = jh_profile_aid(a->data, a->lc, false);
+    bool isd = jh_profile_aid(a->data, a->lc, true);
     if (a->p1 != 0x04) {
         snprintf(c->x->name, sizeof c->x->name, "SELECT");
         jh_add(c->x, JH_XL_COMMAND, "SELECT with P1=%02X (not by DF name)", a->p1);
