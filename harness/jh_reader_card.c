@@ -19,6 +19,7 @@
 #include "jc_image.h"
 #include "jc_profile.h"
 #include "jc_store.h"
+#include "jc_sysrand.h"
 #include "jc_t0.h"
 #include "jh_reader.h"
 
@@ -30,9 +31,8 @@ typedef struct {
     jh_entry *sink;
     unsigned trace_vm; /* bytecode lines kept per exchange (0: bytecode trace off) */
     unsigned bc_lines; /* bytecode lines seen in this exchange */
-    uint64_t seed;     /* 0 = /dev/urandom */
+    uint64_t seed;     /* 0 = the system's source (jc_sysrand) */
     uint64_t prng;
-    int urandom;
     jc_t0 *t0; /* --t0: the card answers as a T=0 card */
 } card_reader;
 
@@ -43,17 +43,7 @@ static int card_random(void *ctx, uint8_t *out, size_t n)
         jc_splitmix_fill(&r->prng, out, n); /* reproducible runs (--seed) */
         return 0;
     }
-    size_t got = 0;
-    while (got < n) {
-        ssize_t k = read(r->urandom, out + got, n - got);
-        if (k <= 0) {
-            if (k < 0 && errno == EINTR)
-                continue;
-            return JC_ERR_RANDOM;
-        }
-        got += (size_t)k;
-    }
-    return 0;
+    return jc_sysrand(NULL, out, n); /* a failure is JC_ERR_RANDOM: the card answers it */
 }
 
 static void card_trace(void *ctx, const jc_event *ev)
@@ -206,8 +196,6 @@ static void c_close(jh_reader *base)
     jcvm_detach(r->vm);
     if (r->store)
         jc_store_close(r->store);
-    if (r->urandom >= 0)
-        close(r->urandom);
     free(r->t0);
     free(r);
 }
@@ -236,21 +224,12 @@ int jh_reader_card_open(jh_reader **out, const jh_card_opts *o, char *err, size_
         goto fail;
     }
     r->base.ops = &card_ops;
-    r->urandom = -1;
     if (o->t0 && (r->t0 = calloc(1, sizeof *r->t0)) == NULL) {
         snprintf(err, errcap, "out of memory");
         goto fail;
     }
     r->seed = o->seed;
     r->prng = o->seed;
-    if (!o->seed) {
-        r->urandom = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-        if (r->urandom < 0) {
-            snprintf(err, errcap, "cannot open /dev/urandom: %s", strerror(errno));
-            rc = JC_ERR_RANDOM;
-            goto fail;
-        }
-    }
     const char *profile = o->profile;
     if (!profile) {
         const jc_profile *def = jc_profile_default();

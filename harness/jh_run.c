@@ -9,13 +9,10 @@
 #include "jc_rng.h"
 #include "jc_hex.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "jc_card.h"
 #include "jc_crypto.h"
@@ -24,6 +21,7 @@
 #include "jh_util.h"
 #include "jh_vars.h"
 #include "jh_cap.h"
+#include "jc_sysrand.h"
 
 #define MAX_HOST_KEYSETS 16
 
@@ -44,7 +42,6 @@ typedef struct {
     jc_scp02 sc;
     hostkeys keys[MAX_HOST_KEYSETS];
     uint64_t prng;
-    int urandom;
     int status;
     bool stop;
     uint8_t *rbuf;
@@ -202,20 +199,21 @@ static int expand(run *r, const char *s, char **out)
     return 0;
 }
 
-static void host_random(run *r, uint8_t *out, size_t n)
+/* Host challenge bytes: deterministic with a seed, else the system's source;
+ * a failure of that source is an environment error, never a fallback. */
+static int host_random(run *r, uint8_t *out, size_t n)
 {
-    if (r->o->seed || r->urandom < 0) {
+    if (r->o->seed) {
         jc_splitmix_fill(&r->prng, out, n);
-        return;
+        return 0;
     }
-    size_t got = 0;
-    while (got < n) {
-        ssize_t k = read(r->urandom, out + got, n - got);
-        if (k <= 0 && errno != EINTR)
-            break;
-        if (k > 0)
-            got += (size_t)k;
+    int rc = (r->o->sysrand ? r->o->sysrand : jc_sysrand)(NULL, out, n);
+    if (rc < 0) {
+        fatal(r, JH_EXIT_ENV, "the system random source failed (%s): no host challenge",
+              jc_strerror(rc));
+        return -1;
     }
+    return 0;
 }
 
 static void set_response_vars(run *r, const uint8_t *b, size_t n)
@@ -687,8 +685,8 @@ static int init_update(run *r, const char *verb, uint8_t kvn, const jc_scp02_key
     uint8_t chal[8], apdu[16];
     if (r->o->host_challenge)
         memcpy(chal, r->o->host_challenge, sizeof chal);
-    else
-        host_random(r, chal, sizeof chal);
+    else if (host_random(r, chal, sizeof chal) < 0)
+        return -1;
     int n = jc_scp02_host_init_update(&r->sc, kvn, chal, apdu, sizeof apdu);
     if (n < 0) {
         fatal(r, JH_EXIT_SCRIPT, "cannot build INITIALIZE UPDATE: %s", jc_strerror(n));
@@ -979,7 +977,7 @@ static const step_fn handlers[] = {
 
 int jh_run(jh_reader *rd, const jh_script *sc, const jh_run_opts *o, jh_transcript *t)
 {
-    run r = {.rd = rd, .o = o, .t = t, .urandom = -1, .prng = o->seed ^ 0x6A68686F73742121ull};
+    run r = {.rd = rd, .o = o, .t = t, .prng = o->seed ^ 0x6A68686F73742121ull};
     jh_vars_init(&r.vars);
     r.rbuf = malloc(JC_RAPDU_MAX);
     r.cbuf = malloc(CBUF_MAX);
@@ -987,8 +985,6 @@ int jh_run(jh_reader *rd, const jh_script *sc, const jh_run_opts *o, jh_transcri
         fatal(&r, JH_EXIT_ENV, "out of memory or libcrypto failure");
         goto out;
     }
-    if (!o->seed)
-        r.urandom = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
     jc_scp02_reset(&r.sc);
     for (size_t i = 0; i < o->n_vars && !r.stop; i++) {
         char name[128], err[300];
@@ -1012,8 +1008,6 @@ int jh_run(jh_reader *rd, const jh_script *sc, const jh_run_opts *o, jh_transcri
 out:
     jc_scp02_reset(&r.sc);
     jc_crypto_free(r.crypto);
-    if (r.urandom >= 0)
-        close(r.urandom);
     free(r.rbuf);
     free(r.cbuf);
     jh_vars_free(&r.vars);

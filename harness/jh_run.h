@@ -27,9 +27,13 @@ enum {
 typedef struct {
     bool allow_irreversible; /* send FUSE/PROTECT/one-way SET STATUS to guarded readers */
     bool keep_going;         /* go on after a failed expectation (default: stop) */
-    uint64_t seed;           /* host challenges: 0 = /dev/urandom, else deterministic */
+    uint64_t seed;           /* host challenges: 0 = the system's source, else deterministic */
     const uint8_t
         *host_challenge; /* tests: this 8-byte host challenge for every INITIALIZE UPDATE */
+    /* The system random source for host challenges when seed is 0 (NULL =
+     * jc_sysrand, simulator/store). A failure stops the run with exit 3:
+     * never a predictable challenge. Tests inject a failing one. */
+    int (*sysrand)(void *ctx, uint8_t *out, size_t n);
     void (*on_entry)(void *ctx, const jh_transcript *t, const jh_entry *e);
     void *on_entry_ctx;
     /* Variables given from outside ("NAME=VALUE", jcop-replay --var): defined

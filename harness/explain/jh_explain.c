@@ -13,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jc_apdu.h"
 #include "jc_card.h"
 #include "jc_crypto.h"
 #include "jc_hex.h"
+#include "jc_profile.h"
 #include "jc_sw.h"
 #include "jh_explain.h"
 
@@ -31,50 +33,28 @@ typedef struct {
     size_t le;
 } jh_apdu;
 
+/* The card's own parser (jc_apdu.h) decides what is well-formed; the header
+ * bytes of a malformed command are kept so it can still be named. */
 static void jh_apdu_parse(const uint8_t *b, size_t n, jh_apdu *a)
 {
     memset(a, 0, sizeof *a);
     if (n < 4)
         return;
+    jc_apdu c;
+    a->ok = jc_apdu_parse(b, n, &c) == 0;
     a->cla = b[0];
     a->ins = b[1];
     a->p1 = b[2];
     a->p2 = b[3];
-    if (n == 4) {
-        a->ok = true;
-    } else if (n == 5) {
-        a->ok = true;
-        a->has_le = true;
-        a->le = b[4] ? b[4] : 256;
-    } else if (b[4] != 0) {
-        a->lc = b[4];
-        a->data = b + 5;
-        if (n == 5 + a->lc) {
-            a->ok = true;
-        } else if (n == 6 + a->lc) {
-            a->ok = true;
-            a->has_le = true;
-            a->le = b[5 + a->lc] ? b[5 + a->lc] : 256;
-        }
-    } else if (n == 7) {
-        a->ok = a->ext = a->has_le = true;
-        a->le = ((size_t)b[5] << 8 | b[6]) ? ((size_t)b[5] << 8 | b[6]) : 65536;
-    } else if (n > 7) {
-        a->ext = true;
-        a->lc = (size_t)b[5] << 8 | b[6];
-        a->data = b + 7;
-        if (a->lc && n == 7 + a->lc) {
-            a->ok = true;
-        } else if (a->lc && n == 9 + a->lc) {
-            a->ok = a->has_le = true;
-            size_t le = (size_t)b[7 + a->lc] << 8 | b[8 + a->lc];
-            a->le = le ? le : 65536;
-        }
-    }
     if (!a->ok) {
-        a->data = NULL;
-        a->lc = 0;
+        a->ext = n > 7 && b[4] == 0;
+        return;
     }
+    a->ext = c.extended;
+    a->data = c.lc ? c.data : NULL;
+    a->lc = c.lc;
+    a->has_le = c.has_le;
+    a->le = c.le;
 }
 
 __attribute__((format(printf, 3, 4))) static void jh_add(jh_explanation *x, jh_xline_kind k,
@@ -202,9 +182,19 @@ static const char *jh_app_lcs_name(uint8_t scope, uint8_t lcs)
     return "application-specific";
 }
 
-static const uint8_t jh_aid_identify[] = {0xA0, 0x00, 0x00, 0x01, 0x67, 0x41, 0x30, 0x00, 0xFF};
-static const uint8_t jh_aid_isd_241[] = {0xA0, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00};
-static const uint8_t jh_aid_isd_242[] = {0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00};
+/* Is aid[0..n) the IDENTIFY AID (isd false) or the ISD AID (isd true) of
+ * one of the card's profiles (jc_profile.h)? */
+static bool jh_profile_aid(const uint8_t *aid, size_t n, bool isd)
+{
+    for (size_t i = 0; i < jc_profile_count(); i++) {
+        const jc_profile *p = jc_profile_at(i);
+        const uint8_t *b = isd ? p->isd_aid.b : p->identify_aid;
+        size_t len = isd ? p->isd_aid.len : p->identify_aid_len;
+        if (n && n == len && memcmp(aid, b, n) == 0)
+            return true;
+    }
+    return false;
+}
 
 /* ---- the card view ------------------------------------------------------ */
 
@@ -760,9 +750,8 @@ static void jh_cmd_select(jh_ctx *c)
     jh_card_view *v = &c->ex->view;
     const jh_apdu *a = c->a;
     char h[80];
-    bool identify = a->lc == sizeof jh_aid_identify && memcmp(a->data, jh_aid_identify, a->lc) == 0;
-    bool isd = (a->lc == 8 && (memcmp(a->data, jh_aid_isd_241, 8) == 0 ||
-                               memcmp(a->data, jh_aid_isd_242, 8) == 0));
+    bool identify = jh_profile_aid(a->data, a->lc, false);
+    bool isd = jh_profile_aid(a->data, a->lc, true);
     if (a->p1 != 0x04) {
         snprintf(c->x->name, sizeof c->x->name, "SELECT");
         jh_add(c->x, JH_XL_COMMAND, "SELECT with P1=%02X (not by DF name)", a->p1);

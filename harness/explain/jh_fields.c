@@ -2,107 +2,14 @@
  * jh_fields.c: names for memory addresses, so the explainer and the HTML
  * report can say "CM_KEY1" instead of 0xC00305.
  *
- * The one switch-over point to the card's profile data: jh_field_source()
- * returns the field table of a profile. Until simulator/core/jc_profile.h
- * exports its field table, the table below carries the addresses of
- * jcop-facts.md §2 with their labels; every other function reads fields only
- * through jh_field_source().
+ * The names, addresses, lengths and labels are the card's own profile data
+ * (simulator/core/jc_profile.h, the fields of each jc_profile): one copy.
  */
 #include <string.h>
 
 #include "jh_explain.h"
-#ifdef JH_HAVE_PROFILE
 #include "jc_profile.h"
-#endif
 
-#ifndef JH_HAVE_PROFILE
-static const jh_field jh_fields_jcop24x[] = {
-    {.name = "CONFIG_C00122",
-     .addr = 0xC00122,
-     .len = 1,
-     .label = "assumed",
-     .what = "written FE by both public scripts; meaning unknown"},
-    {.name = "ATR_COLD_C00124",
-     .addr = 0xC00124,
-     .len = 1,
-     .label = "assumed",
-     .what =
-         "cold-start configuration byte written 0B or 0F by the public scripts; meaning unknown"},
-    {.name = "ATR_COLD_T0_IFACE",
-     .addr = 0xC00126,
-     .len = 9,
-     .label = "inferred",
-     .what = "length, then T0 and the interface bytes of the ATR after a cold reset"},
-    {.name = "ATR_COLD_HIST",
-     .addr = 0xC00136,
-     .len = 16,
-     .label = "inferred",
-     .what = "length, then the historical bytes of the ATR after a cold reset"},
-    {.name = "ATR_WARM_C00147",
-     .addr = 0xC00147,
-     .len = 1,
-     .label = "assumed",
-     .what = "warm-start twin of C00124"},
-    {.name = "ATR_WARM_T0_IFACE",
-     .addr = 0xC00149,
-     .len = 9,
-     .label = "inferred",
-     .what = "length, then T0 and the interface bytes of the ATR after a warm reset"},
-    {.name = "ATR_WARM_HIST",
-     .addr = 0xC00159,
-     .len = 16,
-     .label = "inferred",
-     .what = "length, then the historical bytes of the ATR after a warm reset"},
-    {.name = "UNKNOWN_C0029A",
-     .addr = 0xC0029A,
-     .len = 2,
-     .label = "assumed",
-     .what = "written F8 07 by a vendor script; meaning unknown"},
-    {.name = "CM_LIFECYCLE",
-     .addr = 0xC00301,
-     .len = 1,
-     .label = "assumed",
-     .what = "card manager life cycle taken at FUSE: 01 OP_READY, 07 INITIALIZED, 0F SECURED"},
-    {.name = "CM_KEY1",
-     .addr = 0xC00305,
-     .len = 16,
-     .label = "confirmed",
-     .what =
-         "first card manager key record: becomes the ENC key of the ISD at FUSE (mapping assumed)"},
-    {.name = "KEY_STATUS_2",
-     .addr = 0xC0031D,
-     .len = 1,
-     .label = "assumed",
-     .what = "written 01 before the second key by a vendor script"},
-    {.name = "CM_KEY2",
-     .addr = 0xC00321,
-     .len = 16,
-     .label = "confirmed",
-     .what = "second card manager key record: becomes the MAC key at FUSE (mapping assumed)"},
-    {.name = "KEY_STATUS_3",
-     .addr = 0xC00339,
-     .len = 1,
-     .label = "assumed",
-     .what = "written 01 before the third key by a vendor script"},
-    {.name = "CM_KEY3",
-     .addr = 0xC0033D,
-     .len = 16,
-     .label = "confirmed",
-     .what = "third card manager key record: becomes the DEK key at FUSE (mapping assumed)"},
-    {.name = "GPIN_LEN",
-     .addr = 0xC00407,
-     .len = 1,
-     .label = "confirmed",
-     .what = "length of the global PIN (default 5, at most 16)"},
-    {.name = "GPIN",
-     .addr = 0xC00412,
-     .len = 16,
-     .label = "confirmed",
-     .what = "the global PIN (only the first GPIN-length bytes count)"},
-};
-#endif
-
-#ifdef JH_HAVE_PROFILE
 /* The card's own profile data (simulator/core/jc_profile.h): the one copy. */
 static const jc_profile *jh_profile(const char *profile)
 {
@@ -136,40 +43,6 @@ uint32_t jh_profile_cm_lifecycle_addr(const char *profile)
 {
     return jh_profile(profile)->cm_lifecycle_addr;
 }
-#else
-/* Until the card's profile table is available: the published map. */
-typedef struct {
-    const jh_field *f;
-    int n;
-} jh_field_table;
-
-static jh_field_table jh_field_source(const char *profile)
-{
-    (void)profile; /* both JCOP 2.4.x profiles share the published map */
-    return (jh_field_table){.f = jh_fields_jcop24x,
-                            .n = (int)(sizeof jh_fields_jcop24x / sizeof jh_fields_jcop24x[0])};
-}
-
-int jh_field_count(const char *profile)
-{
-    return jh_field_source(profile).n;
-}
-
-int jh_field_get(const char *profile, int i, jh_field *out)
-{
-    jh_field_table t = jh_field_source(profile);
-    if (i < 0 || i >= t.n || !out)
-        return -1;
-    *out = t.f[i];
-    return 0;
-}
-
-uint32_t jh_profile_cm_lifecycle_addr(const char *profile)
-{
-    (void)profile;
-    return 0xC00301u;
-}
-#endif
 
 int jh_field_find(const char *profile, uint32_t addr, jh_field *out, uint32_t *offset)
 {

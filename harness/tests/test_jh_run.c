@@ -372,6 +372,30 @@ static void test_scp02_wrong_keys(void **state)
     jh_transcript_free(&t);
 }
 
+/* The system random source failing: the run stops with exit 3 before any
+ * INITIALIZE UPDATE is sent, never with a predictable host challenge. */
+static int failing_rand(void *ctx, uint8_t *out, size_t n)
+{
+    (void)ctx;
+    memset(out, 0x55, n); /* what a silent fallback would send */
+    return JC_ERR_RANDOM;
+}
+
+static void test_host_random_fails_loudly(void **state)
+{
+    (void)state;
+    mock m;
+    mock_init(&m, NULL, 0, false);
+    jh_run_opts o = {.sysrand = failing_rand};
+    jh_transcript t;
+    int rc = run_text(&m.base, "set-key 1/404142434445464748494A4B4C4D4E4F\ninit-update\n", &o, &t);
+    assert_int_equal(rc, JH_EXIT_ENV);
+    assert_int_equal(m.transmits, 0);
+    assert_non_null(t.error);
+    assert_non_null(strstr(t.error, "random source failed"));
+    jh_transcript_free(&t);
+}
+
 /* ---------------------------------------------------------------- variables, statuses */
 
 static void test_runtime_variables(void **state)
@@ -527,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_scp02_ext_auth_with_le),
         cmocka_unit_test(test_scp02_level03_vector),
         cmocka_unit_test(test_scp02_wrong_keys),
+        cmocka_unit_test(test_host_random_fails_loudly),
         cmocka_unit_test(test_runtime_variables),
         cmocka_unit_test(test_statuses),
         cmocka_unit_test(test_in_process_prepers),

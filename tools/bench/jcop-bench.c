@@ -44,6 +44,7 @@
 #include "jcvm_runtime.h"
 #include "jc_image.h"
 #include "jc_profile.h"
+#include "jc_hex.h"
 #include "jc_scp02.h"
 #include "jc_store.h"
 #include "jb_crypto.h"
@@ -338,14 +339,8 @@ static uint16_t jb_send(jb_card *c, const uint8_t *apdu, size_t len)
 static uint16_t jb_send_hex(jb_card *c, const char *hex)
 {
     uint8_t b[300];
-    size_t n = 0;
-    for (; hex[0] && hex[1] && n < sizeof b; hex += 2) {
-        unsigned v;
-        if (sscanf(hex, "%2x", &v) != 1)
-            return 0;
-        b[n++] = (uint8_t)v;
-    }
-    return jb_send(c, b, n);
+    int n = jc_hex_decode(hex, b, sizeof b);
+    return n < 0 ? 0 : jb_send(c, b, (size_t)n);
 }
 
 /* SELECT the root applet by KT, then BOOT. */
@@ -1175,16 +1170,7 @@ typedef struct {
 
 static int jb_unhex(const char *s, uint8_t *out, size_t cap)
 {
-    size_t n = strlen(s);
-    if (n % 2 || n / 2 > cap)
-        return -1;
-    for (size_t i = 0; i < n / 2; i++) {
-        unsigned v;
-        if (sscanf(s + 2 * i, "%2x", &v) != 1)
-            return -1;
-        out[i] = (uint8_t)v;
-    }
-    return (int)(n / 2);
+    return jc_hex_decode(s, out, cap); /* the project's one hex codec */
 }
 
 static LONG jb_connect(SCARDCONTEXT ctx, const char *reader, SCARDHANDLE *h)

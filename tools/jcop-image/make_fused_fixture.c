@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "jc_card.h"
+#include "jc_hex.h"
 #include "jc_store.h"
 
 static int no_random(void *ctx, uint8_t *out, size_t n)
@@ -19,14 +20,7 @@ static int no_random(void *ctx, uint8_t *out, size_t n)
 
 static int hex(const char *s, uint8_t *out, size_t cap)
 {
-    size_t n = 0;
-    for (; s[0] && s[1]; s += 2) {
-        unsigned v;
-        if (n >= cap || sscanf(s, "%2x", &v) != 1)
-            return -1;
-        out[n++] = (uint8_t)v;
-    }
-    return (int)n;
+    return jc_hex_decode(s, out, cap); /* the project's one hex codec */
 }
 
 int main(int argc, char **argv)
