@@ -16,6 +16,10 @@ not a layer.
 usage: check_layers.py ROOT          exit 0 clean, 1 an upward include, 2 usage
        check_layers.py --self-test   plants upward includes and must see each
 """
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
+
 import os
 import re
 import sys

@@ -291,9 +291,14 @@ int jcvm_install(jcvm *vm, const jc_aid *pkg, const jc_aid *module, const jc_aid
         sw = &dummy;
     int p = find_pkg(vm, pkg);
     if (p < 0) {
-        *sw = 0x6A88;
-        set_why(why, whylen, "package not loaded");
-        return -1;
+        /* The card core installs only modules of packages in its registry; one the VM
+           has no code for is a package of the card's ROM (the SSD load file) or one
+           loaded before the card had a VM: the instance is registered as before
+           (selectable, 6D00 to its commands; jcvm_select/jcvm_process). */
+        jcvm_trace(vm, "install: package has no code in the VM (a ROM package): the instance "
+                       "is registered and answers 6D00");
+        *sw = 0x9000;
+        return 0;
     }
     const jcvm_cap *cap = vm->pkgs[p].cap;
     int ai = -1;

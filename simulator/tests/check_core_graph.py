@@ -12,6 +12,10 @@ Either graph with a cycle fails, naming the modules of every cycle.
 usage: check_core_graph.py CORE_DIR [ARCHIVE]    (exit 0 ok, 1 cycle, 2 usage)
        check_core_graph.py --self-test          (the checker finds a planted cycle)
 """
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
+
 import os
 import re
 import subprocess

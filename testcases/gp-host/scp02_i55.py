@@ -9,6 +9,10 @@ of the ISD) and checks it, with the card cryptogram and a full EXTERNAL AUTHENTI
 
 Run inside tools/rig/jcop-rig with a J2E145 card; needs --allow-irreversible (it FUSEs).
 """
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
+
 import argparse
 import os
 import sys

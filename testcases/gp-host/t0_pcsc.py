@@ -5,6 +5,10 @@ negotiates, and what reaches the application for answers a T=0 card gives as 61x
 Independent of the card's code (pyscard only). Run inside tools/rig/jcop-rig with a card started
 with --t0; needs --allow-irreversible (it FUSEs the card).
 """
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
+
 import argparse
 import os
 import sys
