@@ -939,9 +939,13 @@ next:
                     ninst = o->owner_inst;
                 }
             } else {
-                CP(idx, op == 0x8B ? JCVM_CP_VIRTUAL_METHOD
-                                   : op == 0x8D ? JCVM_CP_STATIC_METHOD
-                                                : P->res[idx].kind);
+                /* invokespecial takes the entry's own kind: read it only inside the pool
+                   (an out-of-range index from an unverified CAP was read here, the fuzzer's
+                   corpus/cap/repro-invokespecial-cp-range) */
+                CP(idx, op == 0x8B   ? JCVM_CP_VIRTUAL_METHOD
+                        : op == 0x8D ? JCVM_CP_STATIC_METHOD
+                        : idx < P->cap->n_cp ? P->res[idx].kind
+                                             : JCVM_CP_STATIC_METHOD);
                 const jcvm_res *r = &P->res[idx];
                 nargs = r->nargs;
                 if (sp < sbase + nargs)

@@ -176,6 +176,7 @@ typedef struct {
     const char *refused; /* the verifier must refuse it with this in its reason, or NULL */
     uint16_t sw;         /* the card (LOAD accepts it): the answer to INS 41 */
     uint32_t budget;     /* max_bytecodes for the case (0 = the default) */
+    int sweep;           /* then also P1P2 = 1..sweep: each 9000 or 6F00, the victim intact */
 } hcase;
 
 static const hcase cases[] = {
@@ -189,6 +190,7 @@ static const hcase cases[] = {
      0,
      "reference",
      0x6F00,
+     0,
      0},
     {"forged reference (getfield on a short)",
      "sconst_2;\ngetfield_s 9;\npop;\nreturn;\n",
@@ -199,6 +201,7 @@ static const hcase cases[] = {
      0,
      "reference",
      0x6F00,
+     0,
      0},
     {"forged reference (short as array)",
      "sconst_1;\nsconst_0;\nbaload;\npop;\nreturn;\n",
@@ -209,7 +212,37 @@ static const hcase cases[] = {
      0,
      "reference",
      0x6F00,
+     0,
      0},
+    /* forged reference through a field read with the wrong width: a short field written with a
+       number, read back with getfield_a (the Descriptor that would tell is not part of LOAD) */
+    {"forged reference (short field read as reference)",
+     "aload_0;\nsconst_3;\nputfield_s 9;\naload_0;\ngetfield_a "
+     "9;\nsconst_0;\nbaload;\npop;\nreturn;\n",
+     3,
+     1,
+     {0},
+     {0},
+     0,
+     NULL,
+     0x6F00,
+     0,
+     0},
+    /* every handle: P1P2 stored in the short field, read back as a byte[] and written at index 0
+       (the victim's greeting array among them: the firewall must refuse) */
+    {"forged reference to every object (write)",
+     "aload_0;\naload_2;\nsconst_2;\nbaload;\nbspush 8;\nsshl;\naload_2;\nsconst_3;\nbaload;\n"
+     "sspush 255;\nsand;\nsor;\nputfield_s 9;\naload_0;\ngetfield_a 9;\nsconst_0;\nsconst_0;\n"
+     "bastore;\nreturn;\n",
+     4,
+     1,
+     {0},
+     {0},
+     0,
+     NULL,
+     0x6F00,
+     0,
+     600},
     /* type confusion: reference arithmetic */
     /* on the card the handle is a number that cannot become a reference again (the forged
        reference cases): harmless, the command completes */
@@ -222,6 +255,7 @@ static const hcase cases[] = {
      0,
      "short",
      0x9000,
+     0,
      0},
     /* firewall: temporary JCRE objects (APDU buffer, APDU object) kept in fields */
     {"global APDU buffer kept in a static field",
@@ -233,6 +267,7 @@ static const hcase cases[] = {
      0,
      NULL,
      0x6F00,
+     0,
      0},
     {"APDU object kept in a static field",
      "aload_1;\nputstatic_a 7;\nreturn;\n",
@@ -243,6 +278,7 @@ static const hcase cases[] = {
      0,
      NULL,
      0x6F00,
+     0,
      0},
     {"APDU buffer kept in an instance field",
      "aload_0;\naload_2;\nputfield_a 10;\nreturn;\n",
@@ -253,6 +289,7 @@ static const hcase cases[] = {
      0,
      NULL,
      0x6F00,
+     0,
      0},
     /* reads and writes past an array */
     {"read past an array",
@@ -264,6 +301,7 @@ static const hcase cases[] = {
      0,
      NULL,
      0x6F00,
+     0,
      0},
     {"negative index",
      "aload_0;\ngetfield_a 10;\nsconst_m1;\nbaload;\npop;\nreturn;\n",
@@ -274,6 +312,7 @@ static const hcase cases[] = {
      0,
      NULL,
      0x6F00,
+     0,
      0},
     {"write past the APDU buffer",
      "aload_2;\nsspush 32767;\nsconst_1;\nbastore;\nreturn;\n",
@@ -284,6 +323,7 @@ static const hcase cases[] = {
      0,
      NULL,
      0x6F00,
+     0,
      0},
     /* operand stack */
     {"stack overflow",
@@ -295,9 +335,20 @@ static const hcase cases[] = {
      0,
      "stack",
      0x6F00,
+     0,
      0},
-    {"stack underflow", "pop;\nreturn;\n", 3, 1, {0}, {0}, 0, "stack", 0x6F00, 0},
-    {"local outside the frame", "sload 9;\npop;\nreturn;\n", 3, 1, {0}, {0}, 0, "local", 0x6F00, 0},
+    {"stack underflow", "pop;\nreturn;\n", 3, 1, {0}, {0}, 0, "stack", 0x6F00, 0, 0},
+    {"local outside the frame",
+     "sload 9;\npop;\nreturn;\n",
+     3,
+     1,
+     {0},
+     {0},
+     0,
+     "local",
+     0x6F00,
+     0,
+     0},
     /* control flow: goto +3 (to the return) patched to +0x70 (outside the method) */
     {"jump outside the method",
      "goto L4;\nL4: return;\n",
@@ -308,6 +359,7 @@ static const hcase cases[] = {
      4,
      "outside",
      0x6F00,
+     0,
      0},
     {"jump into an instruction",
      "sspush 4660;\npop;\ngoto L4;\nL4: return;\n",
@@ -318,6 +370,7 @@ static const hcase cases[] = {
      3,
      "not the start of an instruction",
      0x6F00,
+     0,
      0},
     /* constant pool */
     {"constant-pool index out of range",
@@ -329,6 +382,7 @@ static const hcase cases[] = {
      0,
      "constant pool",
      0x6F00,
+     0,
      0},
     {"constant-pool entry of the wrong kind",
      "getstatic_a 9;\npop;\nreturn;\n",
@@ -339,10 +393,22 @@ static const hcase cases[] = {
      0,
      "constant pool",
      0x6F00,
+     0,
+     0},
+    {"invokespecial of an index out of range",
+     "aload_0;\ninvokespecial 200;\nreturn;\n",
+     3,
+     1,
+     {0},
+     {0},
+     0,
+     "constant pool",
+     0x6F00,
+     0,
      0},
     /* runaway: the budget ends them with 6F00 */
-    {"infinite loop", "L4: goto L4;\n", 3, 1, {0}, {0}, 0, NULL, 0x6F00, 200000},
-    {"deep recursion", "invokestatic 8;\nreturn;\n", 3, 1, {0}, {0}, 0, NULL, 0x6F00, 0},
+    {"infinite loop", "L4: goto L4;\n", 3, 1, {0}, {0}, 0, NULL, 0x6F00, 200000, 0},
+    {"deep recursion", "invokestatic 8;\nreturn;\n", 3, 1, {0}, {0}, 0, NULL, 0x6F00, 0, 0},
     /* heap exhaustion: allocate until NO_RESOURCE (uncaught: 6F00) */
     {"heap exhaustion",
      "L4: sspush 1000;\nnewarray 11;\nputstatic_a 7;\ngoto L4;\n",
@@ -353,6 +419,7 @@ static const hcase cases[] = {
      0,
      NULL,
      0x6F00,
+     0,
      0},
 };
 
@@ -414,6 +481,23 @@ static int setup(void **state)
     free(text);
     hello_n = lfdb(&hello_cap, hello_lf, sizeof hello_lf);
     dump("hello", hello_lf, hello_n);
+    if (getenv("JCOPSIM_DUMP_LFDB")) {
+        /* the template of simulator/fuzz/fuzz_bytecode.c: 96 nops where the body goes */
+        static char body[96 * 5 + 16], ttext[16384];
+        body[0] = 0;
+        for (int i = 0; i < 96; i++)
+            strcat(body, "nop;\n");
+        strcat(body, "return;\n");
+        int tl = snprintf(ttext, sizeof ttext, hostile_fmt, 15, 15, body);
+        jca_pkg tp;
+        jca_cap tc;
+        if (assemble_text(ttext, (size_t)tl, "template.jca", &tp, &tc, err, sizeof err) != 0)
+            fail_msg("%s", err);
+        static uint8_t tlf[65536];
+        dump("bytecode-template", tlf, lfdb(&tc, tlf, sizeof tlf));
+        jca_cap_free(&tc);
+        jca_free(&tp);
+    }
     return 0;
 }
 
@@ -537,6 +621,19 @@ static void run_case(const hcase *c)
         if (got != c->sw || rl != 2)
             fail_msg("%s: answered %zu bytes, SW %04X; expected %04X", c->name, rl, got, c->sw);
         print_message("  %-44s card answered %04X\n", c->name, got);
+        int n9000 = 0;
+        for (int h = 1; h <= c->sweep; h++) {
+            uint8_t sc[] = {0x80, 0x41, (uint8_t)(h >> 8), (uint8_t)h, 0x00};
+            send(vm, &a, sc, sizeof sc, resp, &rl);
+            assert_int_equal(rl, 2);
+            uint16_t s2 = (uint16_t)(resp[0] << 8 | resp[1]);
+            if (s2 != 0x9000 && s2 != 0x6F00)
+                fail_msg("%s: handle %d answered %04X", c->name, h, s2);
+            n9000 += s2 == 0x9000;
+        }
+        if (c->sweep)
+            print_message("  %-44s %d handles tried, %d writable (its own objects)\n", c->name,
+                          c->sweep, n9000);
         /* the hostile applet still answers a harmless command */
         uint8_t ok[] = {0x80, 0x42, 0x00, 0x00, 0x00};
         send(vm, &a, ok, sizeof ok, resp, &rl);
