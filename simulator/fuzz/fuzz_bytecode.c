@@ -1,7 +1,8 @@
 /*
  * fuzz_bytecode.c: libFuzzer target over the interpreter with verified but
  * random bytecode. The input drives a generator that writes a method body
- * (opcodes chosen among those whose operand types match the modelled stack,
+ * (opcodes and API natives (Util, JCSystem: transactions, transient arrays) chosen
+ * among those whose operand types match the modelled stack,
  * locals read only once written, operands from the input, optionally a jump
  * back to the start), spliced into a real applet (jf_bytecode_template.h) as
  * its INS 41 handler. Bodies the card's bytecode verifier refuses are dropped
@@ -80,9 +81,35 @@ static bool step(gen *g, jf_reader *r)
             continue;
         cand[nc++] = op;
     }
-    if (nc == 0)
+    /* the API natives of the template's constant pool (11..23), with random arguments */
+    static const struct {
+        const char *pops, *pushes;
+    } natives[] = {{"asass", "s"}, {"asass", "s"}, {"asss", "s"}, {"asass", "s"}, {"as", "s"},
+                   {"ass", "s"},   {"ss", "a"},    {"", ""},      {"", ""},       {"", ""},
+                   {"s", "s"},     {"", ""},       {"", "s"}};
+    int nat[16], nn = 0;
+    for (int k = 0; k < 13; k++) {
+        int np = (int)strlen(natives[k].pops), nq = (int)strlen(natives[k].pushes);
+        if (pops_match(g, natives[k].pops) && g->depth - np + nq <= MAXSTACK &&
+            g->n + 3 + (size_t)(g->depth - np + nq) + 3 <= BODY)
+            nat[nn++] = k;
+    }
+    if (nc + nn == 0)
         return false;
-    const jcvm_opinfo *op = cand[jf_byte(r) % nc];
+    unsigned pick = jf_byte(r) % (unsigned)(nc + nn);
+    if (pick >= (unsigned)nc) {
+        int k = nat[pick - (unsigned)nc];
+        uint8_t *c = g->code + g->n;
+        c[0] = 0x8D; /* invokestatic */
+        c[1] = 0;
+        c[2] = (uint8_t)(11 + k);
+        g->n += 3;
+        g->depth -= (int)strlen(natives[k].pops);
+        for (const char *q = natives[k].pushes; *q; q++)
+            g->st[g->depth++] = *q;
+        return true;
+    }
+    const jcvm_opinfo *op = cand[pick];
     int np = (int)strlen(op->pops);
     uint8_t *c = g->code + g->n;
     c[0] = op->opcode;
@@ -113,10 +140,10 @@ static bool step(gen *g, jf_reader *r)
     if (op->cpkind != JCVM_CPK_NONE) {
         /* the template's constant pool: 1 class H, 7 static field, 9 and 10 instance fields
            (a short and a byte[]: the field's type is not the opcode's on purpose, sometimes) */
-        uint8_t pick = c[op->len - 1];
+        uint8_t sel = c[op->len - 1];
         unsigned idx = 1;
         if (op->cpkind == JCVM_CPK_INSTANCE_FIELD)
-            idx = 9 + (pick & 1);
+            idx = 9 + (sel & 1);
         else if (op->cpkind == JCVM_CPK_STATIC_FIELD)
             idx = 7;
         if (op->opnd == JCVM_OPND_CP1) {
@@ -126,7 +153,7 @@ static bool step(gen *g, jf_reader *r)
             c[2] = (uint8_t)idx;
         } else if (op->opnd == JCVM_OPND_TYPE_CP2) {
             static const uint8_t atypes[] = {10, 11, 12, 14};
-            c[1] = atypes[pick & 3];
+            c[1] = atypes[sel & 3];
             c[2] = 0;
             c[3] = c[1] == 14 ? 1 : 0;
         }

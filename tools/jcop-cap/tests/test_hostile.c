@@ -97,6 +97,20 @@ static const char hostile_fmt[] =
     "staticMethodRef H/rec()V;\n"      /* 8 */
     "instanceFieldRef short H/f;\n"    /* 9 */
     "instanceFieldRef byte[] H/arr;\n" /* 10 */
+    /* 11..23: natives fuzz_bytecode calls with random arguments (Util, JCSystem) */
+    "staticMethodRef 0.16.1([BS[BSS)S;\n"
+    "staticMethodRef 0.16.2([BS[BSS)S;\n"
+    "staticMethodRef 0.16.3([BSSB)S;\n"
+    "staticMethodRef 0.16.0([BS[BSS)B;\n"
+    "staticMethodRef 0.16.4([BS)S;\n"
+    "staticMethodRef 0.16.6([BSS)S;\n"
+    "staticMethodRef 0.8.13(SB)[B;\n"
+    "staticMethodRef 0.8.1()V;\n"
+    "staticMethodRef 0.8.2()V;\n"
+    "staticMethodRef 0.8.0()V;\n"
+    "staticMethodRef 0.8.16(B)S;\n"
+    "staticMethodRef 0.8.18()V;\n"
+    "staticMethodRef 0.8.7()B;\n"
     "}\n"
     ".class public H 0 extends 0.3 {\n"
     ".fields {\n"
