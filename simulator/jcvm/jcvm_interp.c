@@ -1069,11 +1069,20 @@ next:
                 BAD("arraylength of no array");
             st[sp - 1] = o->len;
             break;
-        case 0x93:
+        case 0x93: {
             h = st[sp - 1];
             OBJ(h, o);
+            /* only a Throwable can be thrown (an unverified CAP could throw an array, whose
+               class id then indexed the API class table: fuzz_bytecode, corpus/bytecode/
+               repro-athrow-array) */
+            static uint32_t throwable = 0;
+            if (throwable == 0)
+                throwable = jcvm_api_cid("java.lang", "Throwable");
+            if (o->kind != OK_INST || !jcvm_instance_of(vm, o->cid, throwable))
+                BAD("athrow of an object that is not a Throwable");
             vm->exc = h;
             goto exception;
+        }
         case 0x94: case 0x95: { /* checkcast, instanceof */
             uint8_t at = U1(1);
             uint16_t idx = U2(2);

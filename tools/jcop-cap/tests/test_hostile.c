@@ -420,6 +420,8 @@ static const hcase cases[] = {
      0x6F00,
      0,
      0},
+    /* an array thrown as an exception (the verifier cannot tell without the Descriptor) */
+    {"array thrown as an exception", "aload_2;\nathrow;\n", 3, 1, {0}, {0}, 0, NULL, 0x6F00, 0, 0},
     /* runaway: the budget ends them with 6F00 */
     {"infinite loop", "L4: goto L4;\n", 3, 1, {0}, {0}, 0, NULL, 0x6F00, 200000, 0},
     {"deep recursion", "invokestatic 8;\nreturn;\n", 3, 1, {0}, {0}, 0, NULL, 0x6F00, 0, 0},
