@@ -7,7 +7,7 @@
 # simulator/fuzz/corpus/<entry>/ so the replay test keeps it).
 #
 # usage: run-fuzz.sh --bin-dir BUILD [--seconds N] [--work DIR] [--jobs J] [TARGET...]
-#        (TARGET = apdu image vpcd script crypto; default all that were built)
+#        (TARGET = apdu image vpcd script crypto cap bytecode; default all that were built)
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,7 +29,7 @@ fi
 case "$seconds" in ''|*[!0-9]*) echo "run-fuzz.sh: --seconds wants a number" >&2; exit 2 ;; esac
 [ -n "$work" ] || work="$bin_dir/fuzz-work"
 if [ ${#targets[@]} -eq 0 ]; then
-    for e in apdu image vpcd script crypto; do targets+=("$e"); done
+    for e in apdu image vpcd script crypto cap bytecode; do targets+=("$e"); done
 fi
 
 mkdir -p "$work/artifacts"
@@ -46,7 +46,7 @@ for e in "${targets[@]}"; do
     mkdir -p "$scratch"
     cp -n "$seeds"/* "$scratch"/ 2>/dev/null
     max_len=4096
-    case "$e" in image) max_len=65536 ;; vpcd) max_len=70000 ;; esac
+    case "$e" in image|cap) max_len=65536 ;; vpcd) max_len=70000 ;; esac
     log="$work/fuzz_$e.log"
     # -timeout: one input may take this long; -rss_limit_mb: a leak or an
     # unbounded allocation is a finding.

@@ -342,6 +342,9 @@ static int run(jcvm *vm, int base)
         if (ctx != 0 && (o)->owner_pkg != ctx && !((o)->flags & OF_GLOBAL))                        \
             THROW("SecurityException", 0);                                                         \
     } while (0)
+/* A temporary JCRE object (APDU object, APDU buffer, bArray): JCRE 6.2.2 forbids
+   storing a reference to it in a field or an array component (SecurityException). */
+#define TEMP_REF(v) ((v) != 0 && (v) < JCVM_MAX_OBJS && (vm->objs[(v)].flags & OF_TEMP))
 #define BRANCH(off)                                                                                \
     do {                                                                                           \
         int _t = (int)pc + (off);                                                                  \
@@ -530,6 +533,8 @@ next:
                 if (v != 0) {
                     if (v >= JCVM_MAX_OBJS || vm->objs[v].kind == OK_FREE)
                         BAD("stored reference %u is no object", v);
+                    if (vm->objs[v].flags & OF_TEMP)
+                        THROW("SecurityException", 0); /* JCRE 6.2.2: temporary objects */
                     if (o->cid != JCVM_CID_NONE && !jcvm_obj_is(vm, v, 0, o->cid))
                         THROW("ArrayStoreException", 0);
                 }
@@ -936,6 +941,8 @@ next:
                 } else
                     st[sp++] = (uint16_t)(a[0] << 8 | a[1]);
             } else {
+                if (k == 0 && TEMP_REF(st[sp - 1]))
+                    THROW("SecurityException", 0);
                 if (vm->txn_depth)
                     jcvm_log(vm, 0, (uint8_t)r->pkg, r->off, a, (uint8_t)sz);
                 vm->dirty = true;
@@ -1037,6 +1044,8 @@ next:
             if (o->kind != OK_INST || cell + vc > o->len)
                 BAD("field cell %u outside the object", cell);
             uint16_t *c = (uint16_t *)o->data + cell;
+            if (k == 0 && TEMP_REF(st[sp - 1]))
+                THROW("SecurityException", 0);
             if (vm->txn_depth)
                 jcvm_log(vm, h, 0, cell * 2u, c, (uint8_t)(vc * 2));
             vm->dirty = true;
@@ -1229,11 +1238,20 @@ next:
                 BAD("arraylength of no array");
             st[sp - 1] = o->len;
             break;
-        case 0x93:
+        case 0x93: {
             h = st[sp - 1];
             OBJ(h, o);
+            /* only a Throwable can be thrown (an unverified CAP could throw an array, whose
+               class id then indexed the API class table: fuzz_bytecode, corpus/bytecode/
+               repro-athrow-array) */
+            static uint32_t throwable = 0;
+            if (throwable == 0)
+                throwable = jcvm_api_cid("java.lang", "Throwable");
+            if (o->kind != OK_INST || !jcvm_instance_of(vm, o->cid, throwable))
+                BAD("athrow of an object that is not a Throwable");
             vm->exc = h;
             goto exception;
+        }
         case 0x94:
         case 0x95: { /* checkcast, instanceof */
             uint8_t at = U1(1);
