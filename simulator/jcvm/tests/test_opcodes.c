@@ -192,7 +192,10 @@ static size_t jca_methods(const char *path, jmeth *out, size_t max)
             w[lw - 1] = 0;
         jmeth *m = &out[nm - 1];
         m->mn = realloc(m->mn, (m->n + 1) * sizeof *m->mn);
-        snprintf(m->mn[m->n++], sizeof *m->mn, "%s", w);
+        /* a mnemonic longer than the slot cannot match any opcode: keep it cut */
+        size_t keep = strlen(w) < sizeof *m->mn ? strlen(w) : sizeof *m->mn - 1;
+        memcpy(m->mn[m->n], w, keep);
+        m->mn[m->n++][keep] = 0;
     }
     fclose(f);
     return nm;
