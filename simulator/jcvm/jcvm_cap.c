@@ -48,7 +48,8 @@ static const uint8_t *rdn(cur *c, size_t k)
     return r;
 }
 
-static int fail(char *why, size_t whylen, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(char *why, size_t whylen, const char *fmt,
+                                                      ...)
 {
     if (why != NULL && whylen > 0) {
         va_list ap;

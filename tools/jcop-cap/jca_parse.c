@@ -135,7 +135,7 @@ static int parse_aid(rd *r, const char *s, jca_aid *aid)
     snprintf(tmp, sizeof(tmp), "%s", s);
     aid->len = 0;
     for (char *t = strtok(tmp, ":"); t; t = strtok(NULL, ":")) {
-        long v;
+        long v = 0;
         if (num(r, t, 0, 255, &v))
             return -1;
         if (aid->len == JCA_AID_MAX)
@@ -363,7 +363,7 @@ static int parse_fields(rd *r, jca_class *c)
         snprintf(f->name, sizeof(f->name), "%s", r->w[i + 1]);
         i += 2;
         if (i < r->nw && strcmp(r->w[i], "=") != 0) {
-            long t;
+            long t = 0;
             if (num(r, r->w[i], 0, 255, &t))
                 return -1;
             f->token = (int)t;
@@ -402,7 +402,7 @@ static int parse_fields(rd *r, jca_class *c)
                     return fail(r, "array initializer must be {v,v,...}");
                 val[vl - 1] = 0;
                 for (char *t = strtok(val + 1, ","); t; t = strtok(NULL, ",")) {
-                    long v;
+                    long v = 0;
                     if (num(r, t, lo, hi, &v))
                         return -1;
                     uint8_t *na = realloc(f->arr, (f->arr_count + 1) * (size_t)w);
@@ -521,7 +521,7 @@ static int parse_insn(rd *r, jca_method *m, char **w, int nw, int label)
     case JCVM_OPND_STABLESW:
     case JCVM_OPND_ITABLESW: {
         long b = op->opnd == JCVM_OPND_STABLESW ? 32768 : 2147483648L;
-        long lo, hi;
+        long lo = 0, hi = 0;
         if (nw < 4 || add_target(r, m, in, w[1]) || num(r, w[2], -b, b - 1, &lo) ||
             num(r, w[3], -b, b - 1, &hi))
             return r->failed ? -1 : fail(r, "%s needs default low high labels...", w[0]);
@@ -539,7 +539,7 @@ static int parse_insn(rd *r, jca_method *m, char **w, int nw, int label)
     case JCVM_OPND_SLOOKUPSW:
     case JCVM_OPND_ILOOKUPSW: {
         long b = op->opnd == JCVM_OPND_SLOOKUPSW ? 32768 : 2147483648L;
-        long np;
+        long np = 0;
         if (nw < 3 || add_target(r, m, in, w[1]) || num(r, w[2], 0, 65535, &np))
             return r->failed ? -1 : fail(r, "%s needs default npairs {match label}...", w[0]);
         if ((long)nw != 3 + 2 * np)
@@ -586,7 +586,7 @@ static int parse_method(rd *r, jca_class *c, int first)
         return -1;
     i++;
     if (i < r->nw) {
-        long t;
+        long t = 0;
         if (num(r, r->w[i], 0, 255, &t))
             return -1;
         m->token = (int)t;
@@ -616,7 +616,7 @@ static int parse_method(rd *r, jca_class *c, int first)
                 return fail(r, "label without an instruction");
         }
         if (strcmp(w[0], ".stack") == 0 || strcmp(w[0], ".locals") == 0) {
-            long v;
+            long v = 0;
             if (nw != 2 || num(r, w[1], 0, 255, &v))
                 return r->failed ? -1 : fail(r, "%s needs one number", w[0]);
             if (w[0][1] == 's')
@@ -642,7 +642,7 @@ static int parse_method(rd *r, jca_class *c, int first)
                 if (r->nw != 4)
                     return fail(r, "handler needs start end handler catch_type_index");
                 jca_handler *h = PUSH(m->handlers, m->nhandlers);
-                long ci;
+                long ci = 0;
                 if ((h->start = label_index(m, r->w[0], 0, r)) < 0 ||
                     (h->end = label_index(m, r->w[1], 0, r)) < 0 ||
                     (h->handler = label_index(m, r->w[2], 0, r)) < 0 ||
@@ -695,7 +695,7 @@ static int parse_class(rd *r, jca_pkg *pkg, int is_iface)
         return fail(r, "class name too long");
     snprintf(c->name, sizeof(c->name), "%s", r->w[i++]);
     if (i < r->nw && isdigit((unsigned char)r->w[i][0])) {
-        long t;
+        long t = 0;
         if (num(r, r->w[i], 0, 255, &t))
             return -1;
         c->token = (int)t;
@@ -768,7 +768,7 @@ static int parse_class(rd *r, jca_pkg *pkg, int is_iface)
                         return k < 0 ? -1 : fail(r, "unexpected end of file");
                     if (r->closes)
                         break;
-                    long v;
+                    long v = 0;
                     if (r->nw != 1 || num(r, r->w[0], 0, 255, &v))
                         return r->failed ? -1 : fail(r, "expected a method token");
                     int *ni = realloc(im->index, (im->nindex + 1) * sizeof(int));
