@@ -160,6 +160,7 @@ static void init_tables(void)
     done = true;
 }
 
+__attribute__((format(printf, 2, 3)))
 void jcvm_trace(jcvm *vm, const char *fmt, ...)
 {
     if (vm->cfg.trace == NULL)

@@ -355,6 +355,7 @@ static int target_nargs(const jcvm *vm, int pkg, uint16_t off)
     return mh.nargs;
 }
 
+__attribute__((format(printf, 5, 6)))
 static int lfail(uint16_t *sw, uint16_t code, char *why, size_t whylen, const char *fmt, ...)
 {
     *sw = code;

@@ -39,6 +39,7 @@ typedef struct {
     size_t nloaded;
 } vctx;
 
+__attribute__((format(printf, 2, 3)))
 static int vfail(vctx *c, const char *fmt, ...)
 {
     if (c->why && c->whylen) {
@@ -599,6 +600,7 @@ typedef struct {
 
 #define MFAIL(mc, pc, ...) mfail(mc, pc, __VA_ARGS__)
 
+__attribute__((format(printf, 3, 4)))
 static int mfail(mctx *mc, unsigned pc, const char *fmt, ...)
 {
     char msg[300];

@@ -67,6 +67,7 @@ typedef struct {
     buf method, sfield, refloc, byte1, byte2;
 } bctx;
 
+__attribute__((format(printf, 3, 4)))
 static int bfail(bctx *c, int line, const char *fmt, ...)
 {
     if (!c->failed) {

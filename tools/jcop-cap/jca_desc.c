@@ -56,6 +56,7 @@ typedef struct {
     size_t hdr_len; /* 2 + 2 * cp count: offset of the first type descriptor */
 } dctx;
 
+__attribute__((format(printf, 3, 4)))
 static int dfail(dctx *c, int line, const char *fmt, ...)
 {
     if (!c->failed) {
@@ -159,7 +160,7 @@ static int enc_jvm(dctx *c, const char **s, nibs *t, int line)
         const char *semi = strchr(*s, ';');
         if (!semi)
             return dfail(c, line, "unterminated class descriptor");
-        unsigned ref;
+        unsigned ref = 0;
         if (resolve(c, *s + 1, (size_t)(semi - *s - 1), line, &ref))
             return -1;
         *s = semi + 1;
@@ -194,7 +195,7 @@ static int enc_ftype(dctx *c, const jca_type *ft, nibs *t, int line)
         unsigned code = ft->prim == 'Z' ? 2 : ft->prim == 'B' ? 3 : ft->prim == 'S' ? 4 : 5;
         return nib_add(t, ft->array ? code + 8 : code);
     }
-    unsigned ref;
+    unsigned ref = 0;
     if (class_offset(c, &ft->cls, line, &ref))
         return -1;
     if (nib_add(t, ft->array ? 0xE : 0x6) || nib_ref(t, ref))
@@ -278,7 +279,7 @@ int jca_descriptor(jca_pkg *p, int **sf_off, uint8_t **out, size_t *len, char *e
         d2(&cls, (unsigned)nf);
         d2(&cls, (unsigned)k->nmethods);
         for (size_t s = 0; s < nifc; s++) {
-            unsigned r;
+            unsigned r = 0;
             if (class_offset(&c, k->is_interface ? &k->supers[s] : &k->impls[s].iface, k->line, &r))
                 goto done;
             d2(&cls, r);

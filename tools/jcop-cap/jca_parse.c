@@ -29,6 +29,7 @@ typedef struct {
     int failed;
 } rd;
 
+__attribute__((format(printf, 2, 3)))
 static int fail(rd *r, const char *fmt, ...)
 {
     if (!r->failed) {
@@ -738,7 +739,7 @@ static int parse_class(rd *r, jca_pkg *pkg, int is_iface)
                 return -1;
         } else if (strcmp(kw, ".publicMethodTable") == 0 ||
                    strcmp(kw, ".packageMethodTable") == 0) {
-            long base;
+            long base = 0;
             if (r->nw != 2 || num(r, r->w[1], 0, 255, &base))
                 return r->failed ? -1 : fail(r, "%s needs its base", kw);
             if (kw[2] == 'u') {
