@@ -81,7 +81,7 @@ static void expect_refused(const uint8_t *b, size_t n, const char *part)
     char why[200];
     int rc = jcvm_cap_parse(b, n, &cap, why, sizeof why);
     if (rc == 0)
-        fail_msg("accepted (expected a refusal mentioning '%s')", part);
+        fail_msg("accepted (expected a refusal mentioning '%s')", part ? part : "anything");
     assert_null(cap);
     assert_true(strlen(why) > 0);
     if (part != NULL && strstr(why, part) == NULL)
