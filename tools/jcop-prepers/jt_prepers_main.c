@@ -721,6 +721,8 @@ out:
         unlink(image);
     if (dir[strlen(dir) - 1] != 'X')
         rmdir(dir);
+    jc_pstate_release(before); /* the VM state section the loads allocated */
+    jc_pstate_release(after);
     memset(before, 0, sizeof *before);
     memset(after, 0, sizeof *after);
     free(before), free(after);

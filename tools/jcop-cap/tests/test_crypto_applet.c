@@ -100,7 +100,8 @@ static size_t send(jcvm *vm, uint8_t ins, uint8_t p1, uint8_t p2, const uint8_t 
 {
     uint8_t cmd[261] = {0x80, ins, p1, p2, (uint8_t)n};
     assert_true(n <= 255);
-    memcpy(cmd + 5, d, n);
+    if (n > 0)
+        memcpy(cmd + 5, d, n);
     cmd[5 + n] = 0;
     uint8_t resp[600];
     size_t rl = sizeof resp;
