@@ -28,7 +28,8 @@ typedef struct {
     const char *name;  /* "CM_KEY1", "GPIN_LEN", "ATR_COLD_T0_IFACE" */
     uint32_t addr;     /* 24-bit address, 0xC0xxxx */
     uint32_t len;      /* bytes */
-    const char *label; /* "confirmed", "inferred", "assumed" (jcop-facts.md labels) */
+    const char
+        *label; /* "confirmed", "inferred", "assumed" (the labels of SOURCES.md and FIDELITY.md) */
     const char *what;  /* one plain-language sentence */
 } jh_field;
 

@@ -2,7 +2,7 @@
  * test_jh_run.c: the runner against a scripted mock reader and against the
  * in-process card. Covers: the irreversible-command guard (refused, nothing
  * sent; sent with --allow-irreversible), the host side of SCP02 with the
- * published kaoh/globalplatform card traces of jcop-facts.md §4 (level 01 and
+ * published kaoh/globalplatform card traces (SOURCES.md S13; jcop-facts.md §4) (level 01 and
  * 03: EXTERNAL AUTHENTICATE and the wrapped GET STATUS byte for byte), wrong
  * keys, run-time variables, exit statuses 0/1/2/3, stop vs keep-going, and a
  * pre-personalization on the real in-process card with its state tracking.
@@ -212,7 +212,7 @@ static void test_guard_refuses(void **state)
 
 static void test_scp02_level01_vector(void **state)
 {
-    /* kaoh/globalplatform scp02Test.c trace, keys 40..4F (jcop-facts.md §4) */
+    /* kaoh/globalplatform scp02Test.c trace, keys 40..4F (SOURCES.md S13) */
     static const exch ex[] = {
         {.c = "8050000008D5AD539A60CA5E7200",
          .r = "000074746E6E6E6262620102069FAA2A0591E73367DD78794D04315E9000"},
@@ -279,10 +279,10 @@ static void test_scp02_raw_commands_not_wrapped(void **state)
     jh_transcript_free(&t);
 }
 
-/* `ext-auth mac le`: the published level-01 EXTERNAL AUTHENTICATE (jcop-facts.md §4, kaoh/globalplatform
- * scp02Test.c) with Le=00 appended, as GlobalPlatformPro sends it. The C-MAC covers the header and
- * the host cryptogram, never Le (GP211 §E.4.4), so the MAC and the next wrapped command (whose ICV
- * chains from it) are the published bytes unchanged. */
+/* `ext-auth mac le`: the published level-01 EXTERNAL AUTHENTICATE (SOURCES.md S13,
+ * kaoh/globalplatform scp02Test.c) with Le=00 appended, as GlobalPlatformPro sends it. The C-MAC
+ * covers the header and the host cryptogram, never Le (GP211 §E.4.4), so the MAC and the next
+ * wrapped command (whose ICV chains from it) are the published bytes unchanged. */
 static void test_scp02_ext_auth_with_le(void **state)
 {
     static const exch ex[] = {

@@ -2,8 +2,8 @@
  * jc_profile.c: the card models, as const data (see jc_profile.h).
  *
  * J2A040 (JCOP 2.4.1) is the default; J2E145 (JCOP 2.4.2 R3) the second.
- * Values and labels come from jcop-facts.md (sections in the comments); every
- * "assumed" value is a model decision listed in simulator/FIDELITY.md.
+ * Values and labels come from the public sources of SOURCES.md (notes cited by section, resolved
+ * there); every "assumed" value is a model decision listed in simulator/FIDELITY.md.
  */
 #include "jc_profile.h"
 

@@ -196,4 +196,14 @@ void jca_cap_free(jca_cap *cap);
 /* Component file names by tag ("Header.cap"), NULL for an unknown tag. */
 const char *jca_component_file(unsigned tag);
 
+/* A growable byte buffer, shared by the assembler's writers (jca_build.c,
+   jca_desc.c). Out of memory ends the program with exit 3. */
+typedef struct {
+    uint8_t *b;
+    size_t n, cap;
+} jca_buf;
+void jca_put(jca_buf *o, const void *p, size_t n);
+void jca_u1(jca_buf *o, unsigned v);
+void jca_u2(jca_buf *o, unsigned v);
+
 #endif

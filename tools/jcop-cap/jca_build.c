@@ -15,12 +15,7 @@
 
 #include "jcvm_opcodes.h"
 
-typedef struct {
-    uint8_t *b;
-    size_t n, cap;
-} buf;
-
-static void put(buf *o, const void *p, size_t n)
+void jca_put(jca_buf *o, const void *p, size_t n)
 {
     if (n == 0)
         return;
@@ -39,20 +34,20 @@ static void put(buf *o, const void *p, size_t n)
     memcpy(o->b + o->n, p, n);
     o->n += n;
 }
-static void u1(buf *o, unsigned v)
+void jca_u1(jca_buf *o, unsigned v)
 {
     uint8_t b = (uint8_t)v;
-    put(o, &b, 1);
+    jca_put(o, &b, 1);
 }
-static void u2(buf *o, unsigned v)
+void jca_u2(jca_buf *o, unsigned v)
 {
-    u1(o, v >> 8);
-    u1(o, v);
+    jca_u1(o, v >> 8);
+    jca_u1(o, v);
 }
-static void u4(buf *o, unsigned long v)
+static void u4(jca_buf *o, unsigned long v)
 {
-    u2(o, (unsigned)(v >> 16) & 0xFFFF);
-    u2(o, (unsigned)v & 0xFFFF);
+    jca_u2(o, (unsigned)(v >> 16) & 0xFFFF);
+    jca_u2(o, (unsigned)v & 0xFFFF);
 }
 
 typedef struct {
@@ -64,7 +59,7 @@ typedef struct {
     /* static field image offsets, parallel to classes/fields (-1: not in image) */
     int **sf_off;
     unsigned image_size, sf_refs, array_init_count, array_init_size;
-    buf method, sfield, refloc, byte1, byte2;
+    jca_buf method, sfield, refloc, byte1, byte2;
 } bctx;
 
 __attribute__((format(printf, 3, 4)))
@@ -200,12 +195,12 @@ static int layout_methods(bctx *c)
 static int emit_methods(bctx *c)
 {
     jca_pkg *p = c->pkg;
-    buf *o = &c->method;
+    jca_buf *o = &c->method;
     size_t nh = 0;
     for (size_t i = 0; i < p->nclasses; i++)
         for (size_t j = 0; j < p->classes[i].nmethods; j++)
             nh += p->classes[i].methods[j].nhandlers;
-    u1(o, (unsigned)nh);
+    jca_u1(o, (unsigned)nh);
     /* handlers in method order; stop_bit when no later handler covers this range */
     typedef struct {
         uint32_t start, end, handler;
@@ -236,12 +231,12 @@ static int emit_methods(bctx *c)
         for (size_t j = i + 1; j < nh; j++)
             if (all[j].start <= all[i].start && all[j].end >= all[i].end)
                 stop = 0;
-        u2(o, all[i].start);
-        u2(o, (stop ? 0x8000u : 0) | (all[i].end - all[i].start));
-        u2(o, all[i].handler);
+        jca_u2(o, all[i].start);
+        jca_u2(o, (stop ? 0x8000u : 0) | (all[i].end - all[i].start));
+        jca_u2(o, all[i].handler);
         if (all[i].catch_idx != 0) /* 0: finally, no CP index to relocate */
-            u2(&c->byte2, (unsigned)o->n);
-        u2(o, (unsigned)all[i].catch_idx);
+            jca_u2(&c->byte2, (unsigned)o->n);
+        jca_u2(o, (unsigned)all[i].catch_idx);
     }
     free(all);
     for (size_t i = 0; i < p->nclasses; i++) {
@@ -255,13 +250,13 @@ static int emit_methods(bctx *c)
             if (o->n != m->offset)
                 return bfail(c, m->line, "internal: method offset mismatch");
             if (m->header_len == 4) {
-                u1(o, (flags | 0x8) << 4);
-                u1(o, (unsigned)st);
-                u1(o, (unsigned)m->nargs);
-                u1(o, (unsigned)lo);
+                jca_u1(o, (flags | 0x8) << 4);
+                jca_u1(o, (unsigned)st);
+                jca_u1(o, (unsigned)m->nargs);
+                jca_u1(o, (unsigned)lo);
             } else {
-                u1(o, (flags << 4) | (unsigned)st);
-                u1(o, ((unsigned)m->nargs << 4) | (unsigned)lo);
+                jca_u1(o, (flags << 4) | (unsigned)st);
+                jca_u1(o, ((unsigned)m->nargs << 4) | (unsigned)lo);
             }
             uint32_t base = (uint32_t)o->n;
             for (size_t q = 0; q < m->ncode; q++) {
@@ -270,7 +265,7 @@ static int emit_methods(bctx *c)
                 uint32_t pc = (uint32_t)o->n - base;
                 if (op->flags & JCVM_OPF_INT)
                     p->uses_int = 1;
-                u1(o, in->opcode);
+                jca_u1(o, in->opcode);
                 long d;
                 switch (op->opnd) {
                 case JCVM_OPND_NONE:
@@ -279,41 +274,41 @@ static int emit_methods(bctx *c)
                 case JCVM_OPND_LOCAL:
                 case JCVM_OPND_ATYPE:
                 case JCVM_OPND_MN:
-                    u1(o, (unsigned)in->ops[0]);
+                    jca_u1(o, (unsigned)in->ops[0]);
                     break;
                 case JCVM_OPND_CP1:
-                    u2(&c->byte1, (unsigned)(o->n));
-                    u1(o, (unsigned)in->ops[0]);
+                    jca_u2(&c->byte1, (unsigned)(o->n));
+                    jca_u1(o, (unsigned)in->ops[0]);
                     break;
                 case JCVM_OPND_S2:
-                    u2(o, (unsigned)in->ops[0] & 0xFFFF);
+                    jca_u2(o, (unsigned)in->ops[0] & 0xFFFF);
                     break;
                 case JCVM_OPND_CP2:
-                    u2(&c->byte2, (unsigned)(o->n));
-                    u2(o, (unsigned)in->ops[0]);
+                    jca_u2(&c->byte2, (unsigned)(o->n));
+                    jca_u2(o, (unsigned)in->ops[0]);
                     break;
                 case JCVM_OPND_S4:
                     u4(o, (unsigned long)in->ops[0]);
                     break;
                 case JCVM_OPND_LOCAL_S1:
-                    u1(o, (unsigned)in->ops[0]);
-                    u1(o, (unsigned)in->ops[1]);
+                    jca_u1(o, (unsigned)in->ops[0]);
+                    jca_u1(o, (unsigned)in->ops[1]);
                     break;
                 case JCVM_OPND_LOCAL_S2:
-                    u1(o, (unsigned)in->ops[0]);
-                    u2(o, (unsigned)in->ops[1] & 0xFFFF);
+                    jca_u1(o, (unsigned)in->ops[0]);
+                    jca_u2(o, (unsigned)in->ops[1] & 0xFFFF);
                     break;
                 case JCVM_OPND_TYPE_CP2:
-                    u1(o, (unsigned)in->ops[0]);
+                    jca_u1(o, (unsigned)in->ops[0]);
                     if (in->ops[0] == 0 || in->ops[0] == JCVM_T_REFERENCE)
-                        u2(&c->byte2, (unsigned)(o->n)); /* primitive atypes: no CP index */
-                    u2(o, (unsigned)in->ops[1]);
+                        jca_u2(&c->byte2, (unsigned)(o->n)); /* primitive atypes: no CP index */
+                    jca_u2(o, (unsigned)in->ops[1]);
                     break;
                 case JCVM_OPND_IFACE:
-                    u1(o, (unsigned)in->ops[0]);
-                    u2(&c->byte2, (unsigned)(o->n));
-                    u2(o, (unsigned)in->ops[1]);
-                    u1(o, (unsigned)in->ops[2]);
+                    jca_u1(o, (unsigned)in->ops[0]);
+                    jca_u2(&c->byte2, (unsigned)(o->n));
+                    jca_u2(o, (unsigned)in->ops[1]);
+                    jca_u1(o, (unsigned)in->ops[2]);
                     break;
                 case JCVM_OPND_BR1:
                 case JCVM_OPND_BR2:
@@ -323,11 +318,11 @@ static int emit_methods(bctx *c)
                             return bfail(c, in->line,
                                          "branch of %ld bytes does not fit %s (use %s_w)", d,
                                          op->mnemonic, op->mnemonic);
-                        u1(o, (unsigned)d & 0xFF);
+                        jca_u1(o, (unsigned)d & 0xFF);
                     } else {
                         if (d < -32768 || d > 32767)
                             return bfail(c, in->line, "branch of %ld bytes too far", d);
-                        u2(o, (unsigned)d & 0xFFFF);
+                        jca_u2(o, (unsigned)d & 0xFFFF);
                     }
                     break;
                 case JCVM_OPND_STABLESW:
@@ -338,20 +333,20 @@ static int emit_methods(bctx *c)
                         d = (long)m->labels[in->targets[t]].pc - (long)pc;
                         if (d < -32768 || d > 32767)
                             return bfail(c, in->line, "switch target too far");
-                        u2(o, (unsigned)d & 0xFFFF);
+                        jca_u2(o, (unsigned)d & 0xFFFF);
                         if (t == 0) {
                             if (op->opnd == JCVM_OPND_STABLESW) {
-                                u2(o, (unsigned)in->ops[0] & 0xFFFF);
-                                u2(o, (unsigned)in->ops[1] & 0xFFFF);
+                                jca_u2(o, (unsigned)in->ops[0] & 0xFFFF);
+                                jca_u2(o, (unsigned)in->ops[1] & 0xFFFF);
                             } else if (op->opnd == JCVM_OPND_ITABLESW) {
                                 u4(o, (unsigned long)in->ops[0]);
                                 u4(o, (unsigned long)in->ops[1]);
                             } else {
-                                u2(o, (unsigned)in->ops[0]);
+                                jca_u2(o, (unsigned)in->ops[0]);
                             }
                         }
                         if (t + 1 < in->ntargets && op->opnd == JCVM_OPND_SLOOKUPSW)
-                            u2(o, (unsigned)in->matches[t] & 0xFFFF);
+                            jca_u2(o, (unsigned)in->matches[t] & 0xFFFF);
                         if (t + 1 < in->ntargets && op->opnd == JCVM_OPND_ILOOKUPSW)
                             u4(o, (unsigned long)in->matches[t]);
                     }
@@ -404,10 +399,10 @@ static int layout_statics(bctx *c)
 static void emit_statics(bctx *c)
 {
     jca_pkg *p = c->pkg;
-    buf *o = &c->sfield;
-    u2(o, c->image_size);
-    u2(o, c->sf_refs);
-    buf ai = {0}, nd = {0};
+    jca_buf *o = &c->sfield;
+    jca_u2(o, c->image_size);
+    jca_u2(o, c->sf_refs);
+    jca_buf ai = {0}, nd = {0};
     unsigned seg3 = 0;
     for (int seg = 1; seg <= 4; seg++)
         for (size_t i = 0; i < p->nclasses; i++)
@@ -421,12 +416,12 @@ static void emit_statics(bctx *c)
                     continue;
                 if (s == 1) {
                     int w = fd->type.prim == 'I' ? 4 : fd->type.prim == 'S' ? 2 : 1;
-                    u1(&ai, fd->type.prim == 'Z'   ? 2
-                            : fd->type.prim == 'B' ? 3
-                            : fd->type.prim == 'S' ? 4
-                                                   : 5);
-                    u2(&ai, (unsigned)(fd->arr_count * (size_t)w));
-                    put(&ai, fd->arr, fd->arr_count * (size_t)w);
+                    jca_u1(&ai, fd->type.prim == 'Z'   ? 2
+                                : fd->type.prim == 'B' ? 3
+                                : fd->type.prim == 'S' ? 4
+                                                       : 5);
+                    jca_u2(&ai, (unsigned)(fd->arr_count * (size_t)w));
+                    jca_put(&ai, fd->arr, fd->arr_count * (size_t)w);
                     c->array_init_count++;
                     c->array_init_size += (unsigned)(fd->arr_count * (size_t)w);
                 } else if (s == 3) {
@@ -434,14 +429,14 @@ static void emit_statics(bctx *c)
                 } else if (s == 4) {
                     int w = field_size(fd);
                     for (int b = w - 1; b >= 0; b--)
-                        u1(&nd, (unsigned)((unsigned long)fd->init >> (8 * b)));
+                        jca_u1(&nd, (unsigned)((unsigned long)fd->init >> (8 * b)));
                 }
             }
-    u2(o, c->array_init_count);
-    put(o, ai.b, ai.n);
-    u2(o, seg3);
-    u2(o, (unsigned)nd.n);
-    put(o, nd.b, nd.n);
+    jca_u2(o, c->array_init_count);
+    jca_put(o, ai.b, ai.n);
+    jca_u2(o, seg3);
+    jca_u2(o, (unsigned)nd.n);
+    jca_put(o, nd.b, nd.n);
     free(ai.b);
     free(nd.b);
 }
@@ -505,7 +500,7 @@ static jca_method *find_method(bctx *c, jca_class *k, const char *name, const ch
     return NULL;
 }
 
-static int emit_classes(bctx *c, buf *o)
+static int emit_classes(bctx *c, jca_buf *o)
 {
     jca_pkg *p = c->pkg;
     for (size_t i = 0; i < p->nclasses; i++) {
@@ -515,21 +510,21 @@ static int emit_classes(bctx *c, buf *o)
             unsigned fl = 0x8 | (k->shareable ? 0x4 : 0);
             if (k->nsupers > 15)
                 return bfail(c, k->line, "too many superinterfaces");
-            u1(o, (fl << 4) | (unsigned)k->nsupers);
+            jca_u1(o, (fl << 4) | (unsigned)k->nsupers);
             for (size_t s = 0; s < k->nsupers; s++) {
                 if (classref(c, &k->supers[s], k->line, &r))
                     return -1;
-                u2(o, r);
+                jca_u2(o, r);
             }
             continue;
         }
         unsigned fl = k->shareable ? 0x4 : 0;
         if (k->nimpls > 15)
             return bfail(c, k->line, "too many interfaces");
-        u1(o, (fl << 4) | (unsigned)k->nimpls);
+        jca_u1(o, (fl << 4) | (unsigned)k->nimpls);
         if (classref(c, &k->super, k->line, &r))
             return -1;
-        u2(o, r);
+        jca_u2(o, r);
         unsigned size = 0, nref = 0;
         int first_ref = 0xFF;
         for (size_t f = 0; f < k->nfields; f++) {
@@ -543,15 +538,15 @@ static int emit_classes(bctx *c, buf *o)
                     first_ref = fd->token;
             }
         }
-        u1(o, size);
-        u1(o, (unsigned)first_ref);
-        u1(o, nref);
+        jca_u1(o, size);
+        jca_u1(o, (unsigned)first_ref);
+        jca_u1(o, nref);
         size_t npub = k->npub > (size_t)k->pub_base ? k->npub - (size_t)k->pub_base : 0;
         size_t npkg = k->npkg > (size_t)k->pkg_base ? k->npkg - (size_t)k->pkg_base : 0;
-        u1(o, (unsigned)k->pub_base);
-        u1(o, (unsigned)npub);
-        u1(o, (unsigned)k->pkg_base);
-        u1(o, (unsigned)npkg);
+        jca_u1(o, (unsigned)k->pub_base);
+        jca_u1(o, (unsigned)npub);
+        jca_u1(o, (unsigned)k->pkg_base);
+        jca_u1(o, (unsigned)npkg);
         for (int t = 0; t < 2; t++) {
             char(*tab)[JCA_SIG_MAX * 2] = t ? k->pkg_table : k->pub_table;
             size_t base = (size_t)(t ? k->pkg_base : k->pub_base), n = t ? k->npkg : k->npub;
@@ -565,16 +560,18 @@ static int emit_classes(bctx *c, buf *o)
                 name[nl] = 0;
                 snprintf(sig, sizeof(sig), "%s", par);
                 jca_method *m = find_method(c, k, name, sig, NULL);
-                u2(o, m && !(m->access & JCA_ACC_ABSTRACT) ? m->offset : m ? m->offset : 0xFFFF);
+                jca_u2(o, m && !(m->access & JCA_ACC_ABSTRACT) ? m->offset
+                          : m                                  ? m->offset
+                                                               : 0xFFFF);
             }
         }
         for (size_t s = 0; s < k->nimpls; s++) {
             if (classref(c, &k->impls[s].iface, k->line, &r))
                 return -1;
-            u2(o, r);
-            u1(o, (unsigned)k->impls[s].nindex);
+            jca_u2(o, r);
+            jca_u1(o, (unsigned)k->impls[s].nindex);
             for (size_t x = 0; x < k->impls[s].nindex; x++)
-                u1(o, (unsigned)k->impls[s].index[x]);
+                jca_u1(o, (unsigned)k->impls[s].index[x]);
         }
     }
     return 0;
@@ -598,28 +595,28 @@ static int find_field(bctx *c, jca_class *k, const char *name, jca_class **owner
     return -1;
 }
 
-static int emit_cp(bctx *c, buf *o)
+static int emit_cp(bctx *c, jca_buf *o)
 {
     jca_pkg *p = c->pkg;
     if (p->ncp > 65535)
         return bfail(c, 1, "constant pool too large");
-    u2(o, (unsigned)p->ncp);
+    jca_u2(o, (unsigned)p->ncp);
     for (size_t i = 0; i < p->ncp; i++) {
         jca_cpent *e = &p->cp[i];
         unsigned r;
-        u1(o, e->tag);
+        jca_u1(o, e->tag);
         if (e->cls.external) {
             if (e->cls.pkg >= p->nimports)
                 return bfail(c, e->line, "package token %u: only %zu imports", e->cls.pkg,
                              p->nimports);
             if (e->tag == 1) {
-                u1(o, 0x80u | e->cls.pkg);
-                u1(o, e->cls.cls);
-                u1(o, 0);
+                jca_u1(o, 0x80u | e->cls.pkg);
+                jca_u1(o, e->cls.cls);
+                jca_u1(o, 0);
             } else {
-                u1(o, 0x80u | e->cls.pkg);
-                u1(o, e->cls.cls);
-                u1(o, (unsigned)e->ext_token);
+                jca_u1(o, 0x80u | e->cls.pkg);
+                jca_u1(o, e->cls.cls);
+                jca_u1(o, (unsigned)e->ext_token);
             }
             continue;
         }
@@ -628,8 +625,8 @@ static int emit_cp(bctx *c, buf *o)
             return bfail(c, e->line, "class %s is not in this package", e->cls.name);
         switch (e->tag) {
         case 1:
-            u2(o, k->offset);
-            u1(o, 0);
+            jca_u2(o, k->offset);
+            jca_u1(o, 0);
             break;
         case 2:
         case 5: {
@@ -645,14 +642,14 @@ static int emit_cp(bctx *c, buf *o)
             if (e->tag == 2) {
                 if (fd->token < 0)
                     return bfail(c, fd->line, "instance field %s has no token", fd->name);
-                u2(o, own->offset);
-                u1(o, (unsigned)fd->token);
+                jca_u2(o, own->offset);
+                jca_u1(o, (unsigned)fd->token);
             } else {
                 int off = c->sf_off[own - p->classes][fi];
                 if (off < 0)
                     return bfail(c, e->line, "field %s is a compile-time constant", e->member);
-                u1(o, 0);
-                u2(o, (unsigned)off);
+                jca_u1(o, 0);
+                jca_u2(o, (unsigned)off);
             }
             break;
         }
@@ -666,8 +663,8 @@ static int emit_cp(bctx *c, buf *o)
             if (e->tag == 6) {
                 if (k->is_interface)
                     return bfail(c, e->line, "static method ref into an interface");
-                u1(o, 0);
-                u2(o, m->offset);
+                jca_u1(o, 0);
+                jca_u2(o, m->offset);
             } else {
                 if (m->token < 0)
                     return bfail(c, m->line, "virtual method %s has no token", m->name);
@@ -676,8 +673,8 @@ static int emit_cp(bctx *c, buf *o)
                     tok |= 0x80;
                 if (classref(c, &e->cls, e->line, &r))
                     return -1;
-                u2(o, r);
-                u1(o, tok);
+                jca_u2(o, r);
+                jca_u1(o, tok);
             }
             break;
         }
@@ -690,22 +687,22 @@ static int emit_cp(bctx *c, buf *o)
 
 /* ---- reference locations ---- */
 
-static void deltas(buf *o, const buf *offs)
+static void deltas(jca_buf *o, const jca_buf *offs)
 {
-    buf d = {0};
+    jca_buf d = {0};
     unsigned prev = 0;
     for (size_t i = 0; i + 1 < offs->n; i += 2) {
         unsigned off = ((unsigned)offs->b[i] << 8) | offs->b[i + 1];
         unsigned dd = off - prev;
         while (dd >= 255) {
-            u1(&d, 255);
+            jca_u1(&d, 255);
             dd -= 255;
         }
-        u1(&d, dd);
+        jca_u1(&d, dd);
         prev = off;
     }
-    u2(o, (unsigned)d.n);
-    put(o, d.b, d.n);
+    jca_u2(o, (unsigned)d.n);
+    jca_put(o, d.b, d.n);
     free(d.b);
 }
 
@@ -713,7 +710,7 @@ static void deltas(buf *o, const buf *offs)
 int jca_descriptor(jca_pkg *p, int **sf_off, uint8_t **out, size_t *len, char *err, size_t errlen,
                    const char *fname);
 
-static void finish(jca_cap *cap, unsigned tag, buf *info)
+static void finish(jca_cap *cap, unsigned tag, jca_buf *info)
 {
     uint8_t *b = malloc(info->n + 3);
     if (!b) {
@@ -759,7 +756,7 @@ int jca_build(jca_pkg *p, const char *fname, jca_cap *out, char *err, size_t err
 {
     memset(out, 0, sizeof(*out));
     bctx c = {.pkg = p, .fname = fname, .err = err, .errlen = errlen};
-    buf b = {0};
+    jca_buf b = {0};
     int rc = -1;
     if (p->nimports > 127) {
         bfail(&c, 1, "more than 127 imports");
@@ -770,7 +767,7 @@ int jca_build(jca_pkg *p, const char *fname, jca_cap *out, char *err, size_t err
     emit_statics(&c);
     /* Applet */
     if (p->napplets) {
-        u1(&b, (unsigned)p->napplets);
+        jca_u1(&b, (unsigned)p->napplets);
         for (size_t i = 0; i < p->napplets; i++) {
             jca_class *k = find_class(p, p->applets[i].cls);
             jca_method *m = k ? find_method(&c, k, "install", "([BSB)V", NULL) : NULL;
@@ -778,19 +775,19 @@ int jca_build(jca_pkg *p, const char *fname, jca_cap *out, char *err, size_t err
                 bfail(&c, 1, "applet class %s has no install([BSB)V", p->applets[i].cls);
                 goto done;
             }
-            u1(&b, p->applets[i].aid.len);
-            put(&b, p->applets[i].aid.b, p->applets[i].aid.len);
-            u2(&b, m->offset);
+            jca_u1(&b, p->applets[i].aid.len);
+            jca_put(&b, p->applets[i].aid.b, p->applets[i].aid.len);
+            jca_u2(&b, m->offset);
         }
         finish(out, 3, &b);
     }
     /* Import */
-    u1(&b, (unsigned)p->nimports);
+    jca_u1(&b, (unsigned)p->nimports);
     for (size_t i = 0; i < p->nimports; i++) {
-        u1(&b, (unsigned)p->imports[i].minor);
-        u1(&b, (unsigned)p->imports[i].major);
-        u1(&b, p->imports[i].aid.len);
-        put(&b, p->imports[i].aid.b, p->imports[i].aid.len);
+        jca_u1(&b, (unsigned)p->imports[i].minor);
+        jca_u1(&b, (unsigned)p->imports[i].major);
+        jca_u1(&b, p->imports[i].aid.len);
+        jca_put(&b, p->imports[i].aid.b, p->imports[i].aid.len);
     }
     finish(out, 4, &b);
     if (emit_cp(&c, &b))
@@ -817,26 +814,26 @@ int jca_build(jca_pkg *p, const char *fname, jca_cap *out, char *err, size_t err
                     n++;
         }
         if (n) {
-            u1(&b, (unsigned)n);
+            jca_u1(&b, (unsigned)n);
             for (size_t i = 0; i < p->nclasses; i++) {
                 jca_class *k = &p->classes[i];
                 if (!(k->access & JCA_ACC_PUBLIC))
                     continue;
                 if (p->napplets && !(k->is_interface && k->shareable))
                     continue;
-                u2(&b, k->offset);
+                jca_u2(&b, k->offset);
                 if (p->napplets || k->is_interface) {
-                    u1(&b, 0);
-                    u1(&b, 0);
+                    jca_u1(&b, 0);
+                    jca_u1(&b, 0);
                     continue;
                 }
-                buf sf = {0}, sm = {0};
+                jca_buf sf = {0}, sm = {0};
                 unsigned nsf = 0, nsm = 0;
                 for (size_t f = 0; f < k->nfields; f++) {
                     jca_field *fd = &k->fields[f];
                     int off = c.sf_off[i][f];
                     if (off >= 0 && (fd->access & (JCA_ACC_PUBLIC | JCA_ACC_PROTECTED))) {
-                        u2(&sf, (unsigned)off);
+                        jca_u2(&sf, (unsigned)off);
                         nsf++;
                     }
                 }
@@ -844,14 +841,14 @@ int jca_build(jca_pkg *p, const char *fname, jca_cap *out, char *err, size_t err
                     jca_method *mm = &k->methods[m];
                     if ((mm->access & (JCA_ACC_PUBLIC | JCA_ACC_PROTECTED)) &&
                         ((mm->access & JCA_ACC_STATIC) || strcmp(mm->name, "<init>") == 0)) {
-                        u2(&sm, mm->offset);
+                        jca_u2(&sm, mm->offset);
                         nsm++;
                     }
                 }
-                u1(&b, nsf);
-                u1(&b, nsm);
-                put(&b, sf.b, sf.n);
-                put(&b, sm.b, sm.n);
+                jca_u1(&b, nsf);
+                jca_u1(&b, nsm);
+                jca_put(&b, sf.b, sf.n);
+                jca_put(&b, sm.b, sm.n);
                 free(sf.b);
                 free(sm.b);
             }
@@ -864,29 +861,29 @@ int jca_build(jca_pkg *p, const char *fname, jca_cap *out, char *err, size_t err
         size_t dl = 0;
         if (jca_descriptor(p, c.sf_off, &d, &dl, err, errlen, fname))
             goto done;
-        put(&b, d, dl);
+        jca_put(&b, d, dl);
         free(d);
         finish(out, 11, &b);
     }
     /* Header */
     u4(&b, 0xDECAFFEDul);
-    u1(&b, 1);
-    u1(&b, 2);
-    u1(&b, (p->uses_int ? 1u : 0) | (out->comp[10] ? 2u : 0) | (p->napplets ? 4u : 0));
-    u1(&b, (unsigned)p->minor);
-    u1(&b, (unsigned)p->major);
-    u1(&b, p->aid.len);
-    put(&b, p->aid.b, p->aid.len);
+    jca_u1(&b, 1);
+    jca_u1(&b, 2);
+    jca_u1(&b, (p->uses_int ? 1u : 0) | (out->comp[10] ? 2u : 0) | (p->napplets ? 4u : 0));
+    jca_u1(&b, (unsigned)p->minor);
+    jca_u1(&b, (unsigned)p->major);
+    jca_u1(&b, p->aid.len);
+    jca_put(&b, p->aid.b, p->aid.len);
     finish(out, 1, &b);
     /* Directory */
     for (unsigned t = 1; t <= 11; t++)
-        u2(&b, t == 2 ? 31u : (out->comp[t] ? (unsigned)out->len[t] - 3 : 0));
-    u2(&b, c.image_size);
-    u2(&b, c.array_init_count);
-    u2(&b, c.array_init_size);
-    u1(&b, (unsigned)p->nimports);
-    u1(&b, (unsigned)p->napplets);
-    u1(&b, 0);
+        jca_u2(&b, t == 2 ? 31u : (out->comp[t] ? (unsigned)out->len[t] - 3 : 0));
+    jca_u2(&b, c.image_size);
+    jca_u2(&b, c.array_init_count);
+    jca_u2(&b, c.array_init_size);
+    jca_u1(&b, (unsigned)p->nimports);
+    jca_u1(&b, (unsigned)p->napplets);
+    jca_u1(&b, 0);
     finish(out, 2, &b);
     rc = 0;
 done:

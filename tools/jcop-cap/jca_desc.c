@@ -12,47 +12,12 @@
 #include <string.h>
 
 typedef struct {
-    uint8_t *b;
-    size_t n, cap;
-} dbuf;
-
-static void dput(dbuf *o, const void *p, size_t n)
-{
-    if (n == 0)
-        return;
-    if (o->n + n > o->cap) {
-        size_t nc = o->cap ? o->cap * 2 : 256;
-        while (nc < o->n + n)
-            nc *= 2;
-        uint8_t *q = realloc(o->b, nc);
-        if (!q) {
-            fputs("jcop-cap: out of memory\n", stderr);
-            exit(3);
-        }
-        o->b = q;
-        o->cap = nc;
-    }
-    memcpy(o->b + o->n, p, n);
-    o->n += n;
-}
-static void d1(dbuf *o, unsigned v)
-{
-    uint8_t b = (uint8_t)v;
-    dput(o, &b, 1);
-}
-static void d2(dbuf *o, unsigned v)
-{
-    d1(o, v >> 8);
-    d1(o, v);
-}
-
-typedef struct {
     jca_pkg *p;
     const char *fname;
     char *err;
     size_t errlen;
     int failed;
-    dbuf types;     /* type descriptors */
+    jca_buf types;  /* type descriptors */
     size_t hdr_len; /* 2 + 2 * cp count: offset of the first type descriptor */
 } dctx;
 
@@ -218,7 +183,7 @@ static unsigned type_offset(dctx *c, const nibs *t)
             return (unsigned)(c->hdr_len + pos);
         pos += l;
     }
-    dput(&c->types, enc, el);
+    jca_put(&c->types, enc, el);
     return (unsigned)(c->hdr_len + pos);
 }
 
@@ -236,14 +201,14 @@ int jca_descriptor(jca_pkg *p, int **sf_off, uint8_t **out, size_t *len, char *e
 {
     dctx c = {.p = p, .fname = fname, .err = err, .errlen = errlen};
     c.hdr_len = 2 + 2 * p->ncp;
-    dbuf cpt = {0}, cls = {0};
+    jca_buf cpt = {0}, cls = {0};
     int rc = -1;
     /* constant pool types first, in CP order */
     for (size_t i = 0; i < p->ncp; i++) {
         jca_cpent *e = &p->cp[i];
         nibs t = {0};
         if (e->tag == 1) {
-            d2(&cpt, 0xFFFF);
+            jca_u2(&cpt, 0xFFFF);
             continue;
         }
         if (e->tag == 2 || e->tag == 5) {
@@ -252,14 +217,14 @@ int jca_descriptor(jca_pkg *p, int **sf_off, uint8_t **out, size_t *len, char *e
         } else if (enc_sig(&c, e->sig, &t, e->line)) {
             goto done;
         }
-        d2(&cpt, type_offset(&c, &t));
+        jca_u2(&cpt, type_offset(&c, &t));
     }
     /* classes */
     if (p->nclasses > 255) {
         dfail(&c, 1, "too many classes");
         goto done;
     }
-    d1(&cls, (unsigned)p->nclasses);
+    jca_u1(&cls, (unsigned)p->nclasses);
     size_t handler_index = 0;
     for (size_t i = 0; i < p->nclasses; i++) {
         jca_class *k = &p->classes[i];
@@ -272,17 +237,17 @@ int jca_descriptor(jca_pkg *p, int **sf_off, uint8_t **out, size_t *len, char *e
                 nf++;
         /* The reference converter lists no superinterfaces for an interface. */
         size_t nifc = k->is_interface ? 0 : k->nimpls;
-        d1(&cls, k->token < 0 ? 0xFF : (unsigned)k->token);
-        d1(&cls, acc);
-        d2(&cls, k->offset);
-        d1(&cls, (unsigned)nifc);
-        d2(&cls, (unsigned)nf);
-        d2(&cls, (unsigned)k->nmethods);
+        jca_u1(&cls, k->token < 0 ? 0xFF : (unsigned)k->token);
+        jca_u1(&cls, acc);
+        jca_u2(&cls, k->offset);
+        jca_u1(&cls, (unsigned)nifc);
+        jca_u2(&cls, (unsigned)nf);
+        jca_u2(&cls, (unsigned)k->nmethods);
         for (size_t s = 0; s < nifc; s++) {
             unsigned r = 0;
             if (class_offset(&c, k->is_interface ? &k->supers[s] : &k->impls[s].iface, k->line, &r))
                 goto done;
-            d2(&cls, r);
+            jca_u2(&cls, r);
         }
         /* static fields first in the order of the static image, then instance
          * fields in declaration order (as the reference converter lists them) */
@@ -306,28 +271,28 @@ int jca_descriptor(jca_pkg *p, int **sf_off, uint8_t **out, size_t *len, char *e
             jca_field *fd = &k->fields[f];
             unsigned fa = fd->access & (JCA_ACC_PUBLIC | JCA_ACC_PRIVATE | JCA_ACC_PROTECTED |
                                         JCA_ACC_STATIC | JCA_ACC_FINAL);
-            d1(&cls, fd->token < 0 ? 0xFF : (unsigned)fd->token);
-            d1(&cls, fa);
+            jca_u1(&cls, fd->token < 0 ? 0xFF : (unsigned)fd->token);
+            jca_u1(&cls, fa);
             if (fd->access & JCA_ACC_STATIC) {
-                d1(&cls, 0);
-                d2(&cls, (unsigned)sf_off[i][f]);
+                jca_u1(&cls, 0);
+                jca_u2(&cls, (unsigned)sf_off[i][f]);
             } else {
-                d2(&cls, k->offset);
-                d1(&cls, (unsigned)fd->token);
+                jca_u2(&cls, k->offset);
+                jca_u1(&cls, (unsigned)fd->token);
             }
             if (fd->type.prim && !fd->type.array) {
                 unsigned code = fd->type.prim == 'Z'   ? 2
                                 : fd->type.prim == 'B' ? 3
                                 : fd->type.prim == 'S' ? 4
                                                        : 5;
-                d2(&cls, 0x8000u | code);
+                jca_u2(&cls, 0x8000u | code);
             } else {
                 nibs t = {0};
                 if (enc_ftype(&c, &fd->type, &t, fd->line)) {
                     free(order);
                     goto done;
                 }
-                d2(&cls, type_offset(&c, &t));
+                jca_u2(&cls, type_offset(&c, &t));
             }
         }
         free(order);
@@ -339,21 +304,21 @@ int jca_descriptor(jca_pkg *p, int **sf_off, uint8_t **out, size_t *len, char *e
             nibs t = {0};
             if (enc_sig(&c, mm->sig, &t, mm->line))
                 goto done;
-            d1(&cls, mm->token < 0 ? 0xFF : (unsigned)mm->token);
-            d1(&cls, ma);
-            d2(&cls, k->is_interface ? 0 : mm->offset);
-            d2(&cls, type_offset(&c, &t));
-            d2(&cls, mm->code_len);
-            d2(&cls, (unsigned)mm->nhandlers);
-            d2(&cls, mm->nhandlers ? (unsigned)handler_index : 0);
+            jca_u1(&cls, mm->token < 0 ? 0xFF : (unsigned)mm->token);
+            jca_u1(&cls, ma);
+            jca_u2(&cls, k->is_interface ? 0 : mm->offset);
+            jca_u2(&cls, type_offset(&c, &t));
+            jca_u2(&cls, mm->code_len);
+            jca_u2(&cls, (unsigned)mm->nhandlers);
+            jca_u2(&cls, mm->nhandlers ? (unsigned)handler_index : 0);
             handler_index += mm->nhandlers;
         }
     }
-    dbuf all = {0};
-    dput(&all, cls.b, cls.n);
-    d2(&all, (unsigned)p->ncp);
-    dput(&all, cpt.b, cpt.n);
-    dput(&all, c.types.b, c.types.n);
+    jca_buf all = {0};
+    jca_put(&all, cls.b, cls.n);
+    jca_u2(&all, (unsigned)p->ncp);
+    jca_put(&all, cpt.b, cpt.n);
+    jca_put(&all, c.types.b, c.types.n);
     *out = all.b;
     *len = all.n;
     rc = 0;
