@@ -29,6 +29,9 @@ What is checked after every restart:
     so the entry of the counter's own value is there and nothing beyond it.
   - every answer in between: the counter the card returns is the previous + 1.
 
+--no-transaction sends INS 16: the same two updates without beginTransaction /
+commitTransaction; the card commits once per APDU, so a kill still loses the
+whole APDU or none of it and the same checks hold.
 --split sends each transaction as two commands (INS 12: counter + 1; INS 14: the
 entry), i.e. an update that is NOT atomic, and expects these checks to see a
 half-applied state within --kills kills: exit 0 when they do (the checks bite),
@@ -40,7 +43,8 @@ watchdog prints the Python stacks and exits 1); the card is killed only by the
 PID the rig reports for its card process, which must be a jcopsim.
 
 usage: kill_tx.py --replay JCOP_REPLAY --cap TXLOG.cap --gpsh INSTALL.gpsh
-                  [--kills N] [--seed S] [--max-delay SEC] [--split]   (inside jcop-rig)
+                  [--kills N] [--seed S] [--max-delay SEC] [--split | --no-transaction]
+                  (inside jcop-rig)
 exit 0 every check held, 1 a check failed, 2 usage, 3 environment.
 """
 import faulthandler
@@ -211,13 +215,14 @@ def install(rdr, a, work):
 def run(a):
     rdr = reader(0)
     rnd = random.Random(a.seed)
+    ins = 0x16 if a.no_transaction else 0x10
     work = tempfile.mkdtemp(prefix="jcopsim-kill-tx-")
     try:
         install(rdr, a, work)
     finally:
         shutil.rmtree(work)
     m = Model()
-    acked_total = inflight = applied = 0
+    acked_total = inflight = applied = late_total = 0
     per_round = []
     t0 = time.monotonic()
     for i in range(1, a.kills + 2):
@@ -245,6 +250,7 @@ def run(a):
                 while True:
                     nonce = rnd.getrandbits(32).to_bytes(4, "big")
                     m.pending = (m.acked + 1, nonce)
+                    late = fired.is_set()  # the timer had already fired: sent to a dying card
                     if a.split:
                         rv, resp = tx(card, "8012000000", a, "INS 12 (counter)")
                         if rv == S.SCARD_S_SUCCESS and resp:
@@ -252,7 +258,7 @@ def run(a):
                                 raise Failure("INS 12 answered %s, expected counter %d" % (resp, m.acked + 1))
                             rv, resp = tx(card, "8014000004%s00" % nonce.hex(), a, "INS 14 (log entry)")
                     else:
-                        rv, resp = tx(card, "8010000004%s00" % nonce.hex(), a, "INS 10 (transaction)")
+                        rv, resp = tx(card, "80%02X000004%s00" % (ins, nonce.hex()), a, "INS %02X" % ins)
                     if rv != S.SCARD_S_SUCCESS or not resp:
                         # the card died under the command: an error, or (vpcd read EOF from the
                         # card's socket in the middle of the exchange) "success" with no bytes
@@ -281,19 +287,22 @@ def run(a):
         acked_total += n
         if m.pending is not None:
             inflight += 1
+            late_total += late
         per_round.append(n)
-        print("kill %3d: after %.3f s, %3d transactions acknowledged, %s" % (
-            i, delay, n, "one in flight (counter %d)" % m.pending[0] if m.pending else "none in flight"),
-            flush=True)
+        if m.pending is None:
+            what = "none in flight"
+        else:
+            what = "one in flight (counter %d%s)" % (m.pending[0], ", sent after the timer fired" if late else "")
+        print("kill %3d: after %.3f s, %3d transactions acknowledged, %s" % (i, delay, n, what), flush=True)
         with Watchdog(a.call_timeout * 3, "restart of card 0"):
             ctl("start-card", 0)
             ctl("wait-card", 0, int(a.call_timeout))
     dt = time.monotonic() - t0
     print("kill_tx%s: %d SIGKILLs, %d transactions acknowledged (%d..%d per round), counter %d; "
-          "%d kills with a transaction in flight, %d of them found applied, the others rolled back; "
-          "log checked after each of %d restarts; %.1f s (seed %d)" % (
-              " --split" if a.split else "", a.kills, acked_total, min(per_round), max(per_round), m.acked,
-              inflight, applied, a.kills, dt, a.seed))
+          "%d kills with a transaction in flight (%d of them sent after the timer fired), %d found applied, "
+          "the others rolled back; log checked after each of %d restarts; %.1f s (seed %d)" % (
+              " --split" if a.split else " --no-transaction" if a.no_transaction else "", a.kills, acked_total, min(per_round), max(per_round), m.acked,
+              inflight, late_total, applied, a.kills, dt, a.seed))
 
 
 def main():
@@ -307,6 +316,8 @@ def main():
     ap.add_argument("--call-timeout", type=float, default=20.0, help="deadline of each PC/SC call, s")
     ap.add_argument("--split", action="store_true",
                     help="non-atomic transactions (two commands): the checks must catch one")
+    ap.add_argument("--no-transaction", action="store_true",
+                    help="INS 16: the same updates without JCSystem transaction (one APDU still all or nothing)")
     a = ap.parse_args()
     if "JCOP_RIG" not in os.environ or "JCOP_READER_0" not in os.environ:
         print("kill_tx: run me inside jcop-rig (JCOP_RIG, JCOP_READER_0 unset)")
@@ -315,8 +326,8 @@ def main():
         if not os.path.exists(f):
             print("kill_tx: %s not found" % f)
             return 3
-    print("kill_tx: seed %d, %d kills, delays 0..%.3f s%s" % (a.seed, a.kills, a.max_delay,
-                                                              ", split (non-atomic) mode" if a.split else ""))
+    mode = ", split (non-atomic) mode" if a.split else ", no transaction (INS 16)" if a.no_transaction else ""
+    print("kill_tx: seed %d, %d kills, delays 0..%.3f s%s" % (a.seed, a.kills, a.max_delay, mode))
     try:
         run(a)
     except HalfApplied as e:

@@ -57,7 +57,9 @@ if(JCOPSIM_TESTS AND TARGET jcopsim AND EXISTS ${JR_PY})
   # assembled at build time by jcop-cap (a target of tools/, added after simulator/: the
   # registration waits until every folder is read), installed over SCP02 by jcop-replay
   # inside the rig, then kill_tx.py kills and restarts the card. The split run sends
-  # non-atomic updates on purpose and passes only when the checks catch one.
+  # non-atomic updates on purpose and passes only when the checks catch one; the notxn
+  # run makes the same updates without a JCSystem transaction in one APDU, which the
+  # card's per-APDU commit keeps whole under a kill (FIDELITY.md).
   function(jr_add_kill_tx_tests)
     if(NOT (JCOPSIM_RIG_TESTS AND TARGET jcop-cap AND TARGET jcop-replay AND TARGET jcop-rig-probe))
       return()
@@ -79,7 +81,10 @@ if(JCOPSIM_TESTS AND TARGET jcopsim AND EXISTS ${JR_PY})
              COMMAND ${rig} --timeout 280 -- timeout 270 ${client} --kills 10)
     add_test(NAME reliability_rig_kill_tx_split_caught
              COMMAND ${rig} --timeout 280 -- timeout 270 ${client} --kills 30 --split)
-    set_tests_properties(reliability_rig_kill_tx_10 reliability_rig_kill_tx_split_caught PROPERTIES
+    add_test(NAME reliability_rig_kill_tx_notxn_10
+             COMMAND ${rig} --timeout 280 -- timeout 270 ${client} --kills 10 --no-transaction)
+    set_tests_properties(reliability_rig_kill_tx_10 reliability_rig_kill_tx_split_caught
+                         reliability_rig_kill_tx_notxn_10 PROPERTIES
                          LABELS "reliability;rig" TIMEOUT 300 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
     if(JCOPSIM_LONG_TESTS)
       add_test(NAME reliability_rig_kill_tx_100
