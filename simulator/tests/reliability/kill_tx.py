@@ -298,11 +298,19 @@ def run(a):
             ctl("start-card", 0)
             ctl("wait-card", 0, int(a.call_timeout))
     dt = time.monotonic() - t0
+    # temporary files a killed commit left beside the image (the image is renamed whole,
+    # and jcopsim removes dead processes' ones at start: at most the last kill's remain)
+    image = os.environ.get("JCOP_IMAGE_0", "")
+    litter = 0
+    if image:
+        folder, base = os.path.split(image)
+        litter = sum(1 for f in os.listdir(folder or ".") if f.startswith(base + ".tmp."))
     print("kill_tx%s: %d SIGKILLs, %d transactions acknowledged (%d..%d per round), counter %d; "
           "%d kills with a transaction in flight (%d of them sent after the timer fired), %d found applied, "
-          "the others rolled back; log checked after each of %d restarts; %.1f s (seed %d)" % (
+          "the others rolled back; log checked after each of %d restarts; %.1f s (seed %d); "
+          "%d temporary files beside the image" % (
               " --split" if a.split else " --no-transaction" if a.no_transaction else "", a.kills, acked_total, min(per_round), max(per_round), m.acked,
-              inflight, late_total, applied, a.kills, dt, a.seed))
+              inflight, late_total, applied, a.kills, dt, a.seed, litter))
 
 
 def main():
