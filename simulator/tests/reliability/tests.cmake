@@ -7,7 +7,9 @@
 #                 valgrind on the daemon (label valgrind too)
 #   rig           20 pcscd restarts and 20 card kills through a private pcscd
 #                 (tools/rig/jcop-rig; root; JCOPSIM_RIG_TESTS)
-#   long          100 SIGKILLs, memory and GP counter (JCOPSIM_LONG_TESTS)
+#                 and SIGKILLs during an applet's transactions (kill_tx.py, txlog.jca)
+#   long          100 SIGKILLs, memory and GP counter and applet transactions
+#                 (JCOPSIM_LONG_TESTS)
 set(JR_DIR ${JCOPSIM_SOURCE_DIR}/simulator/tests/reliability CACHE INTERNAL "reliability tests")
 set(JR_PY /usr/bin/python3 CACHE INTERNAL "Debian's python3 (pycryptodome, pyscard)")
 
@@ -50,6 +52,48 @@ if(JCOPSIM_TESTS AND TARGET jcopsim AND EXISTS ${JR_PY})
                            LABELS "reliability;rig" TIMEOUT 600 RUN_SERIAL TRUE)
     endforeach()
   endif()
+
+  # SIGKILLs during an applet's transaction loop through the rig (issue 17): txlog.jca is
+  # assembled at build time by jcop-cap (a target of tools/, added after simulator/: the
+  # registration waits until every folder is read), installed over SCP02 by jcop-replay
+  # inside the rig, then kill_tx.py kills and restarts the card. The split run sends
+  # non-atomic updates on purpose and passes only when the checks catch one; the notxn
+  # run makes the same updates without a JCSystem transaction in one APDU, which the
+  # card's per-APDU commit keeps whole under a kill (FIDELITY.md).
+  function(jr_add_kill_tx_tests)
+    if(NOT (JCOPSIM_RIG_TESTS AND TARGET jcop-cap AND TARGET jcop-replay AND TARGET jcop-rig-probe))
+      return()
+    endif()
+    set(cap ${CMAKE_BINARY_DIR}/reliability/txlog.cap)
+    add_custom_command(OUTPUT ${cap}
+                       COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/reliability
+                       COMMAND $<TARGET_FILE:jcop-cap> asm -o ${cap} ${JR_DIR}/txlog.jca
+                       DEPENDS jcop-cap ${JR_DIR}/txlog.jca
+                       COMMENT "jcop-cap asm: the transaction-log applet txlog.jca -> reliability/txlog.cap")
+    add_custom_target(jcopsim-txlog-cap ALL DEPENDS ${cap})
+    set(rig /bin/bash ${JCOPSIM_SOURCE_DIR}/simulator/tests/rig/rig-test.sh ${JCOPSIM_SOURCE_DIR}/tools/rig/jcop-rig
+            -q --build ${CMAKE_BINARY_DIR} --jcopsim $<TARGET_FILE:jcopsim>
+            --probe $<TARGET_FILE:jcop-rig-probe> --ready-timeout 30
+            --new-card J2A040 --kt 000102030405060708090A0B0C0D0E0F)
+    set(client ${JR_PY} ${JR_DIR}/kill_tx.py --replay $<TARGET_FILE:jcop-replay> --cap ${cap}
+               --gpsh ${JR_DIR}/install-txlog.gpsh)
+    add_test(NAME reliability_rig_kill_tx_10
+             COMMAND ${rig} --timeout 280 -- timeout 270 ${client} --kills 10)
+    add_test(NAME reliability_rig_kill_tx_split_caught
+             COMMAND ${rig} --timeout 280 -- timeout 270 ${client} --kills 30 --split)
+    add_test(NAME reliability_rig_kill_tx_notxn_10
+             COMMAND ${rig} --timeout 280 -- timeout 270 ${client} --kills 10 --no-transaction)
+    set_tests_properties(reliability_rig_kill_tx_10 reliability_rig_kill_tx_split_caught
+                         reliability_rig_kill_tx_notxn_10 PROPERTIES
+                         LABELS "reliability;rig" TIMEOUT 300 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
+    if(JCOPSIM_LONG_TESTS)
+      add_test(NAME reliability_rig_kill_tx_100
+               COMMAND ${rig} --timeout 1180 -- timeout 1170 ${client} --kills 100 --seed 100)
+      set_tests_properties(reliability_rig_kill_tx_100 PROPERTIES
+                           LABELS "reliability;rig;long" TIMEOUT 1200 RUN_SERIAL TRUE SKIP_RETURN_CODE 77)
+    endif()
+  endfunction()
+  cmake_language(DEFER DIRECTORY ${JCOPSIM_SOURCE_DIR} CALL jr_add_kill_tx_tests)
 
   # The security checks also look at jcop-image and jcop-prepers, which the
   # top-level CMakeLists.txt adds after simulator/: register once all are read.
