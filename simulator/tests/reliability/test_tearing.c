@@ -306,7 +306,7 @@ static bool state_of(const uint8_t *img, size_t len, int *v, char *why, size_t w
             snprintf(why, wl, "the applet answers SELECT %04X after the cut", sw);
             goto out;
         }
-        sw = xfer(vm, false, "0070000017", r, &rl);
+        sw = xfer(vm, false, "0036000017", r, &rl);
         if (sw != 0x9000 || rl != 25) {
             snprintf(why, wl, "the applet answers its dump %04X (%zu bytes) after the cut", sw, rl);
             goto out;

@@ -76,7 +76,8 @@ endif()
 
 # Tearing of applet persistent writes (issue 17): the project's own applet
 # applets/tear.jca, assembled by jcop-cap (added after simulator/, hence the
-# deferred call), and an in-process walk of every VM write point.
+# deferred call); an in-process walk of every VM write point
+# (reliability_tearing) and the same cuts through the daemon (reliability_tear_vm).
 function(jr_add_tearing_test)
   if(NOT JCOPSIM_TESTS OR NOT TARGET jcop-cap OR NOT TARGET jhcap)
     return()
@@ -94,6 +95,14 @@ function(jr_add_tearing_test)
     add_dependencies(reliability_tearing jr_tear_cap)
     add_test(NAME reliability_tearing COMMAND reliability_tearing)
     set_tests_properties(reliability_tearing PROPERTIES LABELS "reliability" TIMEOUT 120)
+  endif()
+  # The same cuts through the daemon, its image file and the card core:
+  # jcopsim --cut-vm-write-at N at each VM write of INSTALL, VERIFY, a
+  # transaction and DELETE (tear_vm.py, ~10 s).
+  if(TARGET jcopsim AND EXISTS ${JR_PY})
+    add_test(NAME reliability_tear_vm
+             COMMAND ${JR_PY} ${JR_DIR}/tear_vm.py --jcopsim $<TARGET_FILE:jcopsim> --cap ${cap})
+    set_tests_properties(reliability_tear_vm PROPERTIES LABELS "reliability" TIMEOUT 300)
   endif()
 endfunction()
 cmake_language(DEFER DIRECTORY ${JCOPSIM_SOURCE_DIR} CALL jr_add_tearing_test)
