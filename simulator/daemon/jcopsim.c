@@ -53,9 +53,11 @@ typedef struct {
     jc_store *store;
     jd_trace trace;
     uint8_t cold_atr[JC_ATR_MAX];
-    int cold_atr_len; /* 0 = not known: compute at the next 04 while unpowered */
-    bool power_cut;   /* the card reported JC_ERR_POWER_CUT */
-    jc_t0 *t0;        /* --t0: answers as a T=0 card (jc_t0.h); NULL = as the card gives them */
+    int cold_atr_len;                   /* 0 = not known: compute at the next 04 while unpowered */
+    bool power_cut;                     /* the card reported JC_ERR_POWER_CUT */
+    unsigned long vm_cut_at, vm_writes; /* --cut-vm-write-at: the write to cut; writes so far */
+    const char *vm_cut_what;            /* what that write was (a string of the VM's) */
+    jc_t0 *t0; /* --t0: answers as a T=0 card (jc_t0.h); NULL = as the card gives them */
 } jd_daemon;
 
 /* --t0: the ATR in its T=0 form (TD1 and TCK removed). */
@@ -206,9 +208,51 @@ typedef struct {
     const char *trace_path;
     bool verbose;
     unsigned long cut_power_at;
+    unsigned long cut_vm_write_at;
     bool no_announce;
     bool t0;
 } jd_options;
+
+/* --cut-vm-write-at: count the VM's persistent writes; cut before the chosen one. */
+static bool jd_vm_write_point(void *ctx, const char *what)
+{
+    jd_daemon *js = ctx;
+    if (++js->vm_writes != js->vm_cut_at)
+        return false;
+    js->vm_cut_what = what;
+    return true;
+}
+
+/* The cut: the image gets the state the card recovers (the card's persistent
+ * state with the VM's recovered section; blob NULL: a LOAD, INSTALL or DELETE
+ * in flight, undone whole, so the last committed image stands), then the
+ * process ends without answering, as a card pulled out. */
+static void jd_vm_power_cut(void *ctx, const uint8_t *blob, size_t len)
+{
+    jd_daemon *js = ctx;
+    int rc = 0;
+    if (blob != NULL) {
+        jc_pstate st = *jc_card_pstate(js->card);
+        st.rt = (uint8_t *)(uintptr_t)blob;
+        st.rt_len = (uint32_t)len;
+        rc = jc_store_commit(js->store, &st);
+    }
+    jd_trace_note(&js->trace, "power cut injected (--cut-vm-write-at): no answer sent");
+    if (js->trace.file != NULL)
+        fflush(js->trace.file);
+    if (rc < 0) {
+        fprintf(stderr,
+                "jcopsim: power cut at VM write %lu: the recovered state could not be "
+                "written: %s\n",
+                js->vm_writes, jc_strerror(rc));
+        _exit(JD_EXIT_ENV);
+    }
+    fprintf(stderr,
+            "jcopsim: power cut injected before VM persistent write %lu (%s; %s): exiting\n",
+            js->vm_writes, js->vm_cut_what,
+            blob != NULL ? "recovered state written" : "command undone whole");
+    _exit(JD_EXIT_POWER_CUT);
+}
 
 static void jd_usage(FILE *f)
 {
@@ -242,12 +286,18 @@ static void jd_usage(FILE *f)
         "Test:\n"
         "  --cut-power-at N    the N-th durable write from now fails as a power cut: the\n"
         "                      process exits at once (code 4) without answering\n"
+        "  --cut-vm-write-at N the power is cut before the N-th persistent write the Java\n"
+        "                      Card VM makes from now (a field, array element, Util copy,\n"
+        "                      allocation, transaction commit, install, delete...): the image\n"
+        "                      gets what a card recovers there (every earlier write, an open\n"
+        "                      transaction rolled back, LOAD/INSTALL/DELETE undone whole) and\n"
+        "                      the process exits (code 4) without answering\n"
         "\n"
         "An unpowered card answers vpcd's ATR request with the ATR of its next cold\n"
         "power-on without powering up. Every new link to vpcd starts with one empty ATR\n"
         "answer and a reconnect, so pcscd registers a fresh insertion.\n"
         "Exit: 0 stopped by SIGTERM/SIGINT/SIGHUP, 2 usage, 3 unusable image or vpcd unreachable,\n"
-        "4 power cut injected by --cut-power-at.\n",
+        "4 power cut injected by --cut-power-at or --cut-vm-write-at.\n",
         jc_profile_default()->name, JD_DEFAULT_PORT, JD_DEFAULT_PORT);
 }
 
@@ -288,6 +338,7 @@ static int jd_parse(int argc, char **argv, jd_options *o)
         O_BUDGET,
         O_TRACE,
         O_CUT,
+        O_CUT_VM,
         O_VERSION,
         O_LIST,
         O_NO_ANNOUNCE,
@@ -306,6 +357,7 @@ static int jd_parse(int argc, char **argv, jd_options *o)
                                          {"trace", required_argument, NULL, O_TRACE},
                                          {"verbose", no_argument, NULL, 'v'},
                                          {"cut-power-at", required_argument, NULL, O_CUT},
+                                         {"cut-vm-write-at", required_argument, NULL, O_CUT_VM},
                                          {"help", no_argument, NULL, 'h'},
                                          {"version", no_argument, NULL, O_VERSION},
                                          {"list-profiles", no_argument, NULL, O_LIST},
@@ -366,6 +418,11 @@ static int jd_parse(int argc, char **argv, jd_options *o)
                 return jd_usage_error("bad --cut-power-at", optarg);
             o->cut_power_at = v;
             break;
+        case O_CUT_VM:
+            if (jd_parse_uint(optarg, 1000000000ul, &v) != 0 || v == 0)
+                return jd_usage_error("bad --cut-vm-write-at", optarg);
+            o->cut_vm_write_at = v;
+            break;
         case O_NO_ANNOUNCE:
             o->no_announce = true;
             break;
@@ -392,6 +449,8 @@ static int jd_parse(int argc, char **argv, jd_options *o)
     if ((o->profile != NULL || o->kt_hex != NULL) && !o->create && !(o->memory && o->image == NULL))
         return jd_usage_error("--profile and --kt only apply to a new card (--new or --memory)",
                               NULL);
+    if (o->cut_power_at != 0 && o->cut_vm_write_at != 0)
+        return jd_usage_error("--cut-power-at and --cut-vm-write-at exclude each other", NULL);
     if (o->port + o->slot > 65535)
         return jd_usage_error("port + slot beyond 65535", NULL);
     if (o->profile != NULL && jc_profile_lookup(o->profile) == NULL) {
@@ -550,6 +609,10 @@ int main(int argc, char **argv)
     }
     if (o.cut_power_at != 0)
         jc_store_cut_power_at(js.store, o.cut_power_at);
+    if (o.cut_vm_write_at != 0) {
+        js.vm_cut_at = o.cut_vm_write_at;
+        jcvm_set_tear_hooks(jcvm_rt_vm(js.vm), jd_vm_write_point, jd_vm_power_cut, &js);
+    }
     if (!jd_host_is_loopback(o.host))
         fprintf(stderr,
                 "jcopsim: warning: %s %s is not a loopback address: the card is reachable "

@@ -53,6 +53,19 @@ typedef struct jcvm_config {
     /* The card's crypto algorithm set (jcc_profile of crypto/jcc.h): 0 = JCOP 2.4.1
        (J2A040, the default), 1 = JCOP 2.4.2 R3 (J2E145), 2 = every algorithm (tests). */
     uint8_t crypto_profile;
+    /* Power-loss injection (tests, jcopsim --cut-vm-write-at; FIDELITY.md "Tearing"): NULL
+       = none. write_point is called before each persistent write the VM makes (a field or
+       static, an array element, a Util copy or fill, an allocation, a transaction commit or
+       abort, an OwnerPIN update, a LOAD, INSTALL or DELETE), `what` naming it; returning true
+       cuts the power there. The VM then calls power_cut with the state a card recovers after
+       that cut, as a jcvm_save blob: every persistent write before the cut point, none of
+       the one cut, an open transaction rolled back. blob NULL: a LOAD, INSTALL or DELETE was
+       in flight, which a card undoes whole: the last committed state stands. After the cut
+       the VM skips every persistent write and the running entry point ends as a runaway
+       (6F00), which the caller must not answer: the card has no power. */
+    bool (*write_point)(void *ctx, const char *what);
+    void (*power_cut)(void *ctx, const uint8_t *blob, size_t len);
+    void *tear_ctx;
 } jcvm_config;
 
 /* Defaults: 40 KB heap, 2 KB transient, no int, object deletion, budgets. */
@@ -90,6 +103,10 @@ void jcvm_reset(jcvm *vm);
 int jcvm_save(jcvm *vm, uint8_t **blob, size_t *len);
 int jcvm_restore(jcvm *vm, const uint8_t *blob, size_t len);
 bool jcvm_dirty(const jcvm *vm);
+
+/* Set the power-loss injection hooks of jcvm_config on a running VM (jcvm_attach's). */
+void jcvm_set_tear_hooks(jcvm *vm, bool (*write_point)(void *ctx, const char *what),
+                         void (*power_cut)(void *ctx, const uint8_t *blob, size_t len), void *ctx);
 
 /* Inspection (tests, tools). */
 bool jcvm_has_package(const jcvm *vm, const jc_aid *pkg);

@@ -54,6 +54,8 @@ uint16_t jcvm_alloc(jcvm *vm, uint8_t kind, uint16_t len, uint32_t cid, uint8_t 
             }
     if (h == 0)
         return 0;
+    if (!(flags & OF_TEMP) && jcvm_wpoint(vm, "object allocation"))
+        return 0;
     void *d = calloc(bytes ? bytes : 1, 1);
     if (d == NULL)
         return 0;

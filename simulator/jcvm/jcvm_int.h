@@ -167,6 +167,11 @@ struct jcvm {
     bool deletion_requested;
     bool restoring; /* jcvm_restore: link without creating static arrays */
 
+    /* power-loss injection (jcvm_tear.c) */
+    bool cut;         /* the power was cut: no persistent write any more */
+    uint8_t unit;     /* a command undone whole on a cut: 'L'oad, 'I'nstall, 'D'elete, 0 */
+    uint8_t wp_quiet; /* > 0: inside one atomic native (OwnerPIN.update): no cut points */
+
     /* javacard.security / javacardx.crypto objects (jcvm_natives_crypto.c) */
     struct jcvm_crypto *crypto;
 };
@@ -181,6 +186,14 @@ void jcvm_txn_abort(jcvm *vm);
 void jcvm_txn_commit(jcvm *vm);
 void jcvm_clear_transient(jcvm *vm, uint8_t flag, int only_pkg);
 void jcvm_gc(jcvm *vm);
+
+/* power-loss injection (jcvm_tear.c): call before a persistent write; true = the power is
+   cut (now or earlier): skip the write and stop (vm->runaway is set). */
+bool jcvm_wpoint_slow(jcvm *vm, const char *what);
+static inline bool jcvm_wpoint(jcvm *vm, const char *what)
+{
+    return vm->cfg.write_point != NULL && jcvm_wpoint_slow(vm, what);
+}
 
 /* linking (jcvm_link.c) */
 int jcvm_api_pkg_find(const jc_aid *aid);

@@ -160,8 +160,7 @@ static void init_tables(void)
     done = true;
 }
 
-__attribute__((format(printf, 2, 3)))
-void jcvm_trace(jcvm *vm, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) void jcvm_trace(jcvm *vm, const char *fmt, ...)
 {
     if (vm->cfg.trace == NULL)
         return;
@@ -542,6 +541,8 @@ next:
             }
             size_t es = jcvm_elem_size(o->kind);
             uint8_t *at = (uint8_t *)o->data + es * (unsigned)idx;
+            if (!(o->flags & (OF_TRANSIENT | OF_TEMP)) && jcvm_wpoint(vm, "array element store"))
+                goto runaway_set;
             if (vm->txn_depth && !(o->flags & OF_TRANSIENT))
                 jcvm_log(vm, h, 0, (uint32_t)(es * (unsigned)idx), at, (uint8_t)es);
             if (!(o->flags & OF_TRANSIENT))
@@ -944,6 +945,8 @@ next:
             } else {
                 if (k == 0 && TEMP_REF(st[sp - 1]))
                     THROW("SecurityException", 0);
+                if (jcvm_wpoint(vm, "putstatic"))
+                    goto runaway_set;
                 if (vm->txn_depth)
                     jcvm_log(vm, 0, (uint8_t)r->pkg, r->off, a, (uint8_t)sz);
                 vm->dirty = true;
@@ -1047,6 +1050,8 @@ next:
             uint16_t *c = (uint16_t *)o->data + cell;
             if (k == 0 && TEMP_REF(st[sp - 1]))
                 THROW("SecurityException", 0);
+            if (!(o->flags & OF_TEMP) && jcvm_wpoint(vm, "putfield"))
+                goto runaway_set;
             if (vm->txn_depth)
                 jcvm_log(vm, h, 0, cell * 2u, c, (uint8_t)(vc * 2));
             vm->dirty = true;
@@ -1202,6 +1207,8 @@ next:
                 BAD("new of no class");
             uint16_t cells = jcvm_instance_cells(vm, cid);
             h = jcvm_alloc(vm, OK_INST, cells, cid, 0, ctx, f->ctx_inst);
+            if (h == 0 && vm->cut)
+                goto runaway_set;
             if (h == 0)
                 THROW("SystemException", 5); /* NO_RESOURCE */
             st[sp++] = h;
@@ -1226,6 +1233,8 @@ next:
             if (n < 0)
                 THROW("NegativeArraySizeException", 0);
             h = jcvm_alloc(vm, kind, (uint16_t)n, cid, 0, ctx, f->ctx_inst);
+            if (h == 0 && vm->cut)
+                goto runaway_set;
             if (h == 0)
                 THROW("SystemException", 5);
             st[sp - 1] = h;

@@ -176,7 +176,66 @@ static void set_why(char *why, size_t whylen, const char *a)
         snprintf(why, whylen, "%s", a);
 }
 
+static int load_unit(jcvm *vm, const uint8_t *lfdb, size_t len, uint16_t *sw, char *why,
+                     size_t whylen);
+static int install_unit(jcvm *vm, const jc_aid *pkg, const jc_aid *module, const jc_aid *instance,
+                        const uint8_t *params, size_t params_len, uint8_t privileges, uint16_t *sw,
+                        char *why, size_t whylen);
+static int delete_instance_unit(jcvm *vm, const jc_aid *instance, uint16_t *sw);
+static int delete_package_unit(jcvm *vm, const jc_aid *pkg, uint16_t *sw);
+
+/* LOAD, INSTALL and DELETE are atomic units: a power cut at any persistent write inside
+   them (jcvm_tear.c) leaves the state before the command. On a cut the command fails
+   with 6F00 (the caller does not answer: the card has no power). */
+static int unit_end(jcvm *vm, int rc, uint16_t *sw, char *why, size_t whylen)
+{
+    vm->unit = 0;
+    if (vm->cut) {
+        if (sw)
+            *sw = 0x6F00;
+        set_why(why, whylen, "power cut (power-loss injection)");
+        return -1;
+    }
+    return rc;
+}
+
 int jcvm_load(jcvm *vm, const uint8_t *lfdb, size_t len, uint16_t *sw, char *why, size_t whylen)
+{
+    vm->unit = 'L';
+    int rc = jcvm_wpoint(vm, "LOAD: package") ? -1 : load_unit(vm, lfdb, len, sw, why, whylen);
+    return unit_end(vm, rc, sw, why, whylen);
+}
+
+int jcvm_install(jcvm *vm, const jc_aid *pkg, const jc_aid *module, const jc_aid *instance,
+                 const uint8_t *params, size_t params_len, uint8_t privileges, uint16_t *sw,
+                 char *why, size_t whylen)
+{
+    vm->unit = 'I';
+    int rc =
+        install_unit(vm, pkg, module, instance, params, params_len, privileges, sw, why, whylen);
+    return unit_end(vm, rc, sw, why, whylen);
+}
+
+int jcvm_delete_instance(jcvm *vm, const jc_aid *instance, uint16_t *sw)
+{
+    vm->unit = 'D';
+    int rc = jcvm_find_inst(vm, instance) >= 0 && jcvm_wpoint(vm, "DELETE: instance")
+                 ? -1
+                 : delete_instance_unit(vm, instance, sw);
+    return unit_end(vm, rc, sw, NULL, 0);
+}
+
+int jcvm_delete_package(jcvm *vm, const jc_aid *pkg, uint16_t *sw)
+{
+    vm->unit = 'D';
+    int rc = find_pkg(vm, pkg) >= 0 && jcvm_wpoint(vm, "DELETE: package")
+                 ? -1
+                 : delete_package_unit(vm, pkg, sw);
+    return unit_end(vm, rc, sw, NULL, 0);
+}
+
+static int load_unit(jcvm *vm, const uint8_t *lfdb, size_t len, uint16_t *sw, char *why,
+                     size_t whylen)
 {
     uint16_t dummy;
     if (sw == NULL)
@@ -282,9 +341,9 @@ static uint16_t exc_sw(jcvm *vm, const char *where)
     return 0x6F00;
 }
 
-int jcvm_install(jcvm *vm, const jc_aid *pkg, const jc_aid *module, const jc_aid *instance,
-                 const uint8_t *params, size_t params_len, uint8_t privileges, uint16_t *sw,
-                 char *why, size_t whylen)
+static int install_unit(jcvm *vm, const jc_aid *pkg, const jc_aid *module, const jc_aid *instance,
+                        const uint8_t *params, size_t params_len, uint8_t privileges, uint16_t *sw,
+                        char *why, size_t whylen)
 {
     uint16_t dummy;
     if (sw == NULL)
@@ -364,6 +423,12 @@ int jcvm_install(jcvm *vm, const jc_aid *pkg, const jc_aid *module, const jc_aid
         before[h] = vm->objs[h].kind != OK_FREE;
     jcvm_inst *in = &vm->insts[slot];
     memset(in, 0, sizeof *in);
+    if (jcvm_wpoint(vm, "INSTALL: instance")) {
+        free(snap);
+        free(before);
+        jcvm_obj_free(vm, bh);
+        return -1;
+    }
     in->used = true;
     in->aid = *instance;
     in->pkg = (uint8_t)p;
@@ -493,7 +558,8 @@ static void after_entry(jcvm *vm, const char *where)
     if (vm->deletion_requested) {
         vm->deletion_requested = false;
         vm->nframes = 0;
-        jcvm_gc(vm);
+        if (!jcvm_wpoint(vm, "object deletion")) /* one atomic unit: all freed or none */
+            jcvm_gc(vm);
     }
     vm->cur_inst = -1;
 }
@@ -639,7 +705,7 @@ void jcvm_reset(jcvm *vm)
     vm->exc = 0;
 }
 
-int jcvm_delete_instance(jcvm *vm, const jc_aid *instance, uint16_t *sw)
+static int delete_instance_unit(jcvm *vm, const jc_aid *instance, uint16_t *sw)
 {
     uint16_t dummy;
     if (sw == NULL)
@@ -674,7 +740,7 @@ int jcvm_delete_instance(jcvm *vm, const jc_aid *instance, uint16_t *sw)
     return 0;
 }
 
-int jcvm_delete_package(jcvm *vm, const jc_aid *pkg, uint16_t *sw)
+static int delete_package_unit(jcvm *vm, const jc_aid *pkg, uint16_t *sw)
 {
     uint16_t dummy;
     if (sw == NULL)

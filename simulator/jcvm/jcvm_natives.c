@@ -56,6 +56,27 @@ static void arr_write(jcvm *vm, uint16_t h, uint16_t off, const uint8_t *src, ui
 {
     jcvm_obj *o = &vm->objs[h];
     uint8_t *d = (uint8_t *)o->data + off;
+    bool persistent = !(o->flags & (OF_TRANSIENT | OF_TEMP));
+    if (persistent && vm->cfg.write_point != NULL && n > 0) {
+        /* power-loss injection: an atomic write is one cut point; a non-atomic one a cut
+           point per byte, so a cut leaves a prefix of it written (FIDELITY.md "Tearing") */
+        if (atomic && jcvm_wpoint(vm, "atomic array write"))
+            return;
+        if (!atomic) {
+            uint8_t *tmp = malloc(n);
+            if (tmp != NULL) {
+                memcpy(tmp, src, n);
+                vm->dirty = true;
+                for (uint16_t i = 0; i < n; i++) {
+                    if (jcvm_wpoint(vm, "non-atomic array write"))
+                        break;
+                    d[i] = tmp[i];
+                }
+                free(tmp);
+                return;
+            }
+        }
+    }
     if (!(o->flags & OF_TRANSIENT)) {
         vm->dirty = true;
         if (atomic && vm->txn_depth)
@@ -68,6 +89,8 @@ static void arr_write(jcvm *vm, uint16_t h, uint16_t off, const uint8_t *src, ui
 static void set_cell(jcvm *vm, uint16_t h, unsigned cell, uint16_t v, bool atomic)
 {
     uint16_t *c = (uint16_t *)vm->objs[h].data + cell;
+    if (!(vm->objs[h].flags & (OF_TEMP | OF_TRANSIENT)) && jcvm_wpoint(vm, "field write"))
+        return;
     if (atomic && vm->txn_depth)
         jcvm_log(vm, h, 0, cell * 2u, c, 2);
     vm->dirty = true;
@@ -441,6 +464,8 @@ NAT(n_abort_txn)
 {
     if (!vm->txn_depth)
         return throw_named(vm, "TransactionException", 2);
+    if (jcvm_wpoint(vm, "abortTransaction"))
+        return -1;
     jcvm_txn_abort(vm);
     jcvm_trace(vm, "transaction abort");
     return 0;
@@ -449,6 +474,8 @@ NAT(n_commit_txn)
 {
     if (!vm->txn_depth)
         return throw_named(vm, "TransactionException", 2);
+    if (jcvm_wpoint(vm, "commitTransaction"))
+        return -1;
     jcvm_txn_commit(vm);
     jcvm_trace(vm, "transaction commit");
     return 0;
@@ -594,6 +621,15 @@ NAT(n_array_fill)
     int16_t off = S16(a[1]), len = S16(a[2]);
     if (!range_ok(vm, d, off, len))
         return -1;
+    if (!(d->flags & (OF_TRANSIENT | OF_TEMP)) && vm->cfg.write_point != NULL) {
+        /* power-loss injection: a cut point per byte (FIDELITY.md "Tearing") */
+        vm->dirty = true;
+        for (int16_t i = 0; i < len; i++) {
+            if (jcvm_wpoint(vm, "Util.arrayFillNonAtomic"))
+                return -1;
+            ((uint8_t *)d->data)[off + i] = (uint8_t)a[3];
+        }
+    }
     memset((uint8_t *)d->data + off, (uint8_t)a[3], (size_t)len);
     if (!(d->flags & OF_TRANSIENT))
         vm->dirty = true;
@@ -766,8 +802,13 @@ NAT(n_pin_update)
     uint8_t tmp[128];
     tmp[0] = (uint8_t)len;
     memcpy(tmp + 1, (uint8_t *)o->data + off, (size_t)len);
+    /* the new PIN and the reset try counter are one atomic update: one cut point */
+    if (jcvm_wpoint(vm, "OwnerPIN.update"))
+        return -1;
+    vm->wp_quiet++;
     arr_write(vm, pa, 0, tmp, (uint16_t)(len + 1), true);
     set_cell(vm, a[0], 2, cell(vm, a[0], 0), true);
+    vm->wp_quiet--;
     pin_set_validated(vm, a[0], false);
     return 0;
 }
@@ -941,6 +982,8 @@ NAT(n_gp_set_content_state)
         r[0] = vm->cfg.gp_set_app_state(vm->cfg.gp_ctx, &id, s);
     } else {
         if (ci) {
+            if (jcvm_wpoint(vm, "GPSystem.setCardContentState"))
+                return -1;
             vm->insts[ci - 1].app_state = s;
             vm->dirty = true;
         }

@@ -117,3 +117,36 @@ if(JCOPSIM_TESTS AND TARGET jcopsim AND EXISTS ${JR_PY})
   endfunction()
   cmake_language(DEFER DIRECTORY ${JCOPSIM_SOURCE_DIR} CALL jr_add_security_test)
 endif()
+
+# Tearing of applet persistent writes (issue 17): the project's own applet
+# applets/tear.jca, assembled by jcop-cap (added after simulator/, hence the
+# deferred call); an in-process walk of every VM write point
+# (reliability_tearing) and the same cuts through the daemon (reliability_tear_vm).
+function(jr_add_tearing_test)
+  if(NOT JCOPSIM_TESTS OR NOT TARGET jcop-cap OR NOT TARGET jhcap)
+    return()
+  endif()
+  set(cap ${CMAKE_BINARY_DIR}/tear.cap)
+  add_custom_command(OUTPUT ${cap}
+                     COMMAND $<TARGET_FILE:jcop-cap> asm -o ${cap} ${JR_DIR}/applets/tear.jca
+                     DEPENDS jcop-cap ${JR_DIR}/applets/tear.jca
+                     COMMENT "jcop-cap asm: the tearing tests' applet tear.jca")
+  add_custom_target(jr_tear_cap ALL DEPENDS ${cap})
+  if(JCOPSIM_TESTS)
+    add_executable(reliability_tearing ${JR_DIR}/test_tearing.c)
+    target_link_libraries(reliability_tearing PRIVATE jcvm jhcap PkgConfig::CMOCKA)
+    target_compile_definitions(reliability_tearing PRIVATE TEAR_CAP_DEFAULT="${cap}")
+    add_dependencies(reliability_tearing jr_tear_cap)
+    add_test(NAME reliability_tearing COMMAND reliability_tearing)
+    set_tests_properties(reliability_tearing PROPERTIES LABELS "reliability" TIMEOUT 120)
+  endif()
+  # The same cuts through the daemon, its image file and the card core:
+  # jcopsim --cut-vm-write-at N at each VM write of INSTALL, VERIFY, a
+  # transaction and DELETE (tear_vm.py, ~10 s).
+  if(TARGET jcopsim AND EXISTS ${JR_PY})
+    add_test(NAME reliability_tear_vm
+             COMMAND ${JR_PY} ${JR_DIR}/tear_vm.py --jcopsim $<TARGET_FILE:jcopsim> --cap ${cap})
+    set_tests_properties(reliability_tear_vm PROPERTIES LABELS "reliability" TIMEOUT 300)
+  endif()
+endfunction()
+cmake_language(DEFER DIRECTORY ${JCOPSIM_SOURCE_DIR} CALL jr_add_tearing_test)
