@@ -20,7 +20,11 @@ behind Python's API, not the simulator's engine). Steps:
    (SEQUENCE of two INTEGERs, re-encoding gives the same bytes), verify under W on the named curve
    P-256, and not verify for a changed message;
 5. ECDH through the applet: KeyAgreement ALG_EC_SVDP_DH_PLAIN of the card's private key with a
-   host key equals the host's own ECDH with the card's W.
+   host key equals the host's own ECDH with the card's W;
+6. ISO 9796-2: the applet signs with ALG_RSA_SHA_ISO9796 under a new RSA-2048 CRT pair; the host
+   opens the signature with the public key (Python's pow, s^e mod n) and checks the ISO/IEC
+   9796-2 scheme 1 representative: 6A || first 234 bytes of the message || SHA-1 || BC for a
+   long message, 4B BB.. BA || message || SHA-1 || BC for a short one.
 
 Exit 0 when every check held, 1 at the first failed one, 2 usage, 3 without a reader.
 """
@@ -65,6 +69,7 @@ P256 = {
 KEYPAIR_RSA_CRT, KEYPAIR_EC_FP = 2, 5
 SIG_RSA_SHA_256_PKCS1, SIG_ECDSA_SHA_256 = 40, 33
 KA_EC_SVDP_DH_PLAIN = 3
+SIG_RSA_SHA_ISO9796 = 9
 
 
 def load_file(jcop_cap, jca):
@@ -176,6 +181,33 @@ def p256(r):
     print("ok %-40s the card's and the host's shared x agree" % "ECDH P-256")
 
 
+def iso9796_expected(msg, n_bytes):
+    """ISO/IEC 9796-2 scheme 1, option 1 (trailer BC), as EMV uses it."""
+    cap = n_bytes - 22
+    h = hashlib.sha1(msg).digest()
+    if len(msg) > cap:
+        return b"\x6A" + msg[:cap] + h + b"\xBC"
+    pad = n_bytes - 21 - len(msg)
+    head = b"\x4A" if pad == 1 else b"\x4B" + b"\xBB" * (pad - 2) + b"\xBA"
+    return head + msg + h + b"\xBC"
+
+
+def iso9796(r):
+    long_msg, short_msg = os.urandom(240), os.urandom(30)
+    sig = call(r, 0x16, KEYPAIR_RSA_CRT, SIG_RSA_SHA_ISO9796, b"\x08\x00" + long_msg, "RSA-2048 + ISO 9796-2 sign")
+    n = int.from_bytes(call(r, 0x18, 0, 0, what="RSAPublicKey.getModulus"), "big")
+    e = int.from_bytes(call(r, 0x18, 1, 0, what="RSAPublicKey.getExponent"), "big")
+    for m, s in ((long_msg, sig), (short_msg, call(r, 0x1A, 1, 0, short_msg, "ISO 9796-2 sign, short message"))):
+        if len(s) != 256:
+            raise Failure("ISO 9796-2 signature of %d bytes" % len(s))
+        x = pow(int.from_bytes(s, "big"), e, n).to_bytes(256, "big")
+        if x != iso9796_expected(m, 256):
+            raise Failure("ISO 9796-2 representative of a %d-byte message: %s" % (len(m), x.hex()))
+        if x == iso9796_expected(m[:-1] + bytes([m[-1] ^ 1]), 256):
+            raise Failure("the ISO 9796-2 check cannot tell another message")
+        print("ok %-40s s^e mod n = %s..%s" % ("ISO 9796-2, %d-byte message" % len(m), x[:2].hex(), x[-2:].hex()))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reader", default=os.environ.get("JCOP_READER"))
@@ -199,6 +231,7 @@ def main():
         install(r, lfdb)
         rsa_2048(r)
         p256(r)
+        iso9796(r)
     except Failure as e:
         print("not ok: %s" % e)
         return 1

@@ -21,6 +21,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/rsa.h>
 
 #include "jca.h"
 #include "jcvm.h"
@@ -816,6 +817,65 @@ static void test_random(void **state)
     assert_memory_not_equal(a[0], a[2], 64);
 }
 
+/* ALG_RSA_SHA_ISO9796 through the applet on a J2A040 (JCOP 2.4.1 lists it): an RSA-1024 CRT
+   pair generated on the card signs; libcrypto opens the signature with the exported public key
+   (raw RSA, no padding) and the result must be the ISO/IEC 9796-2 scheme 1 representative
+   6A || the message's first 106 bytes || SHA-1(message) || BC (FIDELITY.md); 4B BB..BA || message
+   || SHA-1 || BC for a short message signed by the kept Signature object. */
+static void test_iso9796(void **state)
+{
+    (void)state;
+    jcvm *vm = card(0);
+    uint8_t d[250], sig[300], n[300], e[8], x[128], want[128], h[20];
+    for (unsigned i = 0; i < sizeof d; i++)
+        d[i] = (uint8_t)(i * 29 + 3);
+    d[0] = 0x04;
+    d[1] = 0x00;
+    uint16_t sw;
+    size_t sl = send(vm, 0x16, 2, 9, d, 2 + 150, sig, &sw);
+    assert_int_equal(sw, 0x9000);
+    assert_int_equal(sl, 128);
+    size_t nl = send(vm, 0x18, 0, 0, NULL, 0, n, &sw);
+    size_t el = send(vm, 0x18, 1, 0, NULL, 0, e, &sw);
+    assert_int_equal(nl, 128);
+    EVP_PKEY *k = rsa_pub(n, nl, e, el);
+    for (int round = 0; round < 2; round++) {
+        const uint8_t *m = d + 2;
+        size_t ml = round == 0 ? 150 : 12;
+        if (round == 1) {
+            sl = send(vm, 0x1A, 1, 0, m, ml, sig, &sw);
+            assert_int_equal(sw, 0x9000);
+        }
+        size_t xl = sizeof x;
+        EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(k, NULL);
+        assert_int_equal(EVP_PKEY_verify_recover_init(c), 1);
+        assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(c, RSA_NO_PADDING), 1);
+        assert_int_equal(EVP_PKEY_verify_recover(c, x, &xl, sig, sl), 1);
+        EVP_PKEY_CTX_free(c);
+        assert_int_equal(xl, 128);
+        size_t hl = 0;
+        assert_int_equal(EVP_Q_digest(NULL, "SHA1", NULL, m, ml, h, &hl), 1);
+        size_t p = 1;
+        if (round == 0) {
+            want[0] = 0x6A;
+            memcpy(want + 1, m, 106);
+            p = 107;
+        } else {
+            want[0] = 0x4B;
+            p = 128 - 21 - ml;
+            memset(want + 1, 0xBB, p - 2);
+            want[p - 1] = 0xBA;
+            memcpy(want + p, m, ml);
+            p += ml;
+        }
+        memcpy(want + p, h, 20);
+        want[127] = 0xBC;
+        assert_memory_equal(x, want, 128);
+    }
+    EVP_PKEY_free(k);
+    jcvm_free(vm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -824,7 +884,7 @@ int main(void)
         cmocka_unit_test(test_keygen_sign),      cmocka_unit_test(test_key_persists),
         cmocka_unit_test(test_transient_keys),   cmocka_unit_test(test_keyagreement),
         cmocka_unit_test(test_own_curve_keygen), cmocka_unit_test(test_checksum),
-        cmocka_unit_test(test_random),
+        cmocka_unit_test(test_random),           cmocka_unit_test(test_iso9796),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
