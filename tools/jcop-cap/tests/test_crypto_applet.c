@@ -652,7 +652,11 @@ static void test_keyagreement(void **state)
     for (uint8_t profile = 0; profile < 2; profile++) {
         jcvm *vm = card(profile);
         own_p256(vm);
-        size_t n = unhex(RFC5903_I, d);
+        /* the private key has its curve but no S yet: init throws UNINITIALIZED_KEY */
+        size_t n = unhex(RFC5903_GR, d);
+        send(vm, 0x24, 1, 0, d, n, NULL, &sw);
+        assert_int_equal(sw, 0x6F52);
+        n = unhex(RFC5903_I, d);
         send(vm, 0x20, 7, 0, d, n, NULL, &sw); /* ecpriv.setS(i) */
         assert_int_equal(sw, 0x9000);
         n = unhex(RFC5903_GR, d);
