@@ -6,7 +6,12 @@
  * - HMAC (EVP_MAC);
  * - RSA (PKCS#1 v1.5 and PSS with the digest's length as salt length) and
  *   ECDSA (DER-encoded (r, s), as Java Card returns it): the message is hashed
- *   here with EVP_MD as it arrives, and EVP_PKEY signs or verifies the digest.
+ *   here with EVP_MD as it arrives, and EVP_PKEY signs or verifies the digest;
+ * - RSA SHA-1 ISO 9796-2 (ALG_RSA_SHA_ISO9796): the message representative of
+ *   ISO/IEC 9796-2 digital signature scheme 1 is formatted here (it is data
+ *   layout: header, the recoverable part of the message, the SHA-1 of the whole
+ *   message from EVP_MD, trailer), and libcrypto does the RSA operation on it
+ *   (EVP_PKEY sign / verify-recover with RSA_NO_PADDING).
  * sign/verify return the object to its state right after init.
  */
 #include "jcc_int.h"
@@ -31,6 +36,7 @@ struct jcc_sig {
     size_t maclen;
     int md_alg; /* RSA/ECDSA/HMAC digest */
     bool pss;
+    bool iso9796; /* ALG_RSA_SHA_ISO9796 */
     bool inited, sign;
     bool key_lost; /* the transient key it was initialised with was cleared */
     /* MAC */
@@ -47,6 +53,10 @@ struct jcc_sig {
     EVP_MD_CTX *mdx;
     EVP_PKEY *pk;
     size_t siglen;
+    /* ISO 9796-2: the first siglen - 22 bytes of the message (its recoverable part) and the
+       message's length so far */
+    uint8_t rec[JCC_RSA_MAX_BYTES];
+    size_t rec_len, msg_len;
 };
 
 static bool sig_alg(jcc_sig *s, int alg)
@@ -133,6 +143,10 @@ static bool sig_alg(jcc_sig *s, int alg)
     s->kind = K_RSA;
     s->fam = JCC_FAM_RSA_PUB;
     switch (alg) {
+    case JCC_SIG_RSA_SHA_ISO9796:
+        s->md_alg = JCC_MD_SHA;
+        s->iso9796 = true;
+        return true;
     case JCC_SIG_RSA_SHA_PKCS1:
         s->md_alg = JCC_MD_SHA;
         return true;
@@ -301,6 +315,8 @@ static void restart(jcc_sig *s)
     OPENSSL_cleanse(s->buf, sizeof(s->buf));
     s->buflen = 0;
     s->total = 0;
+    OPENSSL_cleanse(s->rec, sizeof(s->rec));
+    s->rec_len = s->msg_len = 0;
     if (s->kind == K_HMAC)
         hmac_start(s);
     else if (s->kind == K_RSA || s->kind == K_ECDSA)
@@ -368,6 +384,9 @@ int jcc_sig_init(jcc_sig *s, const jcc_key *key, int mode, const uint8_t *iv, si
                 s->siglen = ecdsa_der_max((size_t)BN_num_bytes(r));
             BN_free(r);
         }
+        /* ISO 9796-2 needs room for header, SHA-1 and trailer (any JCOP modulus has it) */
+        if (s->iso9796 && s->siglen < 23)
+            return JCC_ILLEGAL_VALUE;
         break;
     }
     }
@@ -414,6 +433,81 @@ static int mac_feed(jcc_sig *s, const uint8_t *in, size_t in_len)
     return rc;
 }
 
+/* ISO 9796-2: keep the message's recoverable part (its first siglen - 22 bytes). */
+static void iso_feed(jcc_sig *s, const uint8_t *in, size_t n)
+{
+    if (!s->iso9796)
+        return;
+    size_t cap = s->siglen - 22;
+    size_t take = s->rec_len < cap ? cap - s->rec_len : 0;
+    if (take > n)
+        take = n;
+    if (take > 0)
+        memcpy(s->rec + s->rec_len, in, take);
+    s->rec_len += take;
+    s->msg_len += n;
+}
+
+/* The ISO/IEC 9796-2 scheme 1 message representative X of siglen = N bytes for the message fed
+   so far and its SHA-1 digest d, with the implicit trailer BC of option 1 (the form EMV's
+   signatures use, which the Java Card API names for this algorithm):
+   - message longer than the capacity N - 22 (partial recovery):
+     6A || its first N - 22 bytes || SHA-1 || BC;
+   - message of exactly N - 22 bytes (total recovery): 4A || message || SHA-1 || BC;
+   - shorter message (total recovery, padded): 4B BB .. BB BA || message || SHA-1 || BC.
+   The leading bits 01 keep X below any modulus of N bytes whose top bit is set. */
+static void iso_encode(const jcc_sig *s, const uint8_t *d, uint8_t *x)
+{
+    size_t n = s->siglen, cap = n - 22, p = n - 21 - s->rec_len;
+    if (s->msg_len > cap) {
+        x[0] = 0x6A;
+    } else if (p == 1) {
+        x[0] = 0x4A;
+    } else {
+        x[0] = 0x4B;
+        memset(x + 1, 0xBB, p - 2);
+        x[p - 1] = 0xBA;
+    }
+    memcpy(x + p, s->rec, s->rec_len);
+    memcpy(x + p + s->rec_len, d, 20);
+    x[n - 1] = 0xBC;
+}
+
+/* ISO 9796-2 sign (raw RSA over X) or verify (recover S^e mod n and compare with X). */
+static int iso_rsa(jcc_sig *s, const uint8_t *d, const uint8_t *sig, size_t sig_len, uint8_t *out,
+                   size_t *out_len, bool *ok)
+{
+    uint8_t x[JCC_RSA_MAX_BYTES], y[JCC_RSA_MAX_BYTES];
+    size_t n = s->siglen, yl = sizeof(y);
+    int rc = JCC_ERR_CRYPTO;
+    iso_encode(s, d, x);
+    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(s->c->lib, s->pk, NULL);
+    if (pc == NULL)
+        goto done;
+    if (s->sign) {
+        *out_len = n;
+        if (EVP_PKEY_sign_init(pc) == 1 && EVP_PKEY_CTX_set_rsa_padding(pc, RSA_NO_PADDING) == 1)
+            rc = EVP_PKEY_sign(pc, out, out_len, x, n) == 1 ? JCC_OK : JCC_ILLEGAL_USE;
+    } else {
+        *ok = false;
+        if (EVP_PKEY_verify_recover_init(pc) == 1 &&
+            EVP_PKEY_CTX_set_rsa_padding(pc, RSA_NO_PADDING) == 1) {
+            rc = JCC_OK;
+            /* a signature of the wrong length or not below the modulus verifies false */
+            if (sig_len == n && EVP_PKEY_verify_recover(pc, y, &yl, sig, sig_len) == 1 && yl <= n) {
+                memmove(y + (n - yl), y, yl);
+                memset(y, 0, n - yl);
+                *ok = CRYPTO_memcmp(x, y, n) == 0;
+            }
+        }
+    }
+done:
+    EVP_PKEY_CTX_free(pc);
+    OPENSSL_cleanse(x, sizeof(x));
+    OPENSSL_cleanse(y, sizeof(y));
+    return rc;
+}
+
 int jcc_sig_update(jcc_sig *s, const uint8_t *in, size_t in_len)
 {
     if (s == NULL)
@@ -432,6 +526,7 @@ int jcc_sig_update(jcc_sig *s, const uint8_t *in, size_t in_len)
     case K_HMAC:
         return EVP_MAC_update(s->mx, in, in_len) == 1 ? JCC_OK : JCC_ERR_CRYPTO;
     default:
+        iso_feed(s, in, in_len);
         return EVP_DigestUpdate(s->mdx, in, in_len) == 1 ? JCC_OK : JCC_ERR_CRYPTO;
     }
 }
@@ -539,6 +634,14 @@ int jcc_sig_sign(jcc_sig *s, const uint8_t *in, size_t in_len, uint8_t *sig, siz
         EVP_PKEY_CTX *pc = NULL;
         rc = JCC_ERR_CRYPTO;
         n = sizeof(tmp);
+        iso_feed(s, in, in_len);
+        if (s->iso9796) {
+            if (EVP_DigestUpdate(s->mdx, in, in_len) == 1 &&
+                EVP_DigestFinal_ex(s->mdx, d, &dl) == 1)
+                rc = iso_rsa(s, d, NULL, 0, tmp, &n, NULL);
+            ERR_clear_error();
+            break;
+        }
         if (EVP_DigestUpdate(s->mdx, in, in_len) == 1 && EVP_DigestFinal_ex(s->mdx, d, &dl) == 1 &&
             (rc = pkey_ctx(s, &pc)) == JCC_OK) {
             if (EVP_PKEY_sign(pc, tmp, &n, d, dl) != 1)
@@ -595,6 +698,14 @@ int jcc_sig_verify(jcc_sig *s, const uint8_t *in, size_t in_len, const uint8_t *
         unsigned dl = 0;
         EVP_PKEY_CTX *pc = NULL;
         rc = JCC_ERR_CRYPTO;
+        iso_feed(s, in, in_len);
+        if (s->iso9796) {
+            if (EVP_DigestUpdate(s->mdx, in, in_len) == 1 &&
+                EVP_DigestFinal_ex(s->mdx, d, &dl) == 1)
+                rc = iso_rsa(s, d, sig, sig_len, NULL, NULL, ok);
+            ERR_clear_error();
+            break;
+        }
         if (EVP_DigestUpdate(s->mdx, in, in_len) == 1 && EVP_DigestFinal_ex(s->mdx, d, &dl) == 1 &&
             (rc = pkey_ctx(s, &pc)) == JCC_OK) {
             /* A signature of the wrong length or not DER verifies false. */

@@ -18,8 +18,10 @@
 
 #include <cmocka.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/rsa.h>
 
 #include "jca.h"
 #include "jcvm.h"
@@ -70,12 +72,30 @@ static int teardown(void **state)
     return 0;
 }
 
-/* A card with the applet installed and selected; profile 0 J2A040, 1 J2E145. */
-static jcvm *card(uint8_t profile)
+/* A test random source: splitmix64 from a seed (what jcop-replay --seed gives a card). */
+static int seeded_random(void *ctx, uint8_t *buf, size_t n)
+{
+    uint64_t *x = ctx;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        buf[i] = (uint8_t)(z ^ (z >> 31));
+    }
+    return 0;
+}
+
+/* A card with the applet installed and selected; profile 0 J2A040, 1 J2E145, 2 every algorithm
+   of the engine; seed non-NULL: the card's random source is seeded_random over *seed. */
+static jcvm *card_seeded(uint8_t profile, uint64_t *seed)
 {
     jcvm_config cfg;
     jcvm_config_default(&cfg);
     cfg.crypto_profile = profile;
+    if (seed) {
+        cfg.random = seeded_random;
+        cfg.random_ctx = seed;
+    }
     jcvm *vm = jcvm_new(&cfg);
     assert_non_null(vm);
     uint16_t sw = 0;
@@ -91,6 +111,11 @@ static jcvm *card(uint8_t profile)
     jcvm_select(vm, &app_aid, 0, sel, 5u + app_aid.len, resp, &rl);
     assert_int_equal(resp[rl - 2] << 8 | resp[rl - 1], 0x9000);
     return vm;
+}
+
+static jcvm *card(uint8_t profile)
+{
+    return card_seeded(profile, NULL);
 }
 
 /* Send 80 ins p1 p2 Lc data 00; the answer's data into out (returns its
@@ -580,13 +605,290 @@ static void test_transient_keys(void **state)
     }
 }
 
+/* P-256 (FIPS 186-4 D.1.2.3) as the applet's ECKey setters take it (INS 20 P1 1..5). */
+static const char *const P256[] = {
+    "FFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF",
+    "FFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFC",
+    "5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B",
+    ("046B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296"
+     "4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5"), /* G, uncompressed */
+    "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551",
+};
+
+/* The applet builds its two EC keys and sets P-256 on both (buildKey, setFieldFP .. setK). */
+static void own_p256(jcvm *vm)
+{
+    uint8_t d[80];
+    uint16_t sw;
+    send(vm, 0x20, 0, 0, (const uint8_t *)"\x01\x00", 2, NULL, &sw);
+    assert_int_equal(sw, 0x9000);
+    for (uint8_t i = 0; i < 5; i++) {
+        size_t n = unhex(P256[i], d);
+        send(vm, 0x20, (uint8_t)(i + 1), 0, d, n, NULL, &sw);
+        assert_int_equal(sw, 0x9000);
+    }
+    send(vm, 0x20, 6, 0, (const uint8_t *)"\x00\x01", 2, NULL, &sw);
+    assert_int_equal(sw, 0x9000);
+}
+
+/* RFC 5903 section 8.1 (256-bit random ECP group): i, g^r and the shared x of g^ir. */
+static const char *RFC5903_I = "C88F01F510D9AC3F70A292DAA2316DE544E9AAB8AFE84049C62A9C57862D1433";
+static const char *RFC5903_GR = "04D12DFB5289C8D4F81208B70270398C342296970A0BCCB74C736FC7554494BF63"
+                                "56FBF3CA366CC23E8157854C13C58D6AAC23F046ADA30F8353E74F33039872AB";
+static const char *RFC5903_GIRX =
+    "D6840F6B42F6EDAFD13116E0E12565202FEF8E9ECE7DCE03812464D04B9442DE";
+
+/* KeyAgreement through the applet: the RFC 5903 P-256 vector on a private key whose curve the
+   applet set itself; _PLAIN gives x, SVDP_DH (and DHC: P-256's cofactor is 1) SHA-1 of x; the
+   profile's set (JCAlgTest: DH_PLAIN only on 2.4.2, DHC only on 2.4.1); a point off the curve. */
+static void test_keyagreement(void **state)
+{
+    (void)state;
+    uint8_t d[80], got[300], girx[32], sha[20];
+    uint16_t sw;
+    unhex(RFC5903_GIRX, girx);
+    size_t hl = 0;
+    assert_int_equal(EVP_Q_digest(NULL, "SHA1", NULL, girx, 32, sha, &hl), 1);
+    for (uint8_t profile = 0; profile < 2; profile++) {
+        jcvm *vm = card(profile);
+        own_p256(vm);
+        /* the private key has its curve but no S yet: init throws UNINITIALIZED_KEY */
+        size_t n = unhex(RFC5903_GR, d);
+        send(vm, 0x24, 1, 0, d, n, NULL, &sw);
+        assert_int_equal(sw, 0x6F52);
+        n = unhex(RFC5903_I, d);
+        send(vm, 0x20, 7, 0, d, n, NULL, &sw); /* ecpriv.setS(i) */
+        assert_int_equal(sw, 0x9000);
+        n = unhex(RFC5903_GR, d);
+        /* ALG_EC_SVDP_DH (1): SHA-1 of the shared x, 20 bytes */
+        size_t gl = send(vm, 0x24, 1, 0, d, n, got, &sw);
+        assert_int_equal(sw, 0x9000);
+        assert_int_equal(gl, 20);
+        assert_memory_equal(got, sha, 20);
+        /* ALG_EC_SVDP_DH_PLAIN (3): the shared x; JCOP 2.4.2 only */
+        gl = send(vm, 0x24, 3, 0, d, n, got, &sw);
+        if (profile == 1) {
+            assert_int_equal(sw, 0x9000);
+            assert_int_equal(gl, 32);
+            assert_memory_equal(got, girx, 32);
+        } else {
+            assert_int_equal(sw, 0x6F53);
+        }
+        /* ALG_EC_SVDP_DHC (2): JCOP 2.4.1 only; cofactor 1 -> the same as SVDP_DH */
+        gl = send(vm, 0x24, 2, 0, d, n, got, &sw);
+        if (profile == 0) {
+            assert_int_equal(sw, 0x9000);
+            assert_memory_equal(got, sha, 20);
+        } else {
+            assert_int_equal(sw, 0x6F53);
+        }
+        /* the other party's point moved off the curve: ILLEGAL_VALUE */
+        d[64] ^= 1;
+        send(vm, 0x24, 1, 0, d, n, NULL, &sw);
+        assert_int_equal(sw, 0x6F51);
+        jcvm_free(vm);
+    }
+}
+
+/* genKeyPair over the curve the applet set (not a named-curve default), ECDSA SHA-256 that
+   libcrypto verifies on the named P-256; ECDH of the generated key with a libcrypto key agrees. */
+static void test_own_curve_keygen(void **state)
+{
+    (void)state;
+    jcvm *vm = card(1);
+    own_p256(vm);
+    uint8_t d[80], sig[300], w[80];
+    memcpy(d, "\x00\x00signed over the applet's own curve", 37);
+    uint16_t sw;
+    size_t sl = send(vm, 0x22, 0, 33, d, 37, sig, &sw);
+    assert_int_equal(sw, 0x9000);
+    assert_int_equal(sig[0], 0x30);
+    size_t wl = send(vm, 0x18, 2, 0, NULL, 0, w, &sw);
+    assert_int_equal(sw, 0x9000);
+    assert_int_equal(wl, 65);
+    EVP_PKEY *k = p256_pub(w, wl);
+    assert_int_equal(verify(k, d + 2, 35, sig, sl), 1);
+    d[2] ^= 1;
+    assert_int_not_equal(verify(k, d + 2, 35, sig, sl), 1);
+    /* ECDH: a libcrypto P-256 key against the card's */
+    EVP_PKEY *mine = EVP_EC_gen("P-256");
+    assert_non_null(mine);
+    uint8_t pt[80], s1[32], got[300];
+    size_t ptl = 0, s1l = sizeof s1;
+    assert_int_equal(
+        EVP_PKEY_get_octet_string_param(mine, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof pt, &ptl), 1);
+    EVP_PKEY_CTX *x = EVP_PKEY_CTX_new(mine, NULL);
+    assert_int_equal(EVP_PKEY_derive_init(x), 1);
+    assert_int_equal(EVP_PKEY_derive_set_peer(x, k), 1);
+    assert_int_equal(EVP_PKEY_derive(x, s1, &s1l), 1);
+    EVP_PKEY_CTX_free(x);
+    size_t gl = send(vm, 0x24, 3, 0, pt, ptl, got, &sw);
+    assert_int_equal(sw, 0x9000);
+    assert_int_equal(gl, s1l);
+    assert_memory_equal(got, s1, s1l);
+    EVP_PKEY_free(mine);
+    EVP_PKEY_free(k);
+    /* a curve parameter of the wrong size for a 256-bit key: ILLEGAL_VALUE */
+    memset(d, 0xFF, 40);
+    send(vm, 0x20, 1, 0, d, 40, NULL, &sw);
+    assert_int_equal(sw, 0x6F51);
+    jcvm_free(vm);
+}
+
+/* Checksum through the applet, against the CRC catalogue's check values for "123456789"
+   (the variant FIDELITY.md records: CRC-16 reflected x^16+x^12+x^5+1, default initial value 0 =
+   CRC-16/KERMIT 0x2189; with initial value FFFF and no final complement 0x906E ^ FFFF = 0x6F91
+   (CRC-16/X-25 without its final XOR); CRC-32 reflected, initial FFFFFFFF, no final complement =
+   CRC-32/JAMCRC 0x340BC6D9, the complement of the usual CRC-32 0xCBF43926). The applet runs
+   update(first half) + doFinal(second half), then doFinal(whole): both must agree (doFinal
+   returns the object to its initial value). */
+static void check(jcvm *vm, uint8_t alg, const char *init_h, const char *want_h)
+{
+    uint8_t d[64], got[300], want[4];
+    size_t il = init_h ? unhex(init_h, d) : 0;
+    memcpy(d + il, "123456789", 9);
+    size_t wl = unhex(want_h, want);
+    uint16_t sw;
+    size_t gl = send(vm, 0x26, alg, (uint8_t)il, d, il + 9, got, &sw);
+    assert_int_equal(sw, 0x9000);
+    assert_int_equal(gl, 2 * wl);
+    assert_memory_equal(got, want, wl);
+    assert_memory_equal(got + wl, want, wl);
+}
+
+static void test_checksum(void **state)
+{
+    (void)state;
+    jcvm *vm = card(0);
+    check(vm, 1, NULL, "2189");
+    check(vm, 1, "0000", "2189");
+    check(vm, 1, "FFFF", "6F91");
+    uint8_t d[16] = {0x12, 0x34, 0x56, '1'};
+    uint16_t sw;
+    /* init with 3 bytes for a CRC16: ILLEGAL_VALUE */
+    send(vm, 0x26, 1, 3, d, 4, NULL, &sw);
+    assert_int_equal(sw, 0x6F51);
+    /* CRC32 is not in the JCOP 2.4.1 set (JCAlgTest): NO_SUCH_ALGORITHM; nor 2.4.2 R3 */
+    send(vm, 0x26, 2, 0, d, 4, NULL, &sw);
+    assert_int_equal(sw, 0x6F53);
+    jcvm_free(vm);
+    vm = card(1);
+    send(vm, 0x26, 2, 0, d, 4, NULL, &sw);
+    assert_int_equal(sw, 0x6F53);
+    check(vm, 1, NULL, "2189");
+    jcvm_free(vm);
+    /* the engine's CRC32 (test profile 2) */
+    vm = card(2);
+    check(vm, 2, NULL, "340BC6D9");
+    check(vm, 2, "FFFFFFFF", "340BC6D9");
+    check(vm, 2, "00000000", "2DFD2D88");
+    jcvm_free(vm);
+}
+
+/* RandomData through the applet: the bytes come from the card's random source, so two cards
+   with the same seed give the same bytes and different seeds different ones; setSeed does not
+   change them (the card's source is its own); the exceptions. */
+static void test_random(void **state)
+{
+    (void)state;
+    uint8_t a[3][300], d[8] = {0x00, 0x05, 0x00, 0x40};
+    uint16_t sw;
+    const uint64_t seeds[3] = {7, 7, 8};
+    for (int i = 0; i < 3; i++) {
+        uint64_t s = seeds[i];
+        jcvm *vm = card_seeded(0, &s);
+        /* ALG_SECURE_RANDOM (2): 64 bytes at APDU buffer offset 5 */
+        size_t n = send(vm, 0x28, 2, 0, d, 4, a[i], &sw);
+        assert_int_equal(sw, 0x9000);
+        assert_int_equal(n, 64);
+        if (i == 0) {
+            /* the next call gives fresh bytes; ALG_PSEUDO_RANDOM too; setSeed is accepted */
+            uint8_t b[300];
+            send(vm, 0x28, 1, 1, d, 4, b, &sw);
+            assert_int_equal(sw, 0x9000);
+            assert_memory_not_equal(a[0], b, 64);
+            /* unknown algorithm: NO_SUCH_ALGORITHM */
+            send(vm, 0x28, 3, 0, d, 4, NULL, &sw);
+            assert_int_equal(sw, 0x6F53);
+            /* beyond the APDU buffer (261 bytes): ArrayIndexOutOfBoundsException */
+            const uint8_t big[4] = {0x00, 0xF0, 0x00, 0x20};
+            send(vm, 0x28, 2, 0, big, 4, NULL, &sw);
+            assert_int_equal(sw, 0x6F0A);
+        }
+        jcvm_free(vm);
+    }
+    assert_memory_equal(a[0], a[1], 64);
+    assert_memory_not_equal(a[0], a[2], 64);
+}
+
+/* ALG_RSA_SHA_ISO9796 through the applet on a J2A040 (JCOP 2.4.1 lists it): an RSA-1024 CRT
+   pair generated on the card signs; libcrypto opens the signature with the exported public key
+   (raw RSA, no padding) and the result must be the ISO/IEC 9796-2 scheme 1 representative
+   6A || the message's first 106 bytes || SHA-1(message) || BC (FIDELITY.md); 4B BB..BA || message
+   || SHA-1 || BC for a short message signed by the kept Signature object. */
+static void test_iso9796(void **state)
+{
+    (void)state;
+    jcvm *vm = card(0);
+    uint8_t d[250], sig[300], n[300], e[8], x[128], want[128], h[20];
+    for (unsigned i = 0; i < sizeof d; i++)
+        d[i] = (uint8_t)(i * 29 + 3);
+    d[0] = 0x04;
+    d[1] = 0x00;
+    uint16_t sw;
+    size_t sl = send(vm, 0x16, 2, 9, d, 2 + 150, sig, &sw);
+    assert_int_equal(sw, 0x9000);
+    assert_int_equal(sl, 128);
+    size_t nl = send(vm, 0x18, 0, 0, NULL, 0, n, &sw);
+    size_t el = send(vm, 0x18, 1, 0, NULL, 0, e, &sw);
+    assert_int_equal(nl, 128);
+    EVP_PKEY *k = rsa_pub(n, nl, e, el);
+    for (int round = 0; round < 2; round++) {
+        const uint8_t *m = d + 2;
+        size_t ml = round == 0 ? 150 : 12;
+        if (round == 1) {
+            sl = send(vm, 0x1A, 1, 0, m, ml, sig, &sw);
+            assert_int_equal(sw, 0x9000);
+        }
+        size_t xl = sizeof x;
+        EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(k, NULL);
+        assert_int_equal(EVP_PKEY_verify_recover_init(c), 1);
+        assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(c, RSA_NO_PADDING), 1);
+        assert_int_equal(EVP_PKEY_verify_recover(c, x, &xl, sig, sl), 1);
+        EVP_PKEY_CTX_free(c);
+        assert_int_equal(xl, 128);
+        size_t hl = 0;
+        assert_int_equal(EVP_Q_digest(NULL, "SHA1", NULL, m, ml, h, &hl), 1);
+        size_t p = 1;
+        if (round == 0) {
+            want[0] = 0x6A;
+            memcpy(want + 1, m, 106);
+            p = 107;
+        } else {
+            want[0] = 0x4B;
+            p = 128 - 21 - ml;
+            memset(want + 1, 0xBB, p - 2);
+            want[p - 1] = 0xBA;
+            memcpy(want + p, m, ml);
+            p += ml;
+        }
+        memcpy(want + p, h, 20);
+        want[127] = 0xBC;
+        assert_memory_equal(x, want, 128);
+    }
+    EVP_PKEY_free(k);
+    jcvm_free(vm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cipher_vectors), cmocka_unit_test(test_modes_and_macs),
-        cmocka_unit_test(test_digests),        cmocka_unit_test(test_exceptions),
-        cmocka_unit_test(test_keygen_sign),    cmocka_unit_test(test_key_persists),
-        cmocka_unit_test(test_transient_keys),
+        cmocka_unit_test(test_cipher_vectors),   cmocka_unit_test(test_modes_and_macs),
+        cmocka_unit_test(test_digests),          cmocka_unit_test(test_exceptions),
+        cmocka_unit_test(test_keygen_sign),      cmocka_unit_test(test_key_persists),
+        cmocka_unit_test(test_transient_keys),   cmocka_unit_test(test_keyagreement),
+        cmocka_unit_test(test_own_curve_keygen), cmocka_unit_test(test_checksum),
+        cmocka_unit_test(test_random),           cmocka_unit_test(test_iso9796),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

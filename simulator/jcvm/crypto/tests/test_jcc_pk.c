@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
+#include <openssl/sha.h>
 
 static test_rng rng;
 static EVP_PKEY *ossl_rsa; /* RSA-1024 made by OpenSSL once */
@@ -129,6 +130,100 @@ static void test_rsa_signatures(void **state)
     assert_int_equal(jcc_sig_new(c1, JCC_SIG_RSA_SHA_PKCS1, &s), JCC_OK);
     jcc_sig_free(s);
     jcc_ctx_free(c1);
+    jcc_key_free(pub);
+    jcc_key_free(crt);
+    jcc_key_free(priv);
+    jcc_ctx_free(c);
+}
+
+/* The ISO/IEC 9796-2 scheme 1 representative the test expects (written from the standard's
+   layout, option 1 trailer BC): header 6A + the first N-22 bytes for a longer message, 4A for a
+   message of exactly N-22 bytes, 4B BB.. BA padding for a shorter one; then SHA-1(M), BC. */
+static void iso9796_x(const uint8_t *m, size_t ml, size_t n, uint8_t *x)
+{
+    size_t cap = n - 22, rec = ml < cap ? ml : cap, p = n - 21 - rec;
+    uint8_t h[20];
+    SHA1(m, ml, h);
+    if (ml > cap) {
+        x[0] = 0x6A;
+    } else if (p == 1) {
+        x[0] = 0x4A;
+    } else {
+        x[0] = 0x4B;
+        for (size_t i = 1; i + 1 < p; i++)
+            x[i] = 0xBB;
+        x[p - 1] = 0xBA;
+    }
+    memcpy(x + p, m, rec);
+    memcpy(x + p + rec, h, 20);
+    x[n - 1] = 0xBC;
+}
+
+/* ALG_RSA_SHA_ISO9796: the engine's signature equals OpenSSL's raw RSA (no padding, its own
+   API in the default library context) over the expected representative, for partial recovery,
+   an exact fit, a short and an empty message, with update across the recoverable part; the
+   engine verifies its signatures and refuses another message, a changed signature, a wrong
+   length and a value not below the modulus. */
+static void test_rsa_iso9796(void **state)
+{
+    (void)state;
+    jcc_ctx *c = test_ctx(JCC_PROFILE_JCOP241, &rng, 9);
+    jcc_key *pub, *crt, *priv;
+    rsa_keys(c, &pub, &crt, &priv);
+    uint8_t msg[200], x[128], ref[128], sig[128];
+    for (size_t i = 0; i < sizeof(msg); i++)
+        msg[i] = (uint8_t)(i * 13 + 5);
+    const size_t lens[] = {200, 107, 106, 105, 10, 0};
+    jcc_sig *s = NULL, *v = NULL;
+    assert_int_equal(jcc_sig_new(c, JCC_SIG_RSA_SHA_ISO9796, &s), JCC_OK);
+    assert_int_equal(jcc_sig_new(c, JCC_SIG_RSA_SHA_ISO9796, &v), JCC_OK);
+    assert_int_equal(jcc_sig_init(v, pub, JCC_SIG_MODE_VERIFY, NULL, 0), JCC_OK);
+    for (size_t t = 0; t < sizeof(lens) / sizeof(lens[0]); t++) {
+        size_t ml = lens[t], n = 0, refl = sizeof(ref);
+        iso9796_x(msg, ml, 128, x);
+        EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new(ossl_rsa, NULL);
+        assert_int_equal(EVP_PKEY_sign_init(pc), 1);
+        assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(pc, RSA_NO_PADDING), 1);
+        assert_int_equal(EVP_PKEY_sign(pc, ref, &refl, x, 128), 1);
+        EVP_PKEY_CTX_free(pc);
+        assert_int_equal(refl, 128);
+        jcc_key *signer = t % 2 ? priv : crt;
+        assert_int_equal(jcc_sig_init(s, signer, JCC_SIG_MODE_SIGN, NULL, 0), JCC_OK);
+        /* update 100 bytes first (crossing the recoverable part's end for the long ones) */
+        size_t first = ml > 100 ? 100 : ml / 2;
+        assert_int_equal(jcc_sig_update(s, msg, first), JCC_OK);
+        assert_int_equal(jcc_sig_sign(s, msg + first, ml - first, sig, sizeof(sig), &n), JCC_OK);
+        assert_int_equal(n, 128);
+        if (memcmp(sig, ref, 128) != 0)
+            fail_msg("ISO 9796-2 signature of a %zu-byte message differs from the reference", ml);
+        bool ok = false;
+        assert_int_equal(jcc_sig_verify(v, msg, ml, sig, n, &ok), JCC_OK);
+        assert_true(ok);
+        if (ml > 0) {
+            msg[ml - 1] ^=
+                1; /* another message (its last byte: outside the recoverable part too) */
+            assert_int_equal(jcc_sig_verify(v, msg, ml, sig, n, &ok), JCC_OK);
+            assert_false(ok);
+            msg[ml - 1] ^= 1;
+        }
+    }
+    bool ok = true;
+    sig[64] ^= 4;
+    assert_int_equal(jcc_sig_verify(v, msg, 0, sig, 128, &ok), JCC_OK);
+    assert_false(ok);
+    assert_int_equal(jcc_sig_verify(v, msg, 0, sig, 127, &ok), JCC_OK);
+    assert_false(ok);
+    memset(sig, 0xFF, sizeof(sig)); /* not below the modulus */
+    assert_int_equal(jcc_sig_verify(v, msg, 0, sig, 128, &ok), JCC_OK);
+    assert_false(ok);
+    /* on both JCOP profiles (JCAlgTest: every 2.4.x file says yes) */
+    jcc_ctx *c2 = test_ctx(JCC_PROFILE_JCOP242R3, &rng, 9);
+    jcc_sig *s2 = NULL;
+    assert_int_equal(jcc_sig_new(c2, JCC_SIG_RSA_SHA_ISO9796, &s2), JCC_OK);
+    jcc_sig_free(s2);
+    jcc_ctx_free(c2);
+    jcc_sig_free(s);
+    jcc_sig_free(v);
     jcc_key_free(pub);
     jcc_key_free(crt);
     jcc_key_free(priv);
@@ -488,9 +583,10 @@ static void test_keypair_rules(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rsa_signatures), cmocka_unit_test(test_rsa_cipher),
-        cmocka_unit_test(test_ecdsa),          cmocka_unit_test(test_ecdh),
-        cmocka_unit_test(test_deterministic),  cmocka_unit_test(test_keypair_rules),
+        cmocka_unit_test(test_rsa_signatures), cmocka_unit_test(test_rsa_iso9796),
+        cmocka_unit_test(test_rsa_cipher),     cmocka_unit_test(test_ecdsa),
+        cmocka_unit_test(test_ecdh),           cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_keypair_rules),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

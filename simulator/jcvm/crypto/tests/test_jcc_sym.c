@@ -484,9 +484,11 @@ static void test_profiles(void **state)
         jcc_profile_supports(JCC_PROFILE_JCOP241, JCC_API_KEYAGREEMENT, JCC_KA_EC_SVDP_DHC, 0));
     assert_false(
         jcc_profile_supports(JCC_PROFILE_JCOP242R3, JCC_API_KEYAGREEMENT, JCC_KA_EC_SVDP_DHC, 0));
-    /* Listed by the card, not implemented by the engine: refused, as documented. */
-    assert_false(
+    /* Listed by both cards and implemented since (test_jcc_pk.c's test_rsa_iso9796). */
+    assert_true(
         jcc_profile_supports(JCC_PROFILE_JCOP241, JCC_API_SIGNATURE, JCC_SIG_RSA_SHA_ISO9796, 0));
+    assert_true(
+        jcc_profile_supports(JCC_PROFILE_JCOP242R3, JCC_API_SIGNATURE, JCC_SIG_RSA_SHA_ISO9796, 0));
 }
 
 int main(void)
