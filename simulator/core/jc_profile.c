@@ -122,7 +122,11 @@ const char *jc_label_name(jc_label label)
             ASSUMED, "DESIGN.md §4"),                                                              \
         DEC("after FUSE in the same session", "the ISD is selected", ASSUMED, "model decision"),   \
         DEC("KDD", "0000 || CPLC ICFabricationDate || ICSerialNumber || ICBatchIdentifier",        \
-            INFERRED, "jcop-facts §8")
+            INFERRED, "jcop-facts §8"),                                                            \
+        DEC("extended length APDUs",                                                               \
+            "delivered to applets implementing javacardx.apdu.ExtendedLength (Lc and Le up to "    \
+            "32767), with a 2048-byte APDU buffer; other applets 6700",                            \
+            ASSUMED, "JC 2.2.2 makes it optional (JCRE §9.4.4); no public JCOP 2.4.x source")
 
 /* The GlobalPlatform decisions (jc_gp_policy). Sources: GP 2.1.1 (Card
  * Specification, Mar 2003) tables, jcop-facts.md §8 (public traces of real
@@ -236,6 +240,7 @@ static const jc_profile profiles[] = {
         .default_kvn = 0xFF,
         .scp02_i = 0x15,
         .get_status_tlv = true,
+        .apdu_buffer_ext = 2048,
         .lcs_map = JC_LCS_MAP_JCOP24,
         .n_lcs_map = 3,
         .lcs_fallback = JC_LCS_OP_READY,
@@ -263,7 +268,7 @@ static const jc_profile profiles[] = {
                           "pre-perso date 1085 (valid YDDD; the card's 2831 is none)", ASSUMED,
                           "jcop-facts §8; GPPro CPLC.java warns on invalid dates"),
                       DEC("IIN / CIN", "4790 / CPLC serial and batch", ASSUMED, "model decision")},
-        .n_decisions = 19,
+        .n_decisions = 20,
     },
     {
         .name = "J2E145",
@@ -348,6 +353,7 @@ static const jc_profile profiles[] = {
         .default_kvn = 0xFF,
         .scp02_i = 0x55,
         .get_status_tlv = true,
+        .apdu_buffer_ext = 2048,
         .lcs_map = JC_LCS_MAP_JCOP24,
         .n_lcs_map = 3,
         .lcs_fallback = JC_LCS_OP_READY,
@@ -374,7 +380,7 @@ static const jc_profile profiles[] = {
                           "jcop-facts §8; GPPro CPLC.java warns on invalid dates"),
                       DEC("pre-installed load file", "the JCOP 2.4.2 R2 one (A0000001515350)",
                           INFERRED, "jcop-facts §8")},
-        .n_decisions = 19,
+        .n_decisions = 20,
     },
 };
 
