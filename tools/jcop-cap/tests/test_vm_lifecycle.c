@@ -315,6 +315,41 @@ static void test_extended_length(void **state)
     jcvm_free(vm);
 }
 
+/* INS 16 keeps an extended command's data in a persistent array, INS 18 answers it: across the
+   VM's persistent blob (what the card image holds) the data come back whole. */
+static void test_extended_personalization_persists(void **state)
+{
+    (void)state;
+    jcvm *vm = ext_card(2048);
+    install_select(vm, &ext_app);
+    uint16_t sw;
+    uint8_t get[7] = {0x80, 0x18, 0x00, 0x00, 0x00, 0x00, 0x00};
+    xfer(vm, &ext_app, get, sizeof get, &sw);
+    assert_int_equal(sw, 0x6985);
+    size_t n = ext_cmd(0x16, 0, 6000, -1, big);
+    xfer(vm, &ext_app, big, n, &sw);
+    assert_int_equal(sw, 0x9000);
+    uint8_t *blob = NULL;
+    size_t blen = 0;
+    assert_int_equal(jcvm_save(vm, &blob, &blen), 0);
+    jcvm_free(vm);
+    jcvm_config cfg;
+    jcvm_config_default(&cfg);
+    vm = jcvm_new(&cfg);
+    assert_non_null(vm);
+    assert_int_equal(jcvm_restore(vm, blob, blen), 0);
+    free(blob);
+    uint8_t sel[5 + 16] = {0x00, 0xA4, 0x04, 0x00, ext_app.app.len};
+    memcpy(sel + 5, ext_app.app.b, ext_app.app.len);
+    size_t rl = sizeof resp;
+    assert_int_equal(jcvm_select(vm, &ext_app.app, 0, sel, 5u + ext_app.app.len, resp, &rl), 0);
+    size_t rn = xfer(vm, &ext_app, get, sizeof get, &sw);
+    assert_int_equal(sw, 0x9000);
+    assert_int_equal(rn, 6000);
+    assert_memory_equal(resp, big + 7, 6000);
+    jcvm_free(vm);
+}
+
 static void test_no_extended_length_profile(void **state)
 {
     (void)state;
@@ -339,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_request_object_deletion),
         cmocka_unit_test(test_delete_gives_memory_back),
         cmocka_unit_test(test_extended_length),
+        cmocka_unit_test(test_extended_personalization_persists),
         cmocka_unit_test(test_no_extended_length_profile),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
