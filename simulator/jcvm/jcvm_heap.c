@@ -162,14 +162,13 @@ void jcvm_clear_transient(jcvm *vm, uint8_t flag, int only_pkg)
 
 /* ---- object deletion: mark from the roots ---- */
 
-/* Reachability is exact: only reference cells are followed. An instance's
- * reference fields are the cells its classes declare as such (each class's
+/* Reachability follows reference cells only. An instance's reference fields
+ * are the cells its package classes declare as such (each class's
  * first_reference_token and reference_count, JCVM 2.2.2 §6.8.1, placed after
- * its superclasses' cells as the linker lays fields out); of the API classes
- * whose instances have cells, OwnerPIN's PIN and validated arrays (cells 3
- * and 4), AID's byte array (cell 0) and KeyPair's two keys are references;
- * a Throwable's reason is not. A short that happens to equal a handle keeps
- * nothing alive. */
+ * its superclasses' cells as the linker lays fields out): a short field that
+ * happens to equal a handle keeps nothing alive. The cells of API classes
+ * (OwnerPIN's PIN and validated arrays, AID's bytes, KeyPair's keys) are the
+ * natives' and followed as references, except a Throwable's reason. */
 
 typedef struct {
     uint8_t *m;
@@ -196,17 +195,16 @@ static void push_fields(const jcvm *vm, marker *k, const jcvm_obj *o)
     uint32_t cid = o->cid;
     for (int depth = 0; cid != JCVM_CID_NONE && depth < 64; depth++) {
         if (cid & JCVM_CID_API) {
-            /* API classes lay their cells from 0 (they have no package superclass) */
-            const char *name = jcvm_api_classes[cid & 0xFFFF].name;
-            if (strcmp(name, "OwnerPIN") == 0) {
-                push_cell(vm, k, o, 3);
-                push_cell(vm, k, o, 4);
-            } else if (strcmp(name, "AID") == 0) {
-                push_cell(vm, k, o, 0);
-            } else if (strcmp(name, "KeyPair") == 0) {
-                push_cell(vm, k, o, 0);
-                push_cell(vm, k, o, 1);
-            }
+            /* API classes lay their cells from 0 (they have no package superclass). A
+               Throwable's one cell is its reason; the cells of the others (OwnerPIN's arrays,
+               AID's bytes, KeyPair's keys, and any other API class given cells later) are
+               followed as references: a number there can only keep a live object alive */
+            for (int a = (int)(cid & 0xFFFF); a >= 0; a = jcvm_api_classes[a].super)
+                if (strcmp(jcvm_api_classes[a].name, "Throwable") == 0)
+                    return;
+            uint16_t cells = jcvm_instance_cells(vm, cid);
+            for (unsigned c = 0; c < cells; c++)
+                push_cell(vm, k, o, c);
             return;
         }
         const jcvm_cap_class *c = jcvm_class_of(vm, cid);
