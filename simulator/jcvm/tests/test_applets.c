@@ -301,7 +301,8 @@ static void core_install(core_card *c, const char *name, const jc_aid *pkg, cons
     cmd[cl++] = (uint8_t)(2 + plen); /* install parameters: C9 <len> <applet's data> */
     cmd[cl++] = 0xC9;
     cmd[cl++] = (uint8_t)plen;
-    memcpy(cmd + cl, params, plen);
+    if (plen > 0)
+        memcpy(cmd + cl, params, plen);
     cl += plen;
     cmd[cl++] = 0; /* no token */
     cmd[4] = (uint8_t)(cl - 5);
