@@ -264,9 +264,10 @@ static const jc_profile profiles[] = {
         .decisions = {JC_DECISIONS_JCOP24,
                       DEC("IDENTIFY bytes", "those of a CJ3A080 v2.4.1 (NX011C)", ASSUMED,
                           "jcop-facts §8"),
-                      DEC("CPLC", "J2A080 values with OSID 4791, date 0078, level 3300, "
-                          "pre-perso date 1085 (valid YDDD; the card's 2831 is none)", ASSUMED,
-                          "jcop-facts §8; GPPro CPLC.java warns on invalid dates"),
+                      DEC("CPLC",
+                          "J2A080 values with OSID 4791, date 0078, level 3300, "
+                          "pre-perso date 1085 (valid YDDD; the card's 2831 is none)",
+                          ASSUMED, "jcop-facts §8; GPPro CPLC.java warns on invalid dates"),
                       DEC("IIN / CIN", "4790 / CPLC serial and batch", ASSUMED, "model decision")},
         .n_decisions = 20,
     },
@@ -375,9 +376,10 @@ static const jc_profile profiles[] = {
                    GP_RULE(0x9000, ASSUMED, "GP 2.1.1 §9.5.2.3.3; no JCOP 2.4.2 trace")},
         .decisions = {JC_DECISIONS_JCOP24,
                       DEC("FCI", "the JCOP 2.4.2 R2 FCI", INFERRED, "jcop-facts §8"),
-                      DEC("CPLC", "J2E145G values with OSID 4791, date 2081, level 3B00, "
-                          "pre-perso date 3040 (valid YDDD; the card's 3930 is none)", ASSUMED,
-                          "jcop-facts §8; GPPro CPLC.java warns on invalid dates"),
+                      DEC("CPLC",
+                          "J2E145G values with OSID 4791, date 2081, level 3B00, "
+                          "pre-perso date 3040 (valid YDDD; the card's 3930 is none)",
+                          ASSUMED, "jcop-facts §8; GPPro CPLC.java warns on invalid dates"),
                       DEC("pre-installed load file", "the JCOP 2.4.2 R2 one (A0000001515350)",
                           INFERRED, "jcop-facts §8")},
         .n_decisions = 20,
