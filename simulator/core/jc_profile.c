@@ -122,7 +122,11 @@ const char *jc_label_name(jc_label label)
             ASSUMED, "DESIGN.md §4"),                                                              \
         DEC("after FUSE in the same session", "the ISD is selected", ASSUMED, "model decision"),   \
         DEC("KDD", "0000 || CPLC ICFabricationDate || ICSerialNumber || ICBatchIdentifier",        \
-            INFERRED, "jcop-facts §8")
+            INFERRED, "jcop-facts §8"),                                                            \
+        DEC("extended length APDUs",                                                               \
+            "delivered to applets implementing javacardx.apdu.ExtendedLength (Lc and Le up to "    \
+            "32767), with a 2048-byte APDU buffer; other applets 6700",                            \
+            ASSUMED, "JC 2.2.2 makes it optional (JCRE §9.4.4); no public JCOP 2.4.x source")
 
 /* The GlobalPlatform decisions (jc_gp_policy). Sources: GP 2.1.1 (Card
  * Specification, Mar 2003) tables, jcop-facts.md §8 (public traces of real
@@ -236,6 +240,7 @@ static const jc_profile profiles[] = {
         .default_kvn = 0xFF,
         .scp02_i = 0x15,
         .get_status_tlv = true,
+        .apdu_buffer_ext = 2048,
         .lcs_map = JC_LCS_MAP_JCOP24,
         .n_lcs_map = 3,
         .lcs_fallback = JC_LCS_OP_READY,
@@ -259,11 +264,12 @@ static const jc_profile profiles[] = {
         .decisions = {JC_DECISIONS_JCOP24,
                       DEC("IDENTIFY bytes", "those of a CJ3A080 v2.4.1 (NX011C)", ASSUMED,
                           "jcop-facts §8"),
-                      DEC("CPLC", "J2A080 values with OSID 4791, date 0078, level 3300, "
-                          "pre-perso date 1085 (valid YDDD; the card's 2831 is none)", ASSUMED,
-                          "jcop-facts §8; GPPro CPLC.java warns on invalid dates"),
+                      DEC("CPLC",
+                          "J2A080 values with OSID 4791, date 0078, level 3300, "
+                          "pre-perso date 1085 (valid YDDD; the card's 2831 is none)",
+                          ASSUMED, "jcop-facts §8; GPPro CPLC.java warns on invalid dates"),
                       DEC("IIN / CIN", "4790 / CPLC serial and batch", ASSUMED, "model decision")},
-        .n_decisions = 19,
+        .n_decisions = 20,
     },
     {
         .name = "J2E145",
@@ -348,6 +354,7 @@ static const jc_profile profiles[] = {
         .default_kvn = 0xFF,
         .scp02_i = 0x55,
         .get_status_tlv = true,
+        .apdu_buffer_ext = 2048,
         .lcs_map = JC_LCS_MAP_JCOP24,
         .n_lcs_map = 3,
         .lcs_fallback = JC_LCS_OP_READY,
@@ -369,12 +376,13 @@ static const jc_profile profiles[] = {
                    GP_RULE(0x9000, ASSUMED, "GP 2.1.1 §9.5.2.3.3; no JCOP 2.4.2 trace")},
         .decisions = {JC_DECISIONS_JCOP24,
                       DEC("FCI", "the JCOP 2.4.2 R2 FCI", INFERRED, "jcop-facts §8"),
-                      DEC("CPLC", "J2E145G values with OSID 4791, date 2081, level 3B00, "
-                          "pre-perso date 3040 (valid YDDD; the card's 3930 is none)", ASSUMED,
-                          "jcop-facts §8; GPPro CPLC.java warns on invalid dates"),
+                      DEC("CPLC",
+                          "J2E145G values with OSID 4791, date 2081, level 3B00, "
+                          "pre-perso date 3040 (valid YDDD; the card's 3930 is none)",
+                          ASSUMED, "jcop-facts §8; GPPro CPLC.java warns on invalid dates"),
                       DEC("pre-installed load file", "the JCOP 2.4.2 R2 one (A0000001515350)",
                           INFERRED, "jcop-facts §8")},
-        .n_decisions = 19,
+        .n_decisions = 20,
     },
 };
 

@@ -198,6 +198,9 @@ typedef struct jc_profile {
     uint8_t default_kvn; /* FF */
     uint8_t scp02_i;     /* 15 or 55 */
     bool get_status_tlv; /* GET STATUS P2=02 answers E3 records */
+    /* Extended length APDUs for applets implementing javacardx.apdu.ExtendedLength: their APDU
+     * buffer in bytes (the applet runtime's); 0 = the card has no extended length (assumed) */
+    uint16_t apdu_buffer_ext;
     jc_lcs_map lcs_map[JC_PROFILE_LCS_MAP_MAX];
     size_t n_lcs_map;
     uint8_t lcs_fallback; /* other CM_LIFECYCLE values: OP_READY + warning */

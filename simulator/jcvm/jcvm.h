@@ -31,7 +31,11 @@ typedef struct jcvm_config {
     uint16_t max_frames;      /* frame depth budget (0 = default) */
     uint16_t commit_capacity; /* transaction undo capacity in bytes (0 = default) */
     uint8_t protocol;         /* APDU.getProtocol(): 0 T=0, 1 T=1 */
-    bool no_verify;           /* tests of the run-time checks only: LOAD skips the verifier */
+    /* Extended length (JCRE 2.2.2 §9.4.4): the APDU buffer length of applets implementing
+       javacardx.apdu.ExtendedLength (at least 261, at most 32776 = 7 + 32767 + 2); 0 = the
+       card has no extended length: every extended APDU to an applet answers 6700. */
+    uint16_t ext_apdu_buffer;
+    bool no_verify; /* tests of the run-time checks only: LOAD skips the verifier */
     /* Randomness (RandomData, key generation): fill buf, return 0. */
     int (*random)(void *ctx, uint8_t *buf, size_t n);
     void *random_ctx;

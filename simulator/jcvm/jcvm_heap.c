@@ -164,64 +164,119 @@ void jcvm_clear_transient(jcvm *vm, uint8_t flag, int only_pkg)
 
 /* ---- object deletion: mark from the roots ---- */
 
-static void mark(jcvm *vm, uint8_t *m, uint16_t h)
+/* Reachability follows reference cells only. An instance's reference fields
+ * are the cells its package classes declare as such (each class's
+ * first_reference_token and reference_count, JCVM 2.2.2 §6.8.1, placed after
+ * its superclasses' cells as the linker lays fields out): a short field that
+ * happens to equal a handle keeps nothing alive. The cells of API classes
+ * (OwnerPIN's PIN and validated arrays, AID's bytes, KeyPair's keys) are the
+ * natives' and followed as references, except a Throwable's reason. */
+
+typedef struct {
+    uint8_t *m;
+    uint16_t *st;
+    size_t n;
+} marker;
+
+static void push(const jcvm *vm, marker *k, uint16_t h)
 {
-    /* explicit stack to bound recursion */
-    uint16_t *st = malloc(JCVM_MAX_OBJS * sizeof *st);
-    if (st == NULL)
+    if (h == 0 || h >= JCVM_MAX_OBJS || k->m[h] || vm->objs[h].kind == OK_FREE)
         return;
-    size_t n = 0;
-    st[n++] = h;
-    while (n > 0) {
-        uint16_t x = st[--n];
-        if (x == 0 || x >= JCVM_MAX_OBJS || m[x] || vm->objs[x].kind == OK_FREE)
-            continue;
-        m[x] = 1;
-        jcvm_obj *o = &vm->objs[x];
-        const uint16_t *d = o->data;
-        if (o->kind == OK_ARR_REF) {
-            for (unsigned i = 0; i < o->len; i++)
-                if (d[i] && !m[d[i]] && n < JCVM_MAX_OBJS)
-                    st[n++] = d[i];
-        } else if (o->kind == OK_INST) {
-            /* every cell may hold a reference: conservative for instances */
-            for (unsigned i = 0; i < o->len; i++)
-                if (d[i] && d[i] < JCVM_MAX_OBJS && !m[d[i]] && n < JCVM_MAX_OBJS)
-                    st[n++] = d[i];
-        }
-    }
-    free(st);
+    k->m[h] = 1; /* marked when pushed: each handle enters the stack once */
+    k->st[k->n++] = h;
 }
 
+static void push_cell(const jcvm *vm, marker *k, const jcvm_obj *o, unsigned cell)
+{
+    if (cell < o->len)
+        push(vm, k, ((const uint16_t *)o->data)[cell]);
+}
+
+static void push_fields(const jcvm *vm, marker *k, const jcvm_obj *o)
+{
+    uint32_t cid = o->cid;
+    for (int depth = 0; cid != JCVM_CID_NONE && depth < 64; depth++) {
+        if (cid & JCVM_CID_API) {
+            /* API classes lay their cells from 0 (they have no package superclass). A
+               Throwable's one cell is its reason; the cells of the others (OwnerPIN's arrays,
+               AID's bytes, KeyPair's keys, and any other API class given cells later) are
+               followed as references: a number there can only keep a live object alive */
+            for (int a = (int)(cid & 0xFFFF); a >= 0; a = jcvm_api_classes[a].super)
+                if (strcmp(jcvm_api_classes[a].name, "Throwable") == 0)
+                    return;
+            uint16_t cells = jcvm_instance_cells(vm, cid);
+            for (unsigned c = 0; c < cells; c++)
+                push_cell(vm, k, o, c);
+            return;
+        }
+        const jcvm_cap_class *c = jcvm_class_of(vm, cid);
+        if (c == NULL)
+            return;
+        const jcvm_pkg *p = &vm->pkgs[cid >> 16];
+        size_t ci = (size_t)(c - p->cap->classes);
+        if (c->ref_count > 0 && c->first_ref_token != 0xFF)
+            for (unsigned t = 0; t < c->ref_count; t++)
+                push_cell(vm, k, o, (unsigned)p->cls_base[ci] + c->first_ref_token + t);
+        cid = p->cls_super[ci];
+    }
+}
+
+static void drain(const jcvm *vm, marker *k)
+{
+    while (k->n > 0) {
+        const jcvm_obj *o = &vm->objs[k->st[--k->n]];
+        if (o->kind == OK_ARR_REF) {
+            for (unsigned i = 0; i < o->len; i++)
+                push(vm, k, ((const uint16_t *)o->data)[i]);
+        } else if (o->kind == OK_INST) {
+            push_fields(vm, k, o);
+        }
+    }
+}
+
+/* Free every object no root reaches. Roots (JCRE 2.2.2 §11.3): the static
+ * reference fields of every package, the registered applet instances and the
+ * AID objects of live instances, the JCRE's temporary objects (APDU object
+ * and buffer, system exception instances, bArray during install; never
+ * freed), and the cells of running frames (conservatively: a stack cell's
+ * type is not tracked; object deletion runs after an entry, with no frame).
+ * A deleted instance's applet object and AID object are no roots any more. */
 void jcvm_gc(jcvm *vm)
 {
-    uint8_t *m = calloc(JCVM_MAX_OBJS, 1);
-    if (m == NULL)
-        return;
-    for (unsigned i = 1; i < JCVM_MAX_OBJS; i++) {
-        const jcvm_obj *o = &vm->objs[i];
-        if (o->kind != OK_FREE && o->owner_pkg == 0)
-            mark(vm, m, (uint16_t)i); /* JCRE-owned objects are roots */
+    marker k = {calloc(JCVM_MAX_OBJS, 1), malloc(JCVM_MAX_OBJS * sizeof(uint16_t)), 0};
+    if (k.m == NULL || k.st == NULL) {
+        free(k.m);
+        free(k.st);
+        return; /* nothing freed: deletion is a request */
     }
+    for (unsigned i = 1; i < JCVM_MAX_OBJS; i++)
+        if (vm->objs[i].kind != OK_FREE && (vm->objs[i].flags & OF_TEMP))
+            push(vm, &k, (uint16_t)i);
     for (int i = 0; i < JCVM_MAX_INST; i++)
         if (vm->insts[i].used) {
-            mark(vm, m, vm->insts[i].applet);
-            mark(vm, m, vm->insts[i].aid_obj);
+            push(vm, &k, vm->insts[i].applet);
+            push(vm, &k, vm->insts[i].aid_obj);
         }
     for (int p = 0; p < JCVM_MAX_PKGS; p++) {
         const jcvm_pkg *pk = &vm->pkgs[p];
         if (!pk->used)
             continue;
-        for (unsigned r = 0; r < pk->cap->sf_ref_count; r++)
-            mark(vm, m, jcvm_rd2(pk->statics + 2 * r));
+        for (unsigned r = 0; r < pk->cap->sf_ref_count && 2u * r + 1 < pk->cap->sf_image; r++)
+            push(vm, &k, jcvm_rd2(pk->statics + 2 * r));
     }
     for (int f = 0; f < vm->nframes; f++)
-        for (unsigned c = 0; c < vm->frames[f].sp; c++)
-            mark(vm, m, vm->stack[c]); /* conservative: live cells of running frames */
+        for (unsigned c = 0; c < vm->frames[f].sp && c < JCVM_STACK_CELLS; c++)
+            push(vm, &k, vm->stack[c]);
+    drain(vm, &k);
     for (unsigned i = 1; i < JCVM_MAX_OBJS; i++)
-        if (vm->objs[i].kind != OK_FREE && !m[i])
+        if (vm->objs[i].kind != OK_FREE && !k.m[i])
             jcvm_obj_free(vm, (uint16_t)i);
-    free(m);
+    /* an instance whose AID object went (it is re-created on demand) */
+    for (int i = 0; i < JCVM_MAX_INST; i++)
+        if (vm->insts[i].aid_obj && vm->objs[vm->insts[i].aid_obj].kind == OK_FREE)
+            vm->insts[i].aid_obj = 0;
+    free(k.m);
+    free(k.st);
 }
 
 /* ---- persistence ---- */

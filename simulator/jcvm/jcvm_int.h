@@ -26,6 +26,8 @@
 #define JCVM_STACK_CELLS 8192
 #define JCVM_MAX_FRAMES_HARD 256
 #define JCVM_APDU_BUF 261
+#define JCVM_APDU_BUF_EXT_MAX (7 + 32767 + 2) /* header, the most data JC allows, Le */
+#define JCVM_EXT_MAX 32767                    /* JCRE 2.2.2 §9.4.4.1: Lc and Le limit */
 #define JCVM_CHANNELS 20
 
 /* Object kinds */
@@ -156,7 +158,8 @@ struct jcvm {
 
     /* JCRE */
     uint16_t apdu_obj, apdu_buf, sc_obj;
-    uint16_t sys_exc[48]; /* JCRE-owned exception instance per API exception class */
+    uint16_t apdu_buf_std, apdu_buf_ext; /* apdu_buf is one of them for the current APDU */
+    uint16_t sys_exc[48];                /* JCRE-owned exception instance per API exception class */
     int sys_exc_cls[48];
     int n_sys_exc;
     jcvm_apdu apdu;

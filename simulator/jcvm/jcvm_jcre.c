@@ -24,6 +24,7 @@ void jcvm_config_default(jcvm_config *cfg)
     cfg->max_frames = 64;
     cfg->commit_capacity = 512;
     cfg->protocol = 1;
+    cfg->ext_apdu_buffer = 2048; /* the J2A040 profile's (jc_profile.apdu_buffer_ext) */
 }
 
 void jcvm_wipe(jcvm *vm);
@@ -470,9 +471,25 @@ static int install_unit(jcvm *vm, const jc_aid *pkg, const jc_aid *module, const
     return 0;
 }
 
-static void apdu_setup(jcvm *vm, const uint8_t *apdu, size_t len, uint8_t channel, bool selecting)
+/* Does instance i implement javacardx.apdu.ExtendedLength (and the card has extended length)? */
+static bool ext_capable(jcvm *vm, int i)
+{
+    if (i < 0 || vm->apdu_buf_ext == 0)
+        return false;
+    uint16_t h = vm->insts[i].applet;
+    return h &&
+           jcvm_instance_of(vm, vm->objs[h].cid, jcvm_api_cid("javacardx.apdu", "ExtendedLength"));
+}
+
+/* The APDU object for a command to instance i (-1: none): the buffer an applet sees is the
+   larger one when it implements ExtendedLength (JCRE 2.2.2 §9.4.4.1), the 261-byte one otherwise.
+ */
+static void apdu_setup(jcvm *vm, int inst, const uint8_t *apdu, size_t len, uint8_t channel,
+                       bool selecting)
 {
     jcvm_apdu *p = &vm->apdu;
+    vm->apdu_buf = ext_capable(vm, inst) ? vm->apdu_buf_ext : vm->apdu_buf_std;
+    const size_t blen = vm->objs[vm->apdu_buf].len;
     p->state = 0;
     p->lc = p->le = p->received = p->out_len = p->sent = 0;
     p->le_given = false;
@@ -486,13 +503,13 @@ static void apdu_setup(jcvm *vm, const uint8_t *apdu, size_t len, uint8_t channe
     memcpy(p->full, apdu, len);
     p->full_len = len;
     uint8_t *buf = vm->objs[vm->apdu_buf].data;
-    memset(buf, 0, JCVM_APDU_BUF);
+    memset(buf, 0, blen);
     if (len < 4) {
         p->cla_case = 1;
         memcpy(buf, apdu, len);
         return;
     }
-    memcpy(buf, apdu, len < JCVM_APDU_BUF ? len : JCVM_APDU_BUF);
+    memcpy(buf, apdu, len < blen ? len : blen);
     if (len == 4) {
         p->cla_case = 1;
     } else if (len == 5) {
@@ -511,10 +528,12 @@ static void apdu_setup(jcvm *vm, const uint8_t *apdu, size_t len, uint8_t channe
         /* extended length */
         p->ext = true;
         uint16_t l = (uint16_t)(apdu[5] << 8 | apdu[6]);
+        /* an extended Le above what Java Card can send (0000 = 65536 included) is 32767,
+           the most setOutgoing can report (JCRE 2.2.2 §9.4.4.1) */
         if (len == 7) {
             p->cla_case = 2;
             p->le_given = true;
-            p->le = l ? l : 65535;
+            p->le = l && l < JCVM_EXT_MAX ? l : JCVM_EXT_MAX;
         } else if (len == 7u + l) {
             p->cla_case = 3;
             p->lc = l;
@@ -523,7 +542,7 @@ static void apdu_setup(jcvm *vm, const uint8_t *apdu, size_t len, uint8_t channe
             p->lc = l;
             p->le_given = true;
             uint16_t le = (uint16_t)(apdu[len - 2] << 8 | apdu[len - 1]);
-            p->le = le ? le : 65535;
+            p->le = le && le < JCVM_EXT_MAX ? le : JCVM_EXT_MAX;
         } else {
             p->cla_case = 3;
             p->lc = (uint16_t)(len - 7);
@@ -601,7 +620,7 @@ int jcvm_select(jcvm *vm, const jc_aid *instance, uint8_t channel, const uint8_t
     int i = jcvm_find_inst(vm, instance);
     if (channel >= JCVM_CHANNELS)
         channel = 0;
-    apdu_setup(vm, apdu, len, channel, true);
+    apdu_setup(vm, i, apdu, len, channel, true);
     if (i < 0 ||
         vm->insts[i].applet == 0) /* an entry from before the runtime: selectable, 6D00 after */
         return respond(vm, 0x9000, resp, resp_len);
@@ -652,9 +671,17 @@ int jcvm_process(jcvm *vm, const jc_aid *instance, uint8_t channel, const uint8_
     int i = jcvm_find_inst(vm, instance);
     if (channel >= JCVM_CHANNELS)
         channel = 0;
-    apdu_setup(vm, apdu, len, channel, false);
+    apdu_setup(vm, i, apdu, len, channel, false);
     if (i < 0 || vm->insts[i].applet == 0)
         return respond(vm, 0x6D00, resp, resp_len);
+    if (vm->apdu.ext && (!ext_capable(vm, i) || vm->apdu.lc > JCVM_EXT_MAX)) {
+        /* JCRE 2.2.2 §9.4.4: an extended APDU for an applet that does not implement
+           ExtendedLength (or a card without extended length, or Lc above 32767) is answered
+           SW_WRONG_LENGTH by the JCRE; process() is not called */
+        jcvm_trace(vm, "extended APDU for an applet without ExtendedLength -> 6700");
+        vm->apdu.resp_len = 0;
+        return respond(vm, 0x6700, resp, resp_len);
+    }
     begin_entry(vm);
     vm->cur_inst = (int8_t)i;
     return call_process(vm, i, resp, resp_len);

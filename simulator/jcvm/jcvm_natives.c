@@ -1269,8 +1269,9 @@ void jcvm_natives_init(jcvm *vm)
     bind_all();
     vm->apdu_obj = jcvm_alloc(vm, OK_INST, 0, jcvm_api_cid("javacard.framework", "APDU"),
                               OF_TEMP | OF_ENTRY, 0, 0);
-    vm->apdu_buf =
+    vm->apdu_buf_std =
         jcvm_alloc(vm, OK_ARR_BYTE, JCVM_APDU_BUF, JCVM_CID_NONE, OF_TEMP | OF_GLOBAL, 0, 0);
+    vm->apdu_buf = vm->apdu_buf_std;
     vm->n_sys_exc = 0;
     for (unsigned i = 0; i < jcvm_api_n_classes && vm->n_sys_exc < 48; i++) {
         if (jcvm_api_classes[i].is_interface || !descends((int)i, "Throwable"))
@@ -1281,4 +1282,16 @@ void jcvm_natives_init(jcvm *vm)
     }
     vm->sc_obj = jcvm_alloc(vm, OK_INST, 0, jcvm_api_cid("org.globalplatform", "SecureChannel"),
                             OF_TEMP | OF_ENTRY, 0, 0);
+    /* the larger buffer of ExtendedLength applets (JCRE 2.2.2 §9.4.4.1), allocated
+       last so the handles of the others stay those of older images */
+    uint16_t eb = vm->cfg.ext_apdu_buffer;
+    vm->apdu_buf_ext = 0;
+    if (eb > 0) {
+        if (eb < JCVM_APDU_BUF)
+            eb = JCVM_APDU_BUF;
+        if (eb > JCVM_APDU_BUF_EXT_MAX)
+            eb = JCVM_APDU_BUF_EXT_MAX;
+        vm->apdu_buf_ext =
+            jcvm_alloc(vm, OK_ARR_BYTE, eb, JCVM_CID_NONE, OF_TEMP | OF_GLOBAL, 0, 0);
+    }
 }

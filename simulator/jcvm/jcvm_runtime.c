@@ -145,6 +145,11 @@ int jcvm_attach(jc_card *card, const jc_env *env, const jcvm_config *cfg, jcvm_r
         if (p && p->jcop_version && strncmp(p->jcop_version, "2.4.2", 5) == 0)
             c.crypto_profile = 1;
     }
+    /* extended length is the profile's (JCRE 2.2.2 §9.4.4 leaves it to the card) */
+    const jc_pstate *pst = jc_card_pstate(card);
+    const jc_profile *prof = pst ? jc_profile_find(pst->profile) : NULL;
+    if (prof)
+        c.ext_apdu_buffer = prof->apdu_buffer_ext;
     if (c.trace == NULL) {
         c.trace = rt_trace;
         c.trace_ctx = rt;
