@@ -15,6 +15,7 @@ int jh_session_init(jh_session *s, jh_reader *rd)
 {
     memset(s, 0, sizeof *s);
     s->rd = rd;
+    s->direct = rd ? rd->direct : NULL;
     jc_scp02_reset(&s->sc);
     s->wire = malloc(JH_SES_WIRE_MAX);
     if (!s->wire)
