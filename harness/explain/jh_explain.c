@@ -102,25 +102,9 @@ static const char *jh_ascii(char *buf, size_t cap, const uint8_t *b, size_t n)
 
 int jh_hex_parse(const char *s, uint8_t *out, size_t cap)
 {
-    size_t n = 0;
-    int hi = -1;
-    for (; s && *s; s++) {
-        int c = (unsigned char)*s;
-        if (c == ' ' || c == '\t' || c == ':' || c == '-' || c == '\r' || c == '\n')
-            continue;
-        int v = jc_hex_nibble(c); /* the project's one hex codec (jc_hex.h) */
-        if (v < 0)
-            return -1;
-        if (hi < 0) {
-            hi = v;
-        } else {
-            if (n >= cap)
-                return -1;
-            out[n++] = (uint8_t)(hi << 4 | v);
-            hi = -1;
-        }
-    }
-    return hi < 0 ? (int)n : -1;
+    if (!s)
+        return 0;
+    return jc_hex_decode_sep(s, (size_t)-1, " \t:-\r\n", out, cap); /* the one hex codec */
 }
 
 /* ---- names -------------------------------------------------------------- */
