@@ -262,8 +262,12 @@ int jt_authenticate(jt_session *s, const jc_profile *prof, const uint8_t keys[3]
     }
     jt_judge(s, true, "*9000|*6283", NULL);
     uint8_t chal[8];
-    if (jt_random(chal, sizeof chal) != 0)
+    if (jt_random(chal, sizeof chal) != 0) {
+        /* never a predictable host challenge: stop, and say why */
+        fprintf(s->out, "  FAILED: the system random source (getrandom) failed: no host "
+                        "challenge for INITIALIZE UPDATE\n");
         return JC_ERR_RANDOM;
+    }
     /* the explainer checks the card cryptogram with the same keys */
     jh_explain_set_keys(&s->ex, keys, s->ses.crypto);
     int l = jh_session_init_update(&s->ses, kvn, chal, c, sizeof c);
