@@ -6,7 +6,6 @@
  * entry, updates the response variables and judges the expectation.
  */
 #include "jh_run.h"
-#include "jc_rng.h"
 #include "jc_hex.h"
 
 #include <stdarg.h>
@@ -22,7 +21,6 @@
 #include "jh_util.h"
 #include "jh_vars.h"
 #include "jh_cap.h"
-#include "jc_sysrand.h"
 
 #define MAX_HOST_KEYSETS 16
 
@@ -41,7 +39,6 @@ typedef struct {
     jh_vars vars;
     jh_session ses; /* power, wrapping, recording: the one host session library */
     hostkeys keys[MAX_HOST_KEYSETS];
-    uint64_t prng;
     int status;
     bool stop;
     uint8_t *rbuf;
@@ -179,18 +176,12 @@ static int expand(run *r, const char *s, char **out)
     return 0;
 }
 
-/* Host challenge bytes: deterministic with a seed, else the system's source;
- * a failure of that source is an environment error, never a fallback. */
+/* Host challenge bytes (the session library's one source): a failure is an
+ * environment error, never a fallback. */
 static int host_random(run *r, uint8_t *out, size_t n)
 {
-    if (r->o->seed) {
-        jc_splitmix_fill(&r->prng, out, n);
-        return 0;
-    }
-    int rc = (r->o->sysrand ? r->o->sysrand : jc_sysrand)(NULL, out, n);
-    if (rc < 0) {
-        fatal(r, JH_EXIT_ENV, "the system random source failed (%s): no host challenge",
-              jc_strerror(rc));
+    if (jh_session_challenge(&r->ses, out, n) < 0) {
+        fatal(r, JH_EXIT_ENV, "%s", r->ses.err);
         return -1;
     }
     return 0;
@@ -897,7 +888,7 @@ static const step_fn handlers[] = {
 
 int jh_run(jh_reader *rd, const jh_script *sc, const jh_run_opts *o, jh_transcript *t)
 {
-    run r = {.rd = rd, .o = o, .t = t, .prng = o->seed ^ 0x6A68686F73742121ull};
+    run r = {.rd = rd, .o = o, .t = t};
     jh_vars_init(&r.vars);
     r.rbuf = malloc(JC_RAPDU_MAX);
     r.cbuf = malloc(CBUF_MAX);
@@ -905,6 +896,8 @@ int jh_run(jh_reader *rd, const jh_script *sc, const jh_run_opts *o, jh_transcri
         fatal(&r, JH_EXIT_ENV, "out of memory or libcrypto failure");
         goto out;
     }
+    r.ses.seed = o->seed;
+    r.ses.sysrand = o->sysrand;
     for (size_t i = 0; i < o->n_vars && !r.stop; i++) {
         char name[128], err[300];
         const char *value;

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "jc_card.h"
+#include "jc_rng.h"
+#include "jc_sysrand.h"
 #include "jh_expect.h"
 #include "jh_util.h"
 
@@ -222,6 +224,23 @@ void jh_session_judge(jh_entry *e, const char *expect, const uint8_t *b, size_t 
     }
     jh_entry_set_text(&e->message, msg);
     free(got);
+}
+
+int jh_session_challenge(jh_session *s, uint8_t *out, size_t n)
+{
+    if (s->seed) {
+        if (!s->prng)
+            s->prng = s->seed ^ 0x6A68686F73742121ull;
+        jc_splitmix_fill(&s->prng, out, n);
+        return 0;
+    }
+    int rc = (s->sysrand ? s->sysrand : jc_sysrand)(NULL, out, n);
+    if (rc < 0) {
+        snprintf(s->err, sizeof s->err, "the system random source failed (%s): no host challenge",
+                 jc_strerror(rc));
+        return JC_ERR_RANDOM;
+    }
+    return 0;
 }
 
 int jh_session_init_update(jh_session *s, uint8_t kvn, const uint8_t chal[8], uint8_t *apdu,

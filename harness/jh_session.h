@@ -46,8 +46,14 @@ typedef struct {
     jc_scp02 sc;   /* the host half of the secure channel */
     uint8_t *wire; /* the last command as it goes out (JH_SES_WIRE_MAX bytes) */
     size_t wire_len;
-    bool wrapped;  /* the last command went out under SCP02 (C-MAC or more) */
-    bool own_iu;   /* the next INITIALIZE UPDATE is the session's own */
+    bool wrapped; /* the last command went out under SCP02 (C-MAC or more) */
+    bool own_iu;  /* the next INITIALIZE UPDATE is the session's own */
+    /* Host challenges: seed != 0 makes them deterministic (tests, --seed);
+     * else sysrand (NULL = jc_sysrand, simulator/store): the one system
+     * random source, whose failure stops the exchange (never a fallback). */
+    uint64_t seed;
+    uint64_t prng;
+    int (*sysrand)(void *ctx, uint8_t *out, size_t n);
     char err[384]; /* the last failure, one line */
 } jh_session;
 
@@ -103,6 +109,11 @@ int jh_session_exchange(jh_session *s, jh_entry *e, const uint8_t *plain, size_t
 /* Judge bytes against an expectation (NULL: no verdict): PASS, or FAIL with
  * "expected X, got Y", or ERROR for a bad expectation. */
 void jh_session_judge(jh_entry *e, const char *expect, const uint8_t *b, size_t n);
+
+/* The host challenge of the next INITIALIZE UPDATE (see seed/sysrand; set
+ * them after jh_session_init). Returns 0, or JC_ERR_RANDOM with s->err "the
+ * system random source failed (...): no host challenge". */
+int jh_session_challenge(jh_session *s, uint8_t *out, size_t n);
 
 /* SCP02, host side. INITIALIZE UPDATE for key version kvn with an 8-byte
  * host challenge (the channel starts over): the command length or <0. Sent

@@ -249,12 +249,42 @@ static void test_record_and_mask(void **state)
     assert_string_equal(e->message, "transmit failed: mock reader unplugged");
 }
 
+static int failing_rand(void *ctx, uint8_t *out, size_t n)
+{
+    (void)ctx;
+    (void)out;
+    (void)n;
+    return JC_ERR_RANDOM;
+}
+
+/* One source of host challenges: seeded = repeatable, else the system's,
+ * whose failure is an error with its reason (never a fallback). */
+static void test_challenge(void **state)
+{
+    fx *f = *state;
+    uint8_t a[8], b[8];
+    f->s.sysrand = failing_rand;
+    memset(a, 0x55, sizeof a);
+    assert_int_equal(jh_session_challenge(&f->s, a, sizeof a), JC_ERR_RANDOM);
+    assert_non_null(strstr(f->s.err, "the system random source failed"));
+    jh_session t;
+    assert_int_equal(jh_session_init(&t, &f->m.base), 0);
+    f->s.seed = t.seed = 42;
+    assert_int_equal(jh_session_challenge(&f->s, a, sizeof a), 0);
+    assert_int_equal(jh_session_challenge(&t, b, sizeof b), 0);
+    assert_memory_equal(a, b, sizeof a);
+    assert_int_equal(jh_session_challenge(&t, b, sizeof b), 0);
+    assert_memory_not_equal(a, b, sizeof a); /* the next one differs */
+    jh_session_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_wrap_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_channel_ends, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record_and_mask, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_challenge, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -262,10 +262,9 @@ int jt_authenticate(jt_session *s, const jc_profile *prof, const uint8_t keys[3]
     }
     jt_judge(s, true, "*9000|*6283", NULL);
     uint8_t chal[8];
-    if (jt_random(chal, sizeof chal) != 0) {
+    if (jh_session_challenge(&s->ses, chal, sizeof chal) != 0) {
         /* never a predictable host challenge: stop, and say why */
-        fprintf(s->out, "  FAILED: the system random source (getrandom) failed: no host "
-                        "challenge for INITIALIZE UPDATE\n");
+        fprintf(s->out, "  FAILED: %s\n", s->ses.err);
         return JC_ERR_RANDOM;
     }
     /* the explainer checks the card cryptogram with the same keys */
