@@ -81,7 +81,8 @@ int jh_session_wrap(jh_session *s, const uint8_t *plain, size_t n, jh_wrap rule)
         s->wrapped = s->sc.level != JC_SCP02_LEVEL_NONE;
         return 0;
     }
-    memcpy(s->wire, plain, n);
+    if (n)
+        memcpy(s->wire, plain, n); /* never from NULL (an empty command) */
     s->wire_len = n;
     return 0;
 }
