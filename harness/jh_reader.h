@@ -41,8 +41,12 @@ typedef struct {
     const uint8_t *(*memory)(const jh_reader *r);
 } jh_reader_ops;
 
+struct jc_card;
 struct jh_reader {
     const jh_reader_ops *ops;
+    /* The in-process card a direct exchange may call (jh_session_transmit)
+     * when that is all transmit does (jh_reader_card_borrow), else NULL. */
+    struct jc_card *direct;
     bool guard_irreversible; /* true for PC/SC: no reader is trusted by its name */
     char desc[256];          /* "in-process J2A040, memory-only (not durable)" */
     char err[256];           /* last error, one line */
@@ -67,6 +71,12 @@ typedef struct {
     unsigned trace_vm;
 } jh_card_opts;
 int jh_reader_card_open(jh_reader **out, const jh_card_opts *o, char *err, size_t errcap);
+
+/* A reader over a card the caller made and keeps (jcop-bench: its own
+ * environment and store): no trace events reach the transcript (the card's
+ * env has its own trace, if any); closing the reader leaves the card alone.
+ * Returns 0 or JC_ERR_NOMEM. */
+int jh_reader_card_borrow(jh_reader **out, struct jc_card *card, const char *desc);
 
 /* PC/SC reader by exact name, or by index (name NULL) in SCardListReaders
  * order. Connects lazily at the first power_on. Returns 0, or <0 with err set

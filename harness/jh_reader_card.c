@@ -33,7 +33,8 @@ typedef struct {
     unsigned bc_lines; /* bytecode lines seen in this exchange */
     uint64_t seed;     /* 0 = the system's source (jc_sysrand) */
     uint64_t prng;
-    jc_t0 *t0; /* --t0: the card answers as a T=0 card */
+    jc_t0 *t0;     /* --t0: the card answers as a T=0 card */
+    bool borrowed; /* jh_reader_card_borrow: the card, its VM and store are the caller's */
 } card_reader;
 
 static int card_random(void *ctx, uint8_t *out, size_t n)
@@ -133,8 +134,7 @@ static int t0_exchange(card_reader *r, const uint8_t *c, size_t len, uint8_t *ou
 
 /* --t0: as a T=0 reader does, repeat a command answered 6Cxx with Le = xx and
  * fetch 61xx with GET RESPONSE, so the script sees the whole answer. */
-static int t0_transmit(card_reader *r, const uint8_t *capdu, size_t len, uint8_t *rapdu,
-                       size_t cap)
+static int t0_transmit(card_reader *r, const uint8_t *capdu, size_t len, uint8_t *rapdu, size_t cap)
 {
     int n = t0_exchange(r, capdu, len, rapdu, cap);
     if (n < 2)
@@ -191,11 +191,13 @@ static const uint8_t *c_memory(const jh_reader *base)
 static void c_close(jh_reader *base)
 {
     card_reader *r = (card_reader *)base;
-    if (r->card)
-        jc_card_free(r->card);
-    jcvm_detach(r->vm);
-    if (r->store)
-        jc_store_close(r->store);
+    if (!r->borrowed) {
+        if (r->card)
+            jc_card_free(r->card);
+        jcvm_detach(r->vm);
+        if (r->store)
+            jc_store_close(r->store);
+    }
     free(r->t0);
     free(r);
 }
@@ -297,4 +299,19 @@ fail:
     if (r)
         c_close(&r->base);
     return rc < 0 ? rc : JC_ERR_NOMEM;
+}
+
+int jh_reader_card_borrow(jh_reader **out, jc_card *card, const char *desc)
+{
+    *out = NULL;
+    card_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return JC_ERR_NOMEM;
+    r->base.ops = &card_ops;
+    r->card = card;
+    r->borrowed = true;
+    r->base.direct = card; /* no T=0, no trace sink: transmit is jc_card_process */
+    snprintf(r->base.desc, sizeof r->base.desc, "%s", desc ? desc : "in-process (caller's card)");
+    *out = &r->base;
+    return 0;
 }

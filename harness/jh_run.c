@@ -6,7 +6,6 @@
  * entry, updates the response variables and judges the expectation.
  */
 #include "jh_run.h"
-#include "jc_rng.h"
 #include "jc_hex.h"
 
 #include <stdarg.h>
@@ -17,11 +16,11 @@
 #include "jc_card.h"
 #include "jc_crypto.h"
 #include "jc_scp02.h"
+#include "jh_session.h"
 #include "jh_expect.h"
 #include "jh_util.h"
 #include "jh_vars.h"
 #include "jh_cap.h"
-#include "jc_sysrand.h"
 
 #define MAX_HOST_KEYSETS 16
 
@@ -38,10 +37,8 @@ typedef struct {
     jh_transcript *t;
     const jh_step *st;
     jh_vars vars;
-    jc_crypto *crypto;
-    jc_scp02 sc;
+    jh_session ses; /* power, wrapping, recording: the one host session library */
     hostkeys keys[MAX_HOST_KEYSETS];
-    uint64_t prng;
     int status;
     bool stop;
     uint8_t *rbuf;
@@ -49,8 +46,8 @@ typedef struct {
     uint8_t *cbuf;
 } run;
 
-/* Exchange buffers: a short or extended APDU plus SCP02 overhead. */
-#define CBUF_MAX (65535u + 16u)
+/* The buffer a /send is evaluated into: a short or extended APDU plus SCP02 overhead. */
+#define CBUF_MAX JH_SES_WIRE_MAX
 
 /* ---------------------------------------------------------------- safety */
 
@@ -165,26 +162,6 @@ static void fail_msg(jh_entry *e, jh_verdict v, const char *fmt, ...)
     jh_entry_set_text(&e->message, msg);
 }
 
-/* Judge bytes against an (expanded) expectation. */
-static void judge(jh_entry *e, const char *expect, const uint8_t *b, size_t n)
-{
-    if (!expect)
-        return;
-    jh_entry_set_text(&e->expect, expect);
-    int m = jh_expect_match(expect, b, n);
-    if (m == 1) {
-        e->verdict = JH_VERDICT_PASS;
-        return;
-    }
-    char *got = jh_tohex_dup(b, n);
-    if (m < 0)
-        fail_msg(e, JH_VERDICT_ERROR, "bad expectation \"%s\"", expect);
-    else
-        fail_msg(e, JH_VERDICT_FAIL, "expected %s, got %s", expect,
-                 got && *got ? got : "(nothing)");
-    free(got);
-}
-
 /* Expand ${} in s (NULL stays NULL). Returns 0 or -1 after a script error. */
 static int expand(run *r, const char *s, char **out)
 {
@@ -199,18 +176,12 @@ static int expand(run *r, const char *s, char **out)
     return 0;
 }
 
-/* Host challenge bytes: deterministic with a seed, else the system's source;
- * a failure of that source is an environment error, never a fallback. */
+/* Host challenge bytes (the session library's one source): a failure is an
+ * environment error, never a fallback. */
 static int host_random(run *r, uint8_t *out, size_t n)
 {
-    if (r->o->seed) {
-        jc_splitmix_fill(&r->prng, out, n);
-        return 0;
-    }
-    int rc = (r->o->sysrand ? r->o->sysrand : jc_sysrand)(NULL, out, n);
-    if (rc < 0) {
-        fatal(r, JH_EXIT_ENV, "the system random source failed (%s): no host challenge",
-              jc_strerror(rc));
+    if (jh_session_challenge(&r->ses, out, n) < 0) {
+        fatal(r, JH_EXIT_ENV, "%s", r->ses.err);
         return -1;
     }
     return 0;
@@ -234,18 +205,6 @@ static void set_response_vars(run *r, const uint8_t *b, size_t n)
     free(hex);
 }
 
-static void record_state(run *r, jh_entry *e, bool before)
-{
-    int s = r->rd->ops->state(r->rd);
-    if (s < 0)
-        return;
-    e->has_state = true;
-    if (before)
-        e->state_before = e->state_after = s;
-    else
-        e->state_after = s;
-}
-
 /* Power up when the card is off (a script may start with /send). */
 static int ensure_powered(run *r)
 {
@@ -254,28 +213,22 @@ static int ensure_powered(run *r)
     jh_entry *e = new_entry(r, JH_ENTRY_POWER_ON, "(power-on)");
     if (!e)
         return -1;
-    record_state(r, e, true);
-    r->rd->ops->set_sink(r->rd, e);
-    int n = r->rd->ops->power_on(r->rd, e->atr, sizeof e->atr);
-    r->rd->ops->set_sink(r->rd, NULL);
+    int n = jh_session_power(&r->ses, e, JH_SES_POWER_ON, e->atr, sizeof e->atr);
     if (n < 0) {
-        fail_msg(e, JH_VERDICT_ERROR, "power-on failed: %s",
-                 r->rd->err[0] ? r->rd->err : jc_strerror(n));
-        fatal(r, JH_EXIT_ENV, "power-on failed: %s", r->rd->err[0] ? r->rd->err : jc_strerror(n));
+        fail_msg(e, JH_VERDICT_ERROR, "%s", r->ses.err);
+        fatal(r, JH_EXIT_ENV, "%s", r->ses.err);
         finish(r, e);
         return -1;
     }
-    e->atr_len = (size_t)n;
-    record_state(r, e, false);
     char hex[2 * 33 + 1];
     jc_hex_encode(e->atr, e->atr_len, hex);
     jh_vars_set(&r->vars, "atr", hex);
-    jc_scp02_reset(&r->sc);
     finish(r, e);
     return 0;
 }
 
-enum { WRAP_NO = 0, WRAP_CLA80, WRAP_ANY };
+/* Wrapping rules (jh_session.h): by the step's form, or GP commands. */
+enum { WRAP_NO = JH_WRAP_NEVER, WRAP_CLA80 = JH_WRAP_AUTO, WRAP_ANY = JH_WRAP_ALWAYS };
 
 /* The one exchange path. Returns 0 when the command was sent and the entry
  * finished (verdict may be FAIL), -1 when the run must stop. The answer is
@@ -304,22 +257,12 @@ static int exchange_ex(run *r, const char *verb, const uint8_t *plain, size_t n,
     }
     if (ensure_powered(r) < 0)
         return -1;
-    const uint8_t *wire = plain;
-    size_t wlen = n;
-    bool wrapped = false;
-    /* A command already carrying the secure messaging bit (CLA 84, EXTERNAL
-     * AUTHENTICATE) goes out as written. */
-    if (wrap != WRAP_NO && jc_scp02_is_open(&r->sc) && !(plain[0] & 0x04) &&
-        (wrap == WRAP_ANY || (plain[0] & 0xFC) == 0x80)) {
-        int k = jc_scp02_host_wrap(&r->sc, r->crypto, plain, n, r->cbuf, CBUF_MAX);
-        if (k < 0) {
-            fatal(r, JH_EXIT_SCRIPT, "cannot wrap the command under SCP02: %s", jc_strerror(k));
-            return -1;
-        }
-        wire = r->cbuf;
-        wlen = (size_t)k;
-        wrapped = r->sc.level != JC_SCP02_LEVEL_NONE;
+    if (jh_session_wrap(&r->ses, plain, n, (jh_wrap)wrap) < 0) {
+        fatal(r, JH_EXIT_SCRIPT, "%s", r->ses.err);
+        return -1;
     }
+    const uint8_t *wire = r->ses.wire;
+    size_t wlen = r->ses.wire_len;
     const char *danger2 = jh_irreversible(wire, wlen);
     if (r->rd->guard_irreversible && danger2 && !r->o->allow_irreversible) {
         /* cannot happen for a safe plain command, but never send one by accident */
@@ -329,31 +272,15 @@ static int exchange_ex(run *r, const char *verb, const uint8_t *plain, size_t n,
     jh_entry *e = new_entry(r, JH_ENTRY_APDU, verb);
     if (!e)
         return -1;
-    jh_entry_set_bytes(&e->capdu, &e->capdu_len, wire, wlen);
-    jh_entry_set_bytes(&e->plain, &e->plain_len, plain, n);
-    e->wrapped = wrapped;
-    record_state(r, e, true);
-    r->rd->ops->set_sink(r->rd, e);
-    int k = r->rd->ops->transmit(r->rd, wire, wlen, r->rbuf, JC_RAPDU_MAX);
-    r->rd->ops->set_sink(r->rd, NULL);
+    int k = jh_session_send(&r->ses, e, plain, n, 0, r->rbuf, JC_RAPDU_MAX);
     if (k < 2) {
-        const char *why = r->rd->err[0] ? r->rd->err : jc_strerror(k < 0 ? k : JC_ERR_IO);
-        fail_msg(e, JH_VERDICT_ERROR, "transmit failed: %s", why);
-        fatal(r, JH_EXIT_ENV, "transmit failed: %s", why);
+        fatal(r, JH_EXIT_ENV, "%s", r->ses.err);
         finish(r, e);
         return -1;
     }
     r->rlen = (size_t)k;
-    jh_entry_set_bytes(&e->rapdu, &e->rapdu_len, r->rbuf, r->rlen);
-    e->sw = (uint16_t)(r->rbuf[k - 2] << 8 | r->rbuf[k - 1]);
-    record_state(r, e, false);
     set_response_vars(r, r->rbuf, r->rlen);
-    judge(e, expect, r->rbuf, r->rlen);
-    /* A SELECT ends the card's secure channel; so does a MAC failure. */
-    if ((plain[0] & 0xFC) == 0x00 && plain[1] == 0xA4)
-        jc_scp02_reset(&r->sc);
-    if (wrapped && e->sw == 0x6982)
-        jc_scp02_reset(&r->sc);
+    jh_session_judge(e, expect, r->rbuf, r->rlen);
     if (pending) {
         *pending = e; /* the caller annotates, then calls finish() */
         return 0;
@@ -391,35 +318,23 @@ static int power_entry(run *r, jh_entry_kind kind)
         free(expect);
         return -1;
     }
-    record_state(r, e, true);
-    r->rd->ops->set_sink(r->rd, e);
-    int n;
-    if (kind == JH_ENTRY_POWER_OFF) {
-        r->rd->ops->power_off(r->rd);
-        n = 0;
-    } else {
-        if (kind == JH_ENTRY_POWER_ON && r->rd->ops->powered(r->rd))
-            r->rd->ops->power_off(r->rd);
-        n = kind == JH_ENTRY_RESET ? r->rd->ops->reset(r->rd, e->atr, sizeof e->atr)
-                                   : r->rd->ops->power_on(r->rd, e->atr, sizeof e->atr);
-    }
-    r->rd->ops->set_sink(r->rd, NULL);
-    jc_scp02_reset(&r->sc);
+    jh_ses_power how = kind == JH_ENTRY_POWER_OFF ? JH_SES_POWER_OFF
+                       : kind == JH_ENTRY_RESET   ? JH_SES_RESET
+                                                  : JH_SES_POWER_ON;
+    int n = jh_session_power(&r->ses, e, how, e->atr, sizeof e->atr);
     if (n < 0) {
-        const char *why = r->rd->err[0] ? r->rd->err : jc_strerror(n);
+        const char *why = jh_session_reason(&r->ses, n);
         fail_msg(e, JH_VERDICT_ERROR, "%s failed: %s", r->st->verb, why);
         fatal(r, JH_EXIT_ENV, "%s failed: %s", r->st->verb, why);
         finish(r, e);
         free(expect);
         return -1;
     }
-    record_state(r, e, false);
     if (kind != JH_ENTRY_POWER_OFF) {
-        e->atr_len = (size_t)n;
         char hex[2 * 33 + 1];
         jc_hex_encode(e->atr, e->atr_len, hex);
         jh_vars_set(&r->vars, "atr", hex);
-        judge(e, expect, e->atr, e->atr_len);
+        jh_session_judge(e, expect, e->atr, e->atr_len);
     }
     if (r->st->arg)
         jh_entry_set_text(&e->note, r->st->arg);
@@ -472,10 +387,7 @@ static int do_send(run *r)
         return -1;
     }
     memcpy(plain, r->cbuf, (size_t)n);
-    /* A hand-written INITIALIZE UPDATE starts a new session on the card: it is
-     * never wrapped, and the host's session ends. */
-    if ((plain[0] & 0xC0) == 0x80 && plain[1] == 0x50)
-        jc_scp02_reset(&r->sc);
+    /* A hand-written INITIALIZE UPDATE ends the host's session (jh_session_wrap). */
     char *expect;
     int rc = -1;
     if (expand(r, r->st->expect, &expect) == 0) {
@@ -667,7 +579,7 @@ static int do_set_key(run *r)
         if (!(r->st->key_mask & (1u << i)))
             continue;
         uint8_t kcv[3] = {0};
-        jc_kcv(r->crypto, r->st->keys[i], kcv);
+        jc_kcv(r->ses.crypto, r->st->keys[i], kcv);
         jh_buf_printf(&b, " %s KCV %02X%02X%02X", names[i], kcv[0], kcv[1], kcv[2]);
     }
     char *text = jh_buf_take(&b);
@@ -681,13 +593,12 @@ static int init_update(run *r, const char *verb, uint8_t kvn, const jc_scp02_key
 {
     if (ensure_powered(r) < 0) /* a power-up resets the session: do it first */
         return -1;
-    jc_scp02_reset(&r->sc);
     uint8_t chal[8], apdu[16];
     if (r->o->host_challenge)
         memcpy(chal, r->o->host_challenge, sizeof chal);
     else if (host_random(r, chal, sizeof chal) < 0)
         return -1;
-    int n = jc_scp02_host_init_update(&r->sc, kvn, chal, apdu, sizeof apdu);
+    int n = jh_session_init_update(&r->ses, kvn, chal, apdu, sizeof apdu);
     if (n < 0) {
         fatal(r, JH_EXIT_SCRIPT, "cannot build INITIALIZE UPDATE: %s", jc_strerror(n));
         return -1;
@@ -732,7 +643,7 @@ static int init_update(run *r, const char *verb, uint8_t kvn, const jc_scp02_key
         memcpy(keys.mac, k->key[1], 16);
         memcpy(keys.dek, k->key[2], 16);
     }
-    int rc = jc_scp02_host_check_card(&r->sc, r->crypto, &keys, r->rbuf, JC_SCP02_IU_RESP_LEN);
+    int rc = jh_session_check_card(&r->ses, &keys, r->rbuf, r->rlen);
     char note[160];
     if (rc == JC_ERR_CRYPTO) {
         fail_msg(e, JH_VERDICT_FAIL,
@@ -743,7 +654,7 @@ static int init_update(run *r, const char *verb, uint8_t kvn, const jc_scp02_key
     } else {
         snprintf(note, sizeof note,
                  "SCP02 key version %02X, sequence counter %04X, card cryptogram verified",
-                 card_kvn, r->sc.counter);
+                 card_kvn, r->ses.sc.counter);
         jh_entry_set_text(&e->note, note);
     }
     finish(r, e);
@@ -752,12 +663,12 @@ static int init_update(run *r, const char *verb, uint8_t kvn, const jc_scp02_key
 
 static int ext_auth(run *r, const char *verb, uint8_t level, bool with_le)
 {
-    if (r->sc.phase != JC_SCP02_INITIATED) {
+    if (r->ses.sc.phase != JC_SCP02_INITIATED) {
         fatal(r, JH_EXIT_SCRIPT, "%s without a successful init-update", verb);
         return -1;
     }
     uint8_t apdu[32];
-    int n = jc_scp02_host_ext_auth(&r->sc, r->crypto, level, with_le, apdu, sizeof apdu);
+    int n = jh_session_ext_auth(&r->ses, level, with_le, apdu, sizeof apdu);
     if (n < 0) {
         fatal(r, JH_EXIT_SCRIPT, "cannot build EXTERNAL AUTHENTICATE: %s", jc_strerror(n));
         return -1;
@@ -765,7 +676,7 @@ static int ext_auth(run *r, const char *verb, uint8_t level, bool with_le)
     size_t before = r->t->n_entries;
     int rc = exchange(r, verb, apdu, (size_t)n, WRAP_NO, "9000", true);
     if (r->t->n_entries > before && r->t->entries[r->t->n_entries - 1].verdict != JH_VERDICT_PASS)
-        jc_scp02_reset(&r->sc);
+        jc_scp02_reset(&r->ses.sc);
     return rc;
 }
 
@@ -786,7 +697,7 @@ static int do_open_sc(run *r)
     memcpy(keys.mac, r->st->keys[1], 16);
     memcpy(keys.dek, r->st->keys[2], 16);
     if (init_update(r, r->st->verb, (uint8_t)r->st->kvn, &keys) < 0 ||
-        r->sc.phase != JC_SCP02_INITIATED)
+        r->ses.sc.phase != JC_SCP02_INITIATED)
         return r->stop ? -1 : 0;
     return ext_auth(r, r->st->verb, r->st->level, false);
 }
@@ -814,7 +725,7 @@ static int do_get_status(run *r)
 
 static int do_put_key(run *r)
 {
-    if (!jc_scp02_is_open(&r->sc)) {
+    if (!jc_scp02_is_open(&r->ses.sc)) {
         fatal(r, JH_EXIT_SCRIPT, "put_sc_key needs an open secure channel (open_sc first)");
         return -1;
     }
@@ -830,8 +741,8 @@ static int do_put_key(run *r)
     int off = snprintf(expect, sizeof expect, "%02X", r->st->new_kvn);
     for (int i = 0; i < 3; i++) {
         uint8_t enc[16], kcv[3];
-        if (jc_scp02_host_dek_encrypt(&r->sc, r->crypto, r->st->keys[i], enc) < 0 ||
-            jc_kcv(r->crypto, r->st->keys[i], kcv) < 0) {
+        if (jc_scp02_host_dek_encrypt(&r->ses.sc, r->ses.crypto, r->st->keys[i], enc) < 0 ||
+            jc_kcv(r->ses.crypto, r->st->keys[i], kcv) < 0) {
             fatal(r, JH_EXIT_ENV, "crypto failure building PUT KEY");
             return -1;
         }
@@ -921,7 +832,7 @@ static int do_install(run *r)
             fatal(r, JH_EXIT_SCRIPT, "install: cannot build the load file of %s", r->st->arg);
         return -1;
     }
-    size_t block = r->sc.level == JC_SCP02_LEVEL_CDEC ? 239 : 247;
+    size_t block = r->ses.sc.level == JC_SCP02_LEVEL_CDEC ? 239 : 247;
     size_t nblocks = ((size_t)lf_len + block - 1) / block;
     for (size_t i = 0; i < nblocks && !r->stop; i++) {
         size_t off = i * block;
@@ -977,15 +888,16 @@ static const step_fn handlers[] = {
 
 int jh_run(jh_reader *rd, const jh_script *sc, const jh_run_opts *o, jh_transcript *t)
 {
-    run r = {.rd = rd, .o = o, .t = t, .prng = o->seed ^ 0x6A68686F73742121ull};
+    run r = {.rd = rd, .o = o, .t = t};
     jh_vars_init(&r.vars);
     r.rbuf = malloc(JC_RAPDU_MAX);
     r.cbuf = malloc(CBUF_MAX);
-    if (!r.rbuf || !r.cbuf || jc_crypto_create(&r.crypto) < 0) {
+    if (!r.rbuf || !r.cbuf || jh_session_init(&r.ses, rd) < 0) {
         fatal(&r, JH_EXIT_ENV, "out of memory or libcrypto failure");
         goto out;
     }
-    jc_scp02_reset(&r.sc);
+    r.ses.seed = o->seed;
+    r.ses.sysrand = o->sysrand;
     for (size_t i = 0; i < o->n_vars && !r.stop; i++) {
         char name[128], err[300];
         const char *value;
@@ -1006,8 +918,7 @@ int jh_run(jh_reader *rd, const jh_script *sc, const jh_run_opts *o, jh_transcri
         fn(&r);
     }
 out:
-    jc_scp02_reset(&r.sc);
-    jc_crypto_free(r.crypto);
+    jh_session_free(&r.ses);
     free(r.rbuf);
     free(r.cbuf);
     jh_vars_free(&r.vars);

@@ -20,26 +20,7 @@ bool jh_is_blank(int c)
 
 int jh_unhex(const char *s, size_t n, uint8_t *out, size_t cap)
 {
-    size_t len = 0;
-    int hi = -1;
-    for (size_t i = 0; i < n && s[i]; i++) {
-        if (jh_is_blank((unsigned char)s[i]))
-            continue;
-        int v = jc_hex_nibble((unsigned char)s[i]);
-        if (v < 0)
-            return -1;
-        if (hi < 0) {
-            hi = v;
-        } else {
-            if (len >= cap)
-                return -1;
-            out[len++] = (uint8_t)(hi << 4 | v);
-            hi = -1;
-        }
-    }
-    if (hi >= 0)
-        return -1;
-    return (int)len;
+    return jc_hex_decode_sep(s, n, " \t\r\n\v\f", out, cap); /* the one hex codec */
 }
 
 char *jh_tohex_dup(const uint8_t *b, size_t n)

@@ -15,6 +15,7 @@
 
 #include "jc_apdu.h"
 #include "jc_card.h"
+#include "jc_cmd.h"
 #include "jc_crypto.h"
 #include "jc_hex.h"
 #include "jc_profile.h"
@@ -101,25 +102,9 @@ static const char *jh_ascii(char *buf, size_t cap, const uint8_t *b, size_t n)
 
 int jh_hex_parse(const char *s, uint8_t *out, size_t cap)
 {
-    size_t n = 0;
-    int hi = -1;
-    for (; s && *s; s++) {
-        int c = (unsigned char)*s;
-        if (c == ' ' || c == '\t' || c == ':' || c == '-' || c == '\r' || c == '\n')
-            continue;
-        int v = jc_hex_nibble(c); /* the project's one hex codec (jc_hex.h) */
-        if (v < 0)
-            return -1;
-        if (hi < 0) {
-            hi = v;
-        } else {
-            if (n >= cap)
-                return -1;
-            out[n++] = (uint8_t)(hi << 4 | v);
-            hi = -1;
-        }
-    }
-    return hi < 0 ? (int)n : -1;
+    if (!s)
+        return 0;
+    return jc_hex_decode_sep(s, (size_t)-1, " \t:-\r\n", out, cap); /* the one hex codec */
 }
 
 /* ---- names -------------------------------------------------------------- */
@@ -1363,16 +1348,27 @@ static void jh_cmd_store_data(jh_ctx *c)
            (c->a->p1 & 0x80) ? " (last)" : "");
 }
 
-/* ---- the table ----------------------------------------------------------- */
+static void jh_cmd_manage_channel(jh_ctx *c)
+{
+    snprintf(c->x->name, sizeof c->x->name, "MANAGE CHANNEL");
+    if (c->a->p1 & 0x80)
+        jh_add(c->x, JH_XL_COMMAND, "MANAGE CHANNEL: close logical channel %u", c->a->p2);
+    else if (c->a->p2)
+        jh_add(c->x, JH_XL_COMMAND, "MANAGE CHANNEL: open logical channel %u", c->a->p2);
+    else
+        jh_add(c->x, JH_XL_COMMAND, "MANAGE CHANNEL: open a logical channel the card chooses");
+    if (jh_ok(c) && !(c->a->p1 & 0x80) && c->rn == 1)
+        jh_add(c->x, JH_XL_DETAIL, "the card opened channel %u", c->rd[0]);
+}
 
-enum { JH_CTX_ANY = 0, JH_CTX_ROOT = 1, JH_CTX_GP = 2 };
-
-typedef struct {
-    uint8_t cla_mask, cla_val; /* (cla & mask) == val */
-    uint8_t ins;
-    int ctx; /* JH_CTX_ROOT: unfused root applet; JH_CTX_GP: fused */
-    void (*fn)(jh_ctx *c);
-} jh_cmd_row;
+/* BOOT, PROTECT and FUSE on a fused card: the core keeps a row for each, so
+ * that they are answered without touching a secure channel. */
+static void jh_cmd_gone(jh_ctx *c)
+{
+    jh_add(c->x, JH_XL_COMMAND,
+           "%s (JCOP pre-personalization): gone after FUSE, this card no longer runs it",
+           c->x->name);
+}
 
 static void jh_cmd_read(jh_ctx *c)
 {
@@ -1383,38 +1379,113 @@ static void jh_cmd_write(jh_ctx *c)
     jh_cmd_memory(c, true);
 }
 
-static const jh_cmd_row jh_cmds[] = {
-    {.cla_mask = 0xFC, .cla_val = 0x00, .ins = 0xA4, .ctx = JH_CTX_ANY, .fn = jh_cmd_select},
-    {.cla_mask = 0xFF, .cla_val = 0x00, .ins = 0xF0, .ctx = JH_CTX_ROOT, .fn = jh_cmd_boot},
-    {.cla_mask = 0xFF, .cla_val = 0x00, .ins = 0x10, .ctx = JH_CTX_ROOT, .fn = jh_cmd_protect},
-    {.cla_mask = 0xFF, .cla_val = 0x00, .ins = 0x00, .ctx = JH_CTX_ROOT, .fn = jh_cmd_fuse},
-    {.cla_mask = 0x00, .cla_val = 0x00, .ins = 0xB0, .ctx = JH_CTX_ROOT, .fn = jh_cmd_read},
-    {.cla_mask = 0x00, .cla_val = 0x00, .ins = 0xD6, .ctx = JH_CTX_ROOT, .fn = jh_cmd_write},
-    {.cla_mask = 0xFB, .cla_val = 0x80, .ins = 0x50, .ctx = JH_CTX_ANY, .fn = jh_cmd_init_update},
-    {.cla_mask = 0xFB, .cla_val = 0x80, .ins = 0x82, .ctx = JH_CTX_ANY, .fn = jh_cmd_ext_auth},
-    {.cla_mask = 0x7B, .cla_val = 0x00, .ins = 0xCA, .ctx = JH_CTX_ANY, .fn = jh_cmd_get_data},
-    {.cla_mask = 0xFB, .cla_val = 0x80, .ins = 0xF2, .ctx = JH_CTX_ANY, .fn = jh_cmd_get_status},
-    {.cla_mask = 0xFB, .cla_val = 0x80, .ins = 0xF0, .ctx = JH_CTX_ANY, .fn = jh_cmd_set_status},
-    {.cla_mask = 0xFB, .cla_val = 0x80, .ins = 0xD8, .ctx = JH_CTX_ANY, .fn = jh_cmd_put_key},
-    {.cla_mask = 0xFB, .cla_val = 0x80, .ins = 0xE6, .ctx = JH_CTX_ANY, .fn = jh_cmd_install},
-    {.cla_mask = 0xFB, .cla_val = 0x80, .ins = 0xE8, .ctx = JH_CTX_ANY, .fn = jh_cmd_load},
-    {.cla_mask = 0xFB, .cla_val = 0x80, .ins = 0xE4, .ctx = JH_CTX_ANY, .fn = jh_cmd_delete},
-    {.cla_mask = 0xFB, .cla_val = 0x80, .ins = 0xE2, .ctx = JH_CTX_ANY, .fn = jh_cmd_store_data},
-    {.cla_mask = 0xFC, .cla_val = 0x00, .ins = 0xC0, .ctx = JH_CTX_ANY, .fn = jh_cmd_get_response},
+/* ---- the table: the core's ------------------------------------------------ */
+
+/* The host's words for each command of the card, keyed by the command's
+ * identity in the card core's own tables (jc_cmd.name, jc_cmd_table_at): the
+ * names, INS, CLA masks, states and secure messaging flags are the core's;
+ * only the explanation is the explainer's. A test (test_jh_explain_table)
+ * fails when a core command has no entry here or an entry names none. */
+typedef struct {
+    const char *core_name;
+    void (*fn)(jh_ctx *c);
+} jh_cmd_text;
+
+static const jh_cmd_text jh_texts[] = {
+    {"SELECT", jh_cmd_select},
+    {"BOOT", jh_cmd_boot},
+    {"READ MEMORY", jh_cmd_read},
+    {"WRITE MEMORY", jh_cmd_write},
+    {"PROTECT", jh_cmd_protect},
+    {"FUSE", jh_cmd_fuse},
+    {"MANAGE CHANNEL", jh_cmd_manage_channel},
+    {"GET DATA", jh_cmd_get_data},
+    {"INITIALIZE UPDATE", jh_cmd_init_update},
+    {"EXTERNAL AUTHENTICATE", jh_cmd_ext_auth},
+    {"GET STATUS", jh_cmd_get_status},
+    {"SET STATUS", jh_cmd_set_status},
+    {"PUT KEY", jh_cmd_put_key},
+    {"INSTALL", jh_cmd_install},
+    {"LOAD", jh_cmd_load},
+    {"DELETE", jh_cmd_delete},
+    {"STORE DATA", jh_cmd_store_data},
+    {"BOOT (gone after FUSE)", jh_cmd_gone},
+    {"PROTECT (gone after FUSE)", jh_cmd_gone},
+    {"FUSE (gone after FUSE)", jh_cmd_gone},
 };
 
-static const jh_cmd_row *jh_find_cmd(const jh_card_view *v, const jh_apdu *a)
+size_t jh_explain_text_count(void)
 {
-    bool root = jh_root_context(v);
-    for (size_t i = 0; i < sizeof jh_cmds / sizeof jh_cmds[0]; i++) {
-        const jh_cmd_row *r = &jh_cmds[i];
-        if (r->ins != a->ins || (a->cla & r->cla_mask) != r->cla_val)
+    return sizeof jh_texts / sizeof jh_texts[0];
+}
+
+const char *jh_explain_text_name(size_t i)
+{
+    return i < jh_explain_text_count() ? jh_texts[i].core_name : NULL;
+}
+
+bool jh_explain_knows(const char *core_name)
+{
+    for (size_t i = 0; i < jh_explain_text_count(); i++)
+        if (strcmp(jh_texts[i].core_name, core_name) == 0)
+            return true;
+    return false;
+}
+
+/* The row of the core's table `table` for this APDU (INS, then CLA, as the
+ * core's dispatcher looks), or NULL. skip_gone leaves out the rows a fused
+ * card keeps for the pre-FUSE commands. */
+static const jc_cmd *jh_core_row(const char *table, const jh_apdu *a, bool skip_gone)
+{
+    for (size_t t = 0; t < jc_cmd_table_count(); t++) {
+        const char *tn = NULL;
+        size_t n = 0;
+        const jc_cmd *rows = jc_cmd_table_at(t, &tn, &n);
+        if (!rows || !tn || strcmp(tn, table) != 0)
             continue;
-        if (r->ctx == JH_CTX_ROOT && !root)
-            continue;
-        return r;
+        for (size_t i = 0; i < n; i++) {
+            const jc_cmd *r = &rows[i];
+            if (r->ins != a->ins || (a->cla & r->cla_mask) != r->cla)
+                continue;
+            if (skip_gone && (r->flags & JC_CMD_SM_NONE))
+                continue;
+            return r;
+        }
     }
     return NULL;
+}
+
+/* The core's row for this APDU in the card's context: on a card not known to
+ * be fused the pre-FUSE table first, then the fused card's (a GP command sent
+ * to an unfused card is still named); on a fused card only the fused card's
+ * tables (the OPEN's, then the ISD's). */
+static const jc_cmd *jh_find_row(const jh_card_view *v, const jh_apdu *a, bool *prefuse)
+{
+    const jc_cmd *r = NULL;
+    bool root = jh_root_context(v);
+    if (root)
+        r = jh_core_row("prefuse", a, false);
+    *prefuse = r != NULL;
+    if (!r)
+        r = jh_core_row("fused-open", a, root);
+    if (!r)
+        r = jh_core_row("fused-isd", a, root);
+    return r;
+}
+
+static void (*jh_text_of(const jc_cmd *row))(jh_ctx *c)
+{
+    for (size_t i = 0; row && i < jh_explain_text_count(); i++)
+        if (strcmp(jh_texts[i].core_name, row->name) == 0)
+            return jh_texts[i].fn;
+    return NULL;
+}
+
+/* Commands of the link, not of a card application: T=0's GET RESPONSE (the
+ * reader fetches a 61xx answer with it, jc_t0.h). */
+static bool jh_link_cmd(const jh_apdu *a)
+{
+    return (a->cla & 0xFC) == 0x00 && a->ins == 0xC0;
 }
 
 /* ---- entry points -------------------------------------------------------- */
@@ -1487,8 +1558,16 @@ int jh_explain_exchange_plain(jh_explainer *ex, const uint8_t *capdu, size_t cle
         c.pd = a.data;
         c.pn = a.lc;
         bool gp_cla = (a.cla & 0xF0) == 0x80 || (a.cla & 0xF0) == 0x00;
-        bool wrapped =
-            (a.cla & 0x04) && gp_cla && !(a.ins == 0xB0 || a.ins == 0xD6) && a.ins != 0x82;
+        bool prefuse_row = false;
+        const jc_cmd *row = jh_find_row(v, &a, &prefuse_row);
+        /* The core's rows say which commands take the channel's secure
+         * messaging: none of the pre-FUSE table (there CLA is an address
+         * byte), not those running their own (JC_CMD_SM_SELF: INITIALIZE
+         * UPDATE, EXTERNAL AUTHENTICATE) or none (JC_CMD_SM_NONE). A command
+         * no table knows (an applet's) is wrapped when CLA says so. */
+        bool sm_row = row ? !prefuse_row && !(row->flags & (JC_CMD_SM_SELF | JC_CMD_SM_NONE))
+                          : !(a.ins == 0xB0 || a.ins == 0xD6) && a.ins != 0x82;
+        bool wrapped = (a.cla & 0x04) && gp_cla && sm_row;
         jh_apdu pa;
         jh_apdu_parse(plain, plain ? plen : 0, &pa);
         bool have_plain = plain && pa.ok && pa.ins == a.ins;
@@ -1520,9 +1599,15 @@ int jh_explain_exchange_plain(jh_explainer *ex, const uint8_t *capdu, size_t cle
             jh_add(x, JH_XL_COMMAND,
                    "00 00 00 00: FUSE on an unfused card; this card is fused, so it means nothing");
         } else {
-            const jh_cmd_row *r = jh_find_cmd(v, &a);
-            if (r) {
-                r->fn(&c);
+            void (*fn)(jh_ctx *) = jh_text_of(row);
+            if (fn) {
+                /* the core's name; a describer may say more ("SELECT IDENTIFY") */
+                const char *paren = strchr(row->name, '(');
+                int len = paren ? (int)(paren - row->name) - 1 : (int)strlen(row->name);
+                snprintf(x->name, sizeof x->name, "%.*s", len, row->name);
+                fn(&c);
+            } else if (jh_link_cmd(&a)) {
+                jh_cmd_get_response(&c);
             } else {
                 snprintf(x->name, sizeof x->name, "CLA %02X INS %02X", a.cla, a.ins);
                 jh_add(x, JH_XL_COMMAND,

@@ -175,6 +175,12 @@ int jh_explain_power(jh_explainer *ex, jh_power_event ev, const uint8_t *atr, si
 
 /* Plain-language name of a jc_card_state value ("unfused, booted", "fused, OP_READY"). */
 const char *jh_state_text(int card_state);
+/* The explainer's texts, keyed by the names of the card core's commands
+ * (jc_cmd.name of jc_cmd_table_at): how many, the i-th name, and whether a
+ * core command has one. */
+size_t jh_explain_text_count(void);
+const char *jh_explain_text_name(size_t i);
+bool jh_explain_knows(const char *core_name);
 /* Name of a GP card life-cycle byte ("OP_READY", ...; "unknown" otherwise). */
 const char *jh_lcs_name(uint8_t lcs);
 

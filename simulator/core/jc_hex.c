@@ -3,6 +3,8 @@
  */
 #include "jc_hex.h"
 
+#include <stdbool.h>
+
 int jc_hex_nibble(int c)
 {
     if (c >= '0' && c <= '9')
@@ -25,6 +27,33 @@ int jc_hex_decode(const char *s, uint8_t *out, size_t cap)
         out[n++] = (uint8_t)(hi << 4 | lo);
     }
     return (int)n;
+}
+
+int jc_hex_decode_sep(const char *s, size_t n, const char *skip, uint8_t *out, size_t cap)
+{
+    size_t len = 0;
+    int hi = -1;
+    for (size_t i = 0; i < n && s[i] != '\0'; i++) {
+        int c = (unsigned char)s[i];
+        bool skipped = false;
+        for (const char *k = skip; k && *k; k++)
+            if (c == (unsigned char)*k)
+                skipped = true;
+        if (skipped)
+            continue;
+        int v = jc_hex_nibble(c);
+        if (v < 0)
+            return -1;
+        if (hi < 0) {
+            hi = v;
+        } else {
+            if (len >= cap)
+                return -1;
+            out[len++] = (uint8_t)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    return hi < 0 ? (int)len : -1;
 }
 
 void jc_hex_encode(const uint8_t *b, size_t n, char *out)

@@ -17,6 +17,12 @@ int jc_hex_nibble(int c);
  * non-hex character, or more than cap bytes. */
 int jc_hex_decode(const char *s, uint8_t *out, size_t cap);
 
+/* Decode at most n characters of s (stopping at a NUL) into out, skipping
+ * every character of `skip` (separators: " \t" for spaces, ":-" for MAC-style
+ * groups). Returns the number of bytes, or -1 for a character that is neither
+ * hex nor skipped, an odd digit count, or more than cap bytes. */
+int jc_hex_decode_sep(const char *s, size_t n, const char *skip, uint8_t *out, size_t cap);
+
 /* Write 2*n upper-case hex digits and a NUL into out (room for 2n+1). */
 void jc_hex_encode(const uint8_t *b, size_t n, char *out);
 

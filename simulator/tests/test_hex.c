@@ -16,7 +16,8 @@ static void test_nibble(void **state)
 {
     (void)state;
     const char *digits = "0123456789abcdefABCDEF";
-    const int values[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 10, 11, 12, 13, 14, 15};
+    const int values[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10,
+                          11, 12, 13, 14, 15, 10, 11, 12, 13, 14, 15};
     for (size_t i = 0; digits[i]; i++)
         assert_int_equal(jc_hex_nibble(digits[i]), values[i]);
     const char *bad = "gG/:@`xX? \n";
@@ -42,8 +43,8 @@ static void test_decode(void **state)
         {"DEADBEEF00", 4, -1, {0}}, /* longer than cap */
         {"ABC", 4, -1, {0}},        /* odd count */
         {"A", 4, -1, {0}},
-        {"0G", 4, -1, {0}},         /* not hex */
-        {"00 11", 4, -1, {0}},      /* no separators */
+        {"0G", 4, -1, {0}},    /* not hex */
+        {"00 11", 4, -1, {0}}, /* no separators */
         {"G0", 4, -1, {0}},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -52,6 +53,22 @@ static void test_decode(void **state)
         if (cases[i].want > 0)
             assert_memory_equal(out, cases[i].bytes, (size_t)cases[i].want);
     }
+}
+
+/* With separators (the harness's script data, the explainer's input). */
+static void test_decode_sep(void **state)
+{
+    (void)state;
+    uint8_t out[4] = {0};
+    assert_int_equal(jc_hex_decode_sep("00 11\t2a", (size_t)-1, " \t", out, 4), 3);
+    assert_int_equal(out[2], 0x2A);
+    assert_int_equal(jc_hex_decode_sep("0 0:1-1", (size_t)-1, " :-", out, 4), 2);
+    assert_int_equal(out[1], 0x11);
+    assert_int_equal(jc_hex_decode_sep("00:11", (size_t)-1, " ", out, 4), -1); /* ':' not skipped */
+    assert_int_equal(jc_hex_decode_sep("001122", 4, "", out, 4), 2);           /* n limits */
+    assert_int_equal(jc_hex_decode_sep("0 1 2", (size_t)-1, " ", out, 4), -1); /* odd count */
+    assert_int_equal(jc_hex_decode_sep("0011223344", (size_t)-1, "", out, 4), -1); /* cap */
+    assert_int_equal(jc_hex_decode_sep("", (size_t)-1, NULL, out, 4), 0);
 }
 
 static void test_encode(void **state)
@@ -71,6 +88,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nibble),
         cmocka_unit_test(test_decode),
+        cmocka_unit_test(test_decode_sep),
         cmocka_unit_test(test_encode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

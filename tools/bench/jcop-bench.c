@@ -46,6 +46,7 @@
 #include "jc_profile.h"
 #include "jc_hex.h"
 #include "jc_scp02.h"
+#include "jh_session.h"
 #include "jc_store.h"
 #include "jb_crypto.h"
 
@@ -287,12 +288,17 @@ typedef struct {
     jc_store *store;
     jc_card *card;
     jcvm_rt *vm;
+    jh_reader *rd;  /* the card as a reader (borrowed: jh_reader_card_borrow) */
+    jh_session ses; /* the host session library every host tool uses */
     uint8_t r[JC_RAPDU_MAX];
     int rlen;
 } jb_card;
 
 static void jb_card_close(jb_card *c)
 {
+    jh_session_free(&c->ses);
+    jh_reader_close(c->rd);
+    c->rd = NULL;
     jc_card_free(c->card);
     jcvm_detach(c->vm);
     c->vm = NULL;
@@ -314,12 +320,16 @@ static int jb_card_open(jb_card *c, const jc_pstate *st, const char *path)
     rc = jc_card_create(&c->card, st, &c->env);
     if (rc == 0)
         rc = jcvm_attach(c->card, &c->env, NULL, &c->vm);
+    if (rc == 0)
+        rc = jh_reader_card_borrow(&c->rd, c->card, "jcop-bench card");
+    if (rc == 0)
+        rc = jh_session_init(&c->ses, c->rd);
     if (rc < 0) {
         jb_card_close(c);
         return rc;
     }
     uint8_t atr[JC_ATR_MAX];
-    rc = jc_card_power_on(c->card, atr, sizeof atr);
+    rc = jh_session_power(&c->ses, NULL, JH_SES_POWER_ON, atr, sizeof atr);
     if (rc < 0) {
         jb_card_close(c);
         return rc;
@@ -327,10 +337,11 @@ static int jb_card_open(jb_card *c, const jc_pstate *st, const char *path)
     return 0;
 }
 
-/* Send one APDU; returns its SW (or 0 on an internal fault). */
+/* Send one APDU as it is (the session's direct exchange: no wrapping, no
+ * recording); returns its SW (or 0 on an internal fault). */
 static uint16_t jb_send(jb_card *c, const uint8_t *apdu, size_t len)
 {
-    c->rlen = jc_card_process(c->card, apdu, len, c->r, sizeof c->r);
+    c->rlen = jh_session_transmit(&c->ses, apdu, len, c->r, sizeof c->r);
     if (c->rlen < 2)
         return 0;
     return (uint16_t)((c->r[c->rlen - 2] << 8) | c->r[c->rlen - 1]);
@@ -419,11 +430,10 @@ static double jb_apdu_rate(jb_card *c, const uint8_t *apdu, size_t len, uint16_t
     return (double)n / t;
 }
 
-/* One SCP02 handshake and a wrapped GET STATUS, host side from jc_scp02.h.
- * Returns 0, or -1 with the step that failed in *why. */
+/* One SCP02 handshake and a wrapped GET STATUS, host side from the session
+ * library (jh_session.h over jc_scp02.h). Returns 0, or -1 with the step that
+ * failed in *why. */
 typedef struct {
-    jc_crypto *crypto;
-    jc_scp02 host;
     jc_scp02_keys keys;
     uint8_t level;
     uint64_t chal; /* host challenge counter: deterministic, distinct per session */
@@ -447,7 +457,7 @@ static int jb_handshake(jb_host *h, jb_card *c)
     uint64_t v = ++h->chal;
     for (int i = 0; i < 8; i++)
         chal[i] = (uint8_t)(v >> (56 - 8 * i));
-    int n = jc_scp02_host_init_update(&h->host, 0x00, chal, apdu, sizeof apdu);
+    int n = jh_session_init_update(&c->ses, 0x00, chal, apdu, sizeof apdu);
     if (n < 0) {
         h->why = "host INITIALIZE UPDATE";
         return -1;
@@ -458,11 +468,11 @@ static int jb_handshake(jb_host *h, jb_card *c)
         h->why_sw = sw;
         return -1;
     }
-    if (jc_scp02_host_check_card(&h->host, h->crypto, &h->keys, c->r, JC_SCP02_IU_RESP_LEN) != 0) {
+    if (jh_session_check_card(&c->ses, &h->keys, c->r, (size_t)c->rlen) != 0) {
         h->why = "card cryptogram";
         return -1;
     }
-    n = jc_scp02_host_ext_auth(&h->host, h->crypto, h->level, false, apdu, sizeof apdu);
+    n = jh_session_ext_auth(&c->ses, h->level, false, apdu, sizeof apdu);
     if (n < 0) {
         h->why = "host EXTERNAL AUTHENTICATE";
         return -1;
@@ -475,12 +485,11 @@ static int jb_handshake(jb_host *h, jb_card *c)
     }
     /* GET STATUS of the ISD, TLV answer: 80 F2 80 02 02 4F 00 00 */
     static const uint8_t gs[] = {0x80, 0xF2, 0x80, 0x02, 0x02, 0x4F, 0x00, 0x00};
-    n = jc_scp02_host_wrap(&h->host, h->crypto, gs, sizeof gs, apdu, sizeof apdu);
-    if (n < 0) {
+    if (jh_session_wrap(&c->ses, gs, sizeof gs, JH_WRAP_AUTO) < 0) {
         h->why = "host wrap of GET STATUS";
         return -1;
     }
-    sw = jb_send_timed(h, c, apdu, (size_t)n);
+    sw = jb_send_timed(h, c, c->ses.wire, c->ses.wire_len);
     if (sw != 0x9000) {
         h->why = "wrapped GET STATUS";
         h->why_sw = sw;
@@ -501,10 +510,6 @@ static int jb_bench_handshakes(const jc_pstate *fused, const char *dir, long n, 
     memcpy(h.keys.enc, jb_key, JC_KEY_LEN);
     memcpy(h.keys.mac, jb_key, JC_KEY_LEN);
     memcpy(h.keys.dek, jb_key, JC_KEY_LEN);
-    if (jc_crypto_create(&h.crypto) < 0) {
-        snprintf(why, whycap, "jc_crypto_create failed");
-        return -1;
-    }
     int rc = 0;
     char path[4096];
     for (int r = 0; r < rounds && rc == 0; r++) {
@@ -544,7 +549,6 @@ static int jb_bench_handshakes(const jc_pstate *fused, const char *dir, long n, 
         if (dir)
             unlink(path);
     }
-    jc_crypto_free(h.crypto);
     return rc;
 }
 

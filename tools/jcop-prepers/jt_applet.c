@@ -60,10 +60,9 @@ static int jt_select_applet(jt_session *s, const jh_cap_aid *aid, const char *he
     c[0] = 0x00, c[1] = 0xA4, c[2] = 0x04, c[3] = 0x00, c[4] = aid->len;
     memcpy(c + 5, aid->b, aid->len);
     c[5 + aid->len] = 0x00;
-    /* SELECT of another application ends the ISD's secure channel: later
-     * commands go to the applet as they are. */
-    s->wrapped = false;
-    jc_scp02_reset(&s->scp);
+    /* SELECT of another application ends the ISD's secure channel (the
+     * session library ends the host's too): later commands go to the applet
+     * as they are. */
     snprintf(what, sizeof what, "SELECT the applet %s", hex);
     return jt_expect_9000(s, what, c, 6u + aid->len);
 }

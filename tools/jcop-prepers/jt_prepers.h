@@ -24,6 +24,7 @@
 #include "jc_scp02.h"
 #include "jh_explain.h"
 #include "jh_reader.h"
+#include "jh_session.h"
 #include "jh_transcript.h"
 
 /* Exit statuses (DESIGN.md §8). */
@@ -120,10 +121,8 @@ typedef struct {
     bool show_keys;
     const char *step_file; /* "where" of transcript entries */
     unsigned step_no;
-    jc_crypto *crypto;
-    jc_scp02 scp;
-    bool wrapped;  /* send later commands through the secure channel */
-    bool quiet_io; /* do not print exchanges (bulk reads of twin) */
+    jh_session ses; /* power, SCP02 wrapping, recording: the host session library */
+    bool quiet_io;  /* do not print exchanges (bulk reads of twin) */
 } jt_session;
 
 int jt_session_open(jt_session *s, jh_reader *rd, const char *title, FILE *out, bool explain,

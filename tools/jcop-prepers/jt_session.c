@@ -2,9 +2,11 @@
  * jt_session.c: how jcop-prepers talks to a card. Every exchange goes
  * through the harness's reader interface (in-process card or PC/SC), is
  * recorded in a run transcript (for the HTML report), printed with secrets
- * masked unless --show-keys, and explained by the one explainer. After
- * EXTERNAL AUTHENTICATE, commands are wrapped by the host side of SCP02 from
- * the card core (jc_scp02.h), so both ends share one implementation.
+ * masked unless --show-keys, and explained by the one explainer. Power,
+ * wrapping, recording and the SCP02 host steps are the harness's session
+ * library (jh_session.h), the same code jcop-replay and jcop-bench use: after
+ * EXTERNAL AUTHENTICATE, GlobalPlatform commands (CLA 80..83) are wrapped by
+ * the host side of SCP02 from the card core (jc_scp02.h); a SELECT ends it.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -27,19 +29,17 @@ int jt_session_open(jt_session *s, jh_reader *rd, const char *title, FILE *out, 
     if (jh_transcript_init(&s->t, title, "jcop-prepers", rd ? rd->desc : "") != 0)
         return JT_EXIT_ENV;
     jh_explain_init(&s->ex, NULL);
-    if (jc_crypto_create(&s->crypto) != 0) {
+    if (jh_session_init(&s->ses, rd) != 0) {
         jh_transcript_free(&s->t);
         return JT_EXIT_ENV;
     }
-    jc_scp02_reset(&s->scp);
     return 0;
 }
 
 void jt_session_close(jt_session *s)
 {
     jh_explain_set_keys(&s->ex, NULL, NULL);
-    jc_scp02_reset(&s->scp);
-    jc_crypto_free(s->crypto);
+    jh_session_free(&s->ses);
     jh_transcript_free(&s->t);
 }
 
@@ -78,16 +78,6 @@ static void jt_print_expl(jt_session *s, bool secret)
     }
 }
 
-/* The bytes as shown and stored: data of secret commands masked with '*' (2A). */
-static void jt_masked(const jt_session *s, bool secret, const uint8_t *b, size_t n, size_t from,
-                      size_t to, uint8_t *out)
-{
-    memcpy(out, b, n);
-    if (secret && !s->show_keys)
-        for (size_t i = from; i < to && i < n; i++)
-            out[i] = 0x2A;
-}
-
 static void jt_print_bytes(const jt_session *s, const char *arrow, const uint8_t *b, size_t n,
                            bool secret, size_t from, size_t to)
 {
@@ -107,26 +97,14 @@ int jt_power_on(jt_session *s, uint8_t *atr, size_t cap)
 {
     jh_entry *e =
         jh_transcript_add(&s->t, s->step_file, ++s->step_no, "power on", JH_ENTRY_POWER_ON);
-    int n = s->rd->ops->power_on(s->rd, atr, cap);
-    jc_scp02_reset(&s->scp);
-    s->wrapped = false;
+    int n = jh_session_power(&s->ses, e, JH_SES_POWER_ON, atr, cap);
     if (n < 0) {
-        fprintf(s->out, "  power on failed: %s\n", s->rd->err[0] ? s->rd->err : jc_strerror(n));
+        fprintf(s->out, "  %s\n", s->ses.err);
         if (e) {
             e->verdict = JH_VERDICT_ERROR;
-            jh_entry_set_text(&e->message, s->rd->err[0] ? s->rd->err : jc_strerror(n));
+            jh_entry_set_text(&e->message, s->ses.err);
         }
         return n;
-    }
-    if (e) {
-        e->atr_len = (size_t)n < sizeof e->atr ? (size_t)n : sizeof e->atr;
-        memcpy(e->atr, atr, e->atr_len);
-        int st = s->rd->ops->state(s->rd);
-        if (st >= 0) {
-            e->has_state = true;
-            e->state_before = JC_CS_OFF;
-            e->state_after = st;
-        }
     }
     fprintf(s->out, "power on: ATR ");
     jt_hex(s->out, atr, (size_t)n);
@@ -141,52 +119,41 @@ int jt_power_on(jt_session *s, uint8_t *atr, size_t cap)
 
 void jt_power_off(jt_session *s)
 {
-    jh_transcript_add(&s->t, s->step_file, ++s->step_no, "power off", JH_ENTRY_POWER_OFF);
-    s->rd->ops->power_off(s->rd);
-    jc_scp02_reset(&s->scp);
-    s->wrapped = false;
+    jh_entry *e =
+        jh_transcript_add(&s->t, s->step_file, ++s->step_no, "power off", JH_ENTRY_POWER_OFF);
+    jh_session_power(&s->ses, e, JH_SES_POWER_OFF, NULL, 0);
     jh_explain_power(&s->ex, JH_PWR_OFF, NULL, 0, &s->x);
 }
 
 static int jt_xchg_inner(jt_session *s, const char *what, const uint8_t *capdu, size_t len,
-                         bool secret, uint8_t *rapdu, size_t cap, const uint8_t *wire, size_t wlen,
-                         int st_before);
+                         bool secret, uint8_t *rapdu, size_t cap);
 
 int jt_xchg(jt_session *s, const char *what, const uint8_t *capdu, size_t len, bool secret,
             uint8_t *rapdu, size_t cap)
 {
-    uint8_t wire[300];
-    size_t wlen = len;
-    if (len > 261)
-        return JC_ERR_ARG;
-    memcpy(wire, capdu, len);
-    if (s->wrapped) {
-        int w = jc_scp02_host_wrap(&s->scp, s->crypto, capdu, len, wire, sizeof wire);
-        if (w < 0) {
-            fprintf(s->out, "  cannot wrap the command for the secure channel: %s\n",
-                    jc_strerror(w));
-            return w;
-        }
-        wlen = (size_t)w;
+    int w = jh_session_wrap(&s->ses, capdu, len, JH_WRAP_AUTO);
+    if (w < 0) {
+        fprintf(s->out, "  %s\n", s->ses.err);
+        return w;
     }
-    int st_before = s->rd->ops->state(s->rd);
     FILE *saved_out = s->out;
     bool saved_explain = s->explain;
     if (s->quiet_io) {
         s->out = NULL;
         s->explain = false;
     }
-    int n = jt_xchg_inner(s, what, capdu, len, secret, rapdu, cap, wire, wlen, st_before);
+    int n = jt_xchg_inner(s, what, capdu, len, secret, rapdu, cap);
     s->out = saved_out;
     s->explain = saved_explain;
     return n;
 }
 
 static int jt_xchg_inner(jt_session *s, const char *what, const uint8_t *capdu, size_t len,
-                         bool secret, uint8_t *rapdu, size_t cap, const uint8_t *wire, size_t wlen,
-                         int st_before)
+                         bool secret, uint8_t *rapdu, size_t cap)
 {
-    uint8_t mc[300], mr[300];
+    const uint8_t *wire = s->ses.wire;
+    size_t wlen = s->ses.wire_len;
+    bool wrapped = s->ses.wrapped;
     if (s->out)
         fprintf(s->out, "-- %s\n", what);
     /* a READ of a secret answers the secret; a write or SELECT KT carries it */
@@ -195,49 +162,20 @@ static int jt_xchg_inner(jt_session *s, const char *what, const uint8_t *capdu, 
     /* the entry first, so the in-process card's events (the VM's applet
      * events among them) are recorded on it during the exchange */
     jh_entry *e = jh_transcript_add(&s->t, s->step_file, ++s->step_no, what, JH_ENTRY_APDU);
-    if (s->rd->ops->set_sink)
-        s->rd->ops->set_sink(s->rd, e);
-    int n = s->rd->ops->transmit(s->rd, wire, wlen, rapdu, cap);
-    if (s->rd->ops->set_sink)
-        s->rd->ops->set_sink(s->rd, NULL);
     /* READ/WRITE MEMORY go to the transcript as they are: the HTML report hides
      * the secret fields itself (jh_html_opts.masked_fields), so it can still
-     * show that they changed. Other secrets (the KT in SELECT) are masked here. */
+     * show that they changed. Other secrets (the KT in SELECT) are masked. */
     bool is_mem = len >= 5 && (capdu[1] == 0xB0 || capdu[1] == 0xD6);
-    if (e) {
-        jt_masked(s, secret && !is_read && !is_mem, wire, wlen, 5, wlen, mc);
-        jh_entry_set_bytes(&e->capdu, &e->capdu_len, mc, wlen);
-        jt_masked(s, secret && !is_read && !is_mem, capdu, len, 5, len, mc);
-        jh_entry_set_bytes(&e->plain, &e->plain_len, mc, len);
-        if (secret && !is_read && !is_mem && !s->show_keys)
-            e->masked |= JH_MASK_CDATA;
-        e->wrapped = s->wrapped;
-    }
+    unsigned mask = 0;
+    if (secret && !is_mem && !s->show_keys)
+        mask = is_read ? JH_SES_MASK_RDATA : JH_SES_MASK_CDATA;
+    int n = jh_session_send(&s->ses, e, capdu, len, mask, rapdu, cap);
     if (n < 2) {
-        const char *why = s->rd->err[0] ? s->rd->err : jc_strerror(n < 0 ? n : JC_ERR_IO);
-        fprintf(s->out ? s->out : stderr, "  transport failure: %s\n", why);
-        if (e) {
-            e->verdict = JH_VERDICT_ERROR;
-            jh_entry_set_text(&e->message, why);
-        }
+        fprintf(s->out ? s->out : stderr, "  %s\n", s->ses.err);
         return n < 0 ? n : JC_ERR_IO;
     }
     jt_print_bytes(s, "<=", rapdu, (size_t)n, secret && is_read, 0, (size_t)n - 2);
-    uint16_t sw = (uint16_t)(rapdu[n - 2] << 8 | rapdu[n - 1]);
-    if (e) {
-        jt_masked(s, secret && is_read && !is_mem, rapdu, (size_t)n, 0, (size_t)n - 2, mr);
-        jh_entry_set_bytes(&e->rapdu, &e->rapdu_len, mr, (size_t)n);
-        if (secret && is_read && !is_mem && !s->show_keys)
-            e->masked |= JH_MASK_RDATA;
-        e->sw = sw;
-        int st = s->rd->ops->state(s->rd);
-        if (st >= 0 && st_before >= 0) {
-            e->has_state = true;
-            e->state_before = st_before;
-            e->state_after = st;
-        }
-    }
-    jh_explain_exchange_plain(&s->ex, wire, wlen, s->wrapped ? capdu : NULL, len, rapdu, (size_t)n,
+    jh_explain_exchange_plain(&s->ex, wire, wlen, wrapped ? capdu : NULL, len, rapdu, (size_t)n,
                               &s->x);
     jt_print_expl(s, secret);
     for (size_t i = 0; e && s->out && i < e->n_events; i++)
@@ -308,8 +246,7 @@ int jt_authenticate(jt_session *s, const jc_profile *prof, const uint8_t keys[3]
 {
     uint8_t c[64], r[300];
     int n;
-    s->wrapped = false;
-    jc_scp02_reset(&s->scp);
+    jh_session_end(&s->ses);
     c[0] = 0x00, c[1] = 0xA4, c[2] = 0x04, c[3] = 0x00, c[4] = prof->isd_aid.len;
     memcpy(c + 5, prof->isd_aid.b, prof->isd_aid.len);
     c[5 + prof->isd_aid.len] = 0x00;
@@ -325,11 +262,14 @@ int jt_authenticate(jt_session *s, const jc_profile *prof, const uint8_t keys[3]
     }
     jt_judge(s, true, "*9000|*6283", NULL);
     uint8_t chal[8];
-    if (jt_random(chal, sizeof chal) != 0)
+    if (jh_session_challenge(&s->ses, chal, sizeof chal) != 0) {
+        /* never a predictable host challenge: stop, and say why */
+        fprintf(s->out, "  FAILED: %s\n", s->ses.err);
         return JC_ERR_RANDOM;
+    }
     /* the explainer checks the card cryptogram with the same keys */
-    jh_explain_set_keys(&s->ex, keys, s->crypto);
-    int l = jc_scp02_host_init_update(&s->scp, kvn, chal, c, sizeof c);
+    jh_explain_set_keys(&s->ex, keys, s->ses.crypto);
+    int l = jh_session_init_update(&s->ses, kvn, chal, c, sizeof c);
     if (l < 0)
         return l;
     n = jt_xchg(s, "INITIALIZE UPDATE (SCP02) with the new keys", c, (size_t)l, false, r, sizeof r);
@@ -354,7 +294,7 @@ int jt_authenticate(jt_session *s, const jc_profile *prof, const uint8_t keys[3]
     memcpy(k.enc, keys[0], 16);
     memcpy(k.mac, keys[1], 16);
     memcpy(k.dek, keys[2], 16);
-    int rc = jc_scp02_host_check_card(&s->scp, s->crypto, &k, r, 28);
+    int rc = jh_session_check_card(&s->ses, &k, r, (size_t)n);
     memset(&k, 0, sizeof k);
     if (rc != 0) {
         fprintf(
@@ -366,7 +306,7 @@ int jt_authenticate(jt_session *s, const jc_profile *prof, const uint8_t keys[3]
     }
     fprintf(s->out, "  ok: the card cryptogram proves the card holds the plan's keys\n");
     jt_judge(s, true, "*9000", NULL);
-    l = jc_scp02_host_ext_auth(&s->scp, s->crypto, JC_SCP02_LEVEL_CMAC, false, c, sizeof c);
+    l = jh_session_ext_auth(&s->ses, JC_SCP02_LEVEL_CMAC, false, c, sizeof c);
     if (l < 0)
         return l;
     n = jt_xchg(s, "EXTERNAL AUTHENTICATE (SCP02, C-MAC)", c, (size_t)l, false, r, sizeof r);
@@ -374,12 +314,12 @@ int jt_authenticate(jt_session *s, const jc_profile *prof, const uint8_t keys[3]
         return n;
     sw = (uint16_t)(r[n - 2] << 8 | r[n - 1]);
     if (sw != 0x9000) {
+        jh_session_end(&s->ses);
         fprintf(s->out, "  FAILED: EXTERNAL AUTHENTICATE answered %04X\n", sw);
         jt_judge(s, false, "*9000", "EXTERNAL AUTHENTICATE refused");
         return 1;
     }
     jt_judge(s, true, "*9000", NULL);
-    s->wrapped = true;
     fprintf(s->out, "  ok: secure channel open (SCP02, C-MAC) with the new keys\n");
     return 0;
 }
