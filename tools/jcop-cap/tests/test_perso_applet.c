@@ -301,6 +301,61 @@ static void test_failed_commit_undoes_gp_changes(void **state)
     close_card(f);
 }
 
+static uint8_t card_lcs(fix *f)
+{
+    return jc_card_pstate(f->gt.card)->card_lcs;
+}
+
+static void test_lock_and_terminate_need_privilege(void **state)
+{
+    (void)state;
+    fix *f = open_card();
+    assert_int_equal(gt_auth(&f->gt, 0, 1), 0x9000);
+    install(f, "testcases/perso/perso.jca", PKG, APP, 0x00);
+    /* a second instance with the Card Lock and Card Terminate privileges */
+    GT_EXPECT(&f->gt,
+              "80E60C002609" PKG "0A" APP "0AF06A636F7073696D5002"
+              "0118"
+              "02C900"
+              "00",
+              "009000");
+    GT_SW(&f->gt, "80F08007", 0x9000);
+    /* lockCard from OP_READY/INITIALIZED: refused (GP 2.1.1 §6.7.2: from SECURED only) */
+    jc_scp02_reset(&f->gt.host);
+    GT_EXPECT(&f->gt, "00A404000AF06A636F7073696D500200", "9000");
+    GT_EXPECT(&f->gt, "80F0000001", "009000");
+    assert_int_equal(card_lcs(f), 0x07);
+    GT_SW(&f->gt, "00A4040000", 0x9000);
+    assert_int_equal(gt_auth(&f->gt, 0, 1), 0x9000);
+    GT_SW(&f->gt, "80F0800F", 0x9000);
+    /* without the privileges: false, the card stays SECURED */
+    jc_scp02_reset(&f->gt.host);
+    GT_EXPECT(&f->gt, "00A404000A" APP "00", "9000");
+    GT_EXPECT(&f->gt, "80F0000001", "009000");
+    GT_EXPECT(&f->gt, "80F2000001", "009000");
+    assert_int_equal(card_lcs(f), 0x0F);
+    /* with Card Lock: CARD_LOCKED, committed; the applet loses the selection
+     * (only the ISD is selectable): its next command (INS E0) is the ISD's, which
+     * knows no E0 (6D00), and
+     * selecting it is refused as in CARD_LOCKED (6A81) */
+    int commits = f->gt.commits;
+    GT_EXPECT(&f->gt, "00A404000AF06A636F7073696D500200", "9000");
+    GT_EXPECT(&f->gt, "80F0000001", "019000");
+    assert_int_equal(card_lcs(f), 0x7F);
+    assert_true(f->gt.commits > commits);
+    GT_SW(&f->gt, "80E0000001", 0x6D00);
+    GT_SW(&f->gt, "00A404000AF06A636F7073696D500200", 0x6A81);
+    /* the ISD unlocks; with Card Terminate: TERMINATED */
+    assert_int_equal(gt_auth(&f->gt, 0, 1), 0x9000);
+    GT_SW(&f->gt, "80F0800F", 0x9000);
+    jc_scp02_reset(&f->gt.host);
+    GT_EXPECT(&f->gt, "00A404000AF06A636F7073696D500200", "9000");
+    GT_EXPECT(&f->gt, "80F2000001", "019000");
+    assert_int_equal(card_lcs(f), 0xFF);
+    GT_SW(&f->gt, "80E0000001", 0x6D00);
+    close_card(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -308,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_applet_without_application),
         cmocka_unit_test(test_secure_channel_through_the_applet),
         cmocka_unit_test(test_failed_commit_undoes_gp_changes),
+        cmocka_unit_test(test_lock_and_terminate_need_privilege),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
