@@ -7,6 +7,9 @@ the script by this generator. ctest perso_conformance_current runs it again and 
 committed script differs (perso.jca changed without regenerating).
 Usage: make_conformance.py PERSO.cap OUT.jcsh
 """
+import faulthandler
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import os
 import sys
 import zipfile
