@@ -175,6 +175,21 @@ static uint16_t counter(fix *f)
     return st->keysets[0].counter;
 }
 
+/* Send a hex command as it is (no wrapping: the applet does not unwrap it,
+ * so the host's C-MAC chain must not move); the R-APDU as hex. */
+static void raw(fix *f, const char *hex, const char *want)
+{
+    uint8_t c[300], r[300];
+    char got[700];
+    int n = tu_hex(hex, c, sizeof c);
+    uint16_t sw = 0;
+    int rn = gt_xfer(&f->gt, c, (size_t)n, r, sizeof r, &sw);
+    tu_tohex(r, (size_t)rn, got);
+    if (strcmp(got, want) != 0)
+        print_error("%s -> %s, expected %s\n", hex, got, want);
+    assert_string_equal(got, want);
+}
+
 static void personalize(fix *f)
 {
     assert_int_equal(gt_auth(&f->gt, 0, 1), 0x9000);
@@ -245,8 +260,19 @@ static void test_secure_channel_through_the_applet(void **state)
     assert_int_equal(gt_auth(&f->gt, 0, 1), 0x9000);
     assert_int_equal(counter(f), before + 1);
     assert_true(f->gt.commits > commits);
+    /* getSecurityLevel: AUTHENTICATED | C_MAC */
+    raw(f, "80E4000001", "819000");
     /* a MACed write is unwrapped by the applet: taken */
     GT_EXPECT(&f->gt, "80D0000003A1A2A3", "9000");
+    /* decryptData with the session DEK (3DES-ECB) after unwrap */
+    static const char key[] = "00112233445566778899AABBCCDDEEFF";
+    uint8_t k16[16], e16[16];
+    char cmd[80];
+    tu_hex(key, k16, 16);
+    assert_int_equal(jc_scp02_host_dek_encrypt(&f->gt.host, f->gt.crypto, k16, e16), 0);
+    strcpy(cmd, "80D2000010");
+    tu_tohex(e16, 16, cmd + 10);
+    GT_EXPECT(&f->gt, cmd, "00112233445566778899AABBCCDDEEFF9000");
     /* a wrong C-MAC: refused with 6982, the data unchanged, the session ends */
     uint8_t c[64], w[64], r[300];
     int n = tu_hex("80D0000003B1B2B3", c, sizeof c);
@@ -267,6 +293,14 @@ static void test_secure_channel_through_the_applet(void **state)
     jc_scp02_reset(&f->gt.host);
     GT_EXPECT(&f->gt, "80D0000003D1D2D3", "6982");
     GT_EXPECT(&f->gt, "80CA000000", "A1A2A39000");
+    /* level 03: AUTHENTICATED | C_MAC | C_DECRYPTION; resetSecurity ends it */
+    assert_int_equal(gt_auth(&f->gt, 0, 3), 0x9000);
+    raw(f, "80E4000001", "839000");
+    GT_EXPECT(&f->gt, "80D0000003E1E2E3", "9000");
+    raw(f, "80E6000001", "009000");
+    jc_scp02_reset(&f->gt.host);
+    GT_EXPECT(&f->gt, "80D0000003F1F2F3", "6982");
+    GT_EXPECT(&f->gt, "80CA000000", "E1E2E39000");
     close_card(f);
 }
 
