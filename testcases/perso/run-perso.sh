@@ -5,7 +5,8 @@
 # must show what the applet's org.globalplatform calls did: STORE DATA after INSTALL [for
 # personalization] reached processData (the data read back, the life cycle 0F in GET STATUS and
 # from getCardContentState), the SCP02 session opened through the selected applet's
-# processSecurity, its C-MACed write taken and a wrong C-MAC refused with 6982.
+# processSecurity, its C-MACed write taken and a wrong C-MAC refused with 6982. In-process the card
+# is a durable image, and perso-readback.gpsh in a new process reads the data and 0F back.
 set -eu
 replay=$1 jcopcap=$2 jca=$3 out=$4
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,11 +26,26 @@ if [ $# -ge 8 ]; then
         exit 1
     }
 else
-    "$replay" --kt $kt "$out/perso.gpsh" > "$out/run.out" 2>&1 || {
+    # on a durable image, then a new process on the same image reads the applet back
+    "$replay" --kt $kt --image "$out/card.img" "$out/perso.gpsh" > "$out/run.out" 2>&1 || {
         cat "$out/run.out"
         echo "run-perso.sh: jcop-replay failed"
         exit 1
     }
+    "$replay" --image "$out/card.img" "$here/perso-readback.gpsh" > "$out/readback.out" 2>&1 || {
+        cat "$out/readback.out"
+        echo "run-perso.sh: jcop-replay of perso-readback.gpsh failed"
+        exit 1
+    }
+    back=$(grep '^<= ' "$out/readback.out" | sed 's/^<= \([0-9A-F]*\).*/\1/' | tr '\n' ' ')
+    case " $back" in
+    *" 9000 A1A2A39000 0F9000"*) ;;
+    *)
+        cat "$out/readback.out"
+        echo "run-perso.sh: after a restart the applet does not answer its data and life cycle"
+        exit 1
+        ;;
+    esac
 fi
 # the answers, in order, each on the line after its command ("<= R-APDU")
 answers=$(grep '^<= ' "$out/run.out" | sed 's/^<= \([0-9A-F]*\).*/\1/' | tr '\n' ' ')
