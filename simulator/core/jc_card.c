@@ -12,6 +12,7 @@
 #include "jc_cardctx.h"
 #include "jc_cmd.h"
 #include "jc_fused.h"
+#include "jc_gp.h"
 #include "jc_image.h"
 #include "jc_instance.h"
 #include "jc_prefuse.h"
@@ -179,12 +180,16 @@ int jc_card_process(jc_card *card, const uint8_t *capdu, size_t len, uint8_t *ra
         sw = jc_fused_process(card, &a, &r);
     else
         sw = jc_prefuse_process(card, &a, &r);
-    if (jc_rt_dirty(card) && card->fault == 0 && jc_card_commit(card) < 0 && card->fault == 0) {
-        /* the runtime's state changed (an applet wrote persistent data) but
+    if ((jc_rt_dirty(card) || card->api_n > 0) && card->fault == 0 && jc_card_commit(card) < 0) {
+        /* the runtime's state changed (an applet wrote persistent data, or
+         * changed a life cycle or opened a session through the GP API) but
          * could not be made durable: rolled back, the answer is 6581 */
-        jc_resp_clear(&r);
-        jc_card_warn(card, "commit of the card image failed: the applet's change rolled back");
-        sw = card->profile->sw.memory_failure.sw;
+        jc_gp_api_undo(card);
+        if (card->fault == 0) {
+            jc_resp_clear(&r);
+            jc_card_warn(card, "commit of the card image failed: the applet's change rolled back");
+            sw = card->profile->sw.memory_failure.sw;
+        }
     }
 
     if (card->fault) {

@@ -104,7 +104,19 @@ int jc_card_commit(jc_card *card)
     }
     if (staged)
         free(old);
+    card->api_n = 0; /* the GP API's changes are durable now */
     return 0;
+}
+
+bool jc_api_record(jc_card *card, uint8_t kind, uint8_t idx, uint16_t old)
+{
+    for (uint8_t i = 0; i < card->api_n; i++)
+        if (card->api_undo[i].kind == kind && card->api_undo[i].idx == idx)
+            return true; /* the first old value is the one to go back to */
+    if (card->api_n >= JC_API_UNDO_MAX)
+        return false;
+    card->api_undo[card->api_n++] = (jc_api_undo){.kind = kind, .idx = idx, .old = old};
+    return true;
 }
 
 void jc_card_restore_snap(jc_card *card)
@@ -114,6 +126,7 @@ void jc_card_restore_snap(jc_card *card)
     memcpy(&card->st, &card->snap, sizeof(card->st));
     card->st.rt = rt;
     card->st.rt_len = rt_len;
+    card->api_n = 0; /* the snapshot put back the GP API's changes too */
 }
 
 jc_card_state jc_ctx_state(const jc_card *card)

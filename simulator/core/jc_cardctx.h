@@ -26,6 +26,18 @@
  * ones (JCOP 2.4.1's count is not published: assumed, FIDELITY.md). */
 #define JC_CHANNELS 4
 
+/* A persistent change an application's code made through the GP API
+ * (jc_gp_api.c: its life cycle, the card's, a sequence counter) during the
+ * current APDU: committed with the runtime's state after the command
+ * (jc_card_process), undone when that commit fails. */
+#define JC_API_UNDO_MAX 8
+enum { JC_API_APP_LCS = 1, JC_API_CARD_LCS = 2, JC_API_COUNTER = 3 };
+typedef struct {
+    uint8_t kind; /* JC_API_* */
+    uint8_t idx;  /* registry entry or key set */
+    uint16_t old; /* the value before */
+} jc_api_undo;
+
 /* The state of a logical channel while another one is active. */
 typedef struct {
     bool open;         /* channel 0 is always open */
@@ -56,6 +68,10 @@ struct jc_card {
     uint8_t cur_ch;
     jc_chan chan[JC_CHANNELS];
     int fault; /* JC_ERR_POWER_CUT set by a commit during this APDU */
+    /* GP API changes waiting for the commit after the APDU (jc_gp_api.c);
+     * a successful jc_card_commit or jc_card_restore_snap empties it */
+    jc_api_undo api_undo[JC_API_UNDO_MAX];
+    uint8_t api_n;
 
     /* work areas (never cleared per APDU) */
     jc_pstate snap;             /* snapshot for rollback of persistent commands */
@@ -84,6 +100,10 @@ void jc_card_state_event(const jc_card *card, jc_card_state old_state, jc_card_s
  * when the card has no commit hook) or <0; on JC_ERR_POWER_CUT card->fault is
  * set. The caller rolls back its own change on failure. */
 int jc_card_commit(jc_card *card);
+/* Record a GP API change (jc_api_undo) for the commit after the APDU; one
+ * record per kind and index keeps the first old value. False when the list
+ * is full: the change must not be made. */
+bool jc_api_record(jc_card *card, uint8_t kind, uint8_t idx, uint16_t old);
 /* Put back the persistent state of a snapshot (card->snap), keeping the card's
  * current runtime section, which jc_card_commit manages. */
 void jc_card_restore_snap(jc_card *card);

@@ -396,6 +396,17 @@ uint16_t jc_fused_process(jc_card *card, const jc_apdu *apdu, jc_resp *resp)
     const jc_cmd *open = jc_cmd_find(card, open_table, N_ROWS(open_table), apdu, NULL);
     if (open != NULL)
         return jc_dispatch_row(card, open, NULL, apdu, resp);
+    if (card->sel_instance && (card->st.card_lcs == JC_LCS_CARD_LOCKED ||
+                               card->st.card_lcs == JC_LCS_TERMINATED)) {
+        /* the card was locked or terminated while an applet was selected
+         * (GPSystem.lockCard/terminateCard, SET STATUS on another channel):
+         * only the ISD is selectable in these states (GP 2.1.1 §6.3.1.1.1,
+         * §5.1.1.4-5), so the applet loses the selection and the ISD takes
+         * the command */
+        jc_rt_deselect(card);
+        card->selected = *jc_gp_isd_aid(card);
+        jc_card_info(card, "card locked or terminated: the applet is deselected, the ISD selected");
+    }
     if (card->sel_instance)
         return jc_rt_process(card, apdu, resp);
     if (!isd_selected(card))

@@ -43,6 +43,15 @@ uint16_t jc_gp_isd_fci(const jc_card *card, jc_resp *resp);
 /* INSTALL [for personalization] (called by jc_gp_install). */
 uint16_t jc_gp_install_perso(jc_card *card, const uint8_t *d, size_t n);
 
+/* EXTERNAL AUTHENTICATE forwarded by an application (SecureChannel.
+ * processSecurity): the sequence counter's commit is deferred to the end of
+ * the APDU (jc_api_record). */
+uint16_t jc_gp_ext_auth_app(jc_card *card, const jc_apdu *a);
+/* Undo the GP API changes waiting for their commit (jc_gp_api.c; the
+ * commit after the APDU failed): values back, a deferred counter's session
+ * ended. */
+void jc_gp_api_undo(jc_card *card);
+
 /* Handlers (ISD table rows). */
 uint16_t jc_gp_get_data(jc_card *card, const jc_apdu *a, jc_resp *resp);
 uint16_t jc_gp_init_update(jc_card *card, const jc_apdu *a, jc_resp *resp);

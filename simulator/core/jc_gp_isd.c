@@ -153,7 +153,10 @@ uint16_t jc_gp_init_update(jc_card *card, const jc_apdu *a, jc_resp *resp)
     return JC_SW_OK;
 }
 
-uint16_t jc_gp_ext_auth(jc_card *card, const jc_apdu *a, jc_resp *resp)
+/* EXTERNAL AUTHENTICATE; defer: an application's processSecurity (the VM
+ * runs): the counter's commit waits for the end of the APDU (jc_gp_api.c)
+ * instead of a commit while the applet's code is running. */
+static uint16_t ext_auth(jc_card *card, const jc_apdu *a, bool defer)
 {
     const jc_profile *p = card->profile;
     const jc_gp_policy *pol = &card->profile->gp;
@@ -171,11 +174,20 @@ uint16_t jc_gp_ext_auth(jc_card *card, const jc_apdu *a, jc_resp *resp)
     if (mac_ok) {
         /* The first C-MAC of the session verified: the counter goes up, durably. */
         jc_keyset *ks = &card->st.keysets[card->gp.sc_keyset];
-        ks->counter++;
-        if (jc_card_commit(card) < 0) {
-            ks->counter--;
-            jc_gp_session_end(card, NULL);
-            return p->sw.memory_failure.sw;
+        if (defer) {
+            if (!jc_api_record(card, JC_API_COUNTER, (uint8_t)card->gp.sc_keyset,
+                                  ks->counter)) {
+                jc_gp_session_end(card, NULL);
+                return p->sw.memory_failure.sw;
+            }
+            ks->counter++;
+        } else {
+            ks->counter++;
+            if (jc_card_commit(card) < 0) {
+                ks->counter--;
+                jc_gp_session_end(card, NULL);
+                return p->sw.memory_failure.sw;
+            }
         }
     }
     if (sw < 0) {
@@ -189,6 +201,17 @@ uint16_t jc_gp_ext_auth(jc_card *card, const jc_apdu *a, jc_resp *resp)
         jc_card_info(card, "secure channel open");
     }
     return sw == JC_SW_AUTH_FAILED ? pol->auth_failed.sw : (uint16_t)sw;
+}
+
+uint16_t jc_gp_ext_auth(jc_card *card, const jc_apdu *a, jc_resp *resp)
+{
+    (void)resp;
+    return ext_auth(card, a, false);
+}
+
+uint16_t jc_gp_ext_auth_app(jc_card *card, const jc_apdu *a)
+{
+    return ext_auth(card, a, true);
 }
 
 /* ------------------------------------------------------------------ SET STATUS */

@@ -219,8 +219,10 @@ uint16_t jc_gp_store_data(jc_card *card, const jc_apdu *a, jc_resp *resp)
     if (g->perso_active) {
         /* INSTALL [for personalization] before: the blocks are the
          * application's (§9.11.1), forwarded clear (unwrapped, CLA 80) to the
-         * application runtime's process(); without one the application's code
-         * does not run and it answers as every installed applet does. */
+         * application runtime, which hands them to the instance's
+         * org.globalplatform.Application.processData (§7.3, §6.2.4); without
+         * a runtime the application's code does not run and it answers as
+         * every installed applet does. */
         g->sd_next = (uint8_t)(a->p2 + 1u);
         jc_aid target = g->perso_target;
         if (last)
@@ -238,7 +240,7 @@ uint16_t jc_gp_store_data(jc_card *card, const jc_apdu *a, jc_resp *resp)
         fwd[4] = (uint8_t)a->lc;
         memcpy(fwd + 5, a->data, a->lc);
         jc_card_info(card, "STORE DATA forwarded to the application being personalized");
-        return jc_rt_process_for(card, &target, fwd, 5u + a->lc, resp);
+        return jc_rt_personalize(card, &target, fwd, 5u + a->lc, resp);
     }
     /* P1 b7-b4 ([GP221] Table 11-89): encrypted data (b7-b6 = 11) or the DGI
      * structure (b5-b4 = 01) are not what the ISD's objects are. */

@@ -67,6 +67,23 @@ uint16_t jc_rt_process_for(jc_card *card, const jc_aid *instance, const uint8_t 
     return take_answer(card, resp, rc, n, cap);
 }
 
+uint16_t jc_rt_personalize(jc_card *card, const jc_aid *instance, const uint8_t *apdu, size_t len,
+                           jc_resp *resp)
+{
+    if (card->rt_ops == NULL || card->rt_ops->personalize == NULL)
+        return jc_rt_process_for(card, instance, apdu, len, resp);
+    size_t cap;
+    uint8_t *out = room(resp, &cap);
+    size_t n = cap;
+    int rc = card->rt_ops->personalize(card->rt, instance, card->cur_ch, apdu, len, out, &n);
+    if (rc == JC_RT_NO_PERSO) {
+        jc_card_warn(card, "STORE DATA: the application being personalized implements no "
+                           "org.globalplatform.Application");
+        return card->profile->sw.wrong_state.sw;
+    }
+    return take_answer(card, resp, rc, n, cap);
+}
+
 void jc_rt_deselect(jc_card *card)
 {
     if (card->rt_ops && card->sel_instance)

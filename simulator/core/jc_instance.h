@@ -22,6 +22,13 @@ void jc_rt_deselect(jc_card *card);
  * (GP 2.1.1 §9.11.1). JC_SW_INS_NOT_SUPPORTED without a runtime. */
 uint16_t jc_rt_process_for(jc_card *card, const jc_aid *instance, const uint8_t *apdu, size_t len,
                            jc_resp *resp);
+/* The STORE DATA block the ISD forwards after INSTALL [for personalization]
+ * to the runtime's personalize() (org.globalplatform.Application.processData)
+ * when it has one, else to process() as jc_rt_process_for. An instance that
+ * implements no Application interface: the profile's wrong_state SW (6985,
+ * FIDELITY.md). */
+uint16_t jc_rt_personalize(jc_card *card, const jc_aid *instance, const uint8_t *apdu, size_t len,
+                           jc_resp *resp);
 /* Implicit selection of an instance on the active channel (power-up with a
  * Default Selected instance, MANAGE CHANNEL open): select() only, no APDU.
  * Sets the channel's selection; false when select() refused. */

@@ -30,6 +30,11 @@
  *   delete_package   DELETE of a load file.
  *   reset            power-up and warm reset (CLEAR_ON_RESET memory cleared,
  *                    no transaction open, nothing selected).
+ *   personalize      (optional) a STORE DATA block after INSTALL [for
+ *                    personalization], for the application being
+ *                    personalized (GP 2.1.1 §7.3, §6.2.4): the runtime hands
+ *                    it to the instance's org.globalplatform.Application.
+ *                    processData. Without it the block goes to process().
  *
  * Persistence. The runtime's persistent state (packages, instances, heap) is
  * an opaque blob that the core keeps as the card image's runtime section
@@ -60,6 +65,7 @@
 enum {
     JC_RT_SELECTED = 0, /* the instance is now selected on the channel */
     JC_RT_REFUSED = 1,  /* select() returned false (R-APDU 6999): nothing selected */
+    JC_RT_NO_PERSO = 2, /* personalize(): the instance implements no Application interface */
 };
 
 typedef struct jc_runtime_ops {
@@ -101,6 +107,17 @@ typedef struct jc_runtime_ops {
     int (*restore)(void *rt, const uint8_t *blob, size_t len);
     /* True when the persistent state changed since the last save/restore. */
     bool (*dirty)(void *rt);
+
+    /* Optional (NULL: the block goes to process() as any command). The
+     * STORE DATA command as the ISD pre-processed it (secure messaging
+     * removed: CLA without bit 04, Lc = the clear length, the clear data)
+     * handed to processData(buffer, 0, 5 + Lc) of the instance's
+     * implementation of org.globalplatform.Application. Writes the R-APDU
+     * (no data; SW 9000, an ISOException's reason, 6F00 for any other
+     * exception) as process() does. Returns 0, JC_RT_NO_PERSO (nothing
+     * written) or < 0 (fault: 6F00). */
+    int (*personalize)(void *rt, const jc_aid *instance, uint8_t channel, const uint8_t *apdu,
+                       size_t len, uint8_t *resp, size_t *resp_len);
 } jc_runtime_ops;
 
 /* Give the card its runtime (ops NULL: none). When the card's state holds a

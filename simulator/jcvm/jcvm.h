@@ -70,6 +70,17 @@ typedef struct jcvm_config {
     bool (*write_point)(void *ctx, const char *what);
     void (*power_cut)(void *ctx, const uint8_t *blob, size_t len);
     void *tear_ctx;
+    /* More org.globalplatform hooks, all with gp_ctx (NULL = refused: lockCard/terminateCard
+       false, processSecurity 6D00, decryptData 6985). The card's adapter (jcvm_runtime.c) fills
+       them from the core's jc_gp_api.h. */
+    bool (*gp_lock_card)(void *ctx, const jc_aid *instance);
+    bool (*gp_terminate_card)(void *ctx, const jc_aid *instance);
+    /* SecureChannel.processSecurity: the command as received; response data into out
+       (capacity cap, length *out_len); returns the SW (9000 = processed). */
+    uint16_t (*sc_process)(void *ctx, const uint8_t *apdu, size_t len, uint8_t *out, size_t cap,
+                           size_t *out_len);
+    /* SecureChannel.decryptData over buf[off..off+len): the new length or -1 with *sw. */
+    int (*sc_decrypt)(void *ctx, uint8_t *buf, size_t off, size_t len, uint16_t *sw);
 } jcvm_config;
 
 /* Defaults: 40 KB heap, 2 KB transient, no int, object deletion, budgets. */
@@ -97,6 +108,14 @@ int jcvm_select(jcvm *vm, const jc_aid *instance, uint8_t channel, const uint8_t
 int jcvm_process(jcvm *vm, const jc_aid *instance, uint8_t channel, const uint8_t *apdu, size_t len,
                  uint8_t *resp, size_t *resp_len);
 void jcvm_deselect(jcvm *vm, const jc_aid *instance, uint8_t channel);
+/* STORE DATA after INSTALL [for personalization] (GP 2.1.1 §7.3): the command (header + clear
+   data) in the APDU buffer, processData(buffer, 0, len) of the instance's implementation of
+   org.globalplatform.Application in its context. Writes the R-APDU (SW only: 9000, an
+   ISOException's reason, 6F00 for anything else; 6D00 for an instance without code in the VM,
+   as process()). Returns 0, 1 (the instance's applet implements no Application: nothing
+   written) or -1 fault. */
+int jcvm_personalize(jcvm *vm, const jc_aid *instance, uint8_t channel, const uint8_t *apdu,
+                     size_t len, uint8_t *resp, size_t *resp_len);
 
 int jcvm_delete_instance(jcvm *vm, const jc_aid *instance, uint16_t *sw);
 int jcvm_delete_package(jcvm *vm, const jc_aid *pkg, uint16_t *sw);

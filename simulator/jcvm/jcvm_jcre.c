@@ -798,3 +798,42 @@ static int delete_package_unit(jcvm *vm, const jc_aid *pkg, uint16_t *sw)
     *sw = 0x9000;
     return 0;
 }
+
+/* GP 2.1.1 §7.3 / A.2: the ISD hands a STORE DATA (pre-processed: clear) to the application
+   being personalized through org.globalplatform.Application.processData(byte[], short, short),
+   the APDU buffer holding the whole command from offset 0 (as personalization applets read it:
+   Lc at sOffset + 4, data from sOffset + 5). The applet is not selected; the call runs in its
+   context (a Shareable interface method invoked by the JCRE). */
+int jcvm_personalize(jcvm *vm, const jc_aid *instance, uint8_t channel, const uint8_t *apdu,
+                     size_t len, uint8_t *resp, size_t *resp_len)
+{
+    int i = jcvm_find_inst(vm, instance);
+    if (channel >= JCVM_CHANNELS)
+        channel = 0;
+    if (len > JCVM_APDU_BUF)
+        return -1;
+    if (i < 0 || vm->insts[i].applet == 0) {
+        /* an instance the VM has no code for (a ROM package's): it answers as to process() */
+        apdu_setup(vm, apdu, len, channel, false);
+        return respond(vm, 0x6D00, resp, resp_len);
+    }
+    uint16_t h = vm->insts[i].applet;
+    uint32_t iface = jcvm_api_cid("org.globalplatform", "Application");
+    int tp;
+    uint16_t to;
+    if (iface == JCVM_CID_NONE || !jcvm_instance_of(vm, vm->objs[h].cid, iface) ||
+        !jcvm_interface_lookup(vm, vm->objs[h].cid, iface, 0, &tp, &to))
+        return 1;
+    apdu_setup(vm, apdu, len, channel, false);
+    begin_entry(vm);
+    vm->cur_inst = (int8_t)i;
+    uint16_t args[4] = {h, vm->apdu_buf, 0, (uint16_t)len};
+    int rc = jcvm_invoke(vm, tp, to, args, 4, vm->objs[h].owner_pkg, vm->objs[h].owner_inst, NULL);
+    uint16_t sw = rc < 0 ? exc_sw(vm, "processData") : 0x9000;
+    after_entry(vm, "processData()");
+    vm->apdu.resp_len = 0; /* processData answers no data (void) */
+    char a[40];
+    aid_hex(instance, a);
+    jcvm_trace(vm, "processData of %s: %04X", a, sw);
+    return respond(vm, sw, resp, resp_len);
+}

@@ -978,6 +978,10 @@ NAT(n_gp_set_content_state)
     }
     jc_aid id = cur_aid(vm);
     unsigned ci = jcvm_cur_ctx_inst(vm);
+    if (vm->installing >= 0) {
+        r[0] = 0; /* not from install() (GP 2.1.1 A.2): no registry entry yet */
+        return 1;
+    }
     if (vm->cfg.gp_set_app_state) {
         r[0] = vm->cfg.gp_set_app_state(vm->cfg.gp_ctx, &id, s);
     } else {
@@ -995,6 +999,24 @@ NAT(n_false)
 {
     r[0] = 0;
     return 1;
+}
+/* GPSystem.lockCard / terminateCard: the OPEN checks the caller's privilege (the hook);
+   not from install() (GP 2.1.1 A.2) */
+static int gp_card_change(jcvm *vm, uint16_t *r, bool (*fn)(void *, const jc_aid *))
+{
+    jc_aid id = cur_aid(vm);
+    r[0] = fn != NULL && vm->installing < 0 && id.len > 0 && fn(vm->cfg.gp_ctx, &id);
+    return 1;
+}
+NAT(n_gp_lock_card)
+{
+    (void)a;
+    return gp_card_change(vm, r, vm->cfg.gp_lock_card);
+}
+NAT(n_gp_terminate_card)
+{
+    (void)a;
+    return gp_card_change(vm, r, vm->cfg.gp_terminate_card);
 }
 
 NAT(n_gp_get_sc)
@@ -1036,7 +1058,10 @@ static int sc_xwrap(jcvm *vm, uint16_t *a, uint16_t *r, bool wrap)
         return throw_named(vm, "ISOException", sw);
     if (off + n > o->len)
         return throw_named(vm, "ISOException", 0x6F00);
-    arr_write(vm, a[1], 0, tmp, o->len, false);
+    if (o->flags & OF_TEMP) /* the APDU buffer: no persistent change */
+        memcpy(o->data, tmp, o->len);
+    else
+        arr_write(vm, a[1], 0, tmp, o->len, false);
     r[0] = (uint16_t)n;
     return 1;
 }
@@ -1054,9 +1079,54 @@ NAT(n_sc_reset)
         vm->cfg.sc_reset(vm->cfg.gp_ctx);
     return 0;
 }
+/* processSecurity(APDU): the ISD processes the command of the APDU object (INITIALIZE UPDATE,
+   EXTERNAL AUTHENTICATE); it receives the data field itself, its response data goes to the
+   buffer at OFFSET_CDATA and the length is returned; any other SW is thrown (GP 2.1.1 A.2) */
 NAT(n_sc_process_security)
 {
-    return throw_named(vm, "ISOException", 0x6D00);
+    (void)a;
+    jcvm_apdu *p = &vm->apdu;
+    if (vm->cfg.sc_process == NULL)
+        return throw_named(vm, "ISOException", 0x6D00);
+    uint8_t out[JCVM_APDU_BUF];
+    size_t n = 0;
+    uint16_t sw =
+        vm->cfg.sc_process(vm->cfg.gp_ctx, p->full, p->full_len, out, sizeof out - 5, &n);
+    if (p->state == ST_INIT) {
+        p->received = p->lc;
+        p->state = ST_FIN;
+    }
+    if (sw != 0x9000)
+        return throw_named(vm, "ISOException", sw);
+    if (n > 0) /* the APDU buffer is a JCRE object: no persistent change */
+        memcpy((uint8_t *)vm->objs[vm->apdu_buf].data + 5, out, n);
+    r[0] = (uint16_t)n;
+    return 1;
+}
+NAT(n_sc_decrypt)
+{
+    jcvm_obj *o = barr(vm, a[1]);
+    if (o == NULL)
+        return -1;
+    int16_t off = S16(a[2]), len = S16(a[3]);
+    if (!range_ok(vm, o, off, len))
+        return -1;
+    if (vm->cfg.sc_decrypt == NULL)
+        return throw_named(vm, "ISOException", 0x6985);
+    uint8_t tmp[300];
+    if (o->len > sizeof tmp)
+        return throw_named(vm, "ISOException", 0x6F00);
+    memcpy(tmp, o->data, o->len);
+    uint16_t sw = 0x6985;
+    int n = vm->cfg.sc_decrypt(vm->cfg.gp_ctx, tmp, (size_t)off, (size_t)len, &sw);
+    if (n < 0)
+        return throw_named(vm, "ISOException", sw);
+    if (o->flags & OF_TEMP) /* the APDU buffer: no persistent change */
+        memcpy((uint8_t *)o->data + off, tmp + off, (size_t)len);
+    else
+        arr_write(vm, a[1], (uint16_t)off, tmp + off, (uint16_t)len, false);
+    r[0] = (uint16_t)n;
+    return 1;
 }
 NAT(n_sc_crypt)
 {
@@ -1154,14 +1224,14 @@ static const bind binds[] = {
     {"GPSystem", "getCardState()B", n_gp_card_state},
     {"GPSystem", "getSecureChannel()Lorg/globalplatform/SecureChannel;", n_gp_get_sc},
     {"GPSystem", "setCardContentState(B)Z", n_gp_set_content_state},
-    {"GPSystem", "lockCard()Z", n_false},
-    {"GPSystem", "terminateCard()Z", n_false},
+    {"GPSystem", "lockCard()Z", n_gp_lock_card},
+    {"GPSystem", "terminateCard()Z", n_gp_terminate_card},
     {"GPSystem", "setATRHistBytes([BSB)Z", n_false},
     {"GPSystem", "getCVM(B)Lorg/globalplatform/CVM;", n_null},
     {"SecureChannel", "processSecurity(Ljavacard/framework/APDU;)S", n_sc_process_security},
     {"SecureChannel", "wrap([BSS)S", n_sc_wrap},
     {"SecureChannel", "unwrap([BSS)S", n_sc_unwrap},
-    {"SecureChannel", "decryptData([BSS)S", n_sc_crypt},
+    {"SecureChannel", "decryptData([BSS)S", n_sc_decrypt},
     {"SecureChannel", "encryptData([BSS)S", n_sc_crypt},
     {"SecureChannel", "resetSecurity()V", n_sc_reset},
     {"SecureChannel", "getSecurityLevel()B", n_sc_level},

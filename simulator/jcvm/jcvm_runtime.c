@@ -1,8 +1,11 @@
 /*
  * jcvm_runtime.c: the adapter between the card core's runtime contract
  * (jc_runtime.h) and the VM (jcvm.h): trace lines become JC_EV_INFO events,
- * randomness comes from the card's source, GPSystem.getCardState() reads the
- * card's life cycle.
+ * randomness comes from the card's source, org.globalplatform's GPSystem and
+ * SecureChannel are the core's OPEN and ISD services (jc_gp_api.h: the
+ * registry's life cycles, the ISD's SCP02 session of the command's channel),
+ * and a STORE DATA after INSTALL [for personalization] reaches the instance's
+ * Application.processData.
  */
 #include "jcvm_runtime.h"
 
@@ -10,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jc_gp_api.h"
 #include "jc_profile.h"
 
 struct jcvm_rt {
@@ -39,9 +43,58 @@ static int rt_random(void *ctx, uint8_t *buf, size_t n)
 
 static uint8_t rt_card_state(void *ctx)
 {
+    return jc_gp_api_card_state(((jcvm_rt *)ctx)->card);
+}
+
+/* ---- org.globalplatform through the core (jc_gp_api.h) ---- */
+
+static uint8_t rt_app_state(void *ctx, const jc_aid *instance)
+{
     jcvm_rt *rt = ctx;
-    const jc_pstate *st = rt->card ? jc_card_pstate(rt->card) : NULL;
-    return st && st->card_lcs ? st->card_lcs : 0x0F;
+    int s = jc_gp_api_app_state(rt->card, instance);
+    /* no registry entry: its install() runs (GP 2.1.1 A.2: not to be called there) */
+    return s < 0 ? 0x03 : (uint8_t)s;
+}
+
+static bool rt_set_app_state(void *ctx, const jc_aid *instance, uint8_t state)
+{
+    return jc_gp_api_set_app_state(((jcvm_rt *)ctx)->card, instance, state);
+}
+
+static bool rt_lock_card(void *ctx, const jc_aid *instance)
+{
+    return jc_gp_api_lock_card(((jcvm_rt *)ctx)->card, instance);
+}
+
+static bool rt_terminate_card(void *ctx, const jc_aid *instance)
+{
+    return jc_gp_api_terminate_card(((jcvm_rt *)ctx)->card, instance);
+}
+
+static uint8_t rt_sc_level(void *ctx)
+{
+    return jc_gp_api_security_level(((jcvm_rt *)ctx)->card);
+}
+
+static int rt_sc_unwrap(void *ctx, uint8_t *buf, size_t off, size_t len, uint16_t *sw)
+{
+    return jc_gp_api_unwrap(((jcvm_rt *)ctx)->card, buf, off, len, sw);
+}
+
+static void rt_sc_reset(void *ctx)
+{
+    jc_gp_api_reset_security(((jcvm_rt *)ctx)->card);
+}
+
+static uint16_t rt_sc_process(void *ctx, const uint8_t *apdu, size_t len, uint8_t *out, size_t cap,
+                              size_t *out_len)
+{
+    return jc_gp_api_process_security(((jcvm_rt *)ctx)->card, apdu, len, out, cap, out_len);
+}
+
+static int rt_sc_decrypt(void *ctx, uint8_t *buf, size_t off, size_t len, uint16_t *sw)
+{
+    return jc_gp_api_decrypt(((jcvm_rt *)ctx)->card, buf, off, len, sw);
 }
 
 static int op_load(void *rt, const uint8_t *lfdb, size_t len, uint16_t *sw, char *why, size_t wl)
@@ -91,6 +144,13 @@ static int op_delete_package(void *rt, const jc_aid *pkg, uint16_t *sw)
     return jcvm_delete_package(vm, pkg, sw);
 }
 
+static int op_personalize(void *rt, const jc_aid *instance, uint8_t channel, const uint8_t *apdu,
+                          size_t len, uint8_t *resp, size_t *resp_len)
+{
+    int r = jcvm_personalize(((jcvm_rt *)rt)->vm, instance, channel, apdu, len, resp, resp_len);
+    return r < 0 ? r : r == 0 ? 0 : JC_RT_NO_PERSO;
+}
+
 static void op_reset(void *rt)
 {
     jcvm_reset(((jcvm_rt *)rt)->vm);
@@ -123,6 +183,7 @@ const jc_runtime_ops jcvm_runtime_ops = {
     .save = op_save,
     .restore = op_restore,
     .dirty = op_dirty,
+    .personalize = op_personalize,
 };
 
 int jcvm_attach(jc_card *card, const jc_env *env, const jcvm_config *cfg, jcvm_rt **out)
@@ -158,10 +219,31 @@ int jcvm_attach(jc_card *card, const jc_env *env, const jcvm_config *cfg, jcvm_r
         c.random = rt_random;
         c.random_ctx = rt;
     }
-    if (c.gp_card_state == NULL) {
-        c.gp_card_state = rt_card_state;
-        if (c.gp_ctx == NULL)
-            c.gp_ctx = rt;
+    if (c.gp_ctx == NULL) {
+        /* the OPEN's and the ISD's services come from this card (hooks the caller left NULL) */
+        c.gp_ctx = rt;
+        if (c.gp_card_state == NULL)
+            c.gp_card_state = rt_card_state;
+        if (c.gp_app_state == NULL)
+            c.gp_app_state = rt_app_state;
+        if (c.gp_set_app_state == NULL)
+            c.gp_set_app_state = rt_set_app_state;
+        if (c.gp_lock_card == NULL)
+            c.gp_lock_card = rt_lock_card;
+        if (c.gp_terminate_card == NULL)
+            c.gp_terminate_card = rt_terminate_card;
+        if (c.sc_security_level == NULL)
+            c.sc_security_level = rt_sc_level;
+        if (c.sc_unwrap == NULL)
+            c.sc_unwrap = rt_sc_unwrap;
+        if (c.sc_reset == NULL)
+            c.sc_reset = rt_sc_reset;
+        if (c.sc_process == NULL)
+            c.sc_process = rt_sc_process;
+        if (c.sc_decrypt == NULL)
+            c.sc_decrypt = rt_sc_decrypt;
+        /* wrap: no R-MAC with SCP02 i=15 (and none in GP 2.1.1's SCP02 responses): the
+           VM returns the data unchanged when the hook is NULL */
     }
     rt->vm = jcvm_new(&c);
     if (rt->vm == NULL) {
