@@ -125,6 +125,16 @@ const jc_runtime_ops jcvm_runtime_ops = {
     .dirty = op_dirty,
 };
 
+void jcvm_config_for_card(const jc_card *card, jcvm_config *c)
+{
+    jcvm_config_default(c);
+    /* the crypto algorithm set of the card's JCOP version (jcvm_natives_crypto.c) */
+    const jc_pstate *st = card ? jc_card_pstate(card) : NULL;
+    const jc_profile *p = st ? jc_profile_find(st->profile) : NULL;
+    if (p && p->jcop_version && strncmp(p->jcop_version, "2.4.2", 5) == 0)
+        c->crypto_profile = 1;
+}
+
 int jcvm_attach(jc_card *card, const jc_env *env, const jcvm_config *cfg, jcvm_rt **out)
 {
     *out = NULL;
@@ -137,15 +147,10 @@ int jcvm_attach(jc_card *card, const jc_env *env, const jcvm_config *cfg, jcvm_r
     jcvm_config c;
     if (cfg)
         c = *cfg;
-    else {
-        jcvm_config_default(&c);
-        /* the crypto algorithm set of the card's JCOP version (jcvm_natives_crypto.c) */
-        const jc_pstate *st = jc_card_pstate(card);
-        const jc_profile *p = st ? jc_profile_find(st->profile) : NULL;
-        if (p && p->jcop_version && strncmp(p->jcop_version, "2.4.2", 5) == 0)
-            c.crypto_profile = 1;
-    }
-    if (c.trace == NULL) {
+    else
+        jcvm_config_for_card(card, &c);
+    /* no trace in the env: none in the VM either, so its events cost nothing */
+    if (c.trace == NULL && rt->env.trace != NULL) {
         c.trace = rt_trace;
         c.trace_ctx = rt;
     }
