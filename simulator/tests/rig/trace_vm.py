@@ -16,6 +16,7 @@ greeting twice:
 - --trace-vm without a record (--trace or -v) and --trace-vm=0 are usage errors.
 
 usage: trace_vm.py JCOPSIM JCOP_REPLAY JCOP_CAP HELLO_JCA INSTALL_GPSH JCOP_EXPLAIN
+JCOPSIM_WRAPPER (optional) runs the serving jcopsim under a tool, e.g. valgrind.
 """
 import faulthandler
 
@@ -28,7 +29,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fake_vpcd import TIMEOUT, FakeVpcd, Failure, check, wait_exit  # noqa: E402
+from fake_vpcd import TIMEOUT, WRAPPER, FakeVpcd, Failure, check, wait_exit  # noqa: E402
 
 KT = "000102030405060708090A0B0C0D0E0F"
 HELLO = "F06A636F7073696D4801"
@@ -53,7 +54,7 @@ def serve(jcopsim, img, tmp, name, extra):
     shutil.copy(img, copy)
     trace = os.path.join(tmp, name + ".jcsh")
     v = FakeVpcd()
-    proc = subprocess.Popen([jcopsim, "--image", copy, "--connect", "127.0.0.1:%d" % v.port,
+    proc = subprocess.Popen(WRAPPER + [jcopsim, "--image", copy, "--connect", "127.0.0.1:%d" % v.port,
                              "--trace", trace] + extra,
                             stderr=open(os.path.join(tmp, name + ".log"), "w"))
     try:
