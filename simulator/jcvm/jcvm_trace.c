@@ -140,7 +140,7 @@ static void method_name(const jcvm *vm, int pkg, unsigned off, char *out, size_t
     snprintf(out, n, "method @%04X", off);
 }
 
-static void class_name(const jcvm *vm, uint32_t cid, char *out, size_t n)
+static void class_name(uint32_t cid, char *out, size_t n)
 {
     if (cid == JCVM_CID_NONE) {
         snprintf(out, n, "java.lang.Object");
@@ -162,7 +162,7 @@ static void exc_name(const jcvm *vm, uint16_t h, char out[96], size_t n)
     }
     const jcvm_obj *o = &vm->objs[h];
     char cn[80];
-    class_name(vm, o->cid, cn, sizeof cn);
+    class_name(o->cid, cn, sizeof cn);
     const char *simple = strrchr(cn, '.') ? strrchr(cn, '.') + 1 : cn;
     static uint32_t card_exc = 0, card_rt = 0;
     if (card_exc == 0) {
@@ -264,11 +264,11 @@ void jcvm_tr_alloc(jcvm *vm, uint16_t h)
     static const char *const elem[] = {"boolean", "byte", "short", "int"};
     if (o->kind == OK_INST) {
         char cn[96];
-        class_name(vm, o->cid, cn, sizeof cn);
+        class_name(o->cid, cn, sizeof cn);
         snprintf(type, sizeof type, "%s (%u cell%s)", cn, o->len, o->len == 1 ? "" : "s");
     } else if (o->kind == OK_ARR_REF) {
         char cn[96];
-        class_name(vm, o->cid, cn, sizeof cn);
+        class_name(o->cid, cn, sizeof cn);
         snprintf(type, sizeof type, "%s[%u]", cn, o->len);
     } else if (o->kind >= OK_ARR_BOOL && o->kind <= OK_ARR_INT) {
         snprintf(type, sizeof type, "%s[%u]", elem[o->kind - OK_ARR_BOOL], o->len);

@@ -53,11 +53,14 @@ static unsigned str_index(strtab *t, const char *s)
         t->s = q;
         t->cap = nc;
     }
-    t->s[t->n] = strdup(s);
-    if (!t->s[t->n]) {
+    size_t l = strlen(s);
+    char *c = malloc(l + 1);
+    if (!c) {
         fputs("jcop-cap: out of memory\n", stderr);
         exit(3);
     }
+    memcpy(c, s, l + 1);
+    t->s[t->n] = c;
     return (unsigned)t->n++;
 }
 
