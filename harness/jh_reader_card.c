@@ -281,6 +281,7 @@ int jh_reader_card_open(jh_reader **out, const jh_card_opts *o, char *err, size_
     jcvm_config vcfg;
     jcvm_config_default(&vcfg);
     vcfg.trace_bytecodes = o->trace_vm > 0; /* --trace-vm */
+    vcfg.trace_max = o->trace_vm;           /* the VM stops formatting past the bound */
     r->trace_vm = o->trace_vm;
     rc = jcvm_attach(r->card, &env, &vcfg, &r->vm);
     if (rc < 0) {

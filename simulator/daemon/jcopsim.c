@@ -207,6 +207,7 @@ typedef struct {
     unsigned retry_budget_s;
     const char *trace_path;
     bool verbose;
+    unsigned trace_vm; /* --trace-vm[=N]: bytecode trace lines per command, 0 = off */
     unsigned long cut_power_at;
     unsigned long cut_vm_write_at;
     bool no_announce;
@@ -283,6 +284,9 @@ static void jd_usage(FILE *f)
         "Records:\n"
         "  --trace FILE        append the session to FILE as a replayable jcop-replay script\n"
         "  -v, --verbose       log power events and exchanges with status-word names to stderr\n"
+        "  --trace-vm[=N]      with --trace or -v: the applets' bytecode trace too (package,\n"
+        "                      pc, opcode, stack depth, and each invocation by name), at most N\n"
+        "                      lines per command (default 200, 1..100000)\n"
         "Test:\n"
         "  --cut-power-at N    the N-th durable write from now fails as a power cut: the\n"
         "                      process exits at once (code 4) without answering\n"
@@ -342,7 +346,8 @@ static int jd_parse(int argc, char **argv, jd_options *o)
         O_VERSION,
         O_LIST,
         O_NO_ANNOUNCE,
-        O_T0
+        O_T0,
+        O_TRACE_VM
     };
     static const struct option opts[] = {{"image", required_argument, NULL, 'i'},
                                          {"new", no_argument, NULL, O_NEW},
@@ -363,6 +368,7 @@ static int jd_parse(int argc, char **argv, jd_options *o)
                                          {"list-profiles", no_argument, NULL, O_LIST},
                                          {"no-reannounce", no_argument, NULL, O_NO_ANNOUNCE},
                                          {"t0", no_argument, NULL, O_T0},
+                                         {"trace-vm", optional_argument, NULL, O_TRACE_VM},
                                          {NULL, 0, NULL, 0}};
     int c;
     unsigned long v;
@@ -413,6 +419,12 @@ static int jd_parse(int argc, char **argv, jd_options *o)
         case 'v':
             o->verbose = true;
             break;
+        case O_TRACE_VM:
+            v = 200;
+            if (optarg != NULL && (jd_parse_uint(optarg, 100000, &v) != 0 || v == 0))
+                return jd_usage_error("--trace-vm=N needs N from 1 to 100000", optarg);
+            o->trace_vm = (unsigned)v;
+            break;
         case O_CUT:
             if (jd_parse_uint(optarg, 1000000000ul, &v) != 0 || v == 0)
                 return jd_usage_error("bad --cut-power-at", optarg);
@@ -451,6 +463,8 @@ static int jd_parse(int argc, char **argv, jd_options *o)
                               NULL);
     if (o->cut_power_at != 0 && o->cut_vm_write_at != 0)
         return jd_usage_error("--cut-power-at and --cut-vm-write-at exclude each other", NULL);
+    if (o->trace_vm && o->trace_path == NULL && !o->verbose)
+        return jd_usage_error("--trace-vm adds to a record: give --trace FILE or -v", NULL);
     if (o->port + o->slot > 65535)
         return jd_usage_error("port + slot beyond 65535", NULL);
     if (o->profile != NULL && jc_profile_lookup(o->profile) == NULL) {
@@ -567,7 +581,7 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
 
-    jd_daemon js = {.trace = {.verbose = o.verbose}};
+    jd_daemon js = {.trace = {.verbose = o.verbose, .trace_vm = o.trace_vm}};
     jc_pstate *st = calloc(1, sizeof *st);
     jd_conn *conn = calloc(1, sizeof *conn);
     if (st == NULL || conn == NULL) {
@@ -585,8 +599,9 @@ int main(int argc, char **argv)
     }
     if (o.trace_path != NULL)
         jd_trace_how_to_replay(&o, &js.trace, st);
+    /* no record: no trace at all, so neither the core nor the VM formats events */
     jc_env env = {.random = jc_sysrand,
-                  .trace = jd_trace_event,
+                  .trace = o.trace_path != NULL || o.verbose ? jd_trace_event : NULL,
                   .trace_ctx = &js.trace,
                   .commit = jc_store_commit,
                   .commit_ctx = js.store};
@@ -601,7 +616,11 @@ int main(int argc, char **argv)
         rc = JD_EXIT_ENV;
         goto out;
     }
-    r = jcvm_attach(js.card, &env, NULL, &js.vm);
+    jcvm_config vcfg;
+    jcvm_config_for_card(js.card, &vcfg);
+    vcfg.trace_bytecodes = o.trace_vm > 0; /* --trace-vm */
+    vcfg.trace_max = o.trace_vm;           /* the VM stops formatting past the bound */
+    r = jcvm_attach(js.card, &env, &vcfg, &js.vm);
     if (r < 0) {
         fprintf(stderr, "jcopsim: cannot start the card's Java Card VM: %s\n", jc_strerror(r));
         rc = JD_EXIT_ENV;

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <string.h>
 #include <time.h>
@@ -79,19 +80,42 @@ void jd_trace_close(jd_trace *t)
     if (t->file != NULL)
         fclose(t->file);
     t->file = NULL;
+    free(t->notes);
+    t->notes = NULL;
+    t->notes_len = t->notes_cap = 0;
 }
 
 static void jd_note_add(jd_trace *t, const char *prefix, const char *text)
 {
     if (t->notes_cut)
         return;
+    /* the notes of one line: 4 KB, and room for the bytecode trace's lines with --trace-vm */
+    size_t max = JD_TRACE_NOTES_MAX + (size_t)t->trace_vm * JD_TRACE_VM_LINE;
     size_t need = strlen(prefix) + strlen(text) + 3;
-    if (t->notes_len + need >= sizeof t->notes) {
+    if (t->notes_len + need >= max) {
         t->notes_cut = true;
         return;
     }
-    t->notes_len += (size_t)snprintf(t->notes + t->notes_len, sizeof t->notes - t->notes_len,
+    if (t->notes_len + need >= t->notes_cap) {
+        size_t cap = t->notes_cap ? t->notes_cap : 1024;
+        while (cap <= t->notes_len + need)
+            cap *= 2;
+        char *n = realloc(t->notes, cap);
+        if (n == NULL) {
+            t->notes_cut = true; /* out of memory: the record says notes were cut */
+            return;
+        }
+        t->notes = n;
+        t->notes_cap = cap;
+    }
+    t->notes_len += (size_t)snprintf(t->notes + t->notes_len, t->notes_cap - t->notes_len,
                                      "# %s%s\n", prefix, text);
+}
+
+/* The VM's bytecode trace (--trace-vm): its "bc" and "call" lines. */
+static bool jd_is_bytecode_line(const char *text)
+{
+    return strncmp(text, "VM: bc ", 7) == 0 || strncmp(text, "VM: call ", 9) == 0;
 }
 
 void jd_trace_event(void *ctx, const jc_event *ev)
@@ -110,6 +134,17 @@ void jd_trace_event(void *ctx, const jc_event *ev)
         jd_note_add(t, "WARNING: ", ev->text ? ev->text : "?");
         break;
     case JC_EV_INFO:
+        if (ev->text && t->trace_vm && jd_is_bytecode_line(ev->text) &&
+            ++t->bc_lines > t->trace_vm) {
+            /* one command, several entries of the VM (deselect, select, process): the
+             * bound holds for the command */
+            if (t->bc_lines == t->trace_vm + 1) {
+                snprintf(line, sizeof line, "VM: bytecode trace cut at %u lines for this command",
+                         t->trace_vm);
+                jd_note_add(t, "", line);
+            }
+            break;
+        }
         jd_note_add(t, "", ev->text ? ev->text : "?");
         break;
     case JC_EV_MEM_WRITE:
@@ -127,9 +162,7 @@ void jd_trace_event(void *ctx, const jc_event *ev)
 /* Write the buffered notes after a line, in both records. */
 static void jd_flush_notes(jd_trace *t)
 {
-    if (t->notes_cut)
-        jd_note_add(t, "", "(more notes cut)");
-    if (t->notes_len > 0) {
+    if (t->notes_len > 0 && t->notes != NULL) {
         if (t->file != NULL)
             fwrite(t->notes, 1, t->notes_len, t->file);
         if (t->verbose) {
@@ -142,9 +175,18 @@ static void jd_flush_notes(jd_trace *t)
             }
         }
     }
+    /* (written here: the note that the notes were cut must not need room among them) */
+    if (t->notes_cut) {
+        if (t->file != NULL)
+            fputs("# (more notes cut)\n", t->file);
+        if (t->verbose)
+            fputs("jcopsim:    (more notes cut)\n", stderr);
+    }
     t->notes_len = 0;
     t->notes_cut = false;
-    t->notes[0] = '\0';
+    t->bc_lines = 0;
+    if (t->notes != NULL)
+        t->notes[0] = '\0';
     if (t->file != NULL)
         fflush(t->file);
 }

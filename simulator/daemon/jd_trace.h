@@ -18,15 +18,18 @@
 
 #include "jc_card.h"
 
-#define JD_TRACE_NOTES_MAX 4096
+#define JD_TRACE_NOTES_MAX 4096 /* notes kept per line, more with --trace-vm */
+#define JD_TRACE_VM_LINE 160    /* room kept per line of the bytecode trace */
 
 typedef struct {
-    FILE *file;                     /* --trace FILE, or NULL */
-    bool verbose;                   /* -v: log to stderr */
-    bool quiet;                     /* true while jcopsim probes the ATR of an unpowered card */
-    char notes[JD_TRACE_NOTES_MAX]; /* core events since the last line */
-    size_t notes_len;
+    FILE *file;   /* --trace FILE, or NULL */
+    bool verbose; /* -v: log to stderr */
+    bool quiet;   /* true while jcopsim probes the ATR of an unpowered card */
+    char *notes;  /* core events since the last line (grown up to notes_max) */
+    size_t notes_len, notes_cap;
     bool notes_cut;
+    unsigned trace_vm; /* --trace-vm: bytecode trace lines kept per command (0: none) */
+    unsigned bc_lines; /* bytecode trace lines (VM: bc, VM: call) since the last line */
 } jd_trace;
 
 /* Open path for appending (created 0600) and write the header. Returns 0 or
@@ -38,7 +41,9 @@ int jd_trace_open(jd_trace *t, const char *path, const char *profile, const char
 void jd_trace_reproduce(jd_trace *t, const char *how);
 void jd_trace_close(jd_trace *t);
 
-/* jc_env.trace: buffers core events as comments. */
+/* jc_env.trace: buffers core events as comments. With trace_vm set, at most
+ * trace_vm lines of the VM's bytecode trace are kept per command, then one note
+ * says where it was cut. */
 void jd_trace_event(void *ctx, const jc_event *ev);
 
 void jd_trace_power_on(jd_trace *t, const uint8_t *atr, size_t len, const char *why);

@@ -39,10 +39,12 @@ typedef struct jcvm_config {
     /* Randomness (RandomData, key generation): fill buf, return 0. */
     int (*random)(void *ctx, uint8_t *buf, size_t n);
     void *random_ctx;
-    /* Applet-level events (install, select, exceptions, transactions...). */
+    /* Applet-level events (install, select, method entered, objects allocated, exceptions
+       thrown and caught, transactions...; jcvm_trace.c). NULL: none, at no cost. */
     void (*trace)(void *ctx, const char *line);
     void *trace_ctx;
-    bool trace_bytecodes; /* opt-in: one trace line per bytecode */
+    bool trace_bytecodes; /* opt-in: one trace line per bytecode and per invocation */
+    uint32_t trace_max;   /* bytecode trace lines per entry from the JCRE (0 = no bound) */
     /* org.globalplatform hooks (NULL = defaults: card SECURED, no secure channel). */
     uint8_t (*gp_card_state)(void *ctx);
     uint8_t (*gp_app_state)(void *ctx, const jc_aid *instance);

@@ -76,6 +76,8 @@ uint16_t jcvm_alloc(jcvm *vm, uint8_t kind, uint16_t len, uint32_t cid, uint8_t 
         if (vm->txn_depth > 0)
             jcvm_log(vm, (uint16_t)h, 0, 0, NULL, 0);
     }
+    if (vm->cfg.trace) /* trace hook (jcvm_trace.c): objects allocated by applet code */
+        jcvm_tr_alloc(vm, (uint16_t)h);
     return (uint16_t)h;
 }
 

@@ -106,6 +106,16 @@ typedef struct {
     bool entry;        /* entered from C: return to the caller */
 } jcvm_frame;
 
+/* The trace's state for one entry from the JCRE (jcvm_trace.c): what the bounded events
+   have shown and what they only counted. */
+typedef struct {
+    uint32_t bc_lines;             /* bytecode trace lines (bc, call) */
+    uint32_t allocs, alloc_bytes;  /* objects allocated */
+    uint32_t caught;               /* exceptions caught */
+    uint32_t thrown_at, thrown_pc; /* where the last exception was thrown: method, pc */
+    int16_t thrown_pkg;            /* -1 none */
+} jcvm_trstate;
+
 /* transaction undo log entry */
 typedef struct {
     uint16_t h; /* object handle; 0 = static image of package `pkg` */
@@ -150,6 +160,7 @@ struct jcvm {
     int64_t budget;
     bool runaway;
     char runaway_why[160];
+    jcvm_trstate tr; /* the trace's per-entry counters (jcvm_trace.c) */
 
     /* transactions */
     uint8_t txn_depth;
@@ -225,6 +236,16 @@ int jcvm_call_virtual(jcvm *vm, uint16_t obj, uint8_t token, const uint16_t *arg
                       uint16_t *ret);
 void jcvm_throw_api(jcvm *vm, const char *cls, uint16_t reason);
 void jcvm_trace(jcvm *vm, const char *fmt, ...);
+
+/* trace events (jcvm_trace.c); each is called only when cfg.trace is set
+   (jcvm_tr_bc and jcvm_tr_call when cfg.trace_bytecodes is) */
+void jcvm_tr_enter(jcvm *vm, int pkg, uint16_t off, bool outermost);
+void jcvm_tr_leave(jcvm *vm, int rc, bool outermost);
+void jcvm_tr_bc(jcvm *vm, unsigned pkg, unsigned pc, unsigned op, unsigned depth);
+void jcvm_tr_call(jcvm *vm, int pkg, uint16_t off);
+void jcvm_tr_alloc(jcvm *vm, uint16_t h);
+void jcvm_tr_thrown(jcvm *vm, const jcvm_frame *f, unsigned pc);
+void jcvm_tr_caught(jcvm *vm, const jcvm_frame *f, unsigned handler);
 
 /* natives (jcvm_natives.c) */
 typedef int (*jcvm_native_fn)(jcvm *vm, uint16_t *args, uint16_t *ret);

@@ -373,8 +373,8 @@ next:
         }
         if (op_int[op] && !int_ok)
             BAD("int bytecode %02X on a card without int support", op);
-        if (vm->cfg.trace_bytecodes)
-            jcvm_trace(vm, "bc pkg %u pc %u op %02X sp %u", f->pkg, pc, op, sp - sbase);
+        if (vm->cfg.trace_bytecodes) /* trace hook (jcvm_trace.c) */
+            jcvm_tr_bc(vm, f->pkg, pc, op, sp - sbase);
         jcvm_obj *o;
         uint16_t h;
         switch (op) {
@@ -1135,6 +1135,8 @@ next:
                 snprintf(vm->runaway_why, sizeof vm->runaway_why, "bytecode budget exhausted");
                 goto runaway;
             }
+            if (vm->cfg.trace_bytecodes) /* trace hook: the invoked method, named */
+                jcvm_tr_call(vm, tpkg, toff);
             SAVE_FRAME();
             if (tpkg < 0) { /* native */
                 jcvm_native_fn fn = jcvm_native_for(toff);
@@ -1297,10 +1299,14 @@ next:
 
     exception:
         /* vm->exc set: unwind to a handler */
+        if (vm->cfg.trace) /* trace hook: where it was thrown */
+            jcvm_tr_thrown(vm, f, pc);
         SAVE_FRAME();
         for (;;) {
             int hpc = find_handler(vm, f, (uint16_t)pc);
             if (hpc >= 0) {
+                if (vm->cfg.trace) /* trace hook: which handler caught it */
+                    jcvm_tr_caught(vm, f, (unsigned)hpc);
                 sp = sbase;
                 st[sp++] = vm->exc;
                 vm->exc = 0;
@@ -1355,6 +1361,8 @@ int jcvm_invoke(jcvm *vm, int pkg, uint16_t off, const uint16_t *args, int nargs
         jcvm_native_fn fn = jcvm_native_for(off);
         if (fn == NULL)
             return -1;
+        if (vm->cfg.trace) /* trace hook: an entry method the API implements (Applet.select) */
+            jcvm_tr_enter(vm, -1, off, vm->nframes == 0);
         return fn(vm, vm->stack + at, ret);
     }
     uint8_t prev = vm->nframes > 0 ? vm->frames[vm->nframes - 1].ctx_inst : 0;
@@ -1370,7 +1378,11 @@ int jcvm_invoke(jcvm *vm, int pkg, uint16_t off, const uint16_t *args, int nargs
                  mh.nargs, nargs);
         return -1;
     }
+    if (vm->cfg.trace) /* trace hook: the method entered from the JCRE */
+        jcvm_tr_enter(vm, pkg, off, base == 0);
     int n = run(vm, base);
+    if (vm->cfg.trace)
+        jcvm_tr_leave(vm, n, base == 0);
     if (n > 0 && ret != NULL)
         memcpy(ret, vm->stack + at, (size_t)n * sizeof *ret);
     return n;

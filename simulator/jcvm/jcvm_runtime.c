@@ -186,6 +186,16 @@ const jc_runtime_ops jcvm_runtime_ops = {
     .personalize = op_personalize,
 };
 
+void jcvm_config_for_card(const jc_card *card, jcvm_config *c)
+{
+    jcvm_config_default(c);
+    /* the crypto algorithm set of the card's JCOP version (jcvm_natives_crypto.c) */
+    const jc_pstate *st = card ? jc_card_pstate(card) : NULL;
+    const jc_profile *p = st ? jc_profile_find(st->profile) : NULL;
+    if (p && p->jcop_version && strncmp(p->jcop_version, "2.4.2", 5) == 0)
+        c->crypto_profile = 1;
+}
+
 int jcvm_attach(jc_card *card, const jc_env *env, const jcvm_config *cfg, jcvm_rt **out)
 {
     *out = NULL;
@@ -198,20 +208,15 @@ int jcvm_attach(jc_card *card, const jc_env *env, const jcvm_config *cfg, jcvm_r
     jcvm_config c;
     if (cfg)
         c = *cfg;
-    else {
-        jcvm_config_default(&c);
-        /* the crypto algorithm set of the card's JCOP version (jcvm_natives_crypto.c) */
-        const jc_pstate *st = jc_card_pstate(card);
-        const jc_profile *p = st ? jc_profile_find(st->profile) : NULL;
-        if (p && p->jcop_version && strncmp(p->jcop_version, "2.4.2", 5) == 0)
-            c.crypto_profile = 1;
-    }
+    else
+        jcvm_config_for_card(card, &c);
     /* extended length is the profile's (JCRE 2.2.2 §9.4.4 leaves it to the card) */
     const jc_pstate *pst = jc_card_pstate(card);
     const jc_profile *prof = pst ? jc_profile_find(pst->profile) : NULL;
     if (prof)
         c.ext_apdu_buffer = prof->apdu_buffer_ext;
-    if (c.trace == NULL) {
+    /* no trace in the env: none in the VM either, so its events cost nothing */
+    if (c.trace == NULL && rt->env.trace != NULL) {
         c.trace = rt_trace;
         c.trace_ctx = rt;
     }

@@ -18,7 +18,11 @@ extern const jc_runtime_ops jcvm_runtime_ops;
 
 typedef struct jcvm_rt jcvm_rt;
 
-/* cfg NULL = jcvm_config_default. The env is copied. Returns 0 or a JC_ERR_*
+/* jcvm_config_default with what the card's profile decides (its crypto algorithm set):
+   what jcvm_attach uses for cfg NULL, for callers that change a setting (the trace). */
+void jcvm_config_for_card(const jc_card *card, jcvm_config *cfg);
+
+/* cfg NULL = jcvm_config_for_card. The env is copied. Returns 0 or a JC_ERR_*
    (JC_ERR_CORRUPT: the image's runtime section could not be read). */
 int jcvm_attach(jc_card *card, const jc_env *env, const jcvm_config *cfg, jcvm_rt **out);
 void jcvm_detach(jcvm_rt *rt);

@@ -12,7 +12,7 @@ rm -rf "$out"
 mkdir -p "$out"
 "$jcopcap" asm -o "$out/hello.cap" "$jca"
 cp "$here/install-hello.gpsh" "$out/install-hello.gpsh"
-"$replay" --kt "$kt" --explain "$out/install-hello.gpsh" > "$out/run.out" 2>&1 || {
+"$replay" --kt "$kt" --explain --html "$out/report.html" "$out/install-hello.gpsh" > "$out/run.out" 2>&1 || {
     cat "$out/run.out"
     echo "run-demo.sh: jcop-replay failed"
     exit 1
@@ -34,6 +34,20 @@ for ev in "applet (VM): package F06A636F7073696D48 1.0 loaded" \
         echo "run-demo.sh: --explain lacks the applet event: $ev"
         exit 1
     fi
+done
+# the VM's own events: the method entered from the JCRE, named (install, then process() with
+# the API's signature), and the object install() allocates (the applet, persistent, owned by
+# the new instance); in --explain and in the HTML report
+for ev in "applet (VM): enter install([BSB)V, method @" \
+    "applet (VM): enter process(Ljavacard/framework/APDU;)V of class@0000, method @" \
+    "applet (VM): new class@0000 (1 cell): 2 bytes, persistent, owner F06A636F7073696D4801"; do
+    for f in "$out/run.out" "$out/report.html"; do
+        if ! grep -qF "$ev" "$f"; then
+            grep -n "applet (VM)" "$f" | head -40
+            echo "run-demo.sh: $f lacks the applet event: $ev"
+            exit 1
+        fi
+    done
 done
 # without --trace-vm no bytecode lines; with --trace-vm=5 at most 5 per command, then the cut
 if grep -q "applet (VM): bc " "$out/run.out"; then

@@ -93,6 +93,7 @@ typedef struct {
     long *matches; /* lookupswitch matches */
     size_t ntargets;
     int line;
+    uint32_t pc; /* filled by the builder: offset from the method's first bytecode */
 } jca_insn;
 
 typedef struct {
@@ -176,6 +177,7 @@ typedef struct {
     jca_class *classes;
     size_t nclasses;
     int uses_int;
+    int debug; /* set by the caller: jca_build adds a Debug component (CAP format 2.2) */
 } jca_pkg;
 
 /* Parse a .jca text. fname is used in messages. Returns 0, or -1 with
@@ -184,7 +186,8 @@ int jca_parse(const char *text, size_t len, const char *fname, jca_pkg *pkg, cha
               size_t errlen);
 void jca_free(jca_pkg *pkg);
 
-/* CAP components built from a parsed package, by tag (1..11; 12 Debug never). */
+/* CAP components built from a parsed package, by tag (1..11; 12 Debug when pkg->debug,
+ * the Header then saying CAP format 2.2 and the Directory listing 12 component sizes). */
 typedef struct {
     uint8_t *comp[13];
     size_t len[13];
@@ -205,5 +208,51 @@ typedef struct {
 void jca_put(jca_buf *o, const void *p, size_t n);
 void jca_u1(jca_buf *o, unsigned v);
 void jca_u2(jca_buf *o, unsigned v);
+
+/* ---- the Debug component (jca_debug.c) ---- */
+typedef struct {
+    uint16_t start, end, line; /* pcs from the method's first bytecode, both inclusive */
+} jca_dbg_line;
+typedef struct {
+    uint8_t index;
+    uint16_t name, desc, start, length;
+} jca_dbg_var;
+typedef struct {
+    uint16_t name, desc, access, location; /* location 0 and header 0: abstract */
+    uint8_t header;
+    uint16_t body, nvars, nlines;
+    jca_dbg_var *vars;
+    jca_dbg_line *lines;
+} jca_dbg_method;
+typedef struct {
+    uint16_t name, desc, access;
+    uint32_t contents; /* instance: token; static: image offset; constant: value */
+} jca_dbg_field;
+typedef struct {
+    uint16_t name, access, location, super, source;
+    uint8_t nifaces;
+    uint16_t nfields, nmethods;
+    uint16_t *ifaces;
+    jca_dbg_field *fields;
+    jca_dbg_method *methods;
+} jca_dbg_class;
+typedef struct {
+    uint16_t nstrings;
+    char **strings; /* NUL-terminated copies (a string holding NUL is refused) */
+    uint16_t package, nclasses;
+    jca_dbg_class *classes;
+} jca_dbg;
+
+/* Read a Debug component's info (after tag and size): 0, or -1 with a one-line
+ * reason ("Debug component: ..."); every count, index and pc is checked. */
+int jca_dbg_read(const uint8_t *info, size_t n, jca_dbg *d, char *why, size_t whylen);
+void jca_dbg_free(jca_dbg *d);
+/* The method at a Method component offset / the class at a Class component offset. */
+const jca_dbg_method *jca_dbg_method_at(const jca_dbg *d, unsigned location,
+                                        const jca_dbg_class **cls);
+const jca_dbg_class *jca_dbg_class_at(const jca_dbg *d, unsigned location);
+/* Write the Debug component's info of a built package (sf_off: static image offsets per
+ * class and field, -1 for constants; fname: the .jca, its base name the source file). */
+int jca_debug(const jca_pkg *p, int **sf_off, const char *fname, jca_buf *out);
 
 #endif

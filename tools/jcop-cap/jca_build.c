@@ -263,6 +263,7 @@ static int emit_methods(bctx *c)
                 jca_insn *in = &m->code[q];
                 const jcvm_opinfo *op = jcvm_op(in->opcode);
                 uint32_t pc = (uint32_t)o->n - base;
+                in->pc = pc; /* the Debug component's line table */
                 if (op->flags & JCVM_OPF_INT)
                     p->uses_int = 1;
                 jca_u1(o, in->opcode);
@@ -865,9 +866,19 @@ int jca_build(jca_pkg *p, const char *fname, jca_cap *out, char *err, size_t err
         free(d);
         finish(out, 11, &b);
     }
+    /* Debug (asm --debug): CAP format 2.2, whose Directory lists 12 sizes */
+    if (p->debug) {
+        if (jca_debug(p, c.sf_off, fname, &b))
+            goto done;
+        if (b.n > 0xFFFF) {
+            bfail(&c, 1, "the Debug component would exceed 65535 bytes");
+            goto done;
+        }
+        finish(out, 12, &b);
+    }
     /* Header */
     u4(&b, 0xDECAFFEDul);
-    jca_u1(&b, 1);
+    jca_u1(&b, p->debug ? 2 : 1);
     jca_u1(&b, 2);
     jca_u1(&b, (p->uses_int ? 1u : 0) | (out->comp[10] ? 2u : 0) | (p->napplets ? 4u : 0));
     jca_u1(&b, (unsigned)p->minor);
@@ -876,8 +887,9 @@ int jca_build(jca_pkg *p, const char *fname, jca_cap *out, char *err, size_t err
     jca_put(&b, p->aid.b, p->aid.len);
     finish(out, 1, &b);
     /* Directory */
-    for (unsigned t = 1; t <= 11; t++)
-        jca_u2(&b, t == 2 ? 31u : (out->comp[t] ? (unsigned)out->len[t] - 3 : 0));
+    unsigned nsizes = p->debug ? 12 : 11;
+    for (unsigned t = 1; t <= nsizes; t++)
+        jca_u2(&b, t == 2 ? 2 * nsizes + 9 : (out->comp[t] ? (unsigned)out->len[t] - 3 : 0));
     jca_u2(&b, c.image_size);
     jca_u2(&b, c.array_init_count);
     jca_u2(&b, c.array_init_size);

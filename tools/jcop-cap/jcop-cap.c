@@ -36,7 +36,7 @@ enum { EXIT_CHECK = 1, EXIT_USAGE = 2, EXIT_ENV = 3 };
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: jcop-cap asm [-o OUT.cap] FILE.jca\n"
+    fprintf(f, "usage: jcop-cap asm [-o OUT.cap] [--debug] FILE.jca\n"
                "       jcop-cap diff A.cap B.cap\n"
                "       jcop-cap info FILE.cap\n"
                "       jcop-cap dump FILE.cap\n"
@@ -45,19 +45,24 @@ static void usage(FILE *f)
                "       jcop-cap --help | --version\n"
                "\n"
                "  asm     assemble Java Card Assembly (.jca, the reference converter's form) into\n"
-               "          a CAP file; -o/--output names it (default: FILE with .cap for .jca)\n"
+               "          a CAP file; -o/--output names it (default: FILE with .cap for .jca);\n"
+               "          --debug adds a Debug component (CAP format 2.2): class, method and\n"
+               "          field names, line tables of .jca lines, no local variable names\n"
                "  diff    compare two CAPs component by component (ZIP entry order ignored);\n"
                "          exit 1 when they differ\n"
                "  info    package and applet AIDs, versions, imports, components and sizes,\n"
                "          the API classes, methods and fields the CAP refers to\n"
-               "  dump    every component decoded\n"
+               "  dump    every component decoded (the Debug component too)\n"
                "  disasm  the bytecode of every method with its operands, constant-pool\n"
-               "          references resolved to API names\n"
+               "          references resolved to API names, and to the CAP's own class,\n"
+               "          method and field names and .jca/source lines when it has a Debug\n"
+               "          component\n"
                "  verify  run the card's bytecode verifier and linker checks; exit 1 and the\n"
                "          reasons when the card would refuse the CAP\n"
                "\n"
                "Options:\n"
                "  -o, --output FILE   asm: the CAP file to write\n"
+               "  -g, --debug         asm: add a Debug component\n"
                "  -p, --profile NAME  verify: the card model (J2A040, J2E145; default J2A040)\n"
                "  -l, --library FILE  verify: a package already on the card that the CAP\n"
                "                      imports (repeatable)\n"
@@ -65,7 +70,8 @@ static void usage(FILE *f)
                "  -V, --version       version\n"
                "\n"
                "Exit status: 0 ok, 1 a check failed (diff: differ, verify: refused),\n"
-               "2 usage error or bad .jca (file:line: message), 3 file missing or not a CAP.\n");
+               "2 usage error, bad .jca (file:line: message) or a malformed Debug component\n"
+               "(file: message; dump and disasm), 3 file missing or not a CAP.\n");
 }
 
 /* ---- reading a CAP ---- */
@@ -76,7 +82,28 @@ typedef struct {
     uint8_t *lfdb; /* LFDB with the Descriptor appended */
     size_t lfdb_len;
     char why[300]; /* why parsing failed (cap NULL) */
+    jca_dbg dbg;   /* the Debug component, decoded (has_dbg) */
+    int has_dbg;
 } capfile;
+
+/* The Debug component of the CAP being shown (names for class_name, cp_describe). */
+static const jca_dbg *g_dbg;
+
+/* dump, disasm: decode the Debug component when there is one. A malformed one is the
+   file's error (file: message, exit 2): nothing is printed from a half-read component. */
+static int load_debug(const char *path, capfile *cf)
+{
+    if (!cf->zip.comp[12])
+        return 0;
+    char why[300];
+    if (jca_dbg_read(cf->zip.comp[12] + 3, cf->zip.comp_len[12] - 3, &cf->dbg, why, sizeof why)) {
+        fprintf(stderr, "%s: %s\n", path, why);
+        return -1;
+    }
+    cf->has_dbg = 1;
+    g_dbg = &cf->dbg;
+    return 0;
+}
 
 static int load_cap(const char *path, capfile *cf)
 {
@@ -104,6 +131,9 @@ static int load_cap(const char *path, capfile *cf)
 
 static void free_cap(capfile *cf)
 {
+    if (g_dbg == &cf->dbg)
+        g_dbg = NULL;
+    jca_dbg_free(&cf->dbg);
     jh_cap_free(&cf->zip);
     jcvm_cap_free(cf->cap);
     free(cf->lfdb);
@@ -175,7 +205,11 @@ static const char *api_member(int pkg, int cls_token, char kind, int token)
 static void class_name(const jcvm_cap *cap, jcvm_classref r, char *out, size_t n)
 {
     if (!r.external) {
-        snprintf(out, n, "class@%04X", r.offset);
+        const jca_dbg_class *k = jca_dbg_class_at(g_dbg, r.offset);
+        if (k)
+            snprintf(out, n, "%s", g_dbg->strings[k->name]);
+        else
+            snprintf(out, n, "class@%04X", r.offset);
         return;
     }
     int p = api_pkg_of(cap, r.pkg);
@@ -190,6 +224,50 @@ static void class_name(const jcvm_cap *cap, jcvm_classref r, char *out, size_t n
     } else {
         snprintf(out, n, "import%u.class%u", r.pkg, r.token);
     }
+}
+
+/* Debug names of an internal static method (Method offset) or static field (image offset):
+   "Class.name(desc)" / "Class.name desc". */
+static int debug_static_name(int method, unsigned off, char *out, size_t n)
+{
+    for (unsigned c = 0; g_dbg && c < g_dbg->nclasses; c++) {
+        const jca_dbg_class *k = &g_dbg->classes[c];
+        for (unsigned m = 0; method && m < k->nmethods; m++)
+            if (k->methods[m].location == off && k->methods[m].header) {
+                snprintf(out, n, "%s.%s%s", g_dbg->strings[k->name],
+                         g_dbg->strings[k->methods[m].name], g_dbg->strings[k->methods[m].desc]);
+                return 1;
+            }
+        for (unsigned f = 0; !method && f < k->nfields; f++) {
+            const jca_dbg_field *fd = &k->fields[f];
+            /* a static field in the image: access ACC_STATIC and contents 0000 + offset */
+            if ((fd->access & 0x0008) && (fd->contents >> 16) == 0 &&
+                (fd->contents & 0xFFFF) == off) {
+                snprintf(out, n, "%s.%s %s", g_dbg->strings[k->name], g_dbg->strings[fd->name],
+                         g_dbg->strings[fd->desc]);
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Debug names of a member of an internal class: an instance field by token, a virtual
+   method by its (public) token through the Class component's method table. */
+static int debug_member_name(uint8_t tag, uint16_t cls, uint8_t token, char *out, size_t n)
+{
+    const jca_dbg_class *k = jca_dbg_class_at(g_dbg, cls);
+    if (!k)
+        return 0;
+    if (tag == JCVM_CP_INSTANCE_FIELD) {
+        for (unsigned f = 0; f < k->nfields; f++)
+            if (!(k->fields[f].access & 0x0008) && k->fields[f].contents == token) {
+                snprintf(out, n, "%s %s", g_dbg->strings[k->fields[f].name],
+                         g_dbg->strings[k->fields[f].desc]);
+                return 1;
+            }
+    }
+    return 0;
 }
 
 /* A CP entry described in words. */
@@ -210,13 +288,24 @@ static void cp_describe(const jcvm_cap *cap, unsigned idx, char *out, size_t n)
                                         "static method"};
     const char *kind = e->tag <= 6 ? kinds[e->tag] : "?";
     if ((e->tag == JCVM_CP_STATIC_FIELD || e->tag == JCVM_CP_STATIC_METHOD) && e->internal) {
-        snprintf(out, n, "%s @%04X", kind, e->offset);
+        char dn[300];
+        if (debug_static_name(e->tag == JCVM_CP_STATIC_METHOD, e->offset, dn, sizeof dn))
+            snprintf(out, n, "%s %.250s", kind, dn);
+        else
+            snprintf(out, n, "%s @%04X", kind, e->offset);
         return;
     }
     class_name(cap, e->cls, cn, sizeof cn);
     if (e->tag == JCVM_CP_CLASSREF) {
         snprintf(out, n, "class %s", cn);
         return;
+    }
+    if (!e->cls.external) {
+        char dn[300];
+        if (debug_member_name(e->tag, e->cls.offset, e->token, dn, sizeof dn)) {
+            snprintf(out, n, "%s %.100s.%.150s", kind, cn, dn);
+            return;
+        }
     }
     const char *mn = NULL;
     if (e->cls.external) {
@@ -422,7 +511,7 @@ static int write_zip(const char *out, const char *pkgpath, const jca_cap *cap)
         fprintf(stderr, "jcop-cap: cannot create %s\n", tmp);
         return EXIT_ENV;
     }
-    static const unsigned order[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+    static const unsigned order[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         unsigned t = order[i];
         if (!cap->comp[t])
@@ -452,7 +541,7 @@ static int write_zip(const char *out, const char *pkgpath, const jca_cap *cap)
     return 0;
 }
 
-static int cmd_asm(const char *in, const char *out)
+static int cmd_asm(const char *in, const char *out, int debug)
 {
     FILE *f = fopen(in, "rb");
     if (!f) {
@@ -499,6 +588,7 @@ static int cmd_asm(const char *in, const char *out)
         return EXIT_USAGE;
     }
     free(text);
+    pkg.debug = debug;
     jca_cap out_cap;
     if (jca_build(&pkg, in, &out_cap, err, sizeof err) != 0) {
         jca_free(&pkg);
@@ -517,7 +607,7 @@ static int cmd_asm(const char *in, const char *out)
     int rc = write_zip(out, pkg.name, &out_cap);
     if (rc == 0) {
         size_t total = 0;
-        for (int t = 1; t <= 11; t++)
+        for (int t = 1; t <= 12; t++)
             total += out_cap.comp[t] ? out_cap.len[t] : 0;
         printf("%s: package %s, %zu classes, %zu applets, %zu bytes of components\n", out, pkg.name,
                pkg.nclasses, pkg.napplets, total);
@@ -649,6 +739,11 @@ static void disasm_method(const capfile *cf, const descinfo *d, const jcvm_cap_m
     if (dm)
         type_string(cf, d, dm->type_off, sig, sizeof sig, 1);
     printf("\nmethod @%04X", m->offset);
+    const jca_dbg_class *dk = NULL;
+    const jca_dbg_method *dbm = jca_dbg_method_at(g_dbg, m->offset, &dk);
+    if (dbm)
+        printf(" %s.%s%s", g_dbg->strings[dk->name], g_dbg->strings[dbm->name],
+               g_dbg->strings[dbm->desc]);
     if (dm) {
         printf(" class@%04X", dm->class_off);
         if (dm->token != 0xFF)
@@ -677,6 +772,11 @@ static void disasm_method(const capfile *cf, const descinfo *d, const jcvm_cap_m
     while (pc < m->end) {
         size_t len = jcvm_insn_len(code, m->end, pc);
         const jcvm_opinfo *op = jcvm_op(code[pc]);
+        char src[200] = ""; /* where a line of the source starts: [hello.jca:93] */
+        for (unsigned l = 0; dbm && l < dbm->nlines; l++)
+            if (dbm->lines[l].start == pc - m->code)
+                snprintf(src, sizeof src, "  [%.160s:%u]", g_dbg->strings[dk->source],
+                         dbm->lines[l].line);
         printf("  %5zu: ", pc - m->code);
         if (len == 0) {
             printf("%02X  ?? undecodable\n", code[pc]);
@@ -769,7 +869,7 @@ static void disasm_method(const capfile *cf, const descinfo *d, const jcvm_cap_m
         }
         if (note[0])
             printf("   // %s", note);
-        printf("\n");
+        printf("%s\n", src);
         pc += len;
     }
 }
@@ -784,11 +884,17 @@ static int cmd_disasm(const char *path)
         free_cap(&cf);
         return EXIT_ENV;
     }
+    if (load_debug(path, &cf)) {
+        free_cap(&cf);
+        return EXIT_USAGE;
+    }
     descinfo d;
     if (decode_descriptor(&cf, &d, NULL))
         printf("(Descriptor component malformed: names and signatures omitted)\n");
-    printf("package %s, %u methods%s\n", cf.zip.path, cf.cap->n_method_starts,
-           cf.zip.comp[12] ? "" : " (no Debug component: classes by offset, methods by token)");
+    printf("package %s, %u methods%s\n", cf.has_dbg ? cf.dbg.strings[cf.dbg.package] : cf.zip.path,
+           cf.cap->n_method_starts,
+           cf.has_dbg ? " (names and lines from the Debug component)"
+                      : " (no Debug component: classes by offset, methods by token)");
     for (unsigned i = 0; i < cf.cap->n_method_starts; i++) {
         jcvm_cap_method m;
         if (jcvm_cap_method_at(cf.cap, cf.cap->method_starts[i], &m))
@@ -797,6 +903,42 @@ static int cmd_disasm(const char *path)
     free(d.m);
     free_cap(&cf);
     return 0;
+}
+
+static void dump_debug(const jca_dbg *d)
+{
+    char *const *S = d->strings;
+    printf("  %u strings, package %s, %u classes\n", d->nstrings, S[d->package], d->nclasses);
+    for (unsigned c = 0; c < d->nclasses; c++) {
+        const jca_dbg_class *k = &d->classes[c];
+        printf("  class %s access 0x%04X at class@%04X extends %s, source %s\n", S[k->name],
+               k->access, k->location, S[k->super], S[k->source]);
+        for (unsigned i = 0; i < k->nifaces; i++)
+            printf("    implements %s\n", S[k->ifaces[i]]);
+        for (unsigned f = 0; f < k->nfields; f++) {
+            const jca_dbg_field *fd = &k->fields[f];
+            const char *what = !(fd->access & 0x0008)      ? "token"
+                               : (fd->contents >> 16) == 0 ? "static image offset"
+                                                           : "constant";
+            printf("    field %s %s access 0x%04X, %s %u\n", S[fd->name], S[fd->desc], fd->access,
+                   what, (unsigned)(what[0] == 'c' ? fd->contents : fd->contents & 0xFFFF));
+        }
+        for (unsigned m = 0; m < k->nmethods; m++) {
+            const jca_dbg_method *md = &k->methods[m];
+            printf(
+                "    method %s%s access 0x%04X at @%04X, header %u, body %u bytes, %u variables, "
+                "%u lines\n",
+                S[md->name], S[md->desc], md->access, md->location, md->header, md->body, md->nvars,
+                md->nlines);
+            for (unsigned v = 0; v < md->nvars; v++)
+                printf("      variable %u %s %s, pc %u..%u\n", md->vars[v].index,
+                       S[md->vars[v].name], S[md->vars[v].desc], md->vars[v].start,
+                       md->vars[v].start + md->vars[v].length);
+            for (unsigned l = 0; l < md->nlines; l++)
+                printf("      line %u: pc %u..%u\n", md->lines[l].line, md->lines[l].start,
+                       md->lines[l].end);
+        }
+    }
 }
 
 static int cmd_dump(const char *path)
@@ -808,6 +950,10 @@ static int cmd_dump(const char *path)
         fprintf(stderr, "jcop-cap: %s: not a valid CAP: %s\n", path, cf.why);
         free_cap(&cf);
         return EXIT_ENV;
+    }
+    if (load_debug(path, &cf)) {
+        free_cap(&cf);
+        return EXIT_USAGE;
     }
     const jcvm_cap *cap = cf.cap;
     for (unsigned t = 1; t < JH_CAP_NTAGS; t++) {
@@ -825,7 +971,7 @@ static int cmd_dump(const char *path)
             break;
         case JCVM_COMP_DIRECTORY:
             printf("  sizes:");
-            for (unsigned k = 1; k <= 11; k++)
+            for (unsigned k = 1; k <= (cap->cap_minor >= 2 ? 12u : 11u); k++)
                 printf(" %s %u", jcvm_comp_name((uint8_t)k), cap->dir_sizes[k]);
             printf("\n  static image %u, array inits %u (%u bytes), imports %u, applets %u\n",
                    cap->sf_image_size, cap->sf_array_init_count, cap->sf_array_init_size,
@@ -940,6 +1086,9 @@ static int cmd_dump(const char *path)
             free(d.m);
             break;
         }
+        case JCVM_COMP_DEBUG:
+            dump_debug(&cf.dbg);
+            break;
         default:
             printf("  ");
             hex(stdout, cf.zip.comp[t] + 3,
@@ -1153,16 +1302,23 @@ done:
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"output", required_argument, NULL, 'o'},  {"profile", required_argument, NULL, 'p'},
-        {"library", required_argument, NULL, 'l'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+                                         {"profile", required_argument, NULL, 'p'},
+                                         {"library", required_argument, NULL, 'l'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"version", no_argument, NULL, 'V'},
+                                         {"debug", no_argument, NULL, 'g'},
+                                         {NULL, 0, NULL, 0}};
     const char *out = NULL, *profile = "J2A040";
+    int debug = 0;
     char *libs[32];
     size_t nlibs = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+o:p:l:hV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+o:p:l:ghV", opts, NULL)) != -1) {
         switch (c) {
+        case 'g':
+            debug = 1;
+            break;
         case 'l':
             if (nlibs == sizeof libs / sizeof libs[0]) {
                 fprintf(stderr, "jcop-cap: at most 32 --library packages\n");
@@ -1193,8 +1349,10 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[optind++];
     /* options may also follow the subcommand */
-    while ((c = getopt_long(argc, argv, "o:p:l:", opts, NULL)) != -1) {
-        if (c == 'l' && nlibs < sizeof libs / sizeof libs[0])
+    while ((c = getopt_long(argc, argv, "o:p:l:g", opts, NULL)) != -1) {
+        if (c == 'g')
+            debug = 1;
+        else if (c == 'l' && nlibs < sizeof libs / sizeof libs[0])
             libs[nlibs++] = optarg;
         else if (c == 'o')
             out = optarg;
@@ -1208,7 +1366,11 @@ int main(int argc, char **argv)
     int nargs = argc - optind;
     char **args = argv + optind;
     if (strcmp(cmd, "asm") == 0 && nargs == 1)
-        return cmd_asm(args[0], out);
+        return cmd_asm(args[0], out, debug);
+    if (debug) {
+        fprintf(stderr, "jcop-cap: --debug is an option of asm\n");
+        return EXIT_USAGE;
+    }
     if (strcmp(cmd, "diff") == 0 && nargs == 2)
         return cmd_diff(args[0], args[1]);
     if (strcmp(cmd, "info") == 0 && nargs == 1)
