@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +37,18 @@ static double vm_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* User and kernel CPU time of this thread, in seconds. */
+static void vm_thread_times(double *user, double *sys)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_THREAD, &ru) != 0) {
+        *user = *sys = 0;
+        return;
+    }
+    *user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+    *sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 static double vm_cpu_now(void)
@@ -405,8 +418,8 @@ static double vm_raw_commits(const char *dir, size_t len, long n, uint8_t *buf)
 }
 
 int jb_vm_txn_bench(const jc_pstate *st, const char *dir, long n, long chunk, int round,
-                    double *rate, double *raw_rate, size_t *image_len, double *card_cpu_per,
-                    char *why, size_t whylen)
+                    double *rate, double *raw_rate, size_t *image_len, double *card_user_per,
+                    double *card_sys_per, char *why, size_t whylen)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/jcop-bench-%ld-txn.img", dir, (long)getpid());
@@ -427,14 +440,16 @@ int jb_vm_txn_bench(const jc_pstate *st, const char *dir, long n, long chunk, in
     }
     unsigned long before = jc_store_commits(c.store);
     uint8_t apdu[5 + JB_VM_TXN_LEN] = {0x80, 0x20, 0x00, 0x00, JB_VM_TXN_LEN};
-    double t_card = 0, t_raw = 0, cpu_card = 0;
+    double t_card = 0, t_raw = 0, user_card = 0, sys_card = 0;
     long done = 0;
     uint16_t counter = 0;
     for (long k = 0; rc == 0 && done < n; k++) {
         long m = n - done < chunk ? n - done : chunk;
         bool raw_first = (k + round) % 2 == 1;
         double tr = raw_first ? vm_raw_commits(dir, *image_len, m, buf) : 0;
-        double cpu0 = vm_cpu_now(), t0 = vm_now();
+        double u0, s0, u1, s1;
+        vm_thread_times(&u0, &s0);
+        double t0 = vm_now();
         for (long i = done; i < done + m && rc == 0; i++) {
             for (int b = 0; b < JB_VM_TXN_LEN; b++)
                 apdu[5 + b] = (uint8_t)(i + b); /* new bytes every time */
@@ -448,7 +463,9 @@ int jb_vm_txn_bench(const jc_pstate *st, const char *dir, long n, long chunk, in
             counter = got;
         }
         t_card += vm_now() - t0;
-        cpu_card += vm_cpu_now() - cpu0;
+        vm_thread_times(&u1, &s1);
+        user_card += u1 - u0;
+        sys_card += s1 - s0;
         if (!raw_first)
             tr = vm_raw_commits(dir, *image_len, m, buf);
         if (tr < 0 && rc == 0) {
@@ -465,7 +482,8 @@ int jb_vm_txn_bench(const jc_pstate *st, const char *dir, long n, long chunk, in
     }
     *rate = (double)n / t_card;
     *raw_rate = (double)n / t_raw;
-    *card_cpu_per = cpu_card / (double)n;
+    *card_user_per = user_card / (double)n;
+    *card_sys_per = sys_card / (double)n;
     free(buf);
     vm_close(&c);
     unlink(path);

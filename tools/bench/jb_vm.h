@@ -40,10 +40,12 @@ int jb_vm_echo_core(const jc_pstate *st, long n, double *wall_rate, double *cpu_
  * from *st, one durable commit per APDU, n APDUs alternating every `chunk`
  * with the bare disk doing the same-sized write + fsync + rename + fsync of
  * the folder (round picks who starts). *image_len = the image file's size;
- * *card_s_per = the card's own CPU time per APDU (thread CPU clock around the
- * card's APDUs: encode, hash, the VM; the fsyncs wait off-CPU). 0 or <0. */
+ * *card_user_per / *card_sys_per = the thread's user-space CPU time (the VM,
+ * the image encode and its SHA-256: the card's own cost) and kernel CPU time
+ * (the write, fsync and rename work) per APDU, from getrusage(RUSAGE_THREAD)
+ * (tick-sampled: meaningful over hundreds of APDUs). 0 or <0. */
 int jb_vm_txn_bench(const jc_pstate *st, const char *dir, long n, long chunk, int round,
-                    double *rate, double *raw_rate, size_t *image_len, double *card_cpu_per,
-                    char *why, size_t whylen);
+                    double *rate, double *raw_rate, size_t *image_len, double *card_user_per,
+                    double *card_sys_per, char *why, size_t whylen);
 
 #endif
