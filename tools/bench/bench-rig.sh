@@ -210,6 +210,10 @@ find_prog() {
 }
 bench=$(find_prog jcop-bench) || exit 3
 replay=$(find "$build" -name jcop-replay -type f -perm -u+x 2>/dev/null | head -n1)
+# The bench applet's CAP (jcop-cap asm of tools/bench/jbench.jca at build time).
+capf=$(find "$build" -name jbench.cap -type f 2>/dev/null | head -n1)
+capopt=()
+[ -z "$capf" ] || capopt=(--cap "$capf")
 rig=$here/../rig/jcop-rig
 [ -x "$rig" ] || rig=$(command -v jcop-rig) || die 3 "jcop-rig not found"
 src=$(readlink -f "$here/../..")
@@ -223,7 +227,7 @@ if [ "$quick" = 1 ]; then
 fi
 # The suite as its ctest registration runs it; without one, every script with
 # jcop-replay and the suite's transport key (lib/vars.jcsh).
-inproc+=(--ctest "$build" --suite "$src/testcases/conformance")
+inproc+=(--ctest "$build" --suite "$src/testcases/conformance" "${capopt[@]}")
 kt=$(awk '$1 == "/set-var" && $2 == "KT" {print $3}' "$src/testcases/conformance/lib/vars.jcsh" 2>/dev/null)
 [ -n "$replay" ] && inproc+=(--replay "$replay")
 [ -n "$kt" ] && inproc+=(--replay-arg=--kt "--replay-arg=$kt")
@@ -251,7 +255,7 @@ if [ -n "$kt" ] && [ -n "$replay" ]; then
     [ -f "$script" ] || script=""
 fi
 # Card 2: a fused image with the bench applet installed through its ISD.
-"$bench" mkimage "$work/applet.img" || die 3 "jcop-bench mkimage failed"
+"$bench" mkimage "${capopt[@]}" "$work/applet.img" || die 3 "jcop-bench mkimage failed"
 card+=(--trivial-card=1 --card "$work/applet.img:2")
 "${pin[@]}" "$rig" -q --build "$build" "${card[@]}" -- \
     bash "$self" --inside "$bench" "$apdus" "$rounds" "$vicc_apdus" "$vicc" "$replay" "$script" \
