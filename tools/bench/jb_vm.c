@@ -292,7 +292,10 @@ int jb_vm_prepare(const char *cap_path, jc_pstate *out, char *why, size_t whylen
     jh_cap cap;
     char err[200];
     if (jh_cap_read(cap_path, &cap, err, sizeof err) != 0) {
-        snprintf(why, whylen, "%s: %s", cap_path, err);
+        if (strstr(err, cap_path)) /* jhcap names the file itself */
+            snprintf(why, whylen, "%s", err);
+        else
+            snprintf(why, whylen, "%s: %s", cap_path, err);
         return -1;
     }
     if (cap.n_applets < 1) {

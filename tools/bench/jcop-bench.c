@@ -983,7 +983,9 @@ static int jb_vm_rows(const jb_inproc_opts *o, const char *dir)
         snprintf(msg, sizeof msg, "bench applet not installed: %s", why);
         jb_row_na(echo_name, "APDU/s", msg, echo_t);
         jb_row_na(txn_name, "transactions/s", "see above", none);
+        jb_row_na("... the disk alone: same-sized write", "writes/s", "see above", none);
         jb_row_na(ratio_name, "x", "see above", ratio_t);
+        jb_row_na(cpu_name, "µs", "see above", none);
         free(st), free(v), free(v2), free(v3), free(v4);
         return JB_EXIT_FAIL;
     }
@@ -1021,7 +1023,9 @@ static int jb_vm_rows(const jb_inproc_opts *o, const char *dir)
              img_len, dir);
     if (!ok) {
         jb_row_na(txn_name, "transactions/s", why, none);
+        jb_row_na(raw_name, "writes/s", "see above", none);
         jb_row_na(ratio_name, "x", "see above", ratio_t);
+        jb_row_na(cpu_name, "µs", "see above", none);
         status = JB_EXIT_FAIL;
     } else {
         jb_row_rounds(txn_name, v, o->rounds, o->txns, "transactions/s", none);
