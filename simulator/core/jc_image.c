@@ -135,7 +135,9 @@ static int sha256(const uint8_t *data, size_t len, uint8_t out[IMG_DIGEST_LEN])
     return 0;
 }
 
-int jc_image_encode(const jc_pstate *st, uint8_t *buf, size_t cap)
+/* Everything but the digest into buf (room for jc_image_size(st)); returns
+ * the body's length or <0. */
+static int encode_body(const jc_pstate *st, uint8_t *buf, size_t cap)
 {
     if (!st || !buf)
         return JC_ERR_ARG;
@@ -198,11 +200,140 @@ int jc_image_encode(const jc_pstate *st, uint8_t *buf, size_t cap)
         put_u32(&w, st->rt_len);
         put(&w, st->rt, st->rt_len);
     }
-    size_t body = (size_t)(w.p - buf);
-    int rc = sha256(buf, body, w.p);
+    return (int)(w.p - buf);
+}
+
+int jc_image_encode(const jc_pstate *st, uint8_t *buf, size_t cap)
+{
+    int body = encode_body(st, buf, cap);
+    if (body < 0)
+        return body;
+    int rc = sha256(buf, (size_t)body, buf + body);
     if (rc < 0)
         return rc;
     return (int)jc_image_size(st);
+}
+
+/* ---------------------------------------------------------------- incremental encoder */
+
+#define ENC_BLOCK 64u /* SHA-256's block: a digest state covers whole blocks */
+
+struct jc_image_enc {
+    uint8_t *cur, *prev; /* this and the last image, each cap bytes */
+    size_t cap;
+    size_t prev_body; /* body length of prev; 0 = none yet */
+    EVP_MD_CTX *mid;  /* SHA-256 over prev[0, mid_len) (== the new image's, when unchanged) */
+    EVP_MD_CTX *work;
+    size_t mid_len; /* a multiple of ENC_BLOCK */
+    size_t hashed;  /* bytes the last encode fed to SHA-256 */
+};
+
+int jc_image_enc_new(jc_image_enc **out)
+{
+    if (!out)
+        return JC_ERR_ARG;
+    *out = NULL;
+    jc_image_enc *e = calloc(1, sizeof(*e));
+    if (!e)
+        return JC_ERR_NOMEM;
+    e->mid = EVP_MD_CTX_new();
+    e->work = EVP_MD_CTX_new();
+    if (!e->mid || !e->work || EVP_DigestInit_ex(e->mid, EVP_sha256(), NULL) != 1) {
+        jc_image_enc_free(e);
+        return JC_ERR_CRYPTO;
+    }
+    *out = e;
+    return 0;
+}
+
+void jc_image_enc_free(jc_image_enc *e)
+{
+    if (!e)
+        return;
+    free(e->cur);
+    free(e->prev);
+    EVP_MD_CTX_free(e->mid);
+    EVP_MD_CTX_free(e->work);
+    free(e);
+}
+
+static int enc_grow(jc_image_enc *e, size_t n)
+{
+    if (n <= e->cap)
+        return 0;
+    uint8_t *c = realloc(e->cur, n);
+    if (!c)
+        return JC_ERR_NOMEM;
+    e->cur = c;
+    uint8_t *p = realloc(e->prev, n); /* keeps the last image for the comparison */
+    if (!p)
+        return JC_ERR_NOMEM;
+    e->prev = p;
+    e->cap = n;
+    return 0;
+}
+
+/* The image in the encoder's buffer: the same bytes as jc_image_encode, but
+ * SHA-256 resumes from a saved state of a prefix (whole blocks) that equals
+ * the last image, instead of hashing the unchanged front again. The runtime
+ * section comes last, so a commit of the applets' heap hashes that section
+ * (a few KB of a ~45 KB image). */
+int jc_image_enc_encode(jc_image_enc *e, const jc_pstate *st, const uint8_t **out)
+{
+    if (!e || !st || !out)
+        return JC_ERR_ARG;
+    size_t len = jc_image_size(st);
+    int rc = enc_grow(e, len);
+    if (rc < 0)
+        return rc;
+    int n = encode_body(st, e->cur, e->cap);
+    if (n < 0)
+        return n;
+    size_t body = (size_t)n;
+    /* the first block that differs from the last image (or the end of either) */
+    size_t same = 0, lim = body < e->prev_body ? body : e->prev_body;
+    while (same + ENC_BLOCK <= lim && memcmp(e->cur + same, e->prev + same, ENC_BLOCK) == 0)
+        same += ENC_BLOCK;
+    /* The saved state stays at or before the runtime section's front: the
+     * applets' commits change bytes anywhere in the section, and a state
+     * past the next change would mean hashing everything again. */
+    size_t rt_front =
+        (st->rt_len > 0 ? body - (IMG_RT_HEAD + st->rt_len) : body) / ENC_BLOCK * ENC_BLOCK;
+    size_t from = e->mid_len <= same ? e->mid_len : 0;
+    /* where the next change is expected: where this one was (mid then
+     * covers only bytes that equal the last image's), or, the first time,
+     * the section. Any keep >= from is sound: mid = SHA-256 of cur[0, keep). */
+    size_t keep = e->prev_body == 0 || same > rt_front ? rt_front : same;
+    if (keep < from)
+        keep = from;
+    if (from == 0 && EVP_DigestInit_ex(e->mid, EVP_sha256(), NULL) != 1)
+        goto crypto;
+    /* mid moves to the new unchanged prefix: the bytes between are the same in both images */
+    if (keep > from && EVP_DigestUpdate(e->mid, e->cur + from, keep - from) != 1)
+        goto crypto;
+    e->mid_len = keep;
+    unsigned int dl = 0;
+    if (EVP_MD_CTX_copy_ex(e->work, e->mid) != 1 ||
+        EVP_DigestUpdate(e->work, e->cur + keep, body - keep) != 1 ||
+        EVP_DigestFinal_ex(e->work, e->cur + body, &dl) != 1 || dl != IMG_DIGEST_LEN)
+        goto crypto;
+    e->hashed = body - from;
+    uint8_t *t = e->prev; /* the new image becomes the one to compare with */
+    e->prev = e->cur;
+    e->cur = t;
+    e->prev_body = body;
+    *out = e->prev;
+    return (int)len;
+crypto:
+    /* a digest state of unknown content: start over next time */
+    e->prev_body = 0;
+    e->mid_len = 0;
+    return JC_ERR_CRYPTO;
+}
+
+size_t jc_image_enc_hashed(const jc_image_enc *e)
+{
+    return e ? e->hashed : 0;
 }
 
 typedef struct {

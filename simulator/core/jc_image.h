@@ -23,6 +23,20 @@ size_t jc_image_size(const jc_pstate *st);
 /* Encode st into buf (cap >= jc_image_size(st)). Returns the length or <0. */
 int jc_image_encode(const jc_pstate *st, uint8_t *buf, size_t cap);
 
+/* An encoder for a store that writes image after image of one card: the same
+ * bytes as jc_image_encode, but it keeps the last image and the SHA-256 state
+ * of its front, and hashes only from the first 64-byte block that changed
+ * (the runtime section is last: an applet's commit rehashes little more than
+ * it). No I/O; not shared between threads. */
+typedef struct jc_image_enc jc_image_enc;
+int jc_image_enc_new(jc_image_enc **out);
+void jc_image_enc_free(jc_image_enc *e);
+/* Encode st; *out points at the image in the encoder (valid until the next
+ * call). Returns the length (jc_image_size(st)) or <0. */
+int jc_image_enc_encode(jc_image_enc *e, const jc_pstate *st, const uint8_t **out);
+/* Bytes the last jc_image_enc_encode fed to SHA-256 (tests, benchmark). */
+size_t jc_image_enc_hashed(const jc_image_enc *e);
+
 /* Decode and validate. Returns 0, or JC_ERR_TRUNCATED / JC_ERR_CORRUPT /
  * JC_ERR_VERSION / JC_ERR_FORMAT / JC_ERR_PROFILE / JC_ERR_NOMEM; *st is
  * untouched on error. A runtime section lands in st->rt (malloc'd: release it

@@ -135,10 +135,28 @@ static uint16_t api_cells(int idx)
     return 0;
 }
 
+/* api_cells by class index, built on first use like method_map: every native
+ * instance method checks `this` against it (strcmp by name was 15% of an
+ * echo APDU through the card core, jcop-bench). */
+static uint16_t *cells_map;
+
+static uint16_t api_cells_cached(int idx)
+{
+    if (cells_map == NULL) {
+        uint16_t *m = malloc((size_t)jcvm_api_n_classes * sizeof *m);
+        if (m == NULL)
+            return api_cells(idx);
+        for (unsigned i = 0; i < jcvm_api_n_classes; i++)
+            m[i] = api_cells((int)i);
+        cells_map = m;
+    }
+    return idx >= 0 && (unsigned)idx < jcvm_api_n_classes ? cells_map[idx] : api_cells(idx);
+}
+
 uint16_t jcvm_instance_cells(const jcvm *vm, uint32_t cid)
 {
     if (cid & JCVM_CID_API)
-        return api_cells(api_index(cid));
+        return api_cells_cached(api_index(cid));
     int ci = class_index(vm, cid);
     if (ci < 0)
         return 0;

@@ -5,7 +5,9 @@
  *
  * File backend: encode (jc_image.c) -> write a temporary file beside the image
  * (O_CREAT|O_EXCL, mode 0600) -> fsync -> rename over the image -> fsync the
- * folder. A crash at any step leaves the old or the new image whole.
+ * folder. A crash at any step leaves the old or the new image whole. Commits
+ * encode through one jc_image_enc, which rehashes only from the first block
+ * that changed since the last commit (an applet's heap commit: its section).
  * Memory backend: counts commits and keeps nothing else (the card holds the
  * state); its image is encoded once, at open, to check that it encodes.
  */
@@ -32,6 +34,7 @@ struct jc_store {
     char *desc;   /* "file <path>" or "memory-only (not durable)" */
     uint8_t *buf; /* encode buffer (file) / last committed image (memory) */
     size_t buf_len;
+    jc_image_enc *enc; /* file backend: the commits' incremental encoder */
     unsigned long commits;
     unsigned long cut_at; /* 0 = off; else commits left until the cut (1 = next) */
 };
@@ -44,6 +47,7 @@ static void store_free(jc_store *s)
     free(s->dir);
     free(s->desc);
     free(s->buf);
+    jc_image_enc_free(s->enc);
     free(s);
 }
 
@@ -58,6 +62,8 @@ static jc_store *store_alloc(bool durable, const char *path)
     if (!s->buf)
         goto err;
     if (path) {
+        if (jc_image_enc_new(&s->enc) < 0)
+            goto err;
         s->path = strdup(path);
         char *tmp = strdup(path);
         if (!s->path || !tmp) {
@@ -178,13 +184,11 @@ int jc_store_commit(void *store, const jc_pstate *st)
          * encoded. Encoding hashed the whole image (SHA-256 over ~38 KB) on
          * every commit for bytes no one reads: 88% of an in-process SCP02
          * handshake, whose EXTERNAL AUTHENTICATE commits the sequence counter. */
-        int rc = ensure_buf(s, jc_image_size(st));
-        if (rc < 0)
-            return rc;
-        int n = jc_image_encode(st, s->buf, s->buf_len);
+        const uint8_t *img = NULL;
+        int n = jc_image_enc_encode(s->enc, st, &img);
         if (n < 0)
             return n;
-        rc = write_image(s, s->buf, (size_t)n, false);
+        int rc = write_image(s, img, (size_t)n, false);
         if (rc < 0)
             return rc;
     }

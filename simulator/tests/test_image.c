@@ -315,6 +315,96 @@ static void test_isd_section(void **state)
     free(b);
 }
 
+/* The store's incremental encoder (jc_image_enc) writes exactly the bytes of
+ * jc_image_encode after any change, and rehashes only from the first changed
+ * 64-byte block: a change in the runtime section (last) hashes that end. */
+static void enc_check(jc_image_enc *e, const jc_pstate *st, uint8_t *plain)
+{
+    size_t len = jc_image_size(st);
+    const uint8_t *img = NULL;
+    assert_int_equal(jc_image_encode(st, plain, len), (int)len);
+    assert_int_equal(jc_image_enc_encode(e, st, &img), (int)len);
+    assert_memory_equal(img, plain, len);
+}
+
+static void test_incremental_encoder(void **state)
+{
+    (void)state;
+    jc_pstate *a = malloc(sizeof(*a));
+    assert_non_null(a);
+    fused_state(a);
+    a->rt_len = 6000;
+    a->rt = malloc(8000);
+    assert_non_null(a->rt);
+    for (uint32_t i = 0; i < 8000; i++)
+        a->rt[i] = (uint8_t)(i * 7);
+    uint8_t *plain = malloc(jc_image_size(a) + 2000);
+    assert_non_null(plain);
+    jc_image_enc *e = NULL;
+    assert_int_equal(jc_image_enc_new(&e), 0);
+    size_t body = jc_image_size(a) - 32;
+
+    enc_check(e, a, plain); /* the first image: all of it hashed */
+    assert_int_equal(jc_image_enc_hashed(e), body);
+    /* the saved state is at most at the runtime section's front (6 + rt_len
+     * bytes before the digest), so its commits hash the section */
+    size_t section = 6 + a->rt_len + 64;
+    enc_check(e, a, plain); /* unchanged */
+    assert_true(jc_image_enc_hashed(e) <= section);
+    a->rt[5990] ^= 0x01; /* near the end of the runtime section */
+    enc_check(e, a, plain);
+    assert_true(jc_image_enc_hashed(e) <= section);
+    a->rt[0] ^= 0x80; /* the section's front */
+    enc_check(e, a, plain);
+    assert_true(jc_image_enc_hashed(e) <= section);
+    a->mem[3] ^= 0xFF; /* the front of the image: everything again */
+    enc_check(e, a, plain);
+    assert_int_equal(jc_image_enc_hashed(e), body);
+    a->mem[3] ^= 0x01; /* the same spot again: hashed from its block on */
+    enc_check(e, a, plain);
+    assert_int_equal(jc_image_enc_hashed(e), body);
+    a->rt[5000] ^= 0x10; /* back to the section: all once (the state was at 0), */
+    enc_check(e, a, plain);
+    assert_int_equal(jc_image_enc_hashed(e), body);
+    a->rt[5001] ^= 0x10; /* then cheap commits again */
+    enc_check(e, a, plain);
+    assert_true(jc_image_enc_hashed(e) <= section);
+    a->keysets[0].counter++; /* the SCP02 counter: from its block on */
+    enc_check(e, a, plain);
+    a->keysets[0].counter++;
+    enc_check(e, a, plain);
+    assert_true(jc_image_enc_hashed(e) < body - JC_MEM_SIZE);
+
+    /* random changes anywhere, the section growing and shrinking, ISD data
+     * appearing: the bytes are always those of jc_image_encode */
+    uint64_t r = 0x9E3779B97F4A7C15ULL;
+    for (int i = 0; i < 300; i++) {
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        switch (r % 6) {
+        case 0:
+            a->mem[(r >> 8) % JC_MEM_SIZE] ^= (uint8_t)(r >> 40) | 1;
+            break;
+        case 1:
+            a->keysets[(r >> 8) % JC_MAX_KEYSETS].counter++;
+            break;
+        case 2:
+            a->rt_len = 1 + (uint32_t)((r >> 8) % 8000);
+            break;
+        case 3:
+            a->isd.iin_len = 1, a->isd.iin[0] = (uint8_t)(r >> 16);
+            break;
+        default:
+            a->rt[(r >> 8) % a->rt_len] ^= (uint8_t)(r >> 32) | 1;
+            break;
+        }
+        enc_check(e, a, plain);
+    }
+    jc_image_enc_free(e);
+    free(plain);
+    jc_pstate_release(a);
+    free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_corrupt_refused),
         cmocka_unit_test(test_every_truncation),
         cmocka_unit_test(test_isd_section),
+        cmocka_unit_test(test_incremental_encoder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,8 +5,11 @@
 #      image) and the conformance suite through jcop-replay;
 #   2. under jcop-rig (a private pcscd in its own mount and network
 #      namespaces): jcopsim on slot 0 against the trivial C card on slot 1 of
-#      the same pcscd, alternated rounds, ratio; the daemon's peak RSS; the
-#      time from a jcopsim start to "card present" (probe timestamps);
+#      the same pcscd, alternated rounds, ratio; the bench applet's echo
+#      (INS 10, 16 bytes) on a second jcopsim (slot 2: a fused image made by
+#      `jcop-bench mkimage`, the applet installed through its ISD) against
+#      the trivial card echoing the same bytes, ratio; the daemon's peak RSS;
+#      the time from a jcopsim start to "card present" (probe timestamps);
 #   3. still in the rig, where Debian's vicc runs (python3-virtualsmartcard,
 #      with its two fixes done in a temporary folder: PYTHONPATH and a
 #      Crypto -> Cryptodome alias), jcopsim against vicc as packaged and
@@ -56,6 +59,15 @@ inside() {
     "$bench" pcsc --no-header --apdus "$apdus" --rounds "$pcsc_rounds" --target 0.90 \
         --label-a "jcopsim (file image)" --label-b "trivial C card" \
         "$JCOP_READER_0" "$JCOP_READER_1" || status=1
+
+    # The bench applet's echo on card 2 (fused image, applet selected once)
+    # against the trivial card echoing INS 10: both answer the 16 bytes + 9000,
+    # every answer checked.
+    local data=000102030405060708090A0B0C0D0E0F
+    "$bench" pcsc --no-header --apdus "$apdus" --rounds "$pcsc_rounds" --target 0.90 \
+        --select 00A404000AF06A636F7073696D4201 --apdu "8010000010${data}00" --expect "${data}9000" \
+        --label-a "jcopsim (fused file image), bench applet echo" --label-b "trivial C card echoing INS 10" \
+        "$JCOP_READER_2" "$JCOP_READER_1" || status=1
 
     # Peak RSS once the daemon has done everything once: pre-personalization,
     # FUSE and an SCP02 session (a conformance script through PC/SC), so that
@@ -187,6 +199,8 @@ for v in "$apdus" "$rounds" "$pcsc_rounds" "$vicc_apdus"; do
 done
 [ -z "$cpu" ] || [[ "$cpu" =~ ^[0-9]+$ ]] || die 2 "--cpu wants a CPU number"
 [ -d "$dir" ] || die 3 "--dir $dir is not a folder"
+work=$(mktemp -d "$dir/jcop-bench-rig.XXXXXX") || die 3 "cannot make a folder in $dir"
+trap 'rm -rf -- "$work"' EXIT
 build=$(readlink -f "$build")
 find_prog() {
     local f
@@ -196,6 +210,10 @@ find_prog() {
 }
 bench=$(find_prog jcop-bench) || exit 3
 replay=$(find "$build" -name jcop-replay -type f -perm -u+x 2>/dev/null | head -n1)
+# The bench applet's CAP (jcop-cap asm of tools/bench/jbench.jca at build time).
+capf=$(find "$build" -name jbench.cap -type f 2>/dev/null | head -n1)
+capopt=()
+[ -z "$capf" ] || capopt=(--cap "$capf")
 rig=$here/../rig/jcop-rig
 [ -x "$rig" ] || rig=$(command -v jcop-rig) || die 3 "jcop-rig not found"
 src=$(readlink -f "$here/../..")
@@ -209,7 +227,7 @@ if [ "$quick" = 1 ]; then
 fi
 # The suite as its ctest registration runs it; without one, every script with
 # jcop-replay and the suite's transport key (lib/vars.jcsh).
-inproc+=(--ctest "$build" --suite "$src/testcases/conformance")
+inproc+=(--ctest "$build" --suite "$src/testcases/conformance" "${capopt[@]}")
 kt=$(awk '$1 == "/set-var" && $2 == "KT" {print $3}' "$src/testcases/conformance/lib/vars.jcsh" 2>/dev/null)
 [ -n "$replay" ] && inproc+=(--replay "$replay")
 [ -n "$kt" ] && inproc+=(--replay-arg=--kt "--replay-arg=$kt")
@@ -236,7 +254,10 @@ if [ -n "$kt" ] && [ -n "$replay" ]; then
     script=$src/testcases/conformance/fused/op-ready-sc01.jcsh
     [ -f "$script" ] || script=""
 fi
-"${pin[@]}" "$rig" -q --build "$build" "${card[@]}" --trivial-card=1 -- \
+# Card 2: a fused image with the bench applet installed through its ISD.
+"$bench" mkimage "${capopt[@]}" "$work/applet.img" || die 3 "jcop-bench mkimage failed"
+card+=(--trivial-card=1 --card "$work/applet.img:2")
+"${pin[@]}" "$rig" -q --build "$build" "${card[@]}" -- \
     bash "$self" --inside "$bench" "$apdus" "$rounds" "$vicc_apdus" "$vicc" "$replay" "$script" \
     "$pcsc_rounds"
 rc=$?

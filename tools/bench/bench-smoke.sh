@@ -42,19 +42,42 @@ check_table() { # check_table FILE EXPECTED_ROWS
         }
         END { if (rows != want) { print "expected " want " rows, got " rows; bad = 1 } exit bad }' "$1"
 }
-msg=$(check_table "$tmp/out" 11) || fail "$msg"
+msg=$(check_table "$tmp/out" 16) || fail "$msg"
 for what in "in-process READ MEMORY 16 B" "in-process SELECT unknown AID" "in-process SCP02 handshake" \
     "... the card side alone" "conformance suite in-process" "durable WRITE MEMORY 16 B" \
     "... the disk alone" "... ratio card / disk alone" \
-    "SCP02 handshake on a file image" "JCVM bytecodes, arithmetic loop" "JCVM echo applet"; do
+    "SCP02 handshake on a file image" "JCVM bytecodes, arithmetic loop" "JCVM echo applet" \
+    "JCVM echo applet through the card core" "durable applet transaction" \
+    "... the disk alone: same-sized write" "... ratio applet transaction / disk alone" \
+    "... the card's own CPU time per transaction"; do
     grep -q "^| $what" "$tmp/out" || fail "no row '$what'"
 done
+# The bench applet (jbench.cap, assembled by the build) installs through the ISD and runs:
+# its rows are measured, never n/a, and the transaction ratio is a positive number.
+grep -E '^\| (JCVM echo applet through|durable applet transaction|\.\.\. ratio applet)[^|]*\| n/a' "$tmp/out" &&
+    fail "bench applet rows not measured"
+awk -F'|' '/^\| \.\.\. ratio applet transaction/ { m = $3; gsub(/[ ,]/, "", m); exit !(m + 0 > 0) }' "$tmp/out" ||
+    fail "transaction ratio is not a positive number"
 # The Java Card VM rows run applets assembled in the bench: always measurable.
 grep -E '^\| JCVM [^|]*\| n/a' "$tmp/out" && fail "JCVM rows not measured"
 # The simple-APDU and durable-write rows are always measurable on any core.
 grep -E '^\| in-process READ MEMORY[^|]*\| n/a' "$tmp/out" && fail "READ MEMORY not measured"
 grep -E '^\| durable WRITE MEMORY[^|]*\| n/a' "$tmp/out" && fail "durable writes not measured"
 # No image may be left behind.
+[ -z "$(ls "$tmp" | grep '\.img')" ] || fail "image files left in $tmp"
+
+# applet: the bench applet rows alone (same four measured rows and the cost row)
+timeout 120 "$bench" applet --quick --dir "$tmp" >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err" >&2; fail "applet failed"; }
+msg=$(check_table "$tmp/out" 5) || fail "$msg"
+grep -q '| n/a |' "$tmp/out" && fail "an applet row was not measured"
+# mkimage: a fused image with the bench applet (the pcscd echo row's card); never over a file
+"$bench" mkimage "$tmp/applet.img" 2>"$tmp/err" || { cat "$tmp/err" >&2; fail "mkimage failed"; }
+[ -s "$tmp/applet.img" ] || fail "mkimage wrote no image"
+"$bench" mkimage "$tmp/applet.img" 2>/dev/null && fail "mkimage wrote over an existing image"
+"$bench" mkimage --cap "$tmp/none.cap" "$tmp/other.img" 2>/dev/null && fail "mkimage without a CAP file succeeded"
+[ -e "$tmp/other.img" ] && fail "mkimage left an image although the CAP file is missing"
+rm -f "$tmp/applet.img"
+# No image may be left behind by the applet rows.
 [ -z "$(ls "$tmp" | grep '\.img')" ] || fail "image files left in $tmp"
 
 # crypto: the three applet rows, measured (never n/a: the applet answers 9000)

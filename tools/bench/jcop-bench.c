@@ -49,6 +49,7 @@
 #include "jh_session.h"
 #include "jc_store.h"
 #include "jb_crypto.h"
+#include "jb_vm.h"
 
 extern char **environ;
 
@@ -830,6 +831,8 @@ typedef struct {
     int n_replay_args;
     bool header;
     int level;
+    long txns;       /* applet transactions per round on a file image (jb_vm.c) */
+    const char *cap; /* the bench applet's CAP (jbench.cap) */
 } jb_inproc_opts;
 
 
@@ -950,6 +953,98 @@ static int jb_jcvm_echo(int rounds, long n)
     free(v);
     free(cpu);
     jcvm_free(vm);
+    return status;
+}
+
+/* ------------------------------------------------------------------ applet on the card core */
+
+/* The bench applet (jbench.jca, jb_vm.c) installed through the ISD of a fused
+ * card: its echo through jc_card_process on a memory-only image, and the
+ * durable cost of its JCSystem transaction (one commit per APDU) on a file
+ * image against the bare disk, alternating every 50. */
+static int jb_vm_rows(const jb_inproc_opts *o, const char *dir)
+{
+    const char *echo_name =
+        "JCVM echo applet through the card core (installed over SCP02, selected), "
+        "INS 10 with 16 bytes, memory-only image";
+    char txn_name[600], raw_name[700], why[600] = "";
+    snprintf(txn_name, sizeof txn_name,
+             "durable applet transaction (INS 20: JCSystem transaction, counter + 8 array bytes), "
+             "file image in %s (fsync + rename)",
+             dir);
+    const char *ratio_name = "... ratio applet transaction / disk alone (alternating every 50)";
+    const char *cpu_name = "... the card's own CPU time per transaction (user space: the VM, the "
+                           "image encode and its SHA-256)";
+    jb_target echo_t = {JB_T_GE, 4500000}, ratio_t = {JB_T_GE, 0.8}, none = {0};
+    jc_pstate *st = calloc(1, sizeof *st);
+    double *v = calloc((size_t)o->rounds, sizeof *v), *v2 = calloc((size_t)o->rounds, sizeof *v2);
+    double *v3 = calloc((size_t)o->rounds, sizeof *v3), *v4 = calloc((size_t)o->rounds, sizeof *v4);
+    int status = JB_EXIT_OK;
+    if (!st || !v || !v2 || !v3 || !v4 || jb_vm_prepare(o->cap, st, why, sizeof why) != 0) {
+        if (!why[0])
+            snprintf(why, sizeof why, "out of memory");
+        char msg[700];
+        snprintf(msg, sizeof msg, "bench applet not installed: %s", why);
+        jb_row_na(echo_name, "APDU/s", msg, echo_t);
+        jb_row_na(txn_name, "transactions/s", "see above", none);
+        jb_row_na("... the disk alone: same-sized write", "writes/s", "see above", none);
+        jb_row_na(ratio_name, "x", "see above", ratio_t);
+        jb_row_na(cpu_name, "µs", "see above", none);
+        free(st), free(v), free(v2), free(v3), free(v4);
+        return JB_EXIT_FAIL;
+    }
+    /* 1. the echo through the card core, memory-only */
+    unsigned long commits = 0;
+    for (int r = 0; r < o->rounds && status == JB_EXIT_OK; r++) {
+        unsigned long cm = 0;
+        if (jb_vm_echo_core(st, o->apdus, &v[r], &v2[r], &cm, why, sizeof why) != 0)
+            status = JB_EXIT_FAIL;
+        commits += cm;
+    }
+    if (status != JB_EXIT_OK)
+        jb_row_na(echo_name, "APDU/s", why, echo_t);
+    else if (commits)
+        jb_row_na(echo_name, "APDU/s",
+                  "the echo committed the image (it changes nothing persistent)", echo_t);
+    else
+        jb_row_rounds_cpu(echo_name, v, v2, o->rounds, o->apdus, "APDU/s", echo_t);
+
+    /* 2. the transaction, durable, against the disk alone */
+    size_t img_len = 0;
+    bool ok = true;
+    double *v5 = calloc((size_t)o->rounds, sizeof *v5);
+    for (int r = 0; r < o->rounds && ok; r++) {
+        double user_per = 0, sys_per = 0;
+        ok = v5 && jb_vm_txn_bench(st, dir, o->txns, 50, r, &v[r], &v2[r], &img_len, &user_per,
+                                   &sys_per, why, sizeof why) == 0;
+        v3[r] = v[r] / v2[r];
+        v4[r] = user_per * 1e6;
+        if (v5)
+            v5[r] = sys_per * 1e6;
+    }
+    snprintf(raw_name, sizeof raw_name,
+             "... the disk alone: same-sized write (%zu B) + fsync + rename + fsync(dir) in %s",
+             img_len, dir);
+    if (!ok) {
+        jb_row_na(txn_name, "transactions/s", why, none);
+        jb_row_na(raw_name, "writes/s", "see above", none);
+        jb_row_na(ratio_name, "x", "see above", ratio_t);
+        jb_row_na(cpu_name, "µs", "see above", none);
+        status = JB_EXIT_FAIL;
+    } else {
+        jb_row_rounds(txn_name, v, o->rounds, o->txns, "transactions/s", none);
+        jb_row_rounds(raw_name, v2, o->rounds, o->txns, "writes/s", none);
+        jb_row_rounds(ratio_name, v3, o->rounds, o->txns, "x", ratio_t);
+        jb_stats u = jb_summarize(v4, o->rounds), k = jb_summarize(v5, o->rounds);
+        char detail[300];
+        snprintf(detail, sizeof detail,
+                 "getrusage of the thread (tick-sampled), %.1f..%.1f over %d rounds of %ld; "
+                 "kernel CPU (write, fsync, rename) median %.1f µs",
+                 u.min, u.max, o->rounds, o->txns, k.median);
+        jb_row(cpu_name, u.median, "µs", detail, none);
+    }
+    jc_pstate_release(st);
+    free(st), free(v), free(v2), free(v3), free(v4), free(v5);
     return status;
 }
 
@@ -1152,6 +1247,10 @@ static int jb_inproc(const jb_inproc_opts *o)
         jb_row_rounds(fhname, v, o->rounds, o->file_handshakes, "handshakes/s",
                       (jb_target){JB_T_NONE, 0});
 
+    /* 6. the bench applet on the card core: echo, durable transaction */
+    if (jb_vm_rows(o, dir) != JB_EXIT_OK)
+        status = JB_EXIT_FAIL;
+
     free(v);
     free(v2);
     free(v3);
@@ -1170,6 +1269,8 @@ typedef struct {
     const char *label_a, *label_b;
     double target;
     bool header;
+    const char *select_hex; /* sent once to both cards after connecting (A must answer 9000) */
+    const char *expect_hex; /* the whole answer every APDU must get (NULL: any with a SW) */
 } jb_pcsc_opts;
 
 static int jb_unhex(const char *s, uint8_t *out, size_t cap)
@@ -1190,6 +1291,10 @@ static LONG jb_connect(SCARDCONTEXT ctx, const char *reader, SCARDHANDLE *h)
     return rv;
 }
 
+/* The answer every APDU must get (pcsc --expect); len 0 = any. */
+static uint8_t jb_pcsc_expect[300];
+static size_t jb_pcsc_expect_len;
+
 static double jb_pcsc_rate(SCARDHANDLE h, const uint8_t *apdu, DWORD len, long n)
 {
     BYTE resp[300];
@@ -1201,8 +1306,51 @@ static double jb_pcsc_rate(SCARDHANDLE h, const uint8_t *apdu, DWORD len, long n
             fprintf(stderr, "jcop-bench: SCardTransmit: %s\n", pcsc_stringify_error(rv));
             return -1.0;
         }
+        if (jb_pcsc_expect_len &&
+            (rl != jb_pcsc_expect_len || memcmp(resp, jb_pcsc_expect, rl) != 0)) {
+            fprintf(stderr,
+                    "jcop-bench: a card answered %lu bytes ending %02X%02X, not the expected "
+                    "answer\n",
+                    (unsigned long)rl, resp[rl - 2], resp[rl - 1]);
+            return -1.0;
+        }
     }
     return (double)n / (jb_now() - t0);
+}
+
+/* --select: one APDU to both cards before the rounds (an applet to select on
+ * A; the trivial card answers 9000 to it too); --expect: the answer to check. */
+static int jb_pcsc_prologue(const jb_pcsc_opts *o, SCARDHANDLE ha, SCARDHANDLE hb)
+{
+    if (o->expect_hex) {
+        int n = jb_unhex(o->expect_hex, jb_pcsc_expect, sizeof jb_pcsc_expect);
+        if (n < 2) {
+            fprintf(stderr, "jcop-bench: bad --expect hex '%s'\n", o->expect_hex);
+            return -1;
+        }
+        jb_pcsc_expect_len = (size_t)n;
+    }
+    if (!o->select_hex)
+        return 0;
+    uint8_t sel[261];
+    int n = jb_unhex(o->select_hex, sel, sizeof sel);
+    if (n < 4) {
+        fprintf(stderr, "jcop-bench: bad --select hex '%s'\n", o->select_hex);
+        return -1;
+    }
+    SCARDHANDLE h[2] = {ha, hb};
+    for (int i = 0; i < 2; i++) {
+        BYTE resp[300];
+        DWORD rl = sizeof resp;
+        LONG rv = SCardTransmit(h[i], SCARD_PCI_T1, sel, (DWORD)n, NULL, resp, &rl);
+        if (rv != SCARD_S_SUCCESS || rl < 2 || resp[rl - 2] != 0x90 || resp[rl - 1] != 0x00) {
+            fprintf(stderr, "jcop-bench: --select %s on card %c: %s, SW %02X%02X\n", o->select_hex,
+                    i ? 'B' : 'A', pcsc_stringify_error(rv), rl >= 2 ? resp[rl - 2] : 0,
+                    rl >= 2 ? resp[rl - 1] : 0);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 static int jb_pcsc(const jb_pcsc_opts *o, const char *ra, const char *rb)
@@ -1234,6 +1382,10 @@ static int jb_pcsc(const jb_pcsc_opts *o, const char *ra, const char *rb)
     int status = JB_EXIT_OK;
     if (!a || !b || !q) {
         status = JB_EXIT_ENV;
+        goto out;
+    }
+    if (jb_pcsc_prologue(o, ha, hb) != 0) {
+        status = JB_EXIT_FAIL;
         goto out;
     }
     /* warm both paths up, then alternate which card goes first */
@@ -1406,6 +1558,10 @@ static void jb_usage(FILE *f)
             "       jcop-bench row WHAT UNIT TARGET VALUE...  one row (median of the values)\n"
             "       jcop-bench crypto [--rounds R] [--quick] [FILE.jca]   RSA-2048, ECDSA P-256\n"
             "                       and AES-128 through the crypto applet on the in-process VM\n"
+            "       jcop-bench applet [OPTIONS]   the bench applet rows of inproc alone: its echo\n"
+            "                       through the card core, its durable transaction vs the disk\n"
+            "       jcop-bench mkimage [--cap FILE] IMAGE   a new fused card image (keys 40..4F)\n"
+            "                       with the bench applet installed (for the pcscd echo row)\n"
             "Prints a Markdown table: measurement | median | unit | detail | target | verdict.\n"
             "Targets are reported (met / MISSED), never enforced: the exit status says only\n"
             "whether the measurements could be made.\n"
@@ -1416,6 +1572,8 @@ static void jb_usage(FILE *f)
             "  --file-handshakes N  SCP02 handshakes per round on a file image (default 500)\n"
             "  --level L            SCP02 security level of the handshake: 0, 1 or 3 (default 1)\n"
             "  --dir DIR            folder for the file images (default .; use a real disk)\n"
+            "  --txns N             applet transactions per round on a file image (default 1000)\n"
+            "  --cap FILE           the bench applet's CAP (default: the build's jbench.cap)\n"
             "  --replay PATH        jcop-replay, for the conformance suite's time\n"
             "  --suite DIR          the suite (testcases/conformance: every group but lib/)\n"
             "  --replay-arg ARG     extra jcop-replay argument (repeatable)\n"
@@ -1429,6 +1587,8 @@ static void jb_usage(FILE *f)
             "  --chunk N            cards alternate every N APDUs inside a round (default 1000)\n"
             "  --label-a NAME, --label-b NAME   names in the table\n"
             "  --target RATIO       target for A/B (default none)\n"
+            "  --select HEX         an APDU sent once to both cards first (A must answer 9000)\n"
+            "  --expect HEX         the whole answer (data + SW) every APDU must get\n"
             "common:\n"
             "  --rounds R           rounds; the median is reported (default 5)\n"
             "  --cpu N              pin this process to CPU N\n"
@@ -1458,9 +1618,30 @@ static bool jb_parse_long(const char *s, long min, long *out)
 int main(int argc, char **argv)
 {
     enum {
-        O_APDUS = 256, O_HANDSHAKES, O_WRITES, O_FILE_HS, O_LEVEL, O_DIR, O_REPLAY, O_SUITE,
-        O_REPLAY_ARG, O_QUICK, O_APDU, O_LABEL_A, O_LABEL_B, O_TARGET, O_ROUNDS, O_CPU,
-        O_NO_HEADER, O_LABEL, O_CTEST, O_CHUNK
+        O_APDUS = 256,
+        O_HANDSHAKES,
+        O_WRITES,
+        O_FILE_HS,
+        O_LEVEL,
+        O_DIR,
+        O_REPLAY,
+        O_SUITE,
+        O_REPLAY_ARG,
+        O_QUICK,
+        O_APDU,
+        O_LABEL_A,
+        O_LABEL_B,
+        O_TARGET,
+        O_ROUNDS,
+        O_CPU,
+        O_NO_HEADER,
+        O_LABEL,
+        O_CTEST,
+        O_CHUNK,
+        O_TXNS,
+        O_CAP,
+        O_SELECT,
+        O_EXPECT
     };
     static const struct option opts[] = {
         {"apdus", required_argument, NULL, O_APDUS},
@@ -1483,6 +1664,10 @@ int main(int argc, char **argv)
         {"rounds", required_argument, NULL, O_ROUNDS},
         {"cpu", required_argument, NULL, O_CPU},
         {"no-header", no_argument, NULL, O_NO_HEADER},
+        {"txns", required_argument, NULL, O_TXNS},
+        {"cap", required_argument, NULL, O_CAP},
+        {"select", required_argument, NULL, O_SELECT},
+        {"expect", required_argument, NULL, O_EXPECT},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -1493,8 +1678,15 @@ int main(int argc, char **argv)
         argv++;
         argc--;
     }
-    jb_inproc_opts io = {.apdus = 2000000, .handshakes = 50000, .writes = 1000,
-                         .file_handshakes = 500, .rounds = 5, .header = true, .level = 1};
+    jb_inproc_opts io = {.apdus = 2000000,
+                         .handshakes = 50000,
+                         .writes = 1000,
+                         .file_handshakes = 500,
+                         .rounds = 5,
+                         .header = true,
+                         .level = 1,
+                         .txns = 1000,
+                         .cap = JB_VM_CAP};
     jb_pcsc_opts po = {.apdus = 20000, .chunk = 1000, .rounds = 5, .apdu_hex = "00A4040005A000000099",
                        .label_a = "jcopsim", .label_b = "trivial C card", .header = true};
     const char *label = "jcopsim daemon";
@@ -1540,6 +1732,7 @@ int main(int argc, char **argv)
             io.handshakes = 20;
             io.writes = 5;
             io.file_handshakes = 3;
+            io.txns = 5;
             if (!rounds_given)
                 io.rounds = 1;
             break;
@@ -1569,6 +1762,19 @@ int main(int argc, char **argv)
                 return jb_usage_error("bad --cpu", optarg);
             break;
         case O_NO_HEADER: io.header = po.header = false; break;
+        case O_TXNS:
+            if (!jb_parse_long(optarg, 1, &io.txns))
+                return jb_usage_error("bad --txns", optarg);
+            break;
+        case O_CAP:
+            io.cap = optarg;
+            break;
+        case O_SELECT:
+            po.select_hex = optarg;
+            break;
+        case O_EXPECT:
+            po.expect_hex = optarg;
+            break;
         case 'h': jb_usage(stdout); return JB_EXIT_OK;
         case 'V': printf("jcop-bench %s\n", JCOPSIM_VERSION); return JB_EXIT_OK;
         default: return jb_usage_error("unknown option", NULL);
@@ -1603,6 +1809,23 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "row") == 0)
         return jb_cmd_row(rest, args, po.header);
+    if (strcmp(cmd, "applet") == 0) {
+        if (rest)
+            return jb_usage_error("unexpected argument", args[0]);
+        if (io.header)
+            jb_header();
+        return jb_vm_rows(&io, io.dir ? io.dir : ".");
+    }
+    if (strcmp(cmd, "mkimage") == 0) {
+        if (rest != 1)
+            return jb_usage_error("mkimage wants one IMAGE", rest ? args[1] : NULL);
+        char why[600] = "";
+        if (jb_vm_mkimage(io.cap, args[0], why, sizeof why) != 0) {
+            fprintf(stderr, "jcop-bench: mkimage: %s\n", why);
+            return JB_EXIT_FAIL;
+        }
+        return JB_EXIT_OK;
+    }
     if (strcmp(cmd, "crypto") == 0) {
         if (rest > 1)
             return jb_usage_error("crypto wants at most one FILE.jca", args[1]);

@@ -2,8 +2,9 @@
  * trivial_card.c: the transport ceiling for the benchmark. A card that answers
  * 9000 to every APDU, over the same vpcd transport (jdvpcd) as jcopsim, so that
  * jcopsim's APDU rate through pcscd can be compared side by side with a card
- * that does no work at all (issue 9). Its ATR has JCOP's interface bytes and
- * the historical bytes "TRIVIAL9", so pcscd picks T=1 for both cards.
+ * that does no work at all (issue 9). It echoes the data of INS 10 (the bench
+ * applet's echo, issue 13) and answers nothing else but 9000. Its ATR has JCOP's interface bytes
+ * and the historical bytes "TRIVIAL9", so pcscd picks T=1 for both cards.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -42,12 +43,20 @@ static int jt_trivial_atr(void *ctx, uint8_t *atr, size_t cap)
     return (int)t->atr_len;
 }
 
+/* 9000 to everything, except INS 10 with data (short Lc), which gets its data
+ * back then 9000: the bench applet's echo (jbench.jca), so that both cards
+ * move the same bytes in the echo row. */
 static int jt_trivial_apdu(void *ctx, const uint8_t *c, size_t len, uint8_t *r, size_t cap)
 {
-    (void)ctx, (void)c, (void)len, (void)cap;
-    r[0] = 0x90;
-    r[1] = 0x00;
-    return 2;
+    (void)ctx;
+    size_t n = 0;
+    if (len >= 6 && c[1] == 0x10 && c[4] != 0 && len >= 5u + c[4] && cap >= c[4] + 2u) {
+        n = c[4];
+        memcpy(r, c + 5, n);
+    }
+    r[n] = 0x90;
+    r[n + 1] = 0x00;
+    return (int)n + 2;
 }
 
 static void jt_trivial_lost(void *ctx, int why)
@@ -66,7 +75,8 @@ static void jt_trivial_usage(FILE *f)
     fprintf(f,
             "usage: jcop-trivial-card [--port N] [--slot N] [--listen HOST:PORT | --connect "
             "HOST:PORT]\n"
-            "A card answering 9000 to every APDU over vpcd (benchmark baseline).\n"
+            "A card answering 9000 to every APDU over vpcd (benchmark baseline);\n"
+            "INS 10 with data gets its data back, then 9000.\n"
             "  --connect HOST:PORT  connect to vpcd (normal mode; default 127.0.0.1:%u)\n"
             "  --listen HOST:PORT   wait for vpcd to connect (reversed mode)\n"
             "  --port N, --slot N   port of slot 0, slot added to it\n"
