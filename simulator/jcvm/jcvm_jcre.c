@@ -814,7 +814,7 @@ int jcvm_personalize(jcvm *vm, const jc_aid *instance, uint8_t channel, const ui
         return -1;
     if (i < 0 || vm->insts[i].applet == 0) {
         /* an instance the VM has no code for (a ROM package's): it answers as to process() */
-        apdu_setup(vm, apdu, len, channel, false);
+        apdu_setup(vm, i, apdu, len, channel, false);
         return respond(vm, 0x6D00, resp, resp_len);
     }
     uint16_t h = vm->insts[i].applet;
@@ -824,7 +824,7 @@ int jcvm_personalize(jcvm *vm, const jc_aid *instance, uint8_t channel, const ui
     if (iface == JCVM_CID_NONE || !jcvm_instance_of(vm, vm->objs[h].cid, iface) ||
         !jcvm_interface_lookup(vm, vm->objs[h].cid, iface, 0, &tp, &to))
         return 1;
-    apdu_setup(vm, apdu, len, channel, false);
+    apdu_setup(vm, i, apdu, len, channel, false);
     begin_entry(vm);
     vm->cur_inst = (int8_t)i;
     uint16_t args[4] = {h, vm->apdu_buf, 0, (uint16_t)len};
