@@ -170,6 +170,10 @@ struct jcvm {
     /* JCRE */
     uint16_t apdu_obj, apdu_buf, sc_obj;
     uint16_t apdu_buf_std, apdu_buf_ext; /* apdu_buf is one of them for the current APDU */
+    /* API class ids the JCRE tests on every APDU, exception or selection, found once at
+       jcvm_new (jcvm_api_cid compares names: on every APDU it was 38% of an echo through
+       the card core, jcop-bench) */
+    uint32_t cid_extlen, cid_iso_exc, cid_aid, cid_application, cid_multisel, cid_appletevent;
     uint16_t sys_exc[48];                /* JCRE-owned exception instance per API exception class */
     int sys_exc_cls[48];
     int n_sys_exc;

@@ -76,6 +76,12 @@ jcvm *jcvm_new(const jcvm_config *cfg)
     vm->cur_inst = -1;
     vm->installing = -1;
     vm->n_objs_hint = 1;
+    vm->cid_extlen = jcvm_api_cid("javacardx.apdu", "ExtendedLength");
+    vm->cid_iso_exc = jcvm_api_cid("javacard.framework", "ISOException");
+    vm->cid_aid = jcvm_api_cid("javacard.framework", "AID");
+    vm->cid_application = jcvm_api_cid("org.globalplatform", "Application");
+    vm->cid_multisel = jcvm_api_cid("javacard.framework", "MultiSelectable");
+    vm->cid_appletevent = jcvm_api_cid("javacard.framework", "AppletEvent");
     jcvm_natives_init(vm);
     vm->dirty = false;
     return vm;
@@ -330,7 +336,7 @@ static uint16_t exc_sw(jcvm *vm, const char *where)
     if (e == 0)
         return 0x6F00;
     const jcvm_obj *o = &vm->objs[e];
-    uint32_t iso = jcvm_api_cid("javacard.framework", "ISOException");
+    uint32_t iso = vm->cid_iso_exc;
     if (o->kind == OK_INST && jcvm_instance_of(vm, o->cid, iso)) {
         uint16_t r = ((uint16_t *)o->data)[0];
         jcvm_trace(vm, "%s: ISOException %04X", where, r);
@@ -477,8 +483,7 @@ static bool ext_capable(jcvm *vm, int i)
     if (i < 0 || vm->apdu_buf_ext == 0)
         return false;
     uint16_t h = vm->insts[i].applet;
-    return h &&
-           jcvm_instance_of(vm, vm->objs[h].cid, jcvm_api_cid("javacardx.apdu", "ExtendedLength"));
+    return h && jcvm_instance_of(vm, vm->objs[h].cid, vm->cid_extlen);
 }
 
 /* The APDU object for a command to instance i (-1: none): the buffer an applet sees is the
@@ -583,10 +588,10 @@ static void after_entry(jcvm *vm, const char *where)
     vm->cur_inst = -1;
 }
 
-static bool implements(jcvm *vm, int i, const char *iface)
+static bool implements(jcvm *vm, int i, uint32_t iface)
 {
     uint16_t h = vm->insts[i].applet;
-    return h && jcvm_instance_of(vm, vm->objs[h].cid, jcvm_api_cid("javacard.framework", iface));
+    return h && jcvm_instance_of(vm, vm->objs[h].cid, iface);
 }
 
 static bool active_elsewhere(jcvm *vm, int i, uint8_t channel)
@@ -631,14 +636,12 @@ int jcvm_select(jcvm *vm, const jc_aid *instance, uint8_t channel, const uint8_t
     uint16_t h = vm->insts[i].applet;
     /* JCRE 2.2.2 §4.5: MultiSelectable.select(boolean) when multiselection is involved (this
        instance or another of its package active on another channel), Applet.select() otherwise */
-    if (implements(vm, i, "MultiSelectable") &&
+    if (implements(vm, i, vm->cid_multisel) &&
         pkg_active_elsewhere(vm, vm->insts[i].pkg, channel)) {
         uint16_t args[2] = {h, active_elsewhere(vm, i, channel) ? 1 : 0};
         int tp;
         uint16_t to;
-        if (jcvm_interface_lookup(vm, vm->objs[h].cid,
-                                  jcvm_api_cid("javacard.framework", "MultiSelectable"), 0, &tp,
-                                  &to))
+        if (jcvm_interface_lookup(vm, vm->objs[h].cid, vm->cid_multisel, 0, &tp, &to))
             rc = jcvm_invoke(vm, tp, to, args, 2, vm->objs[h].owner_pkg, vm->objs[h].owner_inst,
                              ret);
         else
@@ -700,14 +703,12 @@ void jcvm_deselect(jcvm *vm, const jc_aid *instance, uint8_t channel)
     vm->cur_inst = (int8_t)i;
     uint16_t h = vm->insts[i].applet;
     vm->apdu.selecting = false;
-    if (implements(vm, i, "MultiSelectable") &&
+    if (implements(vm, i, vm->cid_multisel) &&
         pkg_active_elsewhere(vm, vm->insts[i].pkg, channel)) {
         uint16_t args[2] = {h, active_elsewhere(vm, i, channel) ? 1 : 0};
         int tp;
         uint16_t to;
-        if (jcvm_interface_lookup(vm, vm->objs[h].cid,
-                                  jcvm_api_cid("javacard.framework", "MultiSelectable"), 1, &tp,
-                                  &to))
+        if (jcvm_interface_lookup(vm, vm->objs[h].cid, vm->cid_multisel, 1, &tp, &to))
             if (jcvm_invoke(vm, tp, to, args, 2, vm->objs[h].owner_pkg, vm->objs[h].owner_inst,
                             NULL) < 0)
                 exc_sw(vm, "deselect");
@@ -742,15 +743,14 @@ static int delete_instance_unit(jcvm *vm, const jc_aid *instance, uint16_t *sw)
         *sw = 0x6A88;
         return -1;
     }
-    if (implements(vm, i, "AppletEvent")) {
+    if (implements(vm, i, vm->cid_appletevent)) {
         begin_entry(vm);
         vm->cur_inst = (int8_t)i;
         uint16_t h = vm->insts[i].applet;
         uint16_t args[1] = {h};
         int tp;
         uint16_t to;
-        if (jcvm_interface_lookup(vm, vm->objs[h].cid,
-                                  jcvm_api_cid("javacard.framework", "AppletEvent"), 0, &tp, &to))
+        if (jcvm_interface_lookup(vm, vm->objs[h].cid, vm->cid_appletevent, 0, &tp, &to))
             if (jcvm_invoke(vm, tp, to, args, 1, vm->objs[h].owner_pkg, vm->objs[h].owner_inst,
                             NULL) < 0)
                 exc_sw(vm, "uninstall");
@@ -818,7 +818,7 @@ int jcvm_personalize(jcvm *vm, const jc_aid *instance, uint8_t channel, const ui
         return respond(vm, 0x6D00, resp, resp_len);
     }
     uint16_t h = vm->insts[i].applet;
-    uint32_t iface = jcvm_api_cid("org.globalplatform", "Application");
+    uint32_t iface = vm->cid_application;
     int tp;
     uint16_t to;
     if (iface == JCVM_CID_NONE || !jcvm_instance_of(vm, vm->objs[h].cid, iface) ||

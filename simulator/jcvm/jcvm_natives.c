@@ -854,7 +854,7 @@ static const uint8_t *aid_bytes(jcvm *vm, uint16_t self, uint16_t *len)
 static bool is_aid(jcvm *vm, uint16_t h)
 {
     return h != 0 && h < JCVM_MAX_OBJS && vm->objs[h].kind == OK_INST && vm->objs[h].len >= 1 &&
-           jcvm_instance_of(vm, vm->objs[h].cid, jcvm_api_cid("javacard.framework", "AID"));
+           jcvm_instance_of(vm, vm->objs[h].cid, vm->cid_aid);
 }
 NAT(n_aid_equals_obj)
 {
