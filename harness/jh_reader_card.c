@@ -279,7 +279,7 @@ int jh_reader_card_open(jh_reader **out, const jh_card_opts *o, char *err, size_
         goto fail;
     }
     jcvm_config vcfg;
-    jcvm_config_for_card(r->card, &vcfg); /* the profile's crypto algorithm set */
+    jcvm_config_for_card(r->card, &vcfg);   /* the profile's crypto algorithm set */
     vcfg.trace_bytecodes = o->trace_vm > 0; /* --trace-vm */
     vcfg.trace_max = o->trace_vm;           /* the VM stops formatting past the bound */
     r->trace_vm = o->trace_vm;

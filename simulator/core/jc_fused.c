@@ -396,8 +396,8 @@ uint16_t jc_fused_process(jc_card *card, const jc_apdu *apdu, jc_resp *resp)
     const jc_cmd *open = jc_cmd_find(card, open_table, N_ROWS(open_table), apdu, NULL);
     if (open != NULL)
         return jc_dispatch_row(card, open, NULL, apdu, resp);
-    if (card->sel_instance && (card->st.card_lcs == JC_LCS_CARD_LOCKED ||
-                               card->st.card_lcs == JC_LCS_TERMINATED)) {
+    if (card->sel_instance &&
+        (card->st.card_lcs == JC_LCS_CARD_LOCKED || card->st.card_lcs == JC_LCS_TERMINATED)) {
         /* the card was locked or terminated while an applet was selected
          * (GPSystem.lockCard/terminateCard, SET STATUS on another channel):
          * only the ISD is selectable in these states (GP 2.1.1 §6.3.1.1.1,

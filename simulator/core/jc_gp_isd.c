@@ -175,8 +175,7 @@ static uint16_t ext_auth(jc_card *card, const jc_apdu *a, bool defer)
         /* The first C-MAC of the session verified: the counter goes up, durably. */
         jc_keyset *ks = &card->st.keysets[card->gp.sc_keyset];
         if (defer) {
-            if (!jc_api_record(card, JC_API_COUNTER, (uint8_t)card->gp.sc_keyset,
-                                  ks->counter)) {
+            if (!jc_api_record(card, JC_API_COUNTER, (uint8_t)card->gp.sc_keyset, ks->counter)) {
                 jc_gp_session_end(card, NULL);
                 return p->sw.memory_failure.sw;
             }

@@ -54,7 +54,7 @@ typedef struct {
 #define JC_APP_LCS_LOCKED_BIT 0x80u     /* set while the application is LOCKED */
 #define JC_PRIV_SECURITY_DOMAIN 0x80u
 #define JC_PRIV_DEFAULT_SELECTED 0x04u
-#define JC_PRIV_CARD_LOCK 0x10u      /* GP 2.1.1 Table 9-7 */
+#define JC_PRIV_CARD_LOCK 0x10u /* GP 2.1.1 Table 9-7 */
 #define JC_PRIV_CARD_TERMINATE 0x08u
 
 /* Registry entry kinds */

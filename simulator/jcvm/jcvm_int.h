@@ -174,7 +174,7 @@ struct jcvm {
        jcvm_new (jcvm_api_cid compares names: on every APDU it was 38% of an echo through
        the card core, jcop-bench) */
     uint32_t cid_extlen, cid_iso_exc, cid_aid, cid_application, cid_multisel, cid_appletevent;
-    uint16_t sys_exc[48];                /* JCRE-owned exception instance per API exception class */
+    uint16_t sys_exc[48]; /* JCRE-owned exception instance per API exception class */
     int sys_exc_cls[48];
     int n_sys_exc;
     jcvm_apdu apdu;

@@ -1090,8 +1090,7 @@ NAT(n_sc_process_security)
         return throw_named(vm, "ISOException", 0x6D00);
     uint8_t out[JCVM_APDU_BUF];
     size_t n = 0;
-    uint16_t sw =
-        vm->cfg.sc_process(vm->cfg.gp_ctx, p->full, p->full_len, out, sizeof out - 5, &n);
+    uint16_t sw = vm->cfg.sc_process(vm->cfg.gp_ctx, p->full, p->full_len, out, sizeof out - 5, &n);
     if (p->state == ST_INIT) {
         p->received = p->lc;
         p->state = ST_FIN;
