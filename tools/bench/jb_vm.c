@@ -387,13 +387,10 @@ int jb_vm_echo_core(const jc_pstate *st, long n, double *wall_rate, double *cpu_
     return rc;
 }
 
-/* The bare disk: `n` commits of a len-byte file the way the file store does
- * them (temporary file, write, fsync, rename over the image, fsync of the
- * folder). Returns the seconds taken, or <0 on an I/O error. */
-static double vm_raw_commits(const char *dir, size_t len, long n, uint8_t *buf)
+double jb_disk_commits(const char *dir, const char *tag, size_t len, long n, uint8_t *buf)
 {
     char path[4096], tmp[4200];
-    snprintf(path, sizeof path, "%s/jcop-bench-%ld-vmraw.img", dir, (long)getpid());
+    snprintf(path, sizeof path, "%s/jcop-bench-%ld-%s.img", dir, (long)getpid(), tag);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     double t0 = vm_now();
     long i;
@@ -449,7 +446,7 @@ int jb_vm_txn_bench(const jc_pstate *st, const char *dir, long n, long chunk, in
     for (long k = 0; rc == 0 && done < n; k++) {
         long m = n - done < chunk ? n - done : chunk;
         bool raw_first = (k + round) % 2 == 1;
-        double tr = raw_first ? vm_raw_commits(dir, *image_len, m, buf) : 0;
+        double tr = raw_first ? jb_disk_commits(dir, "vmraw", *image_len, m, buf) : 0;
         double u0, s0, u1, s1;
         vm_thread_times(&u0, &s0);
         double t0 = vm_now();
@@ -470,7 +467,7 @@ int jb_vm_txn_bench(const jc_pstate *st, const char *dir, long n, long chunk, in
         user_card += u1 - u0;
         sys_card += s1 - s0;
         if (!raw_first)
-            tr = vm_raw_commits(dir, *image_len, m, buf);
+            tr = jb_disk_commits(dir, "vmraw", *image_len, m, buf);
         if (tr < 0 && rc == 0) {
             snprintf(why, whylen, "raw write/fsync/rename in %s failed: %s", dir, strerror(errno));
             rc = -1;

@@ -44,6 +44,12 @@ int jb_vm_echo_core(const jc_pstate *st, long n, double *wall_rate, double *cpu_
  * the image encode and its SHA-256: the card's own cost) and kernel CPU time
  * (the write, fsync and rename work) per APDU, from getrusage(RUSAGE_THREAD)
  * (tick-sampled: meaningful over hundreds of APDUs). 0 or <0. */
+/* The bare disk: `n` commits of a len-byte file (buf, changed a little each time) the way the
+ * file store does them: temporary file, write, fsync, rename over the image, fsync of the
+ * folder; the files are named after tag and removed. Returns the seconds taken, or <0 on an
+ * I/O error. */
+double jb_disk_commits(const char *dir, const char *tag, size_t len, long n, uint8_t *buf);
+
 int jb_vm_txn_bench(const jc_pstate *st, const char *dir, long n, long chunk, int round,
                     double *rate, double *raw_rate, size_t *image_len, double *card_user_per,
                     double *card_sys_per, char *why, size_t whylen);

@@ -560,37 +560,11 @@ static double jb_raw_commit_rate(const char *dir, long n)
 {
     size_t len = jc_image_encoded_size();
     uint8_t *buf = calloc(1, len);
-    char path[4096], tmp[4200];
-    snprintf(path, sizeof path, "%s/jcop-bench-%ld-raw.img", dir, (long)getpid());
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    double rate = -1.0;
     if (!buf)
-        return rate;
-    double t0 = jb_now();
-    long i;
-    for (i = 0; i < n; i++) {
-        buf[i % len] ^= 1;
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0)
-            break;
-        bool ok = write(fd, buf, len) == (ssize_t)len && fsync(fd) == 0;
-        ok = close(fd) == 0 && ok;
-        if (!ok || rename(tmp, path) != 0)
-            break;
-        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0 || fsync(dfd) != 0) {
-            if (dfd >= 0)
-                close(dfd);
-            break;
-        }
-        close(dfd);
-    }
-    if (i == n)
-        rate = (double)n / (jb_now() - t0);
-    unlink(tmp);
-    unlink(path);
+        return -1.0;
+    double t = jb_disk_commits(dir, "raw", len, n, buf);
     free(buf);
-    return rate;
+    return t > 0 ? (double)n / t : -1.0;
 }
 
 /* Durable WRITE MEMORY of 16 bytes on a file image in dir, n per round,
