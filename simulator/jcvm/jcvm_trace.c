@@ -76,8 +76,12 @@ static const char *api_name_of(const jcvm *vm, int p, const jcvm_cap_class *k, u
     const jcvm_pkg *P = &vm->pkgs[p];
     uint32_t cid = P->cls_super[k - P->cap->classes];
     for (int guard = 0; cid != JCVM_CID_NONE && guard < 32; guard++) {
-        if (cid & JCVM_CID_API)
-            return api_virtual((int)(cid & 0xFFFFu), token);
+        if (cid & JCVM_CID_API) {
+            const char *sig = api_virtual((int)(cid & 0xFFFFu), token);
+            if (sig)
+                return sig;
+            break; /* not one of the API class's methods: perhaps an interface's (processData) */
+        }
         const jcvm_cap_class *s = jcvm_class_of(vm, cid);
         if (s == NULL)
             break;

@@ -94,6 +94,18 @@ typedef struct {
     jcvm_rt *rt;
 } fix;
 
+/* The card's trace as the tests count it (tu_trace_cb), and the VM's "enter" events of
+   processData, which the trace names through the org.globalplatform.Application interface
+   the applet implements (DESIGN.md §9, "Explained"). */
+static unsigned process_data_entered;
+
+static void perso_trace(void *ctx, const jc_event *ev)
+{
+    tu_trace_cb(ctx, ev);
+    if (ev->text && strstr(ev->text, "enter processData(") != NULL)
+        process_data_entered++;
+}
+
 static fix *open_card(void)
 {
     fix *f = calloc(1, sizeof(*f));
@@ -104,7 +116,7 @@ static fix *open_card(void)
     gt_fused_state(st, "J2A040");
     jc_env env = {.random = gt_random,
                   .random_ctx = &f->gt.rand,
-                  .trace = tu_trace_cb,
+                  .trace = perso_trace,
                   .trace_ctx = &f->gt.trace,
                   .commit = perso_commit,
                   .commit_ctx = &f->gt.commits};
@@ -211,7 +223,9 @@ static void test_store_data_reaches_process_data(void **state)
 {
     (void)state;
     fix *f = open_card();
+    process_data_entered = 0;
     personalize(f);
+    assert_true(process_data_entered > 0); /* the trace names the method STORE DATA reached */
     /* the applet, selected, answers the data processData kept, and its state */
     jc_scp02_reset(&f->gt.host);
     GT_EXPECT(&f->gt, "00A404000A" APP "00", "9000");
