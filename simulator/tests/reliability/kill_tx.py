@@ -62,7 +62,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "rig"))
-from rigcard import Card, Failure, ctl, reader  # noqa: E402
+from rigcard import Card, Failure, ctl, is_dead, reader, rig_pid  # noqa: E402
 
 from smartcard import scard as S  # noqa: E402
 
@@ -151,33 +151,9 @@ class Model:
         return applied
 
 
-def rig_out(*args, timeout=60):
-    r = subprocess.run([os.environ["JCOP_RIG"], "ctl"] + [str(a) for a in args], capture_output=True,
-                       text=True, timeout=timeout)
-    if r.returncode != 0:
-        raise Failure("jcop-rig ctl %s: exit %d %s" % (" ".join(map(str, args)), r.returncode, r.stderr.strip()))
-    return r.stdout.strip()
-
-
 def card_pid():
     """The PID of the rig's card 0, checked to be a jcopsim process."""
-    out = rig_out("pid", "card", 0)
-    if not out.isdigit():
-        raise Failure("jcop-rig ctl pid card 0 said %r" % out)
-    pid = int(out)
-    with open("/proc/%d/comm" % pid) as f:
-        comm = f.read().strip()
-    if comm != "jcopsim":
-        raise Failure("card 0's PID %d is a %r, not jcopsim" % (pid, comm))
-    return pid
-
-
-def dead(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return True
+    return rig_pid("card", 0)
 
 
 def tx(card, apdu, a, what):
@@ -277,7 +253,7 @@ def run(a):
                 timer.cancel()
                 timer.join()
             end = time.monotonic() + a.call_timeout
-            while not dead(pid):
+            while not is_dead(pid):
                 if time.monotonic() > end:
                     raise Failure("card process %d alive %.0f s after SIGKILL" % (pid, a.call_timeout))
                 time.sleep(0.001)

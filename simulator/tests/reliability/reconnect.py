@@ -8,10 +8,10 @@ pyscard's low-level API (Debian's /usr/bin/python3). Two modes, N rounds each:
           restart-pcscd); measure the time from the new pcscd's start until the
           card answers a SELECT through it; every round must come back within
           --deadline seconds.
-  card    hold a connected handle, SIGKILL the card (jcop-rig ctl kill-card),
-          touch the dead handle at once (a transmit, before pcscd's presence
-          poll: the stuck-reader trap of vpcd-facts.md), start the card again
-          and wait until it answers through a new connection.
+  card    hold a connected handle, SIGKILL the card by its PID (taken before,
+          so no ctl run delays the kill), touch the dead handle at once (a
+          transmit, before pcscd's presence poll: the stuck-reader trap), start
+          the card again and wait until it answers through a new connection.
 Prints each round's time and the min/median/max. Every PC/SC wait has a
 deadline; every handle is released explicitly.
 
@@ -28,7 +28,10 @@ import subprocess
 import sys
 import time
 
-from smartcard import scard
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "rig"))
+from rigcard import Failure, kill_now, rig_pid  # noqa: E402
+
+from smartcard import scard  # noqa: E402
 
 ISD_SELECT = [0x00, 0xA4, 0x04, 0x00, 0x00]
 IDENTIFY = [0x00, 0xA4, 0x04, 0x00, 0x09, 0xA0, 0x00, 0x00, 0x01, 0x67, 0x41, 0x30, 0x00, 0xFF]
@@ -118,7 +121,8 @@ def mode_card(reader, rounds, deadline_s):
             if rc != scard.SCARD_S_SUCCESS:
                 print("round %d: no working handle before the kill: %s" % (i, scard.SCardGetErrorMessage(rc)))
                 return None
-            rig("kill-card", "0", "KILL")
+            pid = rig_pid("card", 0)
+            kill_now(pid)
             t0 = time.monotonic()
             # touch the dead handle first, before pcscd's presence poll notices
             rc, _ = scard.SCardTransmit(h, proto, ISD_SELECT)
@@ -154,6 +158,9 @@ def main():
     except RuntimeError as e:
         print("reconnect: %s" % e)
         return 3
+    except Failure as e:  # the card could not be killed as asked
+        print("reconnect: %s" % e)
+        return 1
     if times is None:
         return 1
     print("reconnect %s: %d/%d came back; seconds min %.3f median %.3f max %.3f (deadline %.1f)"

@@ -26,25 +26,15 @@ import faulthandler
 faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 import os
 import signal
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rigcard import KT, Card, Failure, ctl, main, read_mem, reader, write_mem
+from rigcard import KT, Card, Failure, ctl, kill_now, main, read_mem, reader, rig_pid, write_mem
 
 from smartcard import scard as S
 
 ADDR = 0xC05000
-
-
-def rig_pid(*what):
-    """PID of a process the rig started: rig_pid("card", 0) or rig_pid("pcscd")."""
-    r = subprocess.run([os.environ["JCOP_RIG"], "ctl", "pid"] + [str(w) for w in what],
-                       capture_output=True, text=True, timeout=30)
-    if r.returncode != 0 or not r.stdout.strip().isdigit():
-        raise Failure("jcop-rig ctl pid %s: %r" % (" ".join(map(str, what)), r.stdout + r.stderr))
-    return int(r.stdout)
 
 
 def connected(pid):
@@ -89,23 +79,6 @@ def start_before_pcscd_looks(i, pcscd, deadline=10.0):
             time.sleep(0.005)
     finally:
         os.kill(pcscd, signal.SIGCONT)
-
-
-def kill_now(pid, deadline=10.0):
-    """SIGKILL the card process and return once it is dead (gone or a zombie: its
-    socket is closed either way), polling /proc every millisecond."""
-    os.kill(pid, signal.SIGKILL)
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        try:
-            with open("/proc/%d/stat" % pid) as f:
-                state = f.read().rsplit(")", 1)[1].split()[0]
-        except (FileNotFoundError, ProcessLookupError, IndexError):
-            return
-        if state in ("Z", "X"):
-            return
-        time.sleep(0.001)
-    raise Failure("card process %d still alive %.0f s after SIGKILL" % (pid, deadline))
 
 
 def test():

@@ -15,9 +15,11 @@ concurrent_restart.py); Card refuses to open outside the main thread.
 """
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
+import time
 
 from smartcard import scard as S
 
@@ -51,6 +53,43 @@ def ctl(*args):
     r = subprocess.run(cmd, timeout=60)
     if r.returncode != 0:
         raise Failure("jcop-rig ctl %s failed (%d)" % (" ".join(map(str, args)), r.returncode))
+
+
+def rig_pid(*what):
+    """PID of a process the rig started: rig_pid("card", 0) or rig_pid("pcscd"); a card's PID
+    is checked to be a jcopsim process before anyone signals it."""
+    r = subprocess.run([os.environ["JCOP_RIG"], "ctl", "pid"] + [str(w) for w in what],
+                       capture_output=True, text=True, timeout=30)
+    if r.returncode != 0 or not r.stdout.strip().isdigit():
+        raise Failure("jcop-rig ctl pid %s: %r" % (" ".join(map(str, what)), r.stdout + r.stderr))
+    pid = int(r.stdout)
+    if what and what[0] == "card":
+        with open("/proc/%d/comm" % pid) as f:
+            comm = f.read().strip()
+        if comm != "jcopsim":
+            raise Failure("card %s's PID %d is a %r, not jcopsim" % (what[1:], pid, comm))
+    return pid
+
+
+def is_dead(pid):
+    """Gone or a zombie (its sockets are closed either way)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return True
+
+
+def kill_now(pid, deadline=10.0):
+    """SIGKILL a process the rig started and return once it is dead, polling /proc every
+    millisecond (no ctl run in between: the kill lands before pcscd's presence poll)."""
+    os.kill(pid, signal.SIGKILL)
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if is_dead(pid):
+            return
+        time.sleep(0.001)
+    raise Failure("process %d still alive %.0f s after SIGKILL" % (pid, deadline))
 
 
 def h(b):
