@@ -356,7 +356,7 @@ static void reference_run(void)
                 fixed += (unsigned long)u->wps;
         }
         /* every unit must be visible, or a torn one could not be seen */
-        int v[E_N];
+        int v[E_N] = {0};
         memcpy(v, before[i], sizeof v);
         for (const unit *u = steps[i].units; u->name; u++) {
             bool changed = false;
@@ -521,7 +521,7 @@ static void test_wrong_pin_costs_a_try(void **state)
         assert_true(n >= 2);
         for (unsigned long j = 1; j < n; j++) { /* every cut after the counter's write */
             size_t at;
-            int got[E_N];
+            int got[E_N] = {0};
             const char *m = check_cut(wp_start[i] + j + 1, false, &at, got);
             assert_int_equal(at, i);
             if (got[E_TRIES] != before[i][E_TRIES] - 1)
