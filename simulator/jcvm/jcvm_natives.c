@@ -388,6 +388,8 @@ NAT(n_is_transient)
         r[0] = 0;
         return 1;
     }
+    if (a[0] >= JCVM_MAX_OBJS || vm->objs[a[0]].kind == OK_FREE) /* a forged reference */
+        return throw_named(vm, "SecurityException", 0);
     uint8_t f = vm->objs[a[0]].flags;
     r[0] = (f & OF_T_RESET) ? 1 : (f & OF_T_DESELECT) ? 2 : 0;
     return 1;
