@@ -225,8 +225,8 @@ NAT(n_receive_bytes)
     if (off < 0 || (rem > 0 && off + 1 > blen))
         return throw_named(vm, "APDUException", 2);
     uint16_t n = rem;
-    if (off + n > blen)
-        n = (uint16_t)(blen - off);
+    if (off + n > blen) /* nothing left to receive: any offset, even past the buffer, gets 0 */
+        n = off < blen ? (uint16_t)(blen - off) : 0;
     uint16_t hdr = p->ext ? 7 : 5;
     memmove(abuf(vm) + off, p->full + hdr + p->received, n);
     p->received = (uint16_t)(p->received + n);
