@@ -527,10 +527,10 @@ NAT(n_avail_mem)
 }
 static bool aid_of_obj(jcvm *vm, uint16_t h, jc_aid *out)
 {
-    if (h == 0 || vm->objs[h].kind != OK_INST || vm->objs[h].len < 1)
+    if (h == 0 || h >= JCVM_MAX_OBJS || vm->objs[h].kind != OK_INST || vm->objs[h].len < 1)
         return false;
-    uint16_t bh = cell(vm, h, 0);
-    if (bh == 0 || vm->objs[bh].kind != OK_ARR_BYTE || vm->objs[bh].len > JC_AID_MAX)
+    uint16_t bh = cell(vm, h, 0); /* any value when h is no AID: checked as a handle */
+    if (!is_arr(vm, bh, OK_ARR_BYTE, 0) || vm->objs[bh].len > JC_AID_MAX)
         return false;
     out->len = (uint8_t)vm->objs[bh].len;
     memcpy(out->b, vm->objs[bh].data, out->len);
