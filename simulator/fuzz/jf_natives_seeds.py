@@ -107,6 +107,26 @@ seeds = {
    + call('GPSystem.getSecureChannel()Lorg/globalplatform/SecureChannel;')
    + call('GPSystem.setCardContentState(B)Z', E(6))
    + call('GPSystem.lockCard()Z'),
+ 'keys': new('KeyPair') + call('KeyPair.<init>(BS)V', B(2), S(512), this=9)
+   + call('KeyPair.genKeyPair()V', this=9)
+   + call('KeyPair.getPublic()Ljavacard/security/PublicKey;', this=9)
+   + call('KeyPair.getPrivate()Ljavacard/security/PrivateKey;', this=9)
+   + call('RSAPublicKey.getModulus([BS)S', P(0), B(0), this=10)
+   + call('RSAPublicKey.getExponent([BS)S', P(4), L(4,-1), this=10)
+   + call('RSAPrivateCrtKey.getP([BS)S', P(0), E(15), this=11)
+   + call('RSAPrivateCrtKey.setDP1([BSS)V', P(0), B(0), E(4), this=11)
+   + new('KeyPair') + call('KeyPair.<init>(BS)V', B(5), S(192), this=12)
+   + call('KeyPair.genKeyPair()V', this=12)
+   + call('KeyPair.getPublic()Ljavacard/security/PublicKey;', this=12)
+   + call('KeyPair.getPrivate()Ljavacard/security/PrivateKey;', this=12)
+   + call('ECPublicKey.getW([BS)S', P(0), B(0), this=13)
+   + call('ECPublicKey.setW([BSS)V', P(0), B(0), L(0,1), this=13)
+   + call('KeyAgreement.getInstance(BZ)Ljavacard/security/KeyAgreement;', B(1), B(0))
+   + call('KeyAgreement.init(Ljavacard/security/PrivateKey;)V', P(14), this=15)
+   + call('RandomData.getInstance(B)Ljavacard/security/RandomData;', B(2))
+   + call('RandomData.generateData([BSS)V', P(4), B(0), L(4,1), this=16)
+   + call('Checksum.getInstance(BZ)Ljavacard/security/Checksum;', B(1), B(0))
+   + call('Checksum.doFinal([BSS[BS)S', P(0), B(0), E(15), P(0), L(0,-1), this=17),
 }
 os.makedirs(sys.argv[2], exist_ok=True)
 for n, b in seeds.items():
