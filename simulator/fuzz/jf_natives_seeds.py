@@ -5,11 +5,14 @@ from named calls, so they survive a change of the API method table's numbering.
 usage: jf_natives_seeds.py B/simulator/fuzz/fuzz_natives_replay simulator/fuzz/corpus/natives
 (the crash-* reproducers in that folder are kept as found, not written here)
 """
+import faulthandler
 import os
 import re
 import subprocess
 import sys
 import tempfile
+
+faulthandler.enable()  # a crash prints every thread's Python stack to the CI log
 
 with tempfile.NamedTemporaryFile() as empty:
     LIST = subprocess.run([sys.argv[1], empty.name], env=dict(os.environ, JF_NATIVES_LIST="1"),
