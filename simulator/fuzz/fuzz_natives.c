@@ -7,7 +7,8 @@
  * a frame of the applet's context is pushed the way the JCRE enters process()
  * and the input chooses a sequence of native calls, each made as the
  * interpreter's invoke does (arguments as cells at the top of the caller's
- * stack, `this` checked to be an instance of the method's class, the same
+ * stack, `this` an instance of the method's class as invoke checks (a new one
+ * when the pool has none and the class is concrete), the same
  * budget). Arguments come from a pool: valid handles (the APDU buffer, the
  * applet, its AID, persistent and transient byte arrays, a short array, API
  * instances made by `new` (the input's own op) or returned by earlier calls
@@ -205,9 +206,20 @@ static void call(jcvm *vm, int inst, pool *p, jf_reader *r)
             if (o->kind == OK_INST && jcvm_instance_of(vm, o->cid, cid) && o->len >= need)
                 found = (start + k) % p->n;
         }
+        if (found < 0 && !jcvm_api_classes[am->cls].is_interface) {
+            /* none yet: `new` of the method's class in the applet's context, as 0x8F does */
+            uint16_t h = jcvm_alloc(vm, OK_INST, need, cid, 0, (uint8_t)(vm->insts[inst].pkg + 1),
+                                    (uint8_t)(inst + 1));
+            if (h != 0) {
+                pool_add(p, h);
+                args[0] = h;
+                found = POOL; /* not in the pool when it was full */
+            }
+        }
         if (found < 0)
             return; /* nothing to call it on */
-        args[0] = p->h[found];
+        if (found < POOL)
+            args[0] = p->h[found];
     }
     enter(vm, inst);
     jcvm_frame *f = &vm->frames[0];
