@@ -7,7 +7,7 @@
 # simulator/fuzz/corpus/<entry>/ so the replay test keeps it).
 #
 # usage: run-fuzz.sh --bin-dir BUILD [--seconds N] [--work DIR] [--jobs J] [TARGET...]
-#        (TARGET = apdu image vpcd script crypto cap bytecode; default all that were built)
+#        (TARGET = apdu image vpcd script crypto cap bytecode natives; default all that were built)
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,7 +29,7 @@ fi
 case "$seconds" in ''|*[!0-9]*) echo "run-fuzz.sh: --seconds wants a number" >&2; exit 2 ;; esac
 [ -n "$work" ] || work="$bin_dir/fuzz-work"
 if [ ${#targets[@]} -eq 0 ]; then
-    for e in apdu image vpcd script crypto cap bytecode; do targets+=("$e"); done
+    for e in apdu image vpcd script crypto cap bytecode natives; do targets+=("$e"); done
 fi
 
 mkdir -p "$work/artifacts"

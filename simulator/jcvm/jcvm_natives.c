@@ -225,8 +225,8 @@ NAT(n_receive_bytes)
     if (off < 0 || (rem > 0 && off + 1 > blen))
         return throw_named(vm, "APDUException", 2);
     uint16_t n = rem;
-    if (off + n > blen)
-        n = (uint16_t)(blen - off);
+    if (off + n > blen) /* nothing left to receive: any offset, even past the buffer, gets 0 */
+        n = off < blen ? (uint16_t)(blen - off) : 0;
     uint16_t hdr = p->ext ? 7 : 5;
     memmove(abuf(vm) + off, p->full + hdr + p->received, n);
     p->received = (uint16_t)(p->received + n);
@@ -388,6 +388,8 @@ NAT(n_is_transient)
         r[0] = 0;
         return 1;
     }
+    if (a[0] >= JCVM_MAX_OBJS || vm->objs[a[0]].kind == OK_FREE) /* a forged reference */
+        return throw_named(vm, "SecurityException", 0);
     uint8_t f = vm->objs[a[0]].flags;
     r[0] = (f & OF_T_RESET) ? 1 : (f & OF_T_DESELECT) ? 2 : 0;
     return 1;
@@ -525,10 +527,10 @@ NAT(n_avail_mem)
 }
 static bool aid_of_obj(jcvm *vm, uint16_t h, jc_aid *out)
 {
-    if (h == 0 || vm->objs[h].kind != OK_INST || vm->objs[h].len < 1)
+    if (h == 0 || h >= JCVM_MAX_OBJS || vm->objs[h].kind != OK_INST || vm->objs[h].len < 1)
         return false;
-    uint16_t bh = cell(vm, h, 0);
-    if (bh == 0 || vm->objs[bh].kind != OK_ARR_BYTE || vm->objs[bh].len > JC_AID_MAX)
+    uint16_t bh = cell(vm, h, 0); /* any value when h is no AID: checked as a handle */
+    if (!is_arr(vm, bh, OK_ARR_BYTE, 0) || vm->objs[bh].len > JC_AID_MAX)
         return false;
     out->len = (uint8_t)vm->objs[bh].len;
     memcpy(out->b, vm->objs[bh].data, out->len);
