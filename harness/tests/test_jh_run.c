@@ -2,7 +2,7 @@
  * test_jh_run.c: the runner against a scripted mock reader and against the
  * in-process card. Covers: the irreversible-command guard (refused, nothing
  * sent; sent with --allow-irreversible), the host side of SCP02 with the
- * published kaoh/globalplatform card traces (SOURCES.md S13; jcop-facts.md §4) (level 01 and
+ * published kaoh/globalplatform card traces (SOURCES.md S13, S12 appendix E) (level 01 and
  * 03: EXTERNAL AUTHENTICATE and the wrapped GET STATUS byte for byte), wrong
  * keys, run-time variables, exit statuses 0/1/2/3, stop vs keep-going, and a
  * pre-personalization on the real in-process card with its state tracking.

@@ -122,7 +122,7 @@ const char *jc_label_name(jc_label label)
             ASSUMED, "DESIGN.md §4"),                                                              \
         DEC("after FUSE in the same session", "the ISD is selected", ASSUMED, "model decision"),   \
         DEC("KDD", "0000 || CPLC ICFabricationDate || ICSerialNumber || ICBatchIdentifier",        \
-            INFERRED, "jcop-facts §8"),                                                            \
+            INFERRED, "S8 (SOURCES.md)"),                                                          \
         DEC("extended length APDUs",                                                               \
             "delivered to applets implementing javacardx.apdu.ExtendedLength (Lc and Le up to "    \
             "32767), with a 2048-byte APDU buffer; other applets 6700",                            \
@@ -267,7 +267,7 @@ static const jc_profile profiles[] = {
                       DEC("CPLC",
                           "J2A080 values with OSID 4791, date 0078, level 3300, "
                           "pre-perso date 1085 (valid YDDD; the card's 2831 is none)",
-                          ASSUMED, "jcop-facts §8; GPPro CPLC.java warns on invalid dates"),
+                          ASSUMED, "S8 (SOURCES.md): GPPro CPLC.java warns on invalid dates"),
                       DEC("IIN / CIN", "4790 / CPLC serial and batch", ASSUMED, "model decision")},
         .n_decisions = 20,
     },
@@ -379,7 +379,7 @@ static const jc_profile profiles[] = {
                       DEC("CPLC",
                           "J2E145G values with OSID 4791, date 2081, level 3B00, "
                           "pre-perso date 3040 (valid YDDD; the card's 3930 is none)",
-                          ASSUMED, "jcop-facts §8; GPPro CPLC.java warns on invalid dates"),
+                          ASSUMED, "S8 (SOURCES.md): GPPro CPLC.java warns on invalid dates"),
                       DEC("pre-installed load file", "the JCOP 2.4.2 R2 one (A0000001515350)",
                           INFERRED, "jcop-facts §8")},
         .n_decisions = 20,
