@@ -43,6 +43,7 @@
 #include "jcvm_int.h"
 #include "jf_bytecode_template.h"
 #include "jf_fuzz.h"
+#include "jf_vm.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -340,16 +341,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     JF_CHECK(send(vm, a, 0x42) == 0x9000);
     jcvm_deselect(vm, a, 0);
-    uint8_t *b1 = NULL, *b2 = NULL;
-    size_t n1 = 0, n2 = 0;
-    JF_CHECK(jcvm_save(vm, &b1, &n1) == 0);
-    jcvm *vm2 = jcvm_new(&cfg);
-    JF_CHECK(vm2 != NULL);
-    JF_CHECK(jcvm_restore(vm2, b1, n1) == 0);
-    JF_CHECK(jcvm_save(vm2, &b2, &n2) == 0);
-    JF_CHECK(n1 == n2 && memcmp(b1, b2, n1) == 0);
-    free(b1);
-    free(b2);
+    jcvm *vm2 = jf_save_restore(vm, &cfg);
     check_heap(vm2);
     select_ok(vm2, a);
     JF_CHECK(send(vm2, a, 0x42) == 0x9000);
